@@ -1,0 +1,157 @@
+import { irrepsOf } from '../../algebra/irreps/index.js';
+import { InputError } from '../../errors.js';
+import { plateauLevels, predictedIrrepOrder } from '../../learn/theory.js';
+import { type EncodingSpec, encode } from '../../task/encoding.js';
+import { parseNumberList, parseOptions } from '../args.js';
+import type { Command } from '../command.js';
+import { formatNumber, formatTable } from '../format.js';
+import { resolveGroup } from '../groupArgument.js';
+
+const usage = `usage: sgc encode <group> [encoding] [--json]
+
+Builds an encoding (template) of a group's elements and shows it: the template, its power per
+irrep, and the theory's predicted plateau levels and order of irrep acquisition.
+
+Encoding (one of; default --onehot 1 --amplitude 10):
+  --onehot I [--amplitude A]   A at element I, mean-centred
+  --powers P1,P2,…             one power per irrep, in the order \`sgc group\` lists them (the trivial
+                               irrep's power must be 0): the class function with exactly that spectrum
+  --random SEED [--scale S]    seeded Gaussian, mean-centred
+  --vector V1,V2,…             the given values (one per element), mean-centred
+  --json                       machine-readable output
+
+Examples:
+  sgc encode D3 --powers 0,30,3000
+  sgc encode C10 --onehot 0 --amplitude 1`;
+
+const options = {
+  onehot: { type: 'string' },
+  amplitude: { type: 'string' },
+  powers: { type: 'string' },
+  random: { type: 'string' },
+  scale: { type: 'string' },
+  vector: { type: 'string' },
+  json: { type: 'boolean' },
+} as const;
+
+function parseInteger(text: string, what: string): number {
+  const v = Number(text);
+  if (!Number.isInteger(v)) throw new InputError(`${what} "${text}" is not an integer`);
+  return v;
+}
+
+function parseFinite(text: string, what: string): number {
+  const v = Number(text);
+  if (text.trim() === '' || !Number.isFinite(v)) throw new InputError(`${what} "${text}" is not a number`);
+  return v;
+}
+
+function encodingFrom(values: Record<string, string | boolean | undefined>): EncodingSpec {
+  const kinds = (['onehot', 'powers', 'random', 'vector'] as const).filter((k) => values[k] !== undefined);
+  if (kinds.length > 1)
+    throw new InputError(`give one encoding, not ${kinds.map((k) => `--${k}`).join(' and ')}`);
+  if (values.amplitude !== undefined && kinds.length > 0 && kinds[0] !== 'onehot')
+    throw new InputError('--amplitude applies to --onehot only');
+  if (values.scale !== undefined && kinds[0] !== 'random')
+    throw new InputError('--scale applies to --random only');
+  switch (kinds[0]) {
+    case 'powers':
+      return { kind: 'powers', powers: parseNumberList(values.powers as string, '--powers') };
+    case 'random':
+      return {
+        kind: 'random',
+        seed: parseInteger(values.random as string, '--random seed'),
+        ...(values.scale !== undefined ? { scale: parseFinite(values.scale as string, '--scale') } : {}),
+      };
+    case 'vector':
+      return { kind: 'vector', values: parseNumberList(values.vector as string, '--vector') };
+    default:
+      return {
+        kind: 'onehot',
+        ...(values.onehot !== undefined
+          ? { index: parseInteger(values.onehot as string, '--onehot index') }
+          : {}),
+        ...(values.amplitude !== undefined
+          ? { amplitude: parseFinite(values.amplitude as string, '--amplitude') }
+          : {}),
+      };
+  }
+}
+
+export const encodeCommand: Command = {
+  name: ['encode'],
+  summary: 'an encoding of a group: template, power per irrep, predicted plateaus',
+  usage,
+  run(args) {
+    const { values, positionals } = parseOptions(args, options, usage);
+    if (positionals.length > 1)
+      throw new InputError(`unexpected arguments: ${positionals.slice(1).join(' ')}\n${usage}`);
+    const group = resolveGroup(positionals[0]);
+    const encoding = encode(group, encodingFrom(values));
+    const irreps = irrepsOf(group);
+    const levels = plateauLevels(encoding.power, group.order);
+    const order = predictedIrrepOrder(encoding.power);
+    const norm2 = encoding.template.reduce((a, x) => a + x * x, 0);
+    if (values.json) {
+      console.log(
+        JSON.stringify(
+          {
+            group: group.name,
+            encoding: encoding.spec,
+            elements: group.labels,
+            template: Array.from(encoding.template),
+            normSquared: norm2,
+            irreps: irreps.map((r, i) => ({
+              label: r.label,
+              dim: r.dim,
+              type: r.type,
+              power: encoding.power[i],
+            })),
+            plateauLevels: levels,
+            predictedOrder: order.map((i) => irreps[i].label),
+            assumption: encoding.assumption,
+          },
+          null,
+          2,
+        ),
+      );
+    } else {
+      console.log(`${group.name}, encoding ${JSON.stringify(encoding.spec)}, ‖t‖² = ${formatNumber(norm2)}`);
+      if (group.order <= 64)
+        console.log(
+          `\nTemplate t (element g is encoded as x_g(u) = t(g⁻¹u))\n${formatTable(
+            ['element', 't'],
+            group.labels.map((l, g) => [l, formatNumber(encoding.template[g])]),
+          )}`,
+        );
+      console.log(
+        `\nPower per irrep\n${formatTable(
+          ['label', 'dim', 'type', 'power'],
+          // Powers below 1e-12·‖t‖² are round-off (the trivial irrep's, after centring).
+          irreps.map((r, i) => [
+            r.label,
+            r.dim,
+            r.type,
+            formatNumber(encoding.power[i] < 1e-12 * norm2 ? 0 : encoding.power[i]),
+          ]),
+        )}`,
+      );
+      console.log(
+        `\nPredicted staircase (loss = (1/|G|)·‖ŷ − y‖²): the irreps are acquired by decreasing power\n${formatTable(
+          ['step', 'acquired', 'power', 'loss after'],
+          [
+            ['0', '', '', formatNumber(levels[0])],
+            ...order.map((i, j) => [
+              String(j + 1),
+              irreps[i].label,
+              formatNumber(encoding.power[i]),
+              formatNumber(levels[j + 1]),
+            ]),
+          ],
+        )}`,
+      );
+    }
+    for (const problem of encoding.assumption.problems) console.error(`warning: ${problem}`);
+    return 0;
+  },
+};
