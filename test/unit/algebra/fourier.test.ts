@@ -26,9 +26,8 @@ describe('Fourier transform over real irreps', () => {
 
       for (const g of [1, group.order - 1]) {
         const shifted = powerSpectrum(group, irreps, translate(group, t, g));
-        power.forEach((p, s) =>
-          assert.ok(Math.abs(shifted[s] - p) < 1e-9 * norm2, `power of ${irreps[s].label} after translation`),
-        );
+        for (const [s, p] of power.entries())
+          assert.ok(Math.abs(shifted[s] - p) < 1e-9 * norm2, `power of ${irreps[s].label} after translation`);
       }
     });
 
@@ -39,6 +38,6 @@ describe('Fourier transform over real irreps', () => {
     F[2][1] = 3; // off-diagonal entry of rot1
     const t = inverseFourier(group, irreps, F);
     const power = powerSpectrum(group, irreps, t);
-    power.forEach((p, s) => (s === 2 ? assert.ok(p > 0) : assert.ok(Math.abs(p) < 1e-20)));
+    for (const [s, p] of power.entries()) assert.ok(s === 2 ? p > 0 : Math.abs(p) < 1e-20, irreps[s].label);
   });
 });

@@ -4,7 +4,6 @@ import { characterTable } from '../../../src/algebra/characters.js';
 import type { FiniteGroup } from '../../../src/algebra/group.js';
 import { groupFromCayleyTable } from '../../../src/algebra/groups/cayley.js';
 import { permutationGroup } from '../../../src/algebra/groups/permutation.js';
-import { directProduct } from '../../../src/algebra/groups/product.js';
 import { checkIrreps } from '../../../src/algebra/irreps/checks.js';
 import { complexDim, irrepsOf } from '../../../src/algebra/irreps/index.js';
 import { parseGroup } from '../../../src/algebra/parse.js';
@@ -200,9 +199,8 @@ describe('closed forms', () => {
     const x = g.labels.indexOf('rf');
     const t = (2 * Math.PI * 2 * m) / n;
     const expected = [Math.cos(t), Math.sin(t), Math.sin(t), -Math.cos(t)];
-    Array.from(rot2.matrices.subarray(x * 4, x * 4 + 4)).forEach((v, i) =>
-      assert.ok(Math.abs(v - expected[i]) < 1e-12),
-    );
+    for (const [i, v] of rot2.matrices.subarray(x * 4, x * 4 + 4).entries())
+      assert.ok(Math.abs(v - expected[i]) < 1e-12);
     assert.equal(irreps[2].matrices[g.labels.indexOf('r')], -1);
     assert.equal(irreps[2].matrices[g.labels.indexOf('f')], 1);
   });
