@@ -1,0 +1,155 @@
+/** SqlDriver over a PostgreSQL server, through a pg connection pool (shared with Prisma's adapter). */
+import pg from 'pg';
+import { InputError } from '../errors.js';
+import { describePgError, isPgError } from './db-errors.js';
+import type { SqlDriver, SqlSession, TabularResult } from './sql-driver.js';
+
+const INT8_OID = 20;
+
+/**
+ * bigint (count(*), sums) as a JS number, the same as PGlite returns it, so that output does not
+ * depend on where the data lives; values beyond 2^53 stay strings rather than silently round.
+ */
+function parseInt8(text: string): number | string {
+  const value = Number(text);
+  return Number.isSafeInteger(value) ? value : text;
+}
+
+const typeParsers = {
+  getTypeParser(oid: number, format?: 'text' | 'binary') {
+    if (oid === INT8_OID && format !== 'binary') return parseInt8;
+    return pg.types.getTypeParser(oid, format);
+  },
+} as pg.CustomTypesConfig;
+
+/** The URL with its password replaced, for messages. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '(unparseable DATABASE_URL)';
+  }
+}
+
+function connectionProblem(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ECONNREFUSED') return 'connection refused (is the server running, and on that port?)';
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'unknown host';
+  if (code === 'ETIMEDOUT' || /timeout/i.test((error as Error).message)) return 'timed out';
+  if (isPgError(error)) return describePgError(error);
+  return (error as Error).message;
+}
+
+type Queryable = pg.Pool | pg.PoolClient;
+
+function session(client: Queryable): SqlSession {
+  return {
+    async query<Row>(sql: string, params: unknown[] = []) {
+      const result = await client.query({
+        text: sql,
+        values: params,
+        queryMode: 'extended',
+      } as pg.QueryConfig);
+      return result.rows as Row[];
+    },
+    async queryTabular(sql: string, params: unknown[] = []): Promise<TabularResult> {
+      const result = await client.query({
+        text: sql,
+        values: params,
+        rowMode: 'array',
+        queryMode: 'extended',
+      } as pg.QueryArrayConfig);
+      return { columns: result.fields.map((f) => f.name), rows: result.rows };
+    },
+    async exec(sql: string) {
+      await client.query(sql);
+    },
+  };
+}
+
+export class PgDriver implements SqlDriver {
+  readonly kind = 'postgres' as const;
+  readonly location: string;
+  private readonly base: SqlSession;
+
+  private constructor(
+    readonly pool: pg.Pool,
+    url: string,
+  ) {
+    this.location = redactUrl(url);
+    this.base = session(pool);
+  }
+
+  /** Connects and checks the connection, so that an unreachable server is reported here, once. */
+  static async connect(url: string): Promise<PgDriver> {
+    let config: pg.PoolConfig;
+    try {
+      new URL(url);
+      config = { connectionString: url };
+    } catch {
+      throw new InputError(
+        `DATABASE_URL is not a valid URL (expected postgresql://user:password@host:port/database)`,
+      );
+    }
+    const pool = new pg.Pool({ ...config, max: 4, connectionTimeoutMillis: 10_000, types: typeParsers });
+    // An idle client losing its server must not crash the process; the next query reports it.
+    pool.on('error', () => {});
+    const driver = new PgDriver(pool, url);
+    try {
+      await pool.query('SELECT 1');
+    } catch (error) {
+      await pool.end().catch(() => {});
+      throw new InputError(`cannot connect to PostgreSQL at ${driver.location}: ${connectionProblem(error)}`);
+    }
+    return driver;
+  }
+
+  query<Row = Record<string, unknown>>(sql: string, params?: unknown[]) {
+    return this.base.query<Row>(sql, params);
+  }
+  queryTabular(sql: string, params?: unknown[]) {
+    return this.base.queryTabular(sql, params);
+  }
+  exec(sql: string) {
+    return this.base.exec(sql);
+  }
+
+  async transaction<T>(fn: (tx: SqlSession) => Promise<T>, options: { readOnly?: boolean } = {}) {
+    const client = await this.pool.connect();
+    try {
+      await client.query(options.readOnly ? 'BEGIN READ ONLY' : 'BEGIN');
+      try {
+        const result = await fn(session(client));
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => {});
+        throw error;
+      }
+    } finally {
+      client.release();
+    }
+  }
+
+  async readOnly<T>(fn: (tx: SqlSession) => Promise<T>) {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN READ ONLY');
+      // Taking a snapshot first means a following `SET TRANSACTION READ WRITE` is refused.
+      await client.query('SELECT 1');
+      try {
+        return await fn(session(client));
+      } finally {
+        await client.query('ROLLBACK').catch(() => {});
+      }
+    } finally {
+      client.release();
+    }
+  }
+
+  async close() {
+    await this.pool.end();
+  }
+}

@@ -1,0 +1,258 @@
+/**
+ * What the orchestrator and the trainer call to record a sweep: sweeps, cells and runs upserted by
+ * their natural keys (sweep name; sweep + group + encoding + k + model; config hash), run lifecycle
+ * transitions, and batched idempotent per-step writes. Every method is safe to repeat: a retried
+ * Temporal activity calling it again changes nothing it already wrote.
+ */
+import {
+  type IrrepPowerPoint,
+  insertIrrepPowers,
+  insertMetrics,
+  insertRunEvents,
+  type MetricPoint,
+  type RunEventPoint,
+} from './bulk-insert.js';
+import type {
+  Cell,
+  CellStatus,
+  Prisma,
+  PrismaClient,
+  Run,
+  RunOutcome,
+  RunStatus,
+  Sweep,
+  SweepStatus,
+} from './generated/client.js';
+import type { SqlDriver } from './sql-driver.js';
+
+export type {
+  Cell,
+  CellStatus,
+  IrrepPowerPoint,
+  MetricPoint,
+  Run,
+  RunEventPoint,
+  RunOutcome,
+  RunStatus,
+  Sweep,
+  SweepStatus,
+};
+
+export interface SweepInput {
+  name: string;
+  spec?: Prisma.InputJsonValue;
+  specHash?: string;
+  status?: SweepStatus;
+  workflowId?: string;
+}
+
+export interface CellKey {
+  sweepId: number;
+  group: string;
+  encoding: string;
+  k: number;
+  model: string;
+}
+
+/** The search state of a cell; only the fields given are changed. */
+export interface CellProgress {
+  status?: CellStatus;
+  lo?: number | null;
+  hi?: number | null;
+  minWidth?: number | null;
+  nonMonotone?: boolean;
+  workflowId?: string | null;
+}
+
+export interface RunInput {
+  configHash: string;
+  h: number;
+  seed: number;
+  /** Everything hashed into configHash, as JSON. */
+  config: Prisma.InputJsonValue;
+  engine: string;
+  backend?: string;
+  /** The cell whose search asked for this run; linked (once) when given. */
+  cellId?: number;
+}
+
+export interface RunStart {
+  worker: string;
+  backend?: string;
+  checkpoint?: string;
+}
+
+export interface RunFinish {
+  status: Extract<RunStatus, 'done' | 'failed' | 'cancelled'>;
+  outcome?: RunOutcome;
+  error?: string;
+  steps?: number;
+  finalLoss?: number;
+  finalAccuracy?: number;
+  durationMs?: number;
+}
+
+export class ResultsRepository {
+  constructor(
+    private readonly driver: SqlDriver,
+    readonly prisma: PrismaClient,
+  ) {}
+
+  /** Creates the sweep or updates the fields given; the name is its key. */
+  upsertSweep(input: SweepInput): Promise<Sweep> {
+    const { name, ...fields } = input;
+    return this.prisma.sweep.upsert({ where: { name }, create: input, update: fields });
+  }
+
+  findSweep(name: string): Promise<Sweep | null> {
+    return this.prisma.sweep.findUnique({ where: { name } });
+  }
+
+  listSweeps(): Promise<Sweep[]> {
+    return this.prisma.sweep.findMany({ orderBy: { createdAt: 'asc' } });
+  }
+
+  setSweepStatus(name: string, status: SweepStatus): Promise<Sweep> {
+    return this.prisma.sweep.update({ where: { name }, data: { status } });
+  }
+
+  /** Creates the cell or applies the progress given to the existing one. */
+  upsertCell(key: CellKey, progress: CellProgress = {}): Promise<Cell> {
+    return this.prisma.cell.upsert({
+      where: { sweepId_group_encoding_k_model: key },
+      create: { ...key, ...progress },
+      update: progress,
+    });
+  }
+
+  updateCell(id: number, progress: CellProgress): Promise<Cell> {
+    return this.prisma.cell.update({ where: { id }, data: progress });
+  }
+
+  /**
+   * Registers a run by its config hash (a no-op for its fields when it exists: the hash fixes them)
+   * and links it to the cell given. Returns the stored run, whose status tells a caller whether it
+   * is already done (a cache hit).
+   */
+  async upsertRun(input: RunInput): Promise<Run> {
+    const { cellId, ...fields } = input;
+    const run = await this.prisma.run.upsert({
+      where: { configHash: input.configHash },
+      create: fields,
+      update: {},
+    });
+    if (cellId !== undefined)
+      await this.prisma.cellRun.createMany({ data: [{ cellId, runId: run.id }], skipDuplicates: true });
+    return run;
+  }
+
+  findRun(configHash: string): Promise<Run | null> {
+    return this.prisma.run.findUnique({ where: { configHash } });
+  }
+
+  /**
+   * Marks an attempt as started. A run that already finished successfully is left as it is and
+   * returned unchanged: finished work is never redone or overwritten.
+   */
+  async startRun(configHash: string, start: RunStart): Promise<Run> {
+    const now = new Date();
+    const updated = await this.prisma.run.updateMany({
+      where: { configHash, NOT: { status: 'done', outcome: 'success' } },
+      data: {
+        status: 'running',
+        attempt: { increment: 1 },
+        worker: start.worker,
+        backend: start.backend,
+        checkpoint: start.checkpoint,
+        startedAt: now,
+        heartbeatAt: now,
+        finishedAt: null,
+        error: null,
+      },
+    });
+    const run = await this.prisma.run.findUnique({ where: { configHash } });
+    if (!run) throw new Error(`startRun: no run with config hash ${configHash} (call upsertRun first)`);
+    if (updated.count === 0 && run.status !== 'done')
+      throw new Error(`startRun: run ${configHash} could not be started`);
+    return run;
+  }
+
+  /** Records progress: the heartbeat time and, when given, the latest checkpoint. */
+  async heartbeat(configHash: string, checkpoint?: string): Promise<void> {
+    await this.prisma.run.update({
+      where: { configHash },
+      data: { heartbeatAt: new Date(), ...(checkpoint === undefined ? {} : { checkpoint }) },
+    });
+  }
+
+  finishRun(configHash: string, finish: RunFinish): Promise<Run> {
+    return this.prisma.run.update({
+      where: { configHash },
+      data: { ...finish, finishedAt: new Date() },
+    });
+  }
+
+  /** Stores metric points; a (run, step) already stored is skipped. Returns how many were new. */
+  writeMetrics(points: readonly MetricPoint[]): Promise<number> {
+    return insertMetrics(this.driver, points);
+  }
+
+  /** Stores irrep powers; a (run, step, irrep) already stored is skipped. Returns how many were new. */
+  writeIrrepPowers(points: readonly IrrepPowerPoint[]): Promise<number> {
+    return insertIrrepPowers(this.driver, points);
+  }
+
+  /** Stores run events; a (run, step, kind, irrep) already stored is skipped. Returns how many were new. */
+  writeEvents(events: readonly RunEventPoint[]): Promise<number> {
+    return insertRunEvents(this.driver, events);
+  }
+
+  /**
+   * Everything a finished training attempt produced, in one transaction: its curves, its events and
+   * its final numbers. Either all of it is stored or none, so a crash between writes leaves no run
+   * marked done with half a curve.
+   */
+  async recordRunResult(
+    configHash: string,
+    result: {
+      metrics: readonly Omit<MetricPoint, 'runId'>[];
+      irrepPowers?: readonly Omit<IrrepPowerPoint, 'runId'>[];
+      events?: readonly Omit<RunEventPoint, 'runId'>[];
+      finish: RunFinish;
+    },
+  ): Promise<void> {
+    const run = await this.findRun(configHash);
+    if (!run) throw new Error(`recordRunResult: no run with config hash ${configHash}`);
+    const runId = run.id;
+    await this.driver.transaction(async (tx) => {
+      await insertMetrics(
+        tx,
+        result.metrics.map((m) => ({ ...m, runId })),
+      );
+      await insertIrrepPowers(
+        tx,
+        (result.irrepPowers ?? []).map((p) => ({ ...p, runId })),
+      );
+      await insertRunEvents(
+        tx,
+        (result.events ?? []).map((e) => ({ ...e, runId })),
+      );
+      const f = result.finish;
+      await tx.query(
+        `UPDATE run SET status = $2::run_status, outcome = $3::run_outcome, error = $4, steps = $5,
+                final_loss = $6, final_accuracy = $7, duration_ms = $8, finished_at = now()
+          WHERE id = $1`,
+        [
+          runId,
+          f.status,
+          f.outcome ?? null,
+          f.error ?? null,
+          f.steps ?? null,
+          f.finalLoss ?? null,
+          f.finalAccuracy ?? null,
+          f.durationMs ?? null,
+        ],
+      );
+    });
+  }
+}

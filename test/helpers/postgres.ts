@@ -1,0 +1,138 @@
+/**
+ * A throwaway real PostgreSQL server for integration tests and benchmarks: Debian's `postgresql`
+ * binaries, a fresh cluster in a temporary directory, a free port on 127.0.0.1, the socket in /tmp.
+ * Stopped by its own pg_ctl (never by process name) and deleted when stop() is called, or when the
+ * process exits without calling it.
+ *
+ *   const pg = await startPostgres();
+ *   const url = await pg.createDatabase();  // an empty database of its own
+ *   ...
+ *   await pg.stop();
+ */
+import { execFileSync } from 'node:child_process';
+import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+
+export interface PostgresServer {
+  /** postgresql://postgres@127.0.0.1:<port>/postgres */
+  url: string;
+  port: number;
+  /** Creates an empty database with a fresh name and returns its URL. */
+  createDatabase(): Promise<string>;
+  stop(): Promise<void>;
+}
+
+/** The newest installed server's bin directory, or undefined when PostgreSQL is not installed. */
+export function findPostgresBin(): string | undefined {
+  const root = '/usr/lib/postgresql';
+  if (!existsSync(root)) return undefined;
+  const versions = readdirSync(root)
+    .filter((v) => existsSync(join(root, v, 'bin', 'pg_ctl')))
+    .sort((a, b) => Number(b) - Number(a));
+  return versions.length ? join(root, versions[0], 'bin') : undefined;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function postgresUid(): { uid: number; gid: number } | undefined {
+  try {
+    const uid = Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim());
+    const gid = Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim());
+    return { uid, gid };
+  } catch {
+    return undefined;
+  }
+}
+
+export interface StartOptions {
+  /**
+   * Trade durability for speed (fsync and synchronous commit off): right for tests, whose data is
+   * thrown away. Benchmarks keep the defaults so their numbers mean something.
+   */
+  durable?: boolean;
+}
+
+export async function startPostgres(options: StartOptions = {}): Promise<PostgresServer> {
+  const bin = findPostgresBin();
+  if (!bin)
+    throw new Error('PostgreSQL is not installed (apt-get install postgresql; .ci/run does this on CI)');
+  // PostgreSQL refuses to run as root: as root, the cluster belongs to the `postgres` user.
+  const asRoot = process.getuid?.() === 0;
+  const owner = asRoot ? postgresUid() : undefined;
+  if (asRoot && !owner) throw new Error('running as root but there is no `postgres` user to run the server');
+  const dir = mkdtempSync(join(tmpdir(), 'sgc-pg-'));
+  const data = join(dir, 'data');
+  if (owner) {
+    chownSync(dir, owner.uid, owner.gid);
+    chmodSync(dir, 0o700);
+  }
+  const run = (file: string, args: string[]) => {
+    const command = [join(bin, file), ...args];
+    if (owner) execFileSync('su', ['postgres', '-c', command.map(shellQuote).join(' ')], { stdio: 'pipe' });
+    else execFileSync(command[0], command.slice(1), { stdio: 'pipe' });
+  };
+  const port = await freePort();
+  const settings = [`-p ${port}`, '-c listen_addresses=127.0.0.1', '-k /tmp'];
+  if (!options.durable) settings.push('-c fsync=off', '-c synchronous_commit=off', '-c full_page_writes=off');
+  let started = false;
+  const stopNow = () => {
+    if (started) {
+      started = false;
+      try {
+        run('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']);
+      } catch {
+        // already stopped
+      }
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+  process.on('exit', stopNow);
+  try {
+    run('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8', '--locale=C']);
+    run('pg_ctl', ['-D', data, '-w', '-l', join(dir, 'server.log'), '-o', settings.join(' '), 'start']);
+    started = true;
+  } catch (error) {
+    stopNow();
+    process.off('exit', stopNow);
+    const stderr = (error as { stderr?: Buffer }).stderr?.toString() ?? '';
+    throw new Error(`could not start PostgreSQL: ${(error as Error).message}\n${stderr}`);
+  }
+  const url = `postgresql://postgres@127.0.0.1:${port}/postgres`;
+  let databases = 0;
+  return {
+    url,
+    port,
+    async createDatabase() {
+      const name = `sgc_test_${++databases}`;
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      try {
+        await client.query(`CREATE DATABASE ${name}`);
+      } finally {
+        await client.end();
+      }
+      return `postgresql://postgres@127.0.0.1:${port}/${name}`;
+    },
+    async stop() {
+      stopNow();
+      process.off('exit', stopNow);
+    },
+  };
+}
+
+function shellQuote(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
