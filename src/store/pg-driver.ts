@@ -2,7 +2,7 @@
 import pg from 'pg';
 import { InputError } from '../errors.js';
 import { describePgError, isPgError } from './db-errors.js';
-import type { SqlDriver, SqlSession, TabularResult } from './sql-driver.js';
+import type { SqlDriver, SqlSession, TabularOptions, TabularResult } from './sql-driver.js';
 
 const INT8_OID = 20;
 
@@ -21,6 +21,8 @@ const typeParsers = {
     return pg.types.getTypeParser(oid, format);
   },
 } as pg.CustomTypesConfig;
+
+const rawText = { getTypeParser: () => (text: string) => text } as unknown as pg.CustomTypesConfig;
 
 /** The URL with its password replaced, for messages. */
 export function redactUrl(url: string): string {
@@ -54,14 +56,23 @@ function session(client: Queryable): SqlSession {
       } as pg.QueryConfig);
       return result.rows as Row[];
     },
-    async queryTabular(sql: string, params: unknown[] = []): Promise<TabularResult> {
+    async queryTabular(
+      sql: string,
+      params: unknown[] = [],
+      options: TabularOptions = {},
+    ): Promise<TabularResult> {
       const result = await client.query({
         text: sql,
         values: params,
         rowMode: 'array',
         queryMode: 'extended',
+        ...(options.raw ? { types: rawText } : {}),
       } as pg.QueryArrayConfig);
-      return { columns: result.fields.map((f) => f.name), rows: result.rows };
+      return {
+        columns: result.fields.map((f) => f.name),
+        types: result.fields.map((f) => f.dataTypeID),
+        rows: result.rows,
+      };
     },
     async exec(sql: string) {
       await client.query(sql);
@@ -109,8 +120,8 @@ export class PgDriver implements SqlDriver {
   query<Row = Record<string, unknown>>(sql: string, params?: unknown[]) {
     return this.base.query<Row>(sql, params);
   }
-  queryTabular(sql: string, params?: unknown[]) {
-    return this.base.queryTabular(sql, params);
+  queryTabular(sql: string, params?: unknown[], options?: TabularOptions) {
+    return this.base.queryTabular(sql, params, options);
   }
   exec(sql: string) {
     return this.base.exec(sql);

@@ -6,21 +6,42 @@ import { existsSync } from 'node:fs';
 import { PGlite, type Results, type Transaction } from '@electric-sql/pglite';
 import { InputError } from '../errors.js';
 import { acquireDirLock, type DirLock } from './dir-lock.js';
-import type { SqlDriver, SqlSession, TabularResult } from './sql-driver.js';
+import type { SqlDriver, SqlSession, TabularOptions, TabularResult } from './sql-driver.js';
 
 type Queryable = PGlite | Transaction;
 
 function tabular(result: Results<unknown[]>): TabularResult {
-  return { columns: result.fields.map((f) => f.name), rows: result.rows };
+  return {
+    columns: result.fields.map((f) => f.name),
+    types: result.fields.map((f) => f.dataTypeID),
+    rows: result.rows,
+  };
 }
 
-function session(db: Queryable): SqlSession {
+/**
+ * Identity parsers for every type PGlite would otherwise parse (built-in OIDs are below 10000;
+ * array types of user types are registered on the instance), so raw results stay text.
+ */
+function rawParsers(db: Queryable): Record<number, (text: string) => string> {
+  const identity = (text: string) => text;
+  const parsers: Record<number, (text: string) => string> = {};
+  for (let oid = 0; oid < 10_000; oid++) parsers[oid] = identity;
+  const own = (db as { parsers?: Record<number, unknown> }).parsers ?? {};
+  for (const oid of Object.keys(own)) parsers[Number(oid)] = identity;
+  return parsers;
+}
+
+/** `parent` is the PGlite instance behind a transaction, which holds the registered parsers. */
+function session(db: Queryable, parent: Queryable = db): SqlSession {
   return {
     async query<Row>(sql: string, params: unknown[] = []) {
       return (await db.query<Row>(sql, params)).rows;
     },
-    async queryTabular(sql: string, params: unknown[] = []) {
-      return tabular(await db.query<unknown[]>(sql, params, { rowMode: 'array' }));
+    async queryTabular(sql: string, params: unknown[] = [], options: TabularOptions = {}) {
+      const parsers = options.raw ? rawParsers(parent) : undefined;
+      return tabular(
+        await db.query<unknown[]>(sql, params, { rowMode: 'array', ...(parsers ? { parsers } : {}) }),
+      );
     },
     async exec(sql: string) {
       await db.exec(sql);
@@ -64,8 +85,8 @@ export class PGliteDriver implements SqlDriver {
   query<Row = Record<string, unknown>>(sql: string, params?: unknown[]) {
     return this.base.query<Row>(sql, params);
   }
-  queryTabular(sql: string, params?: unknown[]) {
-    return this.base.queryTabular(sql, params);
+  queryTabular(sql: string, params?: unknown[], options?: TabularOptions) {
+    return this.base.queryTabular(sql, params, options);
   }
   exec(sql: string) {
     return this.base.exec(sql);
@@ -74,7 +95,7 @@ export class PGliteDriver implements SqlDriver {
   transaction<T>(fn: (tx: SqlSession) => Promise<T>, options: { readOnly?: boolean } = {}) {
     return this.db.transaction(async (tx) => {
       if (options.readOnly) await tx.exec('SET TRANSACTION READ ONLY');
-      return fn(session(tx));
+      return fn(session(tx, this.db));
     });
   }
 
@@ -84,7 +105,7 @@ export class PGliteDriver implements SqlDriver {
       // Taking a snapshot first means a following `SET TRANSACTION READ WRITE` is refused.
       await tx.query('SELECT 1');
       try {
-        return await fn(session(tx));
+        return await fn(session(tx, this.db));
       } finally {
         if (!tx.closed) await tx.rollback();
       }

@@ -7,14 +7,24 @@
 /** Column names and rows as arrays, so that `SELECT 1 AS a, 2 AS a` keeps both columns. */
 export interface TabularResult {
   columns: string[];
+  /** PostgreSQL type OID of each column. */
+  types: number[];
   rows: unknown[][];
+}
+
+export interface TabularOptions {
+  /**
+   * Values exactly as PostgreSQL printed them (text, or null), untouched by the driver's parsers:
+   * what `sgc sql` shows, identical whichever driver ran the query.
+   */
+  raw?: boolean;
 }
 
 export interface SqlSession {
   /** One statement, with $1… parameters (extended protocol: several statements are refused). */
   query<Row = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<Row[]>;
   /** Like query, rows as arrays. */
-  queryTabular(sql: string, params?: unknown[]): Promise<TabularResult>;
+  queryTabular(sql: string, params?: unknown[], options?: TabularOptions): Promise<TabularResult>;
   /** A script of several statements, no parameters (simple protocol), e.g. a migration file. */
   exec(sql: string): Promise<void>;
 }

@@ -1,7 +1,19 @@
 /** Every `sgc` sub-command, in the order `sgc --help` lists them. Add a command by adding its module here. */
 import type { Command } from '../command.js';
+import { dbMigrateCommand } from './db-migrate.js';
+import { dbServeCommand } from './db-serve.js';
 import { encodeCommand } from './encode.js';
 import { groupCommand } from './group.js';
 import { groupsCommand } from './groups.js';
+import { resultsCommand } from './results.js';
+import { sqlCommand } from './sql.js';
 
-export const commands: Command[] = [groupsCommand, groupCommand, encodeCommand];
+export const commands: Command[] = [
+  groupsCommand,
+  groupCommand,
+  encodeCommand,
+  resultsCommand,
+  sqlCommand,
+  dbMigrateCommand,
+  dbServeCommand,
+];

@@ -1,0 +1,51 @@
+/** `sgc db migrate`: applies the pending migrations in prisma/migrations to the results store. */
+import { InputError } from '../../errors.js';
+import { loadMigrations, migrate, migrationStatus } from '../../store/migrations.js';
+import { openDriver } from '../../store/open-store.js';
+import { resolveTarget } from '../../store/target.js';
+import { parseOptions } from '../args.js';
+import type { Command } from '../command.js';
+
+const usage = `Usage: sgc db migrate [--status]
+
+Applies the migrations in prisma/migrations that the results store does not have yet, in order,
+each in its own transaction (a migration that fails leaves nothing of itself behind). The store is
+the PostgreSQL server in DATABASE_URL when set, otherwise the embedded database in .sgc/db, which
+also applies them by itself whenever it is opened.
+
+Options:
+  --status   list applied and pending migrations, change nothing`;
+
+export const dbMigrateCommand: Command = {
+  name: ['db', 'migrate'],
+  summary: 'apply pending database migrations (or --status to list them)',
+  usage,
+  async run(args) {
+    const { values, positionals } = parseOptions(args, { status: { type: 'boolean' } }, usage);
+    if (positionals.length) throw new InputError(`unexpected argument "${positionals[0]}"\n${usage}`);
+    const migrations = loadMigrations();
+    const driver = await openDriver(resolveTarget(), 'sgc db migrate');
+    try {
+      if (values.status) {
+        const { applied, pending } = await migrationStatus(driver, migrations);
+        console.log(`Database: ${driver.location}`);
+        for (const a of applied) console.log(`  applied  ${a.name}`);
+        for (const p of pending) console.log(`  pending  ${p.name}`);
+        console.log(pending.length ? `${pending.length} pending` : 'Up to date.');
+        return 0;
+      }
+      const done = await migrate(driver, {
+        migrations,
+        onApplied: (name) => console.log(`applied ${name}`),
+      });
+      console.log(
+        done.length
+          ? `${driver.location}: ${done.length} migration(s) applied, up to date.`
+          : `${driver.location}: up to date (${migrations.length} migrations), nothing to do.`,
+      );
+    } finally {
+      await driver.close();
+    }
+    return 0;
+  },
+};

@@ -1,0 +1,117 @@
+/**
+ * `sgc results [sweep]`: the minimal width H* per k for each (group, encoding, model), read from
+ * the min_width_by_k view. The table puts k across, one row per (sweep, group, encoding, model);
+ * --json and --csv give the view's rows as they are.
+ */
+import { InputError } from '../../errors.js';
+import { isPgError, SqlState } from '../../store/db-errors.js';
+import { openStore } from '../../store/open-store.js';
+import type { TabularResult } from '../../store/sql-driver.js';
+import { parseOptions } from '../args.js';
+import type { Command } from '../command.js';
+import { chosenFormat, formatResult, formatTable, typedValue } from './sql-format.js';
+
+const usage = `Usage: sgc results [sweep] [--json | --csv]
+
+Minimal width H* per k for each (group, encoding, model), for one sweep or all of them.
+In the table, a number is H*; "…" means the search is still going, "-" that it ended without
+one, and "*" that a wider H failed after a narrower one succeeded (see the cell's runs).
+
+Options:
+  --json   the rows of the min_width_by_k view, as JSON
+  --csv    the same as CSV`;
+
+interface WidthRow {
+  sweep: string;
+  group: string;
+  encoding: string;
+  model: string;
+  k: number;
+  min_width: number | null;
+  status: string;
+  non_monotone: boolean;
+}
+
+/** One row per (sweep, group, encoding, model), one column per k. */
+export function pivotByK(rows: WidthRow[]): TabularResult {
+  const ks = [...new Set(rows.map((r) => r.k))].sort((a, b) => a - b);
+  const lines = new Map<string, (string | null)[]>();
+  for (const r of rows) {
+    const key = JSON.stringify([r.sweep, r.group, r.encoding, r.model]);
+    let line = lines.get(key);
+    if (!line) lines.set(key, (line = [r.sweep, r.group, r.encoding, r.model, ...ks.map(() => null)]));
+    const width =
+      r.min_width !== null
+        ? String(r.min_width)
+        : r.status === 'pending' || r.status === 'searching'
+          ? '…'
+          : '-';
+    line[4 + ks.indexOf(r.k)] = r.non_monotone ? `${width}*` : width;
+  }
+  const columns = ['sweep', 'group', 'encoding', 'model', ...ks.map((k) => `k=${k}`)];
+  return {
+    columns,
+    // The k columns hold widths: typed as integers so they align right.
+    types: columns.map((_, i) => (i < 4 ? 25 : 23)),
+    rows: [...lines.values()],
+  };
+}
+
+export const resultsCommand: Command = {
+  name: ['results'],
+  summary: 'minimal width per k for each (group, encoding, model) of a sweep',
+  usage,
+  async run(args) {
+    const { values, positionals } = parseOptions(
+      args,
+      { json: { type: 'boolean' }, csv: { type: 'boolean' } },
+      usage,
+    );
+    const format = chosenFormat(values);
+    if (format === 'both') throw new InputError('choose one of --json and --csv');
+    if (positionals.length > 1) throw new InputError(`expected at most one sweep name\n${usage}`);
+    const sweep = positionals[0];
+    const store = await openStore({ command: 'sgc results' });
+    try {
+      const query = `SELECT * FROM min_width_by_k ${sweep === undefined ? '' : 'WHERE sweep = $1'}
+                     ORDER BY sweep, "group", encoding, model, k`;
+      let result: TabularResult;
+      try {
+        result = await store.driver.queryTabular(query, sweep === undefined ? [] : [sweep], { raw: true });
+      } catch (error) {
+        if (isPgError(error) && error.code === SqlState.undefinedTable)
+          throw new InputError(
+            `the database at ${store.driver.location} has no sgc tables yet: run \`sgc db migrate\``,
+          );
+        throw error;
+      }
+      if (sweep !== undefined && result.rows.length === 0) {
+        const known = (
+          await store.driver.query<{ name: string }>('SELECT name FROM sweep ORDER BY name')
+        ).map((r) => r.name);
+        if (!known.includes(sweep))
+          throw new InputError(
+            `no sweep named "${sweep}"; ${known.length ? `sweeps: ${known.join(', ')}` : 'there are no sweeps yet'}`,
+          );
+      }
+      if (format !== 'table') {
+        console.log(formatResult(result, format));
+        return 0;
+      }
+      if (result.rows.length === 0) {
+        console.log(sweep === undefined ? 'No results yet.' : `Sweep "${sweep}" has no cells yet.`);
+        return 0;
+      }
+      const rows = result.rows.map(
+        (row) =>
+          Object.fromEntries(
+            result.columns.map((c, i) => [c, typedValue(row[i], result.types[i])]),
+          ) as unknown as WidthRow,
+      );
+      console.log(formatTable(pivotByK(rows)));
+    } finally {
+      await store.close();
+    }
+    return 0;
+  },
+};
