@@ -1,0 +1,50 @@
+/**
+ * The tensor-engine interface: everything the trainer asks of an engine. An engine compiles a
+ * training session for one model shape, optimizer and batch size; the session holds the weights and
+ * optimizer state (on the device, where it has one) and runs steps.
+ *
+ * Inputs are element indices, never dense vectors: each input block is one of |G| encodings, so
+ * engines compute W·x as a gather of W·Xᵀ (src/learn/models/spec.ts has the equations).
+ */
+import type { Batch } from '../models/reference.js';
+import type { ModelSpec, Parameters } from '../models/spec.js';
+import type { OptimizerSpec, OptimizerState } from '../optimizers.js';
+
+export type { Batch };
+
+export interface EngineSetup {
+  model: ModelSpec;
+  optimizer: OptimizerSpec;
+  /** n × n, row g = x_g (the encoding of element g). */
+  encodings: Float64Array;
+  /** The number of sequences every step() receives (predict() takes any count). */
+  batchSize: number;
+  /** Initial weights (from initParameters). */
+  parameters: Parameters;
+}
+
+/** Weights plus optimizer state: what a checkpoint stores. */
+export interface TrainingState {
+  parameters: Parameters;
+  optimizer: OptimizerState;
+}
+
+export interface EngineSession {
+  /** One optimizer step (clip, then update) on the batch; returns the loss before the update. */
+  step(batch: Batch): Promise<number>;
+  /** Model outputs for `batch` (targets unused), count × n, with the current weights. */
+  predict(batch: Batch): Promise<Float64Array>;
+  /** Loss and gradients at the current weights, without updating: for tests and diagnostics. */
+  lossAndGradients(batch: Batch): Promise<{ loss: number; gradients: Parameters }>;
+  getState(): Promise<TrainingState>;
+  setState(state: TrainingState): Promise<void>;
+  dispose(): Promise<void>;
+}
+
+export interface TensorEngine {
+  /** `onnx`, `tfjs` or `reference`. */
+  readonly name: string;
+  /** The backend or execution provider in use, e.g. `cpu`, `wasm`, `cuda`. */
+  readonly backend: string;
+  open(setup: EngineSetup): Promise<EngineSession>;
+}
