@@ -1,7 +1,7 @@
 /**
  * `sgc db serve`: puts the embedded PGlite database on the PostgreSQL wire protocol, so psql,
  * Grafana or any PostgreSQL client can read it while it runs. Clients are served one query at a
- * time (PGlite has a single connection); several may connect, in turn or at once.
+ * time (PGlite has a single connection); up to 16 may be connected, in turn or at once.
  */
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { InputError } from '../../errors.js';
@@ -21,6 +21,8 @@ While it runs, other sgc commands reach the same data with DATABASE_URL set to t
 Options:
   --port <n>     TCP port (default 5432; 0 picks a free one)
   --host <addr>  address to listen on (default 127.0.0.1; 0.0.0.0 exposes it to the network)`;
+
+const MAX_CLIENTS = 16;
 
 function parsePort(text: string): number {
   const port = Number(text);
@@ -65,7 +67,14 @@ export const dbServeCommand: Command = {
     const store = await openStore({ target, command: 'sgc db serve' });
     const driver = store.driver as PGliteDriver;
     for (const name of store.applied) console.error(`applied migration ${name}`);
-    const server = new PGLiteSocketServer({ db: driver.db, port, host: values.host });
+    // PGlite has one session; the socket server multiplexes clients onto it, keeping each client's
+    // transaction to itself. Its default of a single client would refuse a second psql or Grafana.
+    const server = new PGLiteSocketServer({
+      db: driver.db,
+      port,
+      host: values.host,
+      maxConnections: MAX_CLIENTS,
+    });
     try {
       await server.start();
     } catch (error) {

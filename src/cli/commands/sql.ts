@@ -47,7 +47,8 @@ export const sqlCommand: Command = {
         throw new InputError(`cannot read ${values.file}: ${(error as NodeJS.ErrnoException).code ?? error}`);
       }
     } else {
-      if (positionals.length !== 1) throw new InputError(`expected one query (quote it)\n${usage}`);
+      if (positionals.length !== 1)
+        throw new InputError('expected one query, in quotes (see `sgc sql --help`)');
       query = positionals[0];
     }
     const store = await openStore({ command: 'sgc sql' });

@@ -1,0 +1,93 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { pivotByK } from '../../../src/cli/commands/results.js';
+import { formatCsv, formatJson, formatTable, typedValue } from '../../../src/cli/commands/sql-format.js';
+
+const INT4 = 23;
+const TEXT = 25;
+const FLOAT8 = 701;
+const JSONB = 3802;
+const BOOL = 16;
+
+describe('query output', () => {
+  const result = {
+    columns: ['name', 'n', 'x'],
+    types: [TEXT, INT4, FLOAT8],
+    rows: [
+      ['alpha', '1', '0.5'],
+      ['b', '200', null],
+    ],
+  };
+
+  it('aligns a table like psql: text left, numbers right, NULL blank', () => {
+    assert.equal(
+      formatTable(result),
+      [' name  |  n  |  x', '-------+-----+-----', ' alpha |   1 | 0.5', ' b     | 200 |', '(2 rows)'].join(
+        '\n',
+      ),
+    );
+    assert.equal(
+      formatTable({ columns: ['a'], types: [TEXT], rows: [] }),
+      [' a', '---', '(0 rows)'].join('\n'),
+    );
+  });
+
+  it('quotes CSV fields that need it (RFC 4180)', () => {
+    const csv = formatCsv({
+      columns: ['a', 'b'],
+      types: [TEXT, TEXT],
+      rows: [
+        ['x,y', 'say "hi"'],
+        [' pad', null],
+      ],
+    });
+    assert.equal(csv, 'a,b\r\n"x,y","say ""hi"""\r\n" pad",');
+  });
+
+  it('gives JSON values their column type; NaN stays a string, big integers stay exact', () => {
+    assert.equal(typedValue('12', INT4), 12);
+    assert.equal(typedValue('NaN', FLOAT8), 'NaN');
+    assert.equal(typedValue('-Infinity', FLOAT8), '-Infinity');
+    assert.equal(typedValue('9007199254740993', 20), '9007199254740993');
+    assert.equal(typedValue('t', BOOL), true);
+    assert.deepEqual(typedValue('{"a": [1]}', JSONB), { a: [1] });
+    assert.equal(typedValue('2026-01-01', 1082), '2026-01-01');
+    assert.equal(typedValue(null, INT4), null);
+    assert.deepEqual(JSON.parse(formatJson(result)), [
+      { name: 'alpha', n: 1, x: 0.5 },
+      { name: 'b', n: 200, x: null },
+    ]);
+  });
+});
+
+describe('sgc results table', () => {
+  it('puts k across, one row per (sweep, group, encoding, model), marking open and odd cells', () => {
+    const row = (
+      model: string,
+      k: number,
+      min_width: number | null,
+      status: string,
+      non_monotone = false,
+    ) => ({
+      sweep: 's',
+      group: 'C6',
+      encoding: 'onehot',
+      model,
+      k,
+      min_width,
+      status,
+      non_monotone,
+    });
+    const table = pivotByK([
+      row('mlp', 2, 8, 'done'),
+      row('mlp', 3, null, 'searching'),
+      row('rnn', 2, 4, 'done', true),
+      row('rnn', 4, null, 'failed'),
+    ]);
+    assert.deepEqual(table.columns, ['sweep', 'group', 'encoding', 'model', 'k=2', 'k=3', 'k=4']);
+    assert.deepEqual(table.rows, [
+      ['s', 'C6', 'onehot', 'mlp', '8', '…', null],
+      ['s', 'C6', 'onehot', 'rnn', '4*', null, '-'],
+    ]);
+  });
+});
