@@ -7,11 +7,13 @@ import { groupCommand } from './group.js';
 import { groupsCommand } from './groups.js';
 import { resultsCommand } from './results.js';
 import { sqlCommand } from './sql.js';
+import { trainCommand } from './train.js';
 
 export const commands: Command[] = [
   groupsCommand,
   groupCommand,
   encodeCommand,
+  trainCommand,
   resultsCommand,
   sqlCommand,
   dbMigrateCommand,

@@ -1,0 +1,199 @@
+/**
+ * `sgc train <run.yaml>`: one training run without any server. Shows a live progress line, then the
+ * outcome, and writes a run folder:
+ *   config.json       the resolved config (every default filled in)
+ *   result.json       outcome, reason, steps, final loss and accuracy, timings, predicted vs observed
+ *   loss.csv          step, loss (log-spaced, plus the final value)
+ *   evaluations.csv   step, loss, accuracy, and the output power of each irrep
+ *   metrics.json      all of the above as JSON, with the acquisition events
+ *   weights.json      the final weights (name → row-major numbers, with shapes)
+ *   checkpoint.json   weights, optimizer and data-stream state: `--resume <folder>` continues from it
+ */
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { InputError } from '../../errors.js';
+import { deserializeCheckpoint, serializeCheckpoint } from '../../learn/checkpoint.js';
+import { createEngine } from '../../learn/engine/index.js';
+import { parameterShapes } from '../../learn/models/spec.js';
+import { type RunConfig, RunConfigSchema } from '../../learn/runConfig.js';
+import {
+  type Checkpoint,
+  type Progress,
+  type RunResult,
+  resolveRun,
+  runTraining,
+} from '../../learn/trainer.js';
+import { parseWithSchema } from '../../validation.js';
+import { parseOptions } from '../args.js';
+import type { Command } from '../command.js';
+import { formatNumber } from '../format.js';
+
+const usage = `usage: sgc train <run.yaml> [--out <folder>] [--engine onnx|tfjs|reference] [--backend B]
+       sgc train --resume <folder>
+
+Trains one network without any server, showing progress, and writes a run folder (default
+runs/<name>) with the config, loss and evaluation CSVs, metrics, final weights and a checkpoint.
+
+run.yaml:
+  group: D3
+  encoding: {kind: powers, powers: [0, 30, 3000]}
+  k: 2
+  model: {kind: mlp, H: 180}
+  train: {optimizer: per-neuron, lr: 0.01, init: 1.0e-3, steps: 20000, clip: 0.1}`;
+
+function readConfig(path: string): RunConfig {
+  if (!existsSync(path)) throw new InputError(`${path}: no such file`);
+  let data: unknown;
+  try {
+    data = parseYaml(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new InputError(`${path}: not valid YAML (${(error as Error).message.split('\n')[0]})`);
+  }
+  return parseWithSchema(RunConfigSchema, data, path);
+}
+
+function defaultFolder(config: RunConfig): string {
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '');
+  const name = config.name ?? `${config.group}-${config.model.kind}-k${config.k}-H${config.model.H}`;
+  return join('runs', `${name}-${stamp}`);
+}
+
+/** Write to a temporary name, then rename: a crash never leaves a half-written file behind. */
+function writeAtomic(path: string, text: string): void {
+  writeFileSync(`${path}.tmp`, text);
+  renameSync(`${path}.tmp`, path);
+}
+
+function progressLine(p: Progress): string {
+  const acc = p.accuracy === undefined ? '  –  ' : `${(100 * p.accuracy).toFixed(1)}%`;
+  return `step ${String(p.step).padStart(String(p.steps).length)}/${p.steps}  loss ${formatNumber(p.loss, 4).padEnd(9)}  acc ${acc}  irreps ${p.acquired}/${p.irrepCount}  ${p.stepsPerSecond.toFixed(0)} steps/s`;
+}
+
+function writeRunFolder(
+  folder: string,
+  config: RunConfig,
+  result: RunResult,
+  irrepLabels: string[],
+  engine: string,
+): void {
+  const m = result.metrics;
+  writeAtomic(
+    join(folder, 'loss.csv'),
+    `step,loss\n${m.loss.map((p) => `${p.step},${p.loss}`).join('\n')}\n`,
+  );
+  writeAtomic(
+    join(folder, 'evaluations.csv'),
+    `step,loss,accuracy,${irrepLabels.map((l) => `power_${l}`).join(',')}\n${m.evaluations
+      .map((e) => [e.step, e.loss, e.accuracy, ...e.power].join(','))
+      .join('\n')}\n`,
+  );
+  writeAtomic(join(folder, 'metrics.json'), JSON.stringify({ irreps: irrepLabels, ...m }, null, 1));
+  const { state, metrics: _metrics, ...summary } = result;
+  writeAtomic(join(folder, 'result.json'), JSON.stringify({ ...summary, engine }, null, 2));
+  const shapes = parameterShapes(resolveRun(config).model);
+  writeAtomic(
+    join(folder, 'weights.json'),
+    JSON.stringify(
+      Object.fromEntries(
+        shapes.map((s) => [
+          s.name,
+          { rows: s.rows, cols: s.cols, values: Array.from(state.parameters[s.name]) },
+        ]),
+      ),
+    ),
+  );
+}
+
+export const trainCommand: Command = {
+  name: ['train'],
+  summary: 'train one network from a run.yaml, with live progress; writes a run folder',
+  usage,
+  async run(args) {
+    const { values, positionals } = parseOptions(
+      args,
+      {
+        out: { type: 'string' },
+        resume: { type: 'string' },
+        engine: { type: 'string' },
+        backend: { type: 'string' },
+      },
+      usage,
+    );
+    let config: RunConfig;
+    let folder: string;
+    let resumeFrom: Checkpoint | undefined;
+    if (values.resume) {
+      folder = values.resume;
+      const configPath = join(folder, 'config.json');
+      const checkpointPath = join(folder, 'checkpoint.json');
+      if (!existsSync(configPath) || !existsSync(checkpointPath))
+        throw new InputError(`${folder}: not a run folder with config.json and checkpoint.json`);
+      config = parseWithSchema(RunConfigSchema, JSON.parse(readFileSync(configPath, 'utf8')), configPath);
+      try {
+        resumeFrom = deserializeCheckpoint(readFileSync(checkpointPath, 'utf8'));
+      } catch (error) {
+        throw new InputError(`${checkpointPath}: unreadable checkpoint (${(error as Error).message})`);
+      }
+    } else {
+      if (positionals.length !== 1) throw new InputError(`give one run.yaml\n${usage}`);
+      config = readConfig(positionals[0]);
+      if (values.engine)
+        config.engine = { ...config.engine, name: values.engine as RunConfig['engine']['name'] };
+      if (values.backend) config.engine = { ...config.engine, backend: values.backend };
+      folder = values.out ?? defaultFolder(config);
+    }
+    const setup = resolveRun(config);
+    const engine = await createEngine(config.engine.name, config.engine.backend);
+    mkdirSync(folder, { recursive: true });
+    writeAtomic(join(folder, 'config.json'), JSON.stringify(config, null, 2));
+
+    const interactive = process.stderr.isTTY;
+    let lastLine = 0;
+    const onProgress = (p: Progress): void => {
+      if (interactive) process.stderr.write(`\r${progressLine(p)}\x1b[K`);
+      else if (performance.now() - lastLine > 5000 || p.step === p.steps) {
+        lastLine = performance.now();
+        process.stderr.write(`${progressLine(p)}\n`);
+      }
+    };
+    const controller = new AbortController();
+    const stop = (): void => controller.abort();
+    process.once('SIGINT', stop);
+    console.error(
+      `${config.group}, ${config.model.kind} k=${config.k} H=${config.model.H}, ${config.train.steps} steps on ${engine.name}/${engine.backend} → ${folder}`,
+    );
+    const result = await runTraining(
+      config,
+      engine,
+      {
+        onProgress,
+        signal: controller.signal,
+        ...(resumeFrom ? { resumeFrom } : {}),
+        onCheckpoint: (c) => writeAtomic(join(folder, 'checkpoint.json'), serializeCheckpoint(c)),
+      },
+      setup,
+    );
+    process.off('SIGINT', stop);
+    if (interactive) process.stderr.write('\n');
+    writeRunFolder(
+      folder,
+      config,
+      result,
+      setup.irreps.map((r) => r.label),
+      `${engine.name}/${engine.backend}`,
+    );
+    const observed = result.metrics.events.map((e) => `${e.label}@${e.step}`).join(', ') || 'none';
+    console.log(
+      [
+        `outcome: ${result.outcome} (${result.reason})`,
+        `steps: ${result.steps}, ${result.seconds.toFixed(1)} s`,
+        `loss: ${formatNumber(result.initialLoss)} → ${formatNumber(result.finalLoss)}; accuracy ${(100 * result.finalAccuracy).toFixed(2)}%`,
+        `predicted plateaus: ${result.predicted.plateaus.map((x) => formatNumber(x, 4)).join(' → ')}`,
+        `predicted order: ${result.predicted.order.join(', ') || 'none'}; acquired (irrep@step): ${observed}`,
+        `run folder: ${folder}`,
+      ].join('\n'),
+    );
+    return 0;
+  },
+};

@@ -1,0 +1,108 @@
+/**
+ * The configuration of one training run (`sgc train run.yaml`), validated with zod. The `train`
+ * block has the same keys as a sweep spec's, so a run can be lifted out of a sweep and back.
+ *
+ *   group: D3
+ *   encoding: {kind: powers, powers: [0, 30, 3000]}
+ *   k: 2
+ *   model: {kind: mlp, H: 180}                 # degree: 2 or square: true for the mlp
+ *   train: {optimizer: per-neuron, lr: 0.01, init: 1.0e-3, steps: 20000, clip: 0.1, seed: 0}
+ *   data: {kind: exhaustive}                   # or {kind: sampled, count, seed} / {kind: online, batch}
+ *   engine: {name: onnx}                       # onnx (default), tfjs, reference
+ */
+import { z } from 'zod';
+import { MODEL_KINDS } from './models/spec.js';
+import { OPTIMIZER_KINDS } from './optimizers.js';
+
+const positiveInt = z.number().int().positive();
+
+export const EncodingSpecSchema = z.discriminatedUnion('kind', [
+  z.strictObject({
+    kind: z.literal('onehot'),
+    index: z.number().int().nonnegative().optional(),
+    amplitude: z.number().optional(),
+  }),
+  z.strictObject({ kind: z.literal('powers'), powers: z.array(z.number().nonnegative()).min(1) }),
+  z.strictObject({
+    kind: z.literal('random'),
+    seed: z.number().int().optional(),
+    scale: z.number().positive().optional(),
+  }),
+  z.strictObject({ kind: z.literal('vector'), values: z.array(z.number()).min(1) }),
+]);
+
+export const ModelConfigSchema = z.strictObject({
+  kind: z.enum(MODEL_KINDS as [string, ...string[]]),
+  H: positiveInt,
+  /** mlp: the power of the activation (default k). */
+  degree: positiveInt.optional(),
+  /** mlp: shorthand for degree 2. */
+  square: z.boolean().optional(),
+});
+
+export const TrainSchema = z.strictObject({
+  optimizer: z.enum(OPTIMIZER_KINDS as [string, ...string[]]).default('per-neuron'),
+  lr: z.number().positive(),
+  /** Init scale s (α): weights ~ s·N(0,1)/√fan-in. */
+  init: z.number().nonnegative(),
+  steps: positiveInt,
+  clip: z.number().positive().optional(),
+  seed: z.number().int().nonnegative().default(0),
+  /** per-neuron: exponent degree (default: the model's activation degree). */
+  degree: positiveInt.optional(),
+  /** per-neuron: multiply lr by log(1/init). */
+  timeRescale: z.boolean().default(false),
+  /** Success needs accuracy 1 and loss ≤ (1 − lossReduction)·initial loss. */
+  lossReduction: z.number().gt(0).lt(1).default(0.9),
+  /** Stop as soon as the run has succeeded. */
+  stopOnSuccess: z.boolean().default(true),
+  /** Optional plateau detection: fail when the loss improves by less than `tolerance` (relative) over `window` steps. */
+  plateau: z.strictObject({ window: positiveInt, tolerance: z.number().positive() }).optional(),
+  /** Evaluate accuracy and irrep power every this many steps (besides log-spaced early steps). */
+  evalEvery: positiveInt.optional(),
+});
+
+export const DataSchema = z
+  .discriminatedUnion('kind', [
+    z.strictObject({
+      kind: z.literal('exhaustive'),
+      batch: positiveInt.optional(),
+      cap: positiveInt.optional(),
+    }),
+    z.strictObject({
+      kind: z.literal('sampled'),
+      count: positiveInt,
+      seed: z.number().int().default(0),
+      batch: positiveInt.optional(),
+    }),
+    z.strictObject({ kind: z.literal('online'), batch: positiveInt, seed: z.number().int().default(0) }),
+  ])
+  .default({ kind: 'exhaustive' });
+
+export const EngineConfigSchema = z
+  .strictObject({
+    name: z.enum(['onnx', 'tfjs', 'reference']).default('onnx'),
+    backend: z.string().optional(),
+  })
+  .default({ name: 'onnx' });
+
+export const RunConfigSchema = z.strictObject({
+  name: z.string().optional(),
+  group: z.string().min(1),
+  encoding: EncodingSpecSchema,
+  k: z.number().int().min(2),
+  order: z.enum(['left', 'right']).default('left'),
+  model: ModelConfigSchema,
+  train: TrainSchema,
+  data: DataSchema,
+  /** Sequences to evaluate on when |G|^k is above the exhaustive cap. */
+  evaluation: z
+    .strictObject({ maxExhaustive: positiveInt.default(100_000), sampled: positiveInt.default(20_000) })
+    .default({
+      maxExhaustive: 100_000,
+      sampled: 20_000,
+    }),
+  engine: EngineConfigSchema,
+});
+
+export type RunConfig = z.infer<typeof RunConfigSchema>;

@@ -1,0 +1,392 @@
+/**
+ * One training run, from a validated RunConfig to an outcome, on any engine. Pure of file I/O: the
+ * command line (and later the sweep's activity) decide where results and checkpoints go, through
+ * the callbacks.
+ *
+ * Outcomes:
+ *  - succeeded: accuracy 1.0 on the evaluation set (every |G|^k sequence where that fits, else a fixed
+ *    sample) and loss ≤ (1 − lossReduction)·initial loss;
+ *  - failed: the step budget is spent (or, if asked for, the loss stalled on a plateau);
+ *  - diverged: the loss became NaN or ±∞ — recorded, never thrown.
+ */
+import type { FiniteGroup } from '../algebra/group.js';
+import { type Irrep, irrepsOf } from '../algebra/irreps/index.js';
+import { parseGroup } from '../algebra/parse.js';
+import type { RandomState } from '../algebra/random.js';
+import { Random } from '../algebra/random.js';
+import { accuracy } from '../task/decode.js';
+import { type Encoding, type EncodingSpec, encode, encodingMatrix } from '../task/encoding.js';
+import { exhaustiveSequences, OnlineBatches, type SequenceSet, sampledSequences } from '../task/sequences.js';
+import type { Batch, EngineSession, TensorEngine, TrainingState } from './engine/engine.js';
+import { ACQUIRED_FRACTION, type AcquisitionEvent, onLogGrid, outputPower } from './metrics.js';
+import { initParameters, type ModelSpec, makeModelSpec } from './models/spec.js';
+import type { OptimizerSpec } from './optimizers.js';
+import type { RunConfig } from './runConfig.js';
+import { plateauLevels, predictedIrrepOrder } from './theory.js';
+
+export type Outcome = 'succeeded' | 'failed' | 'diverged' | 'cancelled';
+
+export interface LossPoint {
+  step: number;
+  loss: number;
+}
+export interface EvalPoint {
+  step: number;
+  /** Loss on the evaluation set: (1/(N·n)) Σ ‖y − x_target‖². */
+  loss: number;
+  accuracy: number;
+  /** Output power per irrep (irrepsOf order). */
+  power: number[];
+}
+
+export interface RunMetrics {
+  /** Training loss at the weights after `step` updates (step 0 = init), on a log-spaced grid. */
+  loss: LossPoint[];
+  evaluations: EvalPoint[];
+  events: AcquisitionEvent[];
+}
+
+export interface Progress {
+  step: number;
+  steps: number;
+  loss: number;
+  accuracy: number | undefined;
+  acquired: number;
+  irrepCount: number;
+  stepsPerSecond: number;
+}
+
+/** Everything needed to continue a run exactly: weights, optimizer, data stream, metrics so far. */
+export interface Checkpoint {
+  step: number;
+  initialLoss: number;
+  state: TrainingState;
+  dataState: RandomState | null;
+  metrics: RunMetrics;
+}
+
+export interface RunResult {
+  outcome: Outcome;
+  reason: string;
+  steps: number;
+  finalLoss: number;
+  finalAccuracy: number;
+  initialLoss: number;
+  seconds: number;
+  metrics: RunMetrics;
+  /** The theory's prediction for this encoding, to compare against. */
+  predicted: { plateaus: number[]; order: string[] };
+  state: TrainingState;
+}
+
+export interface RunCallbacks {
+  onProgress?: (p: Progress) => void;
+  /** Called every `checkpointEvery` steps and at the end. */
+  onCheckpoint?: (c: Checkpoint) => void | Promise<void>;
+  checkpointEvery?: number;
+  /** Stops the run within one step. */
+  signal?: AbortSignal;
+  resumeFrom?: Checkpoint;
+}
+
+/** What a run is made of, resolved from its config: pure objects, no engine yet. */
+export interface RunSetup {
+  group: FiniteGroup;
+  irreps: readonly Irrep[];
+  encoding: Encoding;
+  X: Float64Array;
+  model: ModelSpec;
+  optimizer: OptimizerSpec;
+  train: SequenceSet | undefined;
+  evaluation: SequenceSet;
+  batchSize: number;
+}
+
+function toBatch(s: SequenceSet): Batch {
+  return { elements: s.elements, targets: s.products, count: s.count };
+}
+
+export function resolveRun(config: RunConfig): RunSetup {
+  const group = parseGroup(config.group);
+  const irreps = irrepsOf(group);
+  const encoding = encode(group, config.encoding as EncodingSpec);
+  const degree = config.model.square ? 2 : config.model.degree;
+  const model = makeModelSpec(
+    config.model.kind as ModelSpec['kind'],
+    group.order,
+    config.k,
+    config.model.H,
+    degree,
+  );
+  const t = config.train;
+  const optimizer: OptimizerSpec = {
+    kind: t.optimizer as OptimizerSpec['kind'],
+    lr: t.lr,
+    ...(t.clip !== undefined ? { clip: t.clip } : {}),
+    ...(t.degree !== undefined ? { degree: t.degree } : {}),
+    ...(t.timeRescale ? { timeRescale: { initScale: t.init } } : {}),
+  };
+  const order = config.order;
+  const count = group.order ** config.k;
+  const evaluation =
+    count <= config.evaluation.maxExhaustive
+      ? exhaustiveSequences(group, config.k, { order, cap: config.evaluation.maxExhaustive })
+      : sampledSequences(group, config.k, config.evaluation.sampled, 0x5eed, order);
+  const data = config.data;
+  let train: SequenceSet | undefined;
+  let batchSize: number;
+  if (data.kind === 'exhaustive') {
+    train = exhaustiveSequences(group, config.k, { order, ...(data.cap ? { cap: data.cap } : {}) });
+    batchSize = Math.min(data.batch ?? train.count, train.count);
+  } else if (data.kind === 'sampled') {
+    train = sampledSequences(group, config.k, data.count, data.seed, order);
+    batchSize = Math.min(data.batch ?? train.count, train.count);
+  } else {
+    train = undefined;
+    batchSize = data.batch;
+  }
+  return {
+    group,
+    irreps,
+    encoding,
+    X: encodingMatrix(encoding),
+    model,
+    optimizer,
+    train,
+    evaluation,
+    batchSize,
+  };
+}
+
+/** Rows [from, from + count) of a sequence set, wrapping around. */
+function slice(set: SequenceSet, order: Int32Array, from: number, count: number): Batch {
+  const k = set.k;
+  const elements = new Int32Array(count * k);
+  const targets = new Int32Array(count);
+  for (let b = 0; b < count; b++) {
+    const row = order[(from + b) % set.count];
+    elements.set(set.elements.subarray(row * k, (row + 1) * k), b * k);
+    targets[b] = set.products[row];
+  }
+  return { elements, targets, count };
+}
+
+/**
+ * The batches of a run: the full set every step, minibatches through a reshuffled fixed set, or fresh
+ * online batches. Its random state is part of the checkpoint.
+ */
+class BatchStream {
+  private readonly rng: Random;
+  private permutation: Int32Array | undefined;
+  private cursor = 0;
+  private readonly online: OnlineBatches | undefined;
+  private readonly full: Batch | undefined;
+
+  constructor(
+    private readonly setup: RunSetup,
+    config: RunConfig,
+  ) {
+    const data = config.data;
+    this.rng = new Random('seed' in data ? data.seed + 1 : 1);
+    if (data.kind === 'online')
+      this.online = new OnlineBatches(setup.group, config.k, data.batch, data.seed, config.order);
+    else if (setup.batchSize === setup.train!.count) this.full = toBatch(setup.train!);
+  }
+
+  next(): Batch {
+    if (this.full) return this.full;
+    if (this.online) return toBatch(this.online.next());
+    const set = this.setup.train!;
+    if (!this.permutation || this.cursor + this.setup.batchSize > set.count) this.reshuffle(set.count);
+    const batch = slice(set, this.permutation!, this.cursor, this.setup.batchSize);
+    this.cursor += this.setup.batchSize;
+    return batch;
+  }
+
+  private reshuffle(n: number): void {
+    // Fisher–Yates with the stream's own generator.
+    const p = Int32Array.from({ length: n }, (_, i) => i);
+    for (let i = n - 1; i > 0; i--) {
+      const j = this.rng.int(i + 1);
+      [p[i], p[j]] = [p[j], p[i]];
+    }
+    this.permutation = p;
+    this.cursor = 0;
+  }
+
+  /** Full-batch streams have no state; the others are replayed from their generator. */
+  state(): RandomState | null {
+    if (this.full) return null;
+    return this.online ? this.online.state() : this.rng.state();
+  }
+
+  /** Restores the generator and, for minibatches, the permutation position by replaying. */
+  restore(state: RandomState | null, stepsDone: number): void {
+    if (state === null || this.full) return;
+    if (this.online) {
+      this.online.restore(state);
+      return;
+    }
+    // Minibatches: the permutation depends on the generator before it was drawn, so replay the
+    // batches from the start; cheap next to the training itself.
+    for (let s = 0; s < stepsDone; s++) this.next();
+  }
+}
+
+export async function runTraining(
+  config: RunConfig,
+  engine: TensorEngine,
+  callbacks: RunCallbacks = {},
+  setup: RunSetup = resolveRun(config),
+): Promise<RunResult> {
+  const { group, irreps, encoding, X, model, optimizer, evaluation, batchSize } = setup;
+  const started = performance.now();
+  const steps = config.train.steps;
+  const session: EngineSession = await engine.open({
+    model,
+    optimizer,
+    encodings: X,
+    batchSize,
+    parameters: initParameters(model, config.train.seed, config.train.init),
+  });
+  const stream = new BatchStream(setup, config);
+  const evalBatch = toBatch(evaluation);
+  const predicted = {
+    plateaus: plateauLevels(encoding.power, group.order),
+    order: predictedIrrepOrder(encoding.power).map((i) => irreps[i].label),
+  };
+  const target = Array.from(encoding.power);
+  const totalPower = target.reduce((a, b) => a + b, 0);
+  const learnable = target.map((p) => p > 1e-12 * totalPower);
+  const acquired = new Set<number>();
+
+  let metrics: RunMetrics = { loss: [], evaluations: [], events: [] };
+  let step = 0;
+  let initialLoss = Number.NaN;
+  const resume = callbacks.resumeFrom;
+  if (resume) {
+    await session.setState(resume.state);
+    stream.restore(resume.dataState, resume.step);
+    metrics = structuredClone(resume.metrics);
+    for (const e of metrics.events) acquired.add(e.irrep);
+    step = resume.step;
+    initialLoss = resume.initialLoss;
+  }
+
+  const evaluate = async (atStep: number): Promise<EvalPoint> => {
+    const outputs = await session.predict(evalBatch);
+    const acc = accuracy(encoding, outputs, evaluation.products);
+    const n = group.order;
+    let loss = 0;
+    for (let b = 0; b < evaluation.count; b++)
+      for (let u = 0; u < n; u++) loss += (outputs[b * n + u] - X[evaluation.products[b] * n + u]) ** 2;
+    loss /= evaluation.count * n;
+    const power = Array.from(outputPower(group, irreps, outputs, evaluation.products, evaluation.count));
+    for (let s = 0; s < power.length; s++)
+      if (learnable[s] && !acquired.has(s) && power[s] >= ACQUIRED_FRACTION * target[s]) {
+        acquired.add(s);
+        metrics.events.push({ step: atStep, irrep: s, label: irreps[s].label });
+      }
+    const point = { step: atStep, loss, accuracy: acc, power };
+    metrics.evaluations.push(point);
+    return point;
+  };
+
+  const evalEvery = config.train.evalEvery ?? Math.max(1, Math.round(steps / 200));
+  const checkpointEvery = callbacks.checkpointEvery ?? Math.max(1, Math.round(steps / 20));
+  const plateau = config.train.plateau;
+  const lossReduction = config.train.lossReduction;
+  let lastEval: EvalPoint | undefined = metrics.evaluations.at(-1);
+  let lastLoss = metrics.loss.at(-1)?.loss ?? Number.NaN;
+  let outcome: Outcome | undefined;
+  let reason = '';
+  let lastProgress = 0;
+  const checkpoint = async (): Promise<Checkpoint> => ({
+    step,
+    initialLoss,
+    state: await session.getState(),
+    dataState: stream.state(),
+    metrics: structuredClone(metrics),
+  });
+  const succeeded = (): boolean =>
+    lastEval !== undefined && lastEval.accuracy === 1 && lastEval.loss <= (1 - lossReduction) * initialLoss;
+
+  try {
+    while (step < steps) {
+      if (callbacks.signal?.aborted) {
+        outcome = 'cancelled';
+        reason = 'cancelled';
+        break;
+      }
+      // step() returns the loss before its update: the loss at `step` updates.
+      const loss = await session.step(stream.next());
+      if (step === 0) initialLoss = loss;
+      lastLoss = loss;
+      if (!Number.isFinite(loss)) {
+        metrics.loss.push({ step, loss });
+        outcome = 'diverged';
+        reason = `loss became ${loss} at step ${step}`;
+        break;
+      }
+      if (onLogGrid(step) || step % evalEvery === 0) metrics.loss.push({ step, loss });
+      step += 1;
+      if (onLogGrid(step) || step % evalEvery === 0 || step === steps) {
+        lastEval = await evaluate(step);
+        if (config.train.stopOnSuccess && succeeded()) {
+          outcome = 'succeeded';
+          reason = `accuracy 1 and loss ${lastEval.loss.toPrecision(3)} ≤ ${(1 - lossReduction).toFixed(2)}·initial at step ${step}`;
+          break;
+        }
+      }
+      if (plateau && step >= plateau.window) {
+        const before = metrics.loss.findLast((p) => p.step <= step - plateau.window);
+        if (before && (before.loss - loss) / before.loss < plateau.tolerance) {
+          outcome = 'failed';
+          reason = `plateau: loss improved by less than ${plateau.tolerance} over ${plateau.window} steps`;
+          break;
+        }
+      }
+      if (callbacks.onCheckpoint && step % checkpointEvery === 0 && step < steps)
+        await callbacks.onCheckpoint(await checkpoint());
+      const now = performance.now();
+      if (callbacks.onProgress && (now - lastProgress > 250 || step === steps)) {
+        lastProgress = now;
+        callbacks.onProgress({
+          step,
+          steps,
+          loss,
+          accuracy: lastEval?.accuracy,
+          acquired: acquired.size,
+          irrepCount: learnable.filter(Boolean).length,
+          stepsPerSecond: step / ((now - started) / 1000),
+        });
+      }
+    }
+    if (outcome !== 'diverged') {
+      if (metrics.evaluations.at(-1)?.step !== step) lastEval = await evaluate(step);
+      // The final loss point is the evaluation loss at the last weights.
+      if (metrics.loss.at(-1)?.step !== step) metrics.loss.push({ step, loss: lastEval!.loss });
+    }
+    if (outcome === undefined) {
+      outcome = succeeded() ? 'succeeded' : 'failed';
+      reason =
+        outcome === 'succeeded' ? 'accuracy 1 at the end of the budget' : `budget of ${steps} steps spent`;
+    }
+    const state = await session.getState();
+    if (callbacks.onCheckpoint && outcome !== 'diverged') await callbacks.onCheckpoint(await checkpoint());
+    return {
+      outcome,
+      reason,
+      steps: step,
+      finalLoss: outcome === 'diverged' ? lastLoss : (lastEval?.loss ?? lastLoss),
+      finalAccuracy: lastEval?.accuracy ?? 0,
+      initialLoss,
+      seconds: (performance.now() - started) / 1000,
+      metrics,
+      predicted,
+      state,
+    };
+  } finally {
+    await session.dispose();
+  }
+}
