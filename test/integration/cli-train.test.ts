@@ -1,0 +1,106 @@
+/**
+ * `sgc train` as a user runs it: a real process writing a real run folder, bad configs refused with
+ * one line and exit 2, and --resume continuing a run.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+
+const bin = join(import.meta.dirname, '..', '..', 'bin', 'sgc.js');
+
+function sgc(...args: string[]) {
+  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8' });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const good = `group: D3
+encoding: {kind: powers, powers: [0, 30, 3000]}
+k: 2
+model: {kind: mlp, H: 32}
+train: {optimizer: per-neuron, lr: 0.01, init: 1.0e-3, steps: 300, clip: 0.1, stopOnSuccess: false}
+engine: {name: reference}
+`;
+
+describe('sgc train', () => {
+  test('writes a run folder with config, CSVs, metrics, weights and a checkpoint', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sgc-train-'));
+    writeFileSync(join(dir, 'run.yaml'), good);
+    const out = join(dir, 'run');
+    const r = sgc('train', join(dir, 'run.yaml'), '--out', out);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /outcome: (succeeded|failed)/);
+    assert.match(r.stdout, /predicted plateaus: 505 → 5 → 0/);
+    assert.match(r.stderr, /step +300\/300 +loss/);
+    for (const f of [
+      'config.json',
+      'result.json',
+      'loss.csv',
+      'evaluations.csv',
+      'metrics.json',
+      'weights.json',
+      'checkpoint.json',
+    ])
+      assert.ok(existsSync(join(out, f)), f);
+    const loss = readFileSync(join(out, 'loss.csv'), 'utf8').trim().split('\n');
+    assert.equal(loss[0], 'step,loss');
+    assert.ok(Math.abs(Number(loss[1].split(',')[1]) - 505) < 1);
+    assert.equal(
+      readFileSync(join(out, 'evaluations.csv'), 'utf8').split('\n')[0],
+      'step,loss,accuracy,power_trivial,power_sign,power_rot1',
+    );
+    const weights = JSON.parse(readFileSync(join(out, 'weights.json'), 'utf8'));
+    assert.deepEqual([weights.W_in.rows, weights.W_in.cols, weights.W_in.values.length], [32, 12, 384]);
+    const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
+    assert.equal(config.order, 'left', 'defaults are filled in');
+    const result = JSON.parse(readFileSync(join(out, 'result.json'), 'utf8'));
+    assert.equal(result.steps, 300);
+  });
+
+  test('--resume continues from the checkpoint to the same budget', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sgc-train-'));
+    writeFileSync(join(dir, 'run.yaml'), good.replace('steps: 300', 'steps: 120'));
+    const out = join(dir, 'run');
+    assert.equal(sgc('train', join(dir, 'run.yaml'), '--out', out).code, 0);
+    const straight = JSON.parse(readFileSync(join(out, 'weights.json'), 'utf8'));
+    // Resuming a finished run: the checkpoint is at the end of the budget, so nothing more happens
+    // and the weights stay identical.
+    const r = sgc('train', '--resume', out);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(JSON.parse(readFileSync(join(out, 'weights.json'), 'utf8')), straight);
+  });
+
+  test('bad configs: one line naming the field, the value and what is allowed; exit 2', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sgc-train-'));
+    const cases: [string, RegExp][] = [
+      [good.replace('H: 32', 'H: -4'), /model\.H: -4 — Too small/],
+      [
+        good.replace('kind: mlp', 'kind: lstm'),
+        /model\.kind: "lstm" — Invalid option: expected one of "mlp"\|"rnn"\|"tree"/,
+      ],
+      [good.replace('group: D3', 'group: D3x'), /empty factor in "D3x"/],
+      [
+        good.replace('powers: [0, 30, 3000]', 'powers: [0, 30]'),
+        /D3 has 3 irreps \(trivial, sign, rot1\) but 2 powers were given/,
+      ],
+      [good.replace('lr: 0.01', 'lr: 0.01, momentum: 0.9'), /unknown field "momentum" in train/],
+      [good.replace('k: 2', 'k: 1'), /k: 1 — Too small/],
+      [`${good}engine: {name: tpu}\n`, /duplicated mapping key|not valid YAML/],
+      ['group: [unclosed', /not valid YAML/],
+    ];
+    cases.forEach(([text, message], i) => {
+      const path = join(dir, `bad${i}.yaml`);
+      writeFileSync(path, text);
+      const r = sgc('train', path, '--out', join(dir, `out${i}`));
+      assert.equal(r.code, 2, `case ${i}: ${r.stderr}`);
+      assert.match(r.stderr, message, `case ${i}`);
+      assert.doesNotMatch(r.stderr, /\n\s+at /, `case ${i}: no stack trace`);
+      assert.ok(!existsSync(join(dir, `out${i}`)), `case ${i}: no run folder for a bad config`);
+    });
+    const missing = sgc('train', join(dir, 'nope.yaml'));
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /no such file/);
+  });
+});
