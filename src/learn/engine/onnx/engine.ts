@@ -1,0 +1,227 @@
+/**
+ * The onnx engine: onnxruntime-node runs each training step as one graph (forward, backward, clip,
+ * update; see graphs.ts). The weights and Adam's moments live in ort Tensors; each step's outputs are
+ * the next step's inputs, so nothing is copied to or from JS arrays between steps (only the loss
+ * scalar is read). The step writes into pre-allocated output tensors, two sets used in turn, so that
+ * a step never allocates its outputs nor writes over its own inputs.
+ */
+import { availableParallelism } from 'node:os';
+import * as ort from 'onnxruntime-node';
+import { InputError } from '../../../errors.js';
+import type { Batch } from '../../models/reference.js';
+import { type ModelSpec, type Parameters, parameterShapes } from '../../models/spec.js';
+import {
+  ADAM_DEFAULTS,
+  adamParameters,
+  initialOptimizerState,
+  type OptimizerSpec,
+  type OptimizerState,
+  validateOptimizer,
+} from '../../optimizers.js';
+import type { EngineSession, EngineSetup, TensorEngine, TrainingState } from '../engine.js';
+import { GraphBuilder } from './graph.js';
+import { gradientsGraph, gradName, momentName, predictGraph, trainGraph } from './graphs.js';
+import { newMomentName, newName } from './update.js';
+
+/** Execution providers this engine accepts; which of them work depends on the installed binaries. */
+export const EXECUTION_PROVIDERS = ['cpu', 'cuda', 'webgpu'] as const;
+export type ExecutionProvider = (typeof EXECUTION_PROVIDERS)[number];
+
+export interface OnnxEngineOptions {
+  /** `cpu` (default), or `cuda` / `webgpu` where the onnxruntime-node install has them. */
+  executionProvider?: string;
+  /** Threads for one op (ORT's intra-op pool); default: os.availableParallelism(). */
+  threads?: number;
+  /**
+   * Whether idle pool threads spin between ops (ORT's default). Off by default: with other work on
+   * the machine (parallel runs, a sweep's workers) spinning threads steal the cores the busy ones
+   * need; measured 2–3× slower steps under load, and no faster when the machine is idle.
+   */
+  spinning?: boolean;
+}
+
+let working: Promise<string[]> | undefined;
+
+/** The providers that actually start a session here: each is tried once on a one-node graph. */
+export function workingProviders(): Promise<string[]> {
+  working ??= (async () => {
+    const g = new GraphBuilder('probe');
+    g.output(g.op('Identity', [g.input('x', 'float', [1])], {}, 'y'), 'float', [1]);
+    const model = g.toModel();
+    const ok: string[] = [];
+    for (const provider of EXECUTION_PROVIDERS) {
+      try {
+        const session = await ort.InferenceSession.create(model, {
+          executionProviders: [provider],
+          logSeverityLevel: 4,
+        });
+        await session.release();
+        ok.push(provider);
+      } catch {
+        // Not usable here: that is what we are finding out.
+      }
+    }
+    return ok;
+  })();
+  return working;
+}
+
+export function createOnnxEngine(options: OnnxEngineOptions = {}): TensorEngine {
+  const provider = options.executionProvider ?? 'cpu';
+  if (!(EXECUTION_PROVIDERS as readonly string[]).includes(provider))
+    throw new InputError(
+      `execution provider "${provider}" is not one the onnx engine supports (${EXECUTION_PROVIDERS.join(', ')})`,
+    );
+  const sessionOptions: ort.InferenceSession.SessionOptions = {
+    executionProviders: [provider],
+    graphOptimizationLevel: 'all',
+    executionMode: 'sequential',
+    // Errors only: ORT's warnings (e.g. about nodes it places on the CPU) are not the user's business.
+    logSeverityLevel: 3,
+    intraOpNumThreads: options.threads ?? availableParallelism(),
+    extra: { session: { intra_op: { allow_spinning: options.spinning ? '1' : '0' } } },
+  };
+  const create = async (model: Uint8Array): Promise<ort.InferenceSession> => {
+    try {
+      return await ort.InferenceSession.create(model, sessionOptions);
+    } catch (error) {
+      if (provider === 'cpu') throw error;
+      const reason = (error as Error).message.split('\n')[0].slice(0, 200);
+      const bundled = ort.listSupportedBackends().find((b) => b.name === provider)?.bundled;
+      const hint = bundled
+        ? `${provider} is part of this onnxruntime-node build but found no usable device (it needs a GPU adapter; on Linux, Vulkan drivers)`
+        : `${provider} is an onnxruntime-node add-on that its install script downloads, which this project's .npmrc skips (onnxruntime-node-install=skip): reinstall onnxruntime-node without that line on a machine with the ${provider} runtime`;
+      throw new InputError(
+        `execution provider "${provider}" could not start here (${reason}). Providers that start here: ${(await workingProviders()).join(', ')}. ${hint}`,
+      );
+    }
+  };
+  return {
+    name: 'onnx',
+    backend: provider,
+    open: (setup) => openSession(setup, create),
+  };
+}
+
+const f32 = (data: ArrayLike<number>, dims: number[]) =>
+  new ort.Tensor('float32', Float32Array.from(data), dims);
+const f64 = (t: ort.Tensor) => Float64Array.from(t.data as Float32Array);
+
+function batchFeeds(spec: ModelSpec, batch: Batch): Record<string, ort.Tensor> {
+  if (batch.elements.length !== batch.count * spec.k)
+    throw new InputError(
+      `batch has ${batch.elements.length} element indices, expected count × k = ${batch.count * spec.k}`,
+    );
+  return {
+    elements: new ort.Tensor('int32', batch.elements, [batch.count, spec.k]),
+    targets: new ort.Tensor('int32', batch.targets, [batch.count]),
+  };
+}
+
+/** The [1 − β₁ᵗ, 1 − β₂ᵗ] of step t (Float64, then rounded once). */
+function biasCorrection(optimizer: OptimizerSpec, t: number): ort.Tensor {
+  const { beta1, beta2 } = { ...ADAM_DEFAULTS, ...optimizer };
+  return f32([1 - beta1 ** t, 1 - beta2 ** t], [2]);
+}
+
+async function openSession(
+  setup: EngineSetup,
+  create: (model: Uint8Array) => Promise<ort.InferenceSession>,
+): Promise<EngineSession> {
+  const { model: spec, optimizer, encodings, batchSize } = setup;
+  validateOptimizer(spec, optimizer);
+  if (!Number.isInteger(batchSize) || batchSize < 1)
+    throw new InputError(`batch size ${batchSize} must be a positive integer`);
+  const shapes = parameterShapes(spec);
+  const adam = adamParameters(spec, optimizer);
+  const train = await create(trainGraph(spec, optimizer, encodings, batchSize));
+  // The other two graphs are compiled on first use: most runs never call them.
+  let gradients: ort.InferenceSession | undefined;
+  let predict: ort.InferenceSession | undefined;
+
+  // The state: weights and Adam's moments as ort Tensors (graph input names → tensors).
+  let state: Record<string, ort.Tensor> = {};
+  let step = 0;
+  const load = (s: TrainingState) => {
+    state = {};
+    for (const { name, rows, cols } of shapes) state[name] = f32(s.parameters[name], [rows, cols]);
+    for (const p of adam) {
+      const dims = [shapes.find((s) => s.name === p)!.rows, shapes.find((s) => s.name === p)!.cols];
+      state[momentName('m', p)] = f32(s.optimizer.m[p], dims);
+      state[momentName('v', p)] = f32(s.optimizer.v[p], dims);
+    }
+    step = s.optimizer.step;
+  };
+  load({ parameters: setup.parameters, optimizer: initialOptimizerState(spec) });
+
+  // Output name → the input it becomes next step.
+  const carried: [string, string][] = [
+    ...shapes.map((s): [string, string] => [newName(s.name), s.name]),
+    ...adam.flatMap((p): [string, string][] => [
+      [newMomentName('m', p), momentName('m', p)],
+      [newMomentName('v', p), momentName('v', p)],
+    ]),
+  ];
+  // Two pre-allocated sets of outputs: the step reads one set (as inputs) and writes the other.
+  const spare = (): Record<string, ort.Tensor> =>
+    Object.fromEntries(
+      carried.map(([out, input]) => [out, f32(new Float32Array(state[input].size), [...state[input].dims])]),
+    );
+  let outputs = spare();
+  const lossOutput = new ort.Tensor('float32', new Float32Array(1), []);
+
+  const params = (): Record<string, ort.Tensor> =>
+    Object.fromEntries(shapes.map((s) => [s.name, state[s.name]]));
+
+  return {
+    async step(batch) {
+      if (batch.count !== batchSize)
+        throw new InputError(
+          `step() got ${batch.count} sequences; this session was opened for batches of ${batchSize}`,
+        );
+      const feeds: Record<string, ort.Tensor> = { ...state, ...batchFeeds(spec, batch) };
+      if (adam.length > 0) feeds.bias_correction = biasCorrection(optimizer, step + 1);
+      const result = await train.run(feeds, { loss: lossOutput, ...outputs });
+      const previous = state;
+      state = {};
+      for (const [out, input] of carried) state[input] = result[out] as ort.Tensor;
+      // Last step's inputs become the next step's output buffers.
+      outputs = Object.fromEntries(carried.map(([out, input]) => [out, previous[input]]));
+      step += 1;
+      return (result.loss.data as Float32Array)[0];
+    },
+    async predict(batch) {
+      predict ??= await create(predictGraph(spec, encodings));
+      const { elements } = batchFeeds(spec, batch);
+      const result = await predict.run({ ...params(), elements });
+      return f64(result.y as ort.Tensor);
+    },
+    async lossAndGradients(batch) {
+      gradients ??= await create(gradientsGraph(spec, encodings));
+      const result = await gradients.run({ ...params(), ...batchFeeds(spec, batch) });
+      const grads: Parameters = {};
+      for (const s of shapes) grads[s.name] = f64(result[gradName(s.name)] as ort.Tensor);
+      return { loss: (result.loss.data as Float32Array)[0], gradients: grads };
+    },
+    async getState(): Promise<TrainingState> {
+      const parameters: Parameters = {};
+      for (const s of shapes) parameters[s.name] = f64(state[s.name]);
+      const optimizerState: OptimizerState = initialOptimizerState(spec);
+      optimizerState.step = step;
+      for (const p of adam) {
+        optimizerState.m[p] = f64(state[momentName('m', p)]);
+        optimizerState.v[p] = f64(state[momentName('v', p)]);
+      }
+      return { parameters, optimizer: optimizerState };
+    },
+    async setState(s) {
+      load(s);
+      outputs = spare();
+    },
+    async dispose() {
+      await train.release();
+      await gradients?.release();
+      await predict?.release();
+    },
+  };
+}

@@ -1,0 +1,6 @@
+export {
+  createOnnxEngine,
+  EXECUTION_PROVIDERS,
+  type ExecutionProvider,
+  type OnnxEngineOptions,
+} from './engine.js';

@@ -1,0 +1,203 @@
+/**
+ * The three models of src/learn/models/spec.ts as ONNX subgraphs: a forward pass that yields the
+ * outputs y (B × n), and the hand-derived backward pass of src/learn/models/reference.ts, batched.
+ * Conventions: a batch is B rows; row-vector form, so W·x becomes x·Wᵀ (a Gemm with transB), and
+ * ∂W = dyᵀ·x (a Gemm with transA). Constant factors (the power's p, the square's 2) are folded into
+ * Gemm's alpha instead of costing an elementwise pass over B × H.
+ */
+import type { ModelSpec } from '../../models/spec.js';
+import type { GraphBuilder } from './graph.js';
+import { column, oneHot, scatterBlocks, scatterRows } from './rows.js';
+
+export interface ModelGraph {
+  /** The outputs, B × n. */
+  y: string;
+  /** Adds the backward pass for dy = ∂L/∂y (B × n); returns the gradient of each parameter. */
+  backward(dy: string): Record<string, string>;
+}
+
+export interface ModelInputs {
+  /** Parameter name → graph value (spec layout, row-major). */
+  params: Record<string, string>;
+  /** The encodings, n × n, row g = x_g. */
+  X: string;
+  /** B × k int32 element indices. */
+  elements: string;
+}
+
+export function buildModel(g: GraphBuilder, spec: ModelSpec, inputs: ModelInputs): ModelGraph {
+  switch (spec.kind) {
+    case 'mlp':
+      return mlp(g, spec, inputs);
+    case 'rnn':
+      return rnn(g, spec, inputs);
+    case 'tree':
+      return tree(g, spec, inputs);
+  }
+}
+
+/** The table P = X·Wᵀ (n × H) of a weight block W (H × n): row g is W x_g. */
+function table(g: GraphBuilder, X: string, W: string): string {
+  return g.gemm(X, W, { transB: true });
+}
+
+/** ∂W (H × n) from the scattered table gradient ∂P (n × H): ∂W = ∂Pᵀ·X. */
+function fromTable(g: GraphBuilder, dP: string, X: string): string {
+  return g.gemm(dP, X, { transA: true });
+}
+
+/**
+ * mlp: z = Σ_j P_j[g_j] with all k tables stacked as T (k·n × H), row j·n + g = U_j x_g, so the
+ * forward is z = M·T with M the (B × k·n) one-hot of the k columns; a = z^p; y = a·W_outᵀ.
+ * Backward: ∂W_out = dyᵀ·a; dz = p·(dy·W_out) ⊙ z^(p−1); ∂T = the rows of dz added by index
+ * (Mᵀ·dz); ∂U_j = ∂T_jᵀ·X.
+ */
+function mlp(g: GraphBuilder, spec: ModelSpec, { params: P, X, elements }: ModelInputs): ModelGraph {
+  const { n, k, H, degree: p } = spec;
+  // W_in (H × k·n) → (k, n, H) with [j, c, i] = U_j[i, c]; X·that → T[j, g, i] = (U_j x_g)_i.
+  const blocks = g.transpose(g.reshape(P.W_in, [H, k, n]), [1, 2, 0]);
+  const T = g.reshape(g.matmul(X, blocks), [k * n, H]);
+  // The one-hot of all k columns (B × k·n): z = M·T picks and sums the k rows at once.
+  const hot = oneHot(g, elements, n, k);
+  const z = g.matmul(hot, T);
+  // z^(p−1) (undefined for p = 1) and a = z^p, by repeated products: p is a small integer.
+  let zp1: string | undefined;
+  for (let i = 1; i < p; i++) zp1 = zp1 === undefined ? z : g.mul(zp1, z);
+  const a = zp1 === undefined ? z : g.mul(zp1, z);
+  const y = g.gemm(a, P.W_out, { transB: true });
+  return {
+    y,
+    backward(dy) {
+      const dW_out = g.gemm(dy, a, { transA: true });
+      const da = g.gemm(dy, P.W_out, { alpha: p });
+      const dz = zp1 === undefined ? da : g.mul(da, zp1);
+      const dT = scatterBlocks(g, elements, hot, dz, n, k, H);
+      // (k·n × H) → (H, k, n)·X → ∂W_in[i, j·n + c] = Σ_g ∂T[j, g, i] X[g, c].
+      const dW_in = g.reshape(g.matmul(g.transpose(g.reshape(dT, [k, n, H]), [2, 0, 1]), X), [H, k * n]);
+      return { W_in: dW_in, W_out: dW_out };
+    },
+  };
+}
+
+/**
+ * rnn, unrolled over the k − 1 steps: s_1 = P_in[g_1] + P_drive[g_2], s_t = h_{t−1}·W_mixᵀ +
+ * P_drive[g_{t+1}], h_t = s_t², y = h_{k−1}·W_outᵀ. BPTT with e_t = dh_t ⊙ s_t (so ds_t = 2e_t, the 2
+ * folded into alpha): ∂P_drive += scatter(2e_t by g_{t+1}); ∂W_mix += 2e_tᵀ·h_{t−1};
+ * dh_{t−1} = 2e_t·W_mix; ∂P_in = scatter(2e_1 by g_1).
+ */
+function rnn(g: GraphBuilder, spec: ModelSpec, { params: P, X, elements }: ModelInputs): ModelGraph {
+  const { n, k, H } = spec;
+  const Pin = table(g, X, P.W_in);
+  const Pdrive = table(g, X, P.W_drive);
+  const cols = Array.from({ length: k }, (_, j) => column(g, elements, j));
+  const s: string[] = [g.add(g.gather(Pin, cols[0]), g.gather(Pdrive, cols[1]))];
+  const h: string[] = [g.mul(s[0], s[0])];
+  for (let t = 1; t < k - 1; t++) {
+    s.push(g.add(g.gemm(h[t - 1], P.W_mix, { transB: true }), g.gather(Pdrive, cols[t + 1])));
+    h.push(g.mul(s[t], s[t]));
+  }
+  const last = h[h.length - 1];
+  const y = g.gemm(last, P.W_out, { transB: true });
+  return {
+    y,
+    backward(dy) {
+      const dW_out = g.gemm(dy, last, { transA: true });
+      let dh = g.gemm(dy, P.W_out);
+      const dDrive: string[] = [];
+      const dMix: string[] = [];
+      let dIn = '';
+      for (let t = s.length - 1; t >= 0; t--) {
+        const e = g.mul(dh, s[t]);
+        dDrive.push(scatterRows(g, cols[t + 1], e, n, H, 2));
+        if (t > 0) {
+          dMix.push(g.gemm(e, h[t - 1], { transA: true, alpha: 2 }));
+          dh = g.gemm(e, P.W_mix, { alpha: 2 });
+        } else dIn = scatterRows(g, cols[0], e, n, H, 2);
+      }
+      return {
+        W_in: fromTable(g, dIn, X),
+        W_drive: fromTable(g, g.sum(dDrive), X),
+        // k = 2 has no W_mix in the graph: its gradient is zero.
+        W_mix: dMix.length > 0 ? g.sum(dMix) : g.mul(P.W_mix, g.scalar(0)),
+        W_out: dW_out,
+      };
+    },
+  };
+}
+
+/** A tree-level vector: an input position (an index column, so A·x is a table row) or dense (B × n). */
+type Vec = { index: string } | { dense: string };
+
+/**
+ * tree: each block b(u, w) = V·(A u + B w)², pairs composed level by level, an odd last vector passing
+ * through; y = W_out·root. A·u is a table row P_A[g] when u is an input, a Gemm u·Aᵀ otherwise.
+ * Backward through a block with dv: ∂V += dvᵀ·q (q = s²); e = (dv·V) ⊙ s, ds = 2e; ∂A += 2eᵀ·u (or
+ * a scatter into ∂P_A when u is an input); du = 2e·A; likewise B, w.
+ */
+function tree(g: GraphBuilder, spec: ModelSpec, { params: P, X, elements }: ModelInputs): ModelGraph {
+  const { n, k, H } = spec;
+  const PA = table(g, X, P.A);
+  const PB = table(g, X, P.B);
+  interface Block {
+    u: Vec;
+    w: Vec;
+    s: string;
+    q: string;
+    out: string;
+  }
+  const levels: Block[][] = [];
+  let level: Vec[] = Array.from({ length: k }, (_, j) => ({ index: column(g, elements, j) }));
+  const apply = (v: Vec, W: string, Ptable: string) =>
+    'index' in v ? g.gather(Ptable, v.index) : g.gemm(v.dense, W, { transB: true });
+  while (level.length > 1) {
+    const blocks: Block[] = [];
+    const next: Vec[] = [];
+    for (let i = 0; i + 1 < level.length; i += 2) {
+      const [u, w] = [level[i], level[i + 1]];
+      const s = g.add(apply(u, P.A, PA), apply(w, P.B, PB));
+      const q = g.mul(s, s);
+      const out = g.gemm(q, P.V, { transB: true });
+      blocks.push({ u, w, s, q, out });
+      next.push({ dense: out });
+    }
+    if (level.length % 2 === 1) next.push(level[level.length - 1]);
+    levels.push(blocks);
+    level = next;
+  }
+  const root = (level[0] as { dense: string }).dense;
+  const y = g.gemm(root, P.W_out, { transB: true });
+  return {
+    y,
+    backward(dy) {
+      const terms: Record<'A' | 'B' | 'V', string[]> = { A: [], B: [], V: [] };
+      const tableTerms: Record<'A' | 'B', string[]> = { A: [], B: [] };
+      // Gradient of each vector at the current level, from the root down.
+      let dLevel: string[] = [g.gemm(dy, P.W_out)];
+      const into = (v: Vec, e: string, name: 'A' | 'B'): string | undefined => {
+        if ('index' in v) {
+          tableTerms[name].push(scatterRows(g, v.index, e, n, H, 2));
+          return undefined;
+        }
+        terms[name].push(g.gemm(e, v.dense, { transA: true, alpha: 2 }));
+        return g.gemm(e, P[name], { alpha: 2 });
+      };
+      for (let l = levels.length - 1; l >= 0; l--) {
+        const below: string[] = [];
+        levels[l].forEach((block, i) => {
+          const dv = dLevel[i];
+          terms.V.push(g.gemm(dv, block.q, { transA: true }));
+          const e = g.mul(g.gemm(dv, P.V), block.s);
+          below.push(into(block.u, e, 'A') ?? '', into(block.w, e, 'B') ?? '');
+        });
+        if (dLevel.length > levels[l].length) below.push(dLevel[levels[l].length]);
+        dLevel = below;
+      }
+      const full = (name: 'A' | 'B') => {
+        const all = [...terms[name]];
+        if (tableTerms[name].length > 0) all.push(fromTable(g, g.sum(tableTerms[name]), X));
+        return g.sum(all);
+      };
+      return { A: full('A'), B: full('B'), V: g.sum(terms.V), W_out: g.gemm(dy, root, { transA: true }) };
+    },
+  };
+}

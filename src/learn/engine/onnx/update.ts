@@ -1,0 +1,110 @@
+/**
+ * The optimizer step of src/learn/optimizers.ts inside the graph, after the backward pass:
+ *
+ *   clip     c = min(1, clip/(‖g‖ + 1e−6)), ‖g‖ over all gradients together (c = 1 without clip)
+ *   adam     m ← β₁m + (1−β₁)cg;  v ← β₂v + (1−β₂)(cg)²;  w ← w − lr·(m/c₁)/(√(v/c₂) + ε)
+ *            with c₁ = 1 − β₁ᵗ, c₂ = 1 − β₂ᵗ fed per step (`bias_correction`, computed from the step
+ *            counter in Float64, where 1 − 0.999ᵗ would lose digits in Float32)
+ *   neuron   s_i = lr·(‖θ_i‖²)^((1−degree)/2), ‖θ_i‖² summed over every slice of neuron i (rows of
+ *            row-sliced parameters, columns of column-sliced ones) before the update; w ← w − c·s_i·g
+ *   sgd      w ← w − lr·c·g for parameters that are neither (the tree's W_out)
+ */
+import type { ModelSpec } from '../../models/spec.js';
+import { parameterShapes } from '../../models/spec.js';
+import {
+  ADAM_DEFAULTS,
+  adamParameters,
+  CLIP_EPSILON,
+  effectiveLearningRate,
+  type OptimizerSpec,
+  perNeuronDegree,
+  perNeuronSlices,
+} from '../../optimizers.js';
+import type { GraphBuilder } from './graph.js';
+
+export interface UpdateValues {
+  params: Record<string, string>;
+  gradients: Record<string, string>;
+  /** Adam's moments, for the Adam parameters only. */
+  m: Record<string, string>;
+  v: Record<string, string>;
+  /** [c₁, c₂] (float, shape [2]); needed when any parameter is Adam's. */
+  biasCorrection?: string;
+}
+
+/** Output names: `new_<p>`, `new_m_<p>`, `new_v_<p>`. */
+export const newName = (p: string) => `new_${p}`;
+export const newMomentName = (which: 'm' | 'v', p: string) => `new_${which}_${p}`;
+
+export function buildUpdate(
+  g: GraphBuilder,
+  model: ModelSpec,
+  optimizer: OptimizerSpec,
+  values: UpdateValues,
+): void {
+  const { params, gradients } = values;
+  const names = parameterShapes(model).map((s) => s.name);
+
+  // c as a scalar, or undefined when there is no clipping.
+  let c: string | undefined;
+  if (optimizer.clip !== undefined) {
+    const norm = g.op('Sqrt', [g.sum(names.map((p) => g.reduceSumSquare(gradients[p])))]);
+    const ratio = g.div(g.scalar(optimizer.clip), g.add(norm, g.scalar(CLIP_EPSILON)));
+    c = g.op('Min', [ratio, g.scalar(1)]);
+  }
+  const clipped = (grad: string) => (c === undefined ? grad : g.mul(grad, c));
+
+  const adam = new Set(adamParameters(model, optimizer));
+  if (adam.size > 0) {
+    const { beta1, beta2, epsilon } = { ...ADAM_DEFAULTS, ...optimizer };
+    const [c1, c2] = g.split(values.biasCorrection!, 0, 2);
+    for (const p of adam) {
+      // The clip coefficient is applied inside the moments, as in the reference.
+      const grad = clipped(gradients[p]);
+      const m = g.add(
+        g.mul(values.m[p], g.scalar(beta1)),
+        g.mul(grad, g.scalar(1 - beta1)),
+        newMomentName('m', p),
+      );
+      const v = g.add(
+        g.mul(values.v[p], g.scalar(beta2)),
+        g.mul(g.mul(grad, grad), g.scalar(1 - beta2)),
+        newMomentName('v', p),
+      );
+      const denominator = g.add(g.op('Sqrt', [g.div(v, c2)]), g.scalar(epsilon));
+      const step = g.div(g.mul(g.div(m, c1), g.scalar(optimizer.lr)), denominator);
+      g.sub(params[p], step, newName(p));
+    }
+  }
+
+  const slices = perNeuronSlices(model, optimizer);
+  if (slices.length > 0) {
+    const H = model.H;
+    // ‖θ_i‖² as an (H × 1) column.
+    const parts = slices.map(({ name, axis }) =>
+      axis === 'row'
+        ? g.reduceSumSquare(params[name], [1], true)
+        : g.reshape(g.reduceSumSquare(params[name], [0], true), [H, 1]),
+    );
+    const exponent = (1 - perNeuronDegree(model, optimizer)) / 2;
+    let scale = g.mul(
+      g.op('Pow', [g.sum(parts), g.scalar(exponent)]),
+      g.scalar(effectiveLearningRate(optimizer)),
+    );
+    if (c !== undefined) scale = g.mul(scale, c);
+    const row = scale;
+    const col = g.reshape(scale, [1, H]);
+    for (const { name, axis } of slices)
+      g.sub(params[name], g.mul(gradients[name], axis === 'row' ? row : col), newName(name));
+  }
+
+  const covered = new Set([...adam, ...slices.map((s) => s.name)]);
+  for (const p of names) {
+    if (covered.has(p)) continue;
+    const step = g.mul(
+      gradients[p],
+      c === undefined ? g.scalar(optimizer.lr) : g.mul(c, g.scalar(optimizer.lr)),
+    );
+    g.sub(params[p], step, newName(p));
+  }
+}

@@ -1,0 +1,185 @@
+import assert from 'node:assert/strict';
+import { after, describe, test } from 'node:test';
+import { parseGroup } from '../../../src/algebra/parse.js';
+import { InputError } from '../../../src/errors.js';
+import type { EngineSession, EngineSetup } from '../../../src/learn/engine/engine.js';
+import { createOnnxEngine } from '../../../src/learn/engine/onnx/index.js';
+import { referenceEngine } from '../../../src/learn/engine/reference.js';
+import type { Batch } from '../../../src/learn/models/reference.js';
+import {
+  initParameters,
+  type ModelKind,
+  makeModelSpec,
+  type Parameters,
+} from '../../../src/learn/models/spec.js';
+import type { OptimizerSpec } from '../../../src/learn/optimizers.js';
+import { encode, encodingMatrix } from '../../../src/task/encoding.js';
+import { sampledSequences } from '../../../src/task/sequences.js';
+
+const onnx = createOnnxEngine();
+const open: EngineSession[] = [];
+after(async () => {
+  for (const s of open) await s.dispose();
+});
+
+/** max|a − b| / max|b|, the error relative to the tensor's scale (absolute when b is all zero). */
+function relativeError(a: Float64Array, b: Float64Array): number {
+  assert.equal(a.length, b.length);
+  let diff = 0;
+  let scale = 0;
+  for (let i = 0; i < a.length; i++) {
+    diff = Math.max(diff, Math.abs(a[i] - b[i]));
+    scale = Math.max(scale, Math.abs(b[i]));
+  }
+  return scale === 0 ? diff : diff / scale;
+}
+
+function assertClose(a: Parameters, b: Parameters, what: string, tolerance = 1e-4): void {
+  assert.deepEqual(Object.keys(a).sort(), Object.keys(b).sort());
+  for (const name of Object.keys(b)) {
+    const e = relativeError(a[name], b[name]);
+    assert.ok(e < tolerance, `${what} ${name}: relative error ${e.toExponential(2)}`);
+  }
+}
+
+interface Case {
+  group: string;
+  kind: ModelKind;
+  k: number;
+  H: number;
+  optimizers: OptimizerSpec[];
+}
+
+const perNeuron: OptimizerSpec = { kind: 'per-neuron', lr: 0.05, clip: 2 };
+const adam: OptimizerSpec = { kind: 'adam', lr: 0.01, clip: 2 };
+const cases: Case[] = [
+  { group: 'D3', kind: 'mlp', k: 2, H: 8, optimizers: [perNeuron, adam] },
+  {
+    group: 'D3',
+    kind: 'mlp',
+    k: 3,
+    H: 8,
+    optimizers: [{ kind: 'per-neuron', lr: 0.05, timeRescale: { initScale: 0.5 } }, adam],
+  },
+  // n = 20 > 16: the scatter-add runs as ScatterND instead of a one-hot Gemm.
+  { group: 'D10', kind: 'mlp', k: 2, H: 6, optimizers: [{ kind: 'per-neuron', lr: 0.05, degree: 3 }] },
+  { group: 'D3', kind: 'rnn', k: 2, H: 7, optimizers: [{ kind: 'hybrid', lr: 0.01, clip: 2 }] },
+  { group: 'D3', kind: 'rnn', k: 4, H: 7, optimizers: [perNeuron, adam, { kind: 'hybrid', lr: 0.01 }] },
+  { group: 'D10', kind: 'rnn', k: 3, H: 5, optimizers: [adam] },
+  { group: 'D3', kind: 'tree', k: 3, H: 7, optimizers: [perNeuron, adam] },
+  { group: 'D10', kind: 'tree', k: 5, H: 5, optimizers: [adam] },
+];
+
+const BATCH = 24;
+
+function setupFor(c: Case, optimizer: OptimizerSpec) {
+  const group = parseGroup(c.group);
+  const encodings = encodingMatrix(encode(group, { kind: 'random', seed: 1 }));
+  const model = makeModelSpec(c.kind, group.order, c.k, c.H);
+  const batches: Batch[] = [1, 2, 3].map((seed) => {
+    const s = sampledSequences(group, c.k, BATCH, seed);
+    return { elements: s.elements, targets: s.products, count: s.count };
+  });
+  const setup: EngineSetup = {
+    model,
+    optimizer,
+    encodings,
+    batchSize: BATCH,
+    parameters: initParameters(model, 7, 0.8),
+  };
+  return { setup, batches };
+}
+
+async function openBoth(setup: EngineSetup) {
+  const a = await onnx.open(setup);
+  const b = await referenceEngine.open(setup);
+  open.push(a);
+  return { a, b };
+}
+
+describe('onnx engine agrees with the reference engine', () => {
+  for (const c of cases)
+    for (const optimizer of c.optimizers) {
+      const label = `${c.kind} k = ${c.k} on ${c.group}, ${optimizer.kind}${optimizer.clip ? ' + clip' : ''}`;
+      test(`${label}: gradients, 5 steps of losses, weights and moments`, async () => {
+        const { setup, batches } = setupFor(c, optimizer);
+        const { a, b } = await openBoth(setup);
+        const [ga, gb] = [await a.lossAndGradients(batches[0]), await b.lossAndGradients(batches[0])];
+        assert.ok(Math.abs(ga.loss - gb.loss) < 1e-4 * gb.loss, `loss ${ga.loss} vs ${gb.loss}`);
+        assertClose(ga.gradients, gb.gradients, 'gradient');
+        for (let i = 0; i < 5; i++) {
+          const batch = batches[i % batches.length];
+          const [la, lb] = [await a.step(batch), await b.step(batch)];
+          assert.ok(Math.abs(la - lb) < 1e-4 * lb, `step ${i}: loss ${la} vs ${lb}`);
+        }
+        const [sa, sb] = [await a.getState(), await b.getState()];
+        assertClose(sa.parameters, sb.parameters, 'weight');
+        assert.equal(sa.optimizer.step, 5);
+        assertClose(sa.optimizer.m, sb.optimizer.m, 'Adam m');
+        assertClose(sa.optimizer.v, sb.optimizer.v, 'Adam v');
+        const y = await a.predict(batches[1]);
+        assert.equal(y.length, BATCH * setup.model.n);
+        assert.ok(relativeError(y, await b.predict(batches[1])) < 1e-4);
+      });
+    }
+});
+
+describe('onnx engine sessions', () => {
+  const c = cases[4];
+  const optimizer: OptimizerSpec = { kind: 'hybrid', lr: 0.01, clip: 2 };
+
+  test('predict and lossAndGradients take any batch count; step needs the opened size', async () => {
+    const { setup, batches } = setupFor(c, optimizer);
+    const { a, b } = await openBoth(setup);
+    for (const count of [1, 5, 40]) {
+      const s = sampledSequences(parseGroup(c.group), c.k, count, 9);
+      const batch = { elements: s.elements, targets: s.products, count };
+      const y = await a.predict(batch);
+      assert.equal(y.length, count * setup.model.n);
+      assert.ok(relativeError(y, await b.predict(batch)) < 1e-4);
+      const [ga, gb] = [await a.lossAndGradients(batch), await b.lossAndGradients(batch)];
+      assert.ok(Math.abs(ga.loss - gb.loss) < 1e-4 * gb.loss);
+      assertClose(ga.gradients, gb.gradients, `count ${count} gradient`);
+    }
+    const short = { ...batches[0], count: 5, elements: batches[0].elements.subarray(0, 5 * c.k) };
+    await assert.rejects(a.step(short), (e) => e instanceof InputError && /batches of 24/.test(e.message));
+  });
+
+  test('stopping, saving the state and resuming in a new session ends with the same weights', async () => {
+    const { setup, batches } = setupFor(c, optimizer);
+    const straight = await onnx.open(setup);
+    const first = await onnx.open(setup);
+    open.push(straight, first);
+    for (let i = 0; i < 6; i++) await straight.step(batches[i % 3]);
+    for (let i = 0; i < 3; i++) await first.step(batches[i % 3]);
+    const saved = await first.getState();
+    const resumed = await onnx.open(setup);
+    open.push(resumed);
+    await resumed.setState(saved);
+    for (let i = 3; i < 6; i++) await resumed.step(batches[i % 3]);
+    const [x, y] = [await straight.getState(), await resumed.getState()];
+    assert.deepEqual(y, x);
+    // setState replaces the weights of a session that has already run.
+    await first.setState(saved);
+    assert.deepEqual(await first.getState(), saved);
+  });
+
+  test('an unknown or unusable execution provider is an InputError naming it and what works', async () => {
+    assert.throws(
+      () => createOnnxEngine({ executionProvider: 'tpu' }),
+      /"tpu" is not one .*cpu, cuda, webgpu/,
+    );
+    assert.equal(onnx.name, 'onnx');
+    assert.equal(onnx.backend, 'cpu');
+    const { setup } = setupFor(cases[0], adam);
+    let session: EngineSession | undefined;
+    try {
+      session = await createOnnxEngine({ executionProvider: 'cuda' }).open(setup);
+    } catch (error) {
+      assert.ok(error instanceof InputError);
+      assert.match(error.message, /"cuda" could not start here .*Providers that start here: cpu/);
+    }
+    // On a machine whose onnxruntime-node has the CUDA add-on, the session opens: that is fine too.
+    await session?.dispose();
+  });
+});
