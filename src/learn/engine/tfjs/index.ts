@@ -1,0 +1,198 @@
+/**
+ * The tfjs engine: the models of spec.ts as TensorFlow.js ops in float32, gradients by tfjs autodiff
+ * (tf.variableGrads over the custom-gradient blocks of ops.ts), clipping and the optimizer update as
+ * tf ops, weights and Adam moments kept in tf.Variables between steps. Every step runs inside one
+ * tf.tidy, so the tensor count stays flat.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { InputError } from '../../../errors.js';
+import type { Batch } from '../../models/reference.js';
+import { type ModelSpec, type Parameters, parameterShapes } from '../../models/spec.js';
+import { adamParameters, validateOptimizer } from '../../optimizers.js';
+import type { EngineSession, EngineSetup, TensorEngine, TrainingState } from '../engine.js';
+import {
+  activateBackend,
+  checkBackendName,
+  DEFAULT_TFJS_BACKEND,
+  registerBackend,
+  type TfjsBackend,
+} from './backend.js';
+import { forward, type GatherChooser, loss, type Weights } from './models.js';
+import { chooseGatherMode, type GatherPolicy } from './ops.js';
+import { applyUpdate } from './update.js';
+
+export { TFJS_BACKENDS, type TfjsBackend } from './backend.js';
+
+export interface TfjsEngineOptions {
+  /** `wasm` (default), `cpu` or `tensorflow` (needs @tensorflow/tfjs-node-gpu or tfjs-node installed). */
+  backend?: string;
+  /** How first layers read rows of their tables; `auto` picks by backend and shape (for tests, benches). */
+  gather?: GatherPolicy;
+}
+
+/**
+ * Loads the backend (an InputError saying what to install when `tensorflow` is asked for and absent)
+ * and returns the engine.
+ */
+export async function createTfjsEngine(options: TfjsEngineOptions = {}): Promise<TensorEngine> {
+  const backend = options.backend ?? DEFAULT_TFJS_BACKEND;
+  checkBackendName(backend);
+  await registerBackend(backend);
+  const policy = options.gather ?? 'auto';
+  const choose: GatherChooser = (sets, rows) =>
+    policy === 'auto' ? chooseGatherMode(backend, sets, rows) : policy;
+  return {
+    name: 'tfjs',
+    backend,
+    open: (setup) => openSession(setup, backend, choose),
+  };
+}
+
+function checkParameters(model: ModelSpec, parameters: Parameters): void {
+  for (const { name, rows, cols } of parameterShapes(model)) {
+    const p = parameters[name];
+    if (!p || p.length !== rows * cols)
+      throw new InputError(
+        `parameter ${name} must have ${rows}×${cols} = ${rows * cols} values (got ${p?.length ?? 'none'})`,
+      );
+  }
+}
+
+function checkBatch(model: ModelSpec, batch: Batch): void {
+  if (batch.count < 1 || batch.elements.length < batch.count * model.k || batch.targets.length < batch.count)
+    throw new InputError(
+      `batch of ${batch.count} sequences needs ${batch.count * model.k} elements and ${batch.count} targets`,
+    );
+}
+
+async function readParameters(tensors: Map<string, tf.Tensor>): Promise<Parameters> {
+  const out: Parameters = {};
+  for (const [name, t] of tensors) out[name] = Float64Array.from(await t.data());
+  return out;
+}
+
+async function openSession(
+  setup: EngineSetup,
+  backend: TfjsBackend,
+  choose: GatherChooser,
+): Promise<EngineSession> {
+  const { model, optimizer } = setup;
+  validateOptimizer(model, optimizer);
+  checkParameters(model, setup.parameters);
+  await activateBackend(backend);
+  const shapes = parameterShapes(model);
+  const { n } = model;
+  const X = tf.tensor2d(Float32Array.from(setup.encodings), [n, n]);
+  const params = new Map<string, tf.Variable>(
+    shapes.map(({ name, rows, cols }) => [
+      name,
+      tf.variable(tf.tensor2d(Float32Array.from(setup.parameters[name]), [rows, cols])),
+    ]),
+  );
+  const adam = adamParameters(model, optimizer);
+  const zeros = (name: string) => {
+    const { rows, cols } = shapes.find((s) => s.name === name)!;
+    return tf.variable(tf.zeros([rows, cols]));
+  };
+  const m = new Map(adam.map((name) => [name, zeros(name)]));
+  const v = new Map(adam.map((name) => [name, zeros(name)]));
+  // Moments of parameters Adam does not update: never touched, kept only for getState/setState.
+  let idleMoments: { m: Parameters; v: Parameters } = { m: {}, v: {} };
+  for (const { name, rows, cols } of shapes)
+    if (!adam.includes(name)) {
+      idleMoments.m[name] = new Float64Array(rows * cols);
+      idleMoments.v[name] = new Float64Array(rows * cols);
+    }
+  let step = 0;
+  let disposed = false;
+
+  const weights = (): Weights => Object.fromEntries(params) as Weights;
+  const lossOf = (batch: Batch) => () => loss(model, weights(), X, batch, choose);
+  const varList = [...params.values()];
+  // A weight with no path to the loss (the rnn's W_mix at k = 2) gets no gradient from tfjs: zero.
+  const byName = (grads: tf.NamedTensorMap) =>
+    new Map([...params].map(([name, variable]) => [name, grads[variable.name] ?? tf.zerosLike(variable)]));
+
+  const ready = async (batch?: Batch) => {
+    if (disposed) throw new Error('tfjs session used after dispose()');
+    if (batch) checkBatch(model, batch);
+    await activateBackend(backend);
+  };
+
+  return {
+    async step(batch) {
+      await ready(batch);
+      step += 1;
+      const value = tf.tidy(() => {
+        const { value, grads } = tf.variableGrads(lossOf(batch), varList);
+        applyUpdate(model, optimizer, params, byName(grads), { step, m, v });
+        return value;
+      });
+      const [l] = await value.data();
+      value.dispose();
+      return l;
+    },
+
+    async predict(batch) {
+      await ready(batch);
+      const y = tf.tidy(() => forward(model, weights(), X, batch, choose));
+      const out = Float64Array.from(await y.data());
+      y.dispose();
+      return out;
+    },
+
+    async lossAndGradients(batch) {
+      await ready(batch);
+      const { value, grads } = tf.tidy(() => tf.variableGrads(lossOf(batch), varList));
+      const gradients = await readParameters(byName(grads));
+      const [l] = await value.data();
+      tf.dispose([value, ...Object.values(grads)]);
+      return { loss: l, gradients };
+    },
+
+    async getState(): Promise<TrainingState> {
+      await ready();
+      return {
+        parameters: await readParameters(params),
+        optimizer: {
+          step,
+          m: { ...(await readParameters(m)), ...copy(idleMoments.m) },
+          v: { ...(await readParameters(v)), ...copy(idleMoments.v) },
+        },
+      };
+    },
+
+    async setState(state) {
+      await ready();
+      checkParameters(model, state.parameters);
+      checkParameters(model, state.optimizer.m);
+      checkParameters(model, state.optimizer.v);
+      const write = (target: Map<string, tf.Variable>, source: Parameters) => {
+        for (const [name, variable] of target)
+          tf.tidy(() => variable.assign(tf.tensor(Float32Array.from(source[name]), variable.shape)));
+      };
+      write(params, state.parameters);
+      write(m, state.optimizer.m);
+      write(v, state.optimizer.v);
+      idleMoments = {
+        m: copy(pick(state.optimizer.m, Object.keys(idleMoments.m))),
+        v: copy(pick(state.optimizer.v, Object.keys(idleMoments.v))),
+      };
+      step = state.optimizer.step;
+    },
+
+    async dispose() {
+      if (disposed) return;
+      disposed = true;
+      tf.dispose([X, ...params.values(), ...m.values(), ...v.values()]);
+    },
+  };
+}
+
+function copy(p: Parameters): Parameters {
+  return Object.fromEntries(Object.entries(p).map(([k, x]) => [k, Float64Array.from(x)]));
+}
+
+function pick(p: Parameters, names: string[]): Parameters {
+  return Object.fromEntries(names.map((name) => [name, p[name]]));
+}

@@ -1,0 +1,227 @@
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import { describe, test } from 'node:test';
+import * as tf from '@tensorflow/tfjs-core';
+import { parseGroup } from '../../../src/algebra/parse.js';
+import { InputError } from '../../../src/errors.js';
+import type { EngineSession, EngineSetup, TensorEngine } from '../../../src/learn/engine/engine.js';
+import { referenceEngine } from '../../../src/learn/engine/reference.js';
+import { createTfjsEngine } from '../../../src/learn/engine/tfjs/index.js';
+import type { GatherPolicy } from '../../../src/learn/engine/tfjs/ops.js';
+import type { Batch } from '../../../src/learn/models/reference.js';
+import {
+  initParameters,
+  type ModelKind,
+  makeModelSpec,
+  type Parameters,
+} from '../../../src/learn/models/spec.js';
+import { clipCoefficient, type OptimizerSpec } from '../../../src/learn/optimizers.js';
+import { encode, encodingMatrix } from '../../../src/task/encoding.js';
+import { sampledSequences } from '../../../src/task/sequences.js';
+
+const group = parseGroup('D3');
+const X = encodingMatrix(encode(group, { kind: 'random', seed: 1 }));
+const STEPS = 5;
+const BATCH = 24;
+
+function batchOf(k: number, count: number, seed: number): Batch {
+  const s = sampledSequences(group, k, count, seed);
+  return { elements: s.elements, targets: s.products, count: s.count };
+}
+
+/** max|a − b| / max|b|. */
+function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let diff = 0;
+  let scale = 0;
+  for (let i = 0; i < b.length; i++) {
+    diff = Math.max(diff, Math.abs(a[i] - b[i]));
+    scale = Math.max(scale, Math.abs(b[i]));
+  }
+  return diff === 0 ? 0 : diff / scale;
+}
+
+function assertClose(a: Parameters, b: Parameters, what: string, tolerance = 1e-4): void {
+  for (const name of Object.keys(b)) {
+    const e = relativeError(a[name], b[name]);
+    assert.ok(e < tolerance, `${what} ${name}: relative error ${e.toExponential(2)}`);
+  }
+}
+
+const OPTIMIZERS: Record<string, OptimizerSpec> = {
+  'per-neuron': { kind: 'per-neuron', lr: 0.05, clip: 0.05 },
+  'per-neuron, time-rescaled': { kind: 'per-neuron', lr: 0.02, clip: 0.05, timeRescale: { initScale: 0.1 } },
+  adam: { kind: 'adam', lr: 0.01, clip: 0.05 },
+  hybrid: { kind: 'hybrid', lr: 0.02, clip: 0.05 },
+};
+
+interface Case {
+  kind: ModelKind;
+  k: number;
+  H: number;
+  optimizer: string;
+  backend: 'wasm' | 'cpu';
+  gather?: GatherPolicy;
+  degree?: number;
+}
+
+const CASES: Case[] = [
+  { kind: 'mlp', k: 2, H: 8, optimizer: 'per-neuron', backend: 'wasm' },
+  { kind: 'mlp', k: 2, H: 8, optimizer: 'adam', backend: 'wasm' },
+  { kind: 'mlp', k: 2, H: 8, optimizer: 'per-neuron', backend: 'cpu' },
+  { kind: 'mlp', k: 2, H: 8, optimizer: 'per-neuron', backend: 'wasm', degree: 3 },
+  { kind: 'mlp', k: 3, H: 8, optimizer: 'per-neuron', backend: 'wasm', gather: 'matmul' },
+  { kind: 'mlp', k: 3, H: 8, optimizer: 'per-neuron, time-rescaled', backend: 'wasm', gather: 'gatherND' },
+  { kind: 'mlp', k: 3, H: 8, optimizer: 'adam', backend: 'cpu' },
+  { kind: 'rnn', k: 2, H: 6, optimizer: 'per-neuron', backend: 'wasm' },
+  { kind: 'rnn', k: 2, H: 6, optimizer: 'adam', backend: 'wasm' },
+  { kind: 'rnn', k: 2, H: 6, optimizer: 'hybrid', backend: 'wasm' },
+  { kind: 'rnn', k: 4, H: 6, optimizer: 'per-neuron', backend: 'wasm', gather: 'matmul' },
+  { kind: 'rnn', k: 4, H: 6, optimizer: 'adam', backend: 'wasm', gather: 'gatherND' },
+  { kind: 'rnn', k: 4, H: 6, optimizer: 'hybrid', backend: 'wasm' },
+  { kind: 'rnn', k: 4, H: 6, optimizer: 'hybrid', backend: 'cpu' },
+  { kind: 'tree', k: 3, H: 6, optimizer: 'per-neuron', backend: 'wasm' },
+  { kind: 'tree', k: 3, H: 6, optimizer: 'adam', backend: 'wasm', gather: 'gatherND' },
+  { kind: 'tree', k: 5, H: 6, optimizer: 'per-neuron', backend: 'cpu' },
+  { kind: 'tree', k: 4, H: 6, optimizer: 'adam', backend: 'wasm', gather: 'matmul' },
+];
+
+const engines = new Map<string, Promise<TensorEngine>>();
+function engine(backend: string, gather: GatherPolicy = 'auto'): Promise<TensorEngine> {
+  const key = `${backend}/${gather}`;
+  if (!engines.has(key)) engines.set(key, createTfjsEngine({ backend, gather }));
+  return engines.get(key)!;
+}
+
+function setupOf(c: Case, seed = 7): EngineSetup {
+  const model = makeModelSpec(c.kind, group.order, c.k, c.H, c.degree);
+  return {
+    model,
+    optimizer: OPTIMIZERS[c.optimizer],
+    encodings: X,
+    batchSize: BATCH,
+    parameters: initParameters(model, seed, 0.6),
+  };
+}
+
+async function withSession<T>(e: TensorEngine, setup: EngineSetup, f: (s: EngineSession) => Promise<T>) {
+  const session = await e.open(setup);
+  try {
+    return await f(session);
+  } finally {
+    await session.dispose();
+  }
+}
+
+describe('tfjs engine against the reference engine', () => {
+  for (const c of CASES) {
+    const gather = c.gather ? `, ${c.gather}` : '';
+    const degree = c.degree ? `, degree ${c.degree}` : '';
+    test(`${c.kind} k = ${c.k}${degree}, ${c.optimizer}, ${c.backend}${gather}: ${STEPS} steps`, async () => {
+      const tfjs = await engine(c.backend, c.gather);
+      assert.equal(tfjs.name, 'tfjs');
+      assert.equal(tfjs.backend, c.backend);
+      const setup = setupOf(c);
+      const batches = Array.from({ length: STEPS }, (_, i) => batchOf(c.k, BATCH, 100 + i));
+      const ref = await referenceEngine.open(setup);
+      await withSession(tfjs, setup, async (session) => {
+        const want = await ref.lossAndGradients(batches[0]);
+        const got = await session.lossAndGradients(batches[0]);
+        assert.ok(Math.abs(got.loss - want.loss) < 1e-5 * want.loss, `loss ${got.loss} vs ${want.loss}`);
+        assertClose(got.gradients, want.gradients, 'gradient');
+        assert.ok(clipCoefficient(want.gradients, setup.optimizer.clip) < 1, 'clipping is active');
+        const tensors = tf.memory().numTensors;
+        for (const [i, batch] of batches.entries()) {
+          const [a, b] = [await session.step(batch), await ref.step(batch)];
+          assert.ok(Math.abs(a - b) < 1e-4 * b, `step ${i}: loss ${a} vs ${b}`);
+          if (i === 0) assert.equal(tf.memory().numTensors, tensors, 'tensors leaked by a step');
+        }
+        assert.equal(tf.memory().numTensors, tensors, 'tensors leaked by steps');
+        const [got1, want1] = [await session.getState(), await ref.getState()];
+        assertClose(got1.parameters, want1.parameters, 'weights');
+        // The comparison means something only if the weights moved well beyond the tolerance.
+        const moved = Math.max(
+          ...Object.keys(want1.parameters).map((k) =>
+            relativeError(want1.parameters[k], setup.parameters[k]),
+          ),
+        );
+        assert.ok(moved > 1e-3, `weights moved by ${moved.toExponential(2)} only`);
+        assertClose(got1.optimizer.m, want1.optimizer.m, 'Adam m');
+        assert.equal(got1.optimizer.step, STEPS);
+        const p = await session.predict(batches[0]);
+        assert.equal(p.length, BATCH * group.order);
+        assert.ok(relativeError(p, await ref.predict(batches[0])) < 1e-4);
+      });
+    });
+  }
+});
+
+describe('tfjs engine sessions', () => {
+  const c: Case = { kind: 'rnn', k: 3, H: 5, optimizer: 'hybrid', backend: 'wasm' };
+
+  test('getState / setState round trip: a restored session continues exactly', async () => {
+    const tfjs = await engine('wasm');
+    const batches = Array.from({ length: 4 }, (_, i) => batchOf(c.k, BATCH, 200 + i));
+    const straight = await withSession(tfjs, setupOf(c), async (s) => {
+      for (const b of batches) await s.step(b);
+      return s.getState();
+    });
+    const saved = await withSession(tfjs, setupOf(c), async (s) => {
+      for (const b of batches.slice(0, 2)) await s.step(b);
+      return s.getState();
+    });
+    assert.equal(saved.optimizer.step, 2);
+    assert.ok(saved.optimizer.v.W_mix.some((x) => x !== 0));
+    const resumed = await withSession(tfjs, setupOf(c, 99), async (s) => {
+      await s.setState(saved);
+      const again = await s.getState();
+      assert.deepEqual(again, saved, 'getState after setState returns what was set');
+      for (const b of batches.slice(2)) await s.step(b);
+      return s.getState();
+    });
+    assert.deepEqual(resumed, straight);
+  });
+
+  test('predict takes any count; bad batches and parameters are InputErrors', async () => {
+    const tfjs = await engine('wasm');
+    await withSession(tfjs, setupOf(c), async (s) => {
+      assert.equal((await s.predict(batchOf(c.k, 3, 1))).length, 3 * group.order);
+      await assert.rejects(
+        s.step({ elements: new Int32Array(2), targets: new Int32Array(1), count: 1 }),
+        InputError,
+      );
+    });
+    const setup = setupOf(c);
+    await assert.rejects(
+      tfjs.open({ ...setup, parameters: { ...setup.parameters, W_mix: new Float64Array(3) } }),
+      /W_mix must have 5×5/,
+    );
+    await assert.rejects(tfjs.open({ ...setup, optimizer: { kind: 'adam', lr: -1 } }), InputError);
+  });
+
+  test('backends: wasm is the default, unknown names are refused', async () => {
+    assert.equal((await createTfjsEngine()).backend, 'wasm');
+    await assert.rejects(
+      createTfjsEngine({ backend: 'webgl' }),
+      /"webgl" is not one of wasm, cpu, tensorflow/,
+    );
+  });
+
+  const installed = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'].some((pkg) => {
+    try {
+      createRequire(import.meta.url).resolve(pkg);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+  test('tensorflow without tfjs-node(-gpu) installed: one InputError saying what to install', {
+    skip: installed && 'a tfjs-node package is installed here',
+  }, async () => {
+    await assert.rejects(createTfjsEngine({ backend: 'tensorflow' }), (e: Error) => {
+      assert.ok(e instanceof InputError);
+      assert.match(e.message, /npm install @tensorflow\/tfjs-node-gpu/);
+      assert.match(e.message, /@tensorflow\/tfjs-node\b/);
+      return true;
+    });
+  });
+});
