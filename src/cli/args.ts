@@ -25,3 +25,15 @@ export function parseNumberList(text: string, what: string): number[] {
     return v;
   });
 }
+
+export function parseInteger(text: string, what: string): number {
+  const v = Number(text);
+  if (text.trim() === '' || !Number.isInteger(v)) throw new InputError(`${what} "${text}" is not an integer`);
+  return v;
+}
+
+export function parseFinite(text: string, what: string): number {
+  const v = Number(text);
+  if (text.trim() === '' || !Number.isFinite(v)) throw new InputError(`${what} "${text}" is not a number`);
+  return v;
+}

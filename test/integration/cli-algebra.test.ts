@@ -73,6 +73,21 @@ describe('sgc groups / group / encode', () => {
     assert.match(r.stderr, /^warning: .*share their encoding/m);
   });
 
+  test('theory prints the predicted plateaus and order; --agf adds the simulated activations', () => {
+    const r = sgc('theory', 'D3', '--powers', '0,30,3000', '--k', '2');
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /predicted plateaus: 505 → 5 → 0/);
+    assert.match(r.stdout, /predicted order: rot1, sign/);
+    const agf = sgc('theory', 'D3', '--powers', '0,30,3000', '--agf', '--width', '4', '--json');
+    assert.equal(agf.code, 0, agf.stderr);
+    const data = JSON.parse(agf.stdout);
+    assert.equal(data.agf.events.length, 4);
+    assert.equal(data.agf.events[0].irrep, 'rot1');
+    const bad = sgc('theory', 'D3', '--k', '1');
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--k 1: sequences have length ≥ 2/);
+  });
+
   test('a group from a JSON file: Cayley table and generators', () => {
     const dir = mkdtempSync(join(tmpdir(), 'sgc-cli-'));
     writeFileSync(

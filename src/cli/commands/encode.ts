@@ -1,9 +1,10 @@
 import { irrepsOf } from '../../algebra/irreps/index.js';
 import { InputError } from '../../errors.js';
 import { plateauLevels, predictedIrrepOrder } from '../../learn/theory.js';
-import { type EncodingSpec, encode } from '../../task/encoding.js';
-import { parseNumberList, parseOptions } from '../args.js';
+import { encode } from '../../task/encoding.js';
+import { parseOptions } from '../args.js';
 import type { Command } from '../command.js';
+import { ENCODING_OPTIONS, encodingFrom } from '../encodingOptions.js';
 import { formatNumber, formatTable } from '../format.js';
 import { resolveGroup } from '../groupArgument.js';
 
@@ -24,66 +25,16 @@ Examples:
   sgc encode D3 --powers 0,30,3000
   sgc encode C10 --onehot 0 --amplitude 1`;
 
-const options = {
-  onehot: { type: 'string' },
-  amplitude: { type: 'string' },
-  powers: { type: 'string' },
-  random: { type: 'string' },
-  scale: { type: 'string' },
-  vector: { type: 'string' },
-  json: { type: 'boolean' },
-} as const;
-
-function parseInteger(text: string, what: string): number {
-  const v = Number(text);
-  if (!Number.isInteger(v)) throw new InputError(`${what} "${text}" is not an integer`);
-  return v;
-}
-
-function parseFinite(text: string, what: string): number {
-  const v = Number(text);
-  if (text.trim() === '' || !Number.isFinite(v)) throw new InputError(`${what} "${text}" is not a number`);
-  return v;
-}
-
-function encodingFrom(values: Record<string, string | boolean | undefined>): EncodingSpec {
-  const kinds = (['onehot', 'powers', 'random', 'vector'] as const).filter((k) => values[k] !== undefined);
-  if (kinds.length > 1)
-    throw new InputError(`give one encoding, not ${kinds.map((k) => `--${k}`).join(' and ')}`);
-  if (values.amplitude !== undefined && kinds.length > 0 && kinds[0] !== 'onehot')
-    throw new InputError('--amplitude applies to --onehot only');
-  if (values.scale !== undefined && kinds[0] !== 'random')
-    throw new InputError('--scale applies to --random only');
-  switch (kinds[0]) {
-    case 'powers':
-      return { kind: 'powers', powers: parseNumberList(values.powers as string, '--powers') };
-    case 'random':
-      return {
-        kind: 'random',
-        seed: parseInteger(values.random as string, '--random seed'),
-        ...(values.scale !== undefined ? { scale: parseFinite(values.scale as string, '--scale') } : {}),
-      };
-    case 'vector':
-      return { kind: 'vector', values: parseNumberList(values.vector as string, '--vector') };
-    default:
-      return {
-        kind: 'onehot',
-        ...(values.onehot !== undefined
-          ? { index: parseInteger(values.onehot as string, '--onehot index') }
-          : {}),
-        ...(values.amplitude !== undefined
-          ? { amplitude: parseFinite(values.amplitude as string, '--amplitude') }
-          : {}),
-      };
-  }
-}
-
 export const encodeCommand: Command = {
   name: ['encode'],
   summary: 'an encoding of a group: template, power per irrep, predicted plateaus',
   usage,
   run(args) {
-    const { values, positionals } = parseOptions(args, options, usage);
+    const { values, positionals } = parseOptions(
+      args,
+      { ...ENCODING_OPTIONS, json: { type: 'boolean' } },
+      usage,
+    );
     if (positionals.length > 1)
       throw new InputError(`unexpected arguments: ${positionals.slice(1).join(' ')}\n${usage}`);
     const group = resolveGroup(positionals[0]);

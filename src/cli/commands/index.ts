@@ -7,6 +7,7 @@ import { groupCommand } from './group.js';
 import { groupsCommand } from './groups.js';
 import { resultsCommand } from './results.js';
 import { sqlCommand } from './sql.js';
+import { theoryCommand } from './theory.js';
 import { trainCommand } from './train.js';
 
 export const commands: Command[] = [
@@ -14,6 +15,7 @@ export const commands: Command[] = [
   groupCommand,
   encodeCommand,
   trainCommand,
+  theoryCommand,
   resultsCommand,
   sqlCommand,
   dbMigrateCommand,
