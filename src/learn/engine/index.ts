@@ -1,15 +1,30 @@
 /**
  * Engines by name. Each engine module is loaded only when asked for, so a missing optional
- * dependency affects only the runs that use that engine.
+ * dependency (a GPU build of onnxruntime, @tensorflow/tfjs-node-gpu) affects only the runs that use
+ * that engine.
+ *
+ *   onnx       onnxruntime-node, the whole training step as one ONNX graph (default; backends cpu,
+ *              cuda, webgpu where the install has them)
+ *   tfjs       TensorFlow.js with autodiff (backends wasm (default), cpu, tensorflow)
+ *   reference  plain Float64 TypeScript: slow, exact, the ground truth the others are tested against
  */
 import { InputError } from '../../errors.js';
 import type { TensorEngine } from './engine.js';
 
-export const ENGINE_NAMES = ['reference'] as const;
+export const ENGINE_NAMES = ['onnx', 'tfjs', 'reference'] as const;
 export type EngineName = (typeof ENGINE_NAMES)[number];
+export const DEFAULT_ENGINE: EngineName = 'onnx';
 
-export async function createEngine(name: string, backend?: string): Promise<TensorEngine> {
+export async function createEngine(name: string = DEFAULT_ENGINE, backend?: string): Promise<TensorEngine> {
   switch (name) {
+    case 'onnx': {
+      const { createOnnxEngine } = await import('./onnx/index.js');
+      return createOnnxEngine(backend === undefined ? {} : { executionProvider: backend });
+    }
+    case 'tfjs': {
+      const { createTfjsEngine } = await import('./tfjs/index.js');
+      return createTfjsEngine(backend === undefined ? {} : { backend });
+    }
     case 'reference': {
       if (backend !== undefined && backend !== 'js-f64')
         throw new InputError(`the reference engine has one backend, js-f64 (got "${backend}")`);

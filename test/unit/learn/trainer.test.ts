@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { createEngine } from '../../../src/learn/engine/index.js';
 import { referenceEngine } from '../../../src/learn/engine/reference.js';
 import { onLogGrid } from '../../../src/learn/metrics.js';
 import { type RunConfig, RunConfigSchema } from '../../../src/learn/runConfig.js';
@@ -22,7 +23,7 @@ function config(overrides: Record<string, unknown>): RunConfig {
 }
 
 describe('the two-layer staircase on D3, powers [0, 30, 3000] (H = 180, init 1e-3, per-neuron SGD, lr 1e-2, clip 0.1)', () => {
-  test('the loss sits near 505, then near 5, and the 2-D irrep is acquired first', async () => {
+  test('the loss sits near 505, then near 5, and the 2-D irrep is acquired first (reference engine)', async () => {
     const r = await runTraining(config({}), referenceEngine);
     const loss = r.metrics.loss;
     assert.ok(Math.abs(loss[0].loss - 505) / 505 < 0.02, `initial loss ${loss[0].loss}`);
@@ -43,8 +44,11 @@ describe('the two-layer staircase on D3, powers [0, 30, 3000] (H = 180, init 1e-
     assert.deepEqual(r.predicted.order, ['rot1', 'sign']);
   });
 
-  test('with 12,000 steps the sign irrep follows and the loss falls below 0.05', async () => {
-    const r = await runTraining(config({ train: { ...config({}).train, steps: 12_000 } }), referenceEngine);
+  test('with 12,000 steps the sign irrep follows and the loss falls below 0.05 (onnx engine, the default)', async () => {
+    const r = await runTraining(
+      config({ train: { ...config({}).train, steps: 12_000 } }),
+      await createEngine('onnx'),
+    );
     assert.deepEqual(
       r.metrics.events.map((e) => e.label),
       ['rot1', 'sign'],
@@ -136,40 +140,49 @@ describe('outcomes', () => {
 });
 
 describe('checkpoints', () => {
-  for (const data of [
+  const datasets = [
     { kind: 'sampled', count: 30, seed: 3, batch: 8 },
     { kind: 'online', batch: 8, seed: 5 },
     { kind: 'exhaustive' },
-  ])
-    test(`stopping and resuming ends with the same weights as running straight through (${data.kind})`, async () => {
-      const c = config({
-        model: { kind: 'mlp', H: 16 },
-        train: { ...config({}).train, steps: 60, init: 0.1 },
-        data,
+  ];
+  const engines: [string, string | undefined][] = [
+    ['reference', undefined],
+    ['onnx', 'cpu'],
+    ['tfjs', 'wasm'],
+  ];
+  for (const [engineName, backend] of engines)
+    for (const data of datasets)
+      test(`${engineName}: stopping and resuming ends with the same weights as running straight through (${data.kind})`, async () => {
+        const engine = await createEngine(engineName, backend);
+        const c = config({
+          model: { kind: 'mlp', H: 16 },
+          train: { ...config({}).train, optimizer: 'adam', lr: 0.01, steps: 60, init: 0.1 },
+          data,
+        });
+        const straight = await runTraining(c, engine);
+        let saved: Checkpoint | undefined;
+        const controller = new AbortController();
+        await runTraining(c, engine, {
+          signal: controller.signal,
+          checkpointEvery: 25,
+          onCheckpoint: (cp) => {
+            if (cp.step === 25 && !saved) {
+              saved = structuredClone(cp);
+              controller.abort();
+            }
+          },
+        });
+        assert.ok(saved);
+        const resumed = await runTraining(c, engine, { resumeFrom: saved });
+        assert.equal(resumed.steps, 60);
+        for (const name of Object.keys(straight.state.parameters))
+          assert.deepEqual(resumed.state.parameters[name], straight.state.parameters[name], name);
+        assert.deepEqual(resumed.state.optimizer.m, straight.state.optimizer.m);
+        assert.deepEqual(
+          resumed.metrics.loss.map((p) => p.step),
+          straight.metrics.loss.map((p) => p.step),
+        );
       });
-      const straight = await runTraining(c, referenceEngine);
-      let saved: Checkpoint | undefined;
-      const controller = new AbortController();
-      await runTraining(c, referenceEngine, {
-        signal: controller.signal,
-        checkpointEvery: 25,
-        onCheckpoint: (cp) => {
-          if (cp.step === 25 && !saved) {
-            saved = structuredClone(cp);
-            controller.abort();
-          }
-        },
-      });
-      assert.ok(saved);
-      const resumed = await runTraining(c, referenceEngine, { resumeFrom: saved });
-      assert.equal(resumed.steps, 60);
-      for (const name of Object.keys(straight.state.parameters))
-        assert.deepEqual(resumed.state.parameters[name], straight.state.parameters[name], name);
-      assert.deepEqual(
-        resumed.metrics.loss.map((p) => p.step),
-        straight.metrics.loss.map((p) => p.step),
-      );
-    });
 });
 
 test('the log-spaced grid keeps every early step and about 20 per decade after', () => {
