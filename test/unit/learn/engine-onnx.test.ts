@@ -141,6 +141,10 @@ describe('onnx engine sessions', () => {
       assert.ok(Math.abs(ga.loss - gb.loss) < 1e-4 * gb.loss);
       assertClose(ga.gradients, gb.gradients, `count ${count} gradient`);
     }
+    // A batch larger than one predict run takes is sliced: the same outputs.
+    const sliced = await createOnnxEngine({ predictElements: 3 * c.H }).open(setup);
+    open.push(sliced);
+    assert.deepEqual(await sliced.predict(batches[1]), await a.predict(batches[1]));
     const short = { ...batches[0], count: 5, elements: batches[0].elements.subarray(0, 5 * c.k) };
     await assert.rejects(a.step(short), (e) => e instanceof InputError && /batches of 24/.test(e.message));
   });

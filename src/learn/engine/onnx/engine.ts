@@ -1,9 +1,9 @@
 /**
  * The onnx engine: onnxruntime-node runs each training step as one graph (forward, backward, clip,
  * update; see graphs.ts). The weights and Adam's moments live in ort Tensors; each step's outputs are
- * the next step's inputs, so nothing is copied to or from JS arrays between steps (only the loss
- * scalar is read). The step writes into pre-allocated output tensors, two sets used in turn, so that
- * a step never allocates its outputs nor writes over its own inputs.
+ * the next step's inputs, so nothing is converted to or from JS number arrays between steps (only the
+ * loss scalar is read). The step writes into pre-allocated output tensors, two sets used in turn, so
+ * that it never writes over its own inputs. The batch's index arrays are wrapped, not copied.
  */
 import { availableParallelism } from 'node:os';
 import * as ort from 'onnxruntime-node';
@@ -34,10 +34,12 @@ export interface OnnxEngineOptions {
   threads?: number;
   /**
    * Whether idle pool threads spin between ops (ORT's default). Off by default: with other work on
-   * the machine (parallel runs, a sweep's workers) spinning threads steal the cores the busy ones
-   * need; measured 2–3× slower steps under load, and no faster when the machine is idle.
+   * the machine (parallel runs, a sweep's workers) spinning threads take the cores the busy ones
+   * need; measured on 2 busy cores, steps took 1.4–1.8× longer with spinning on.
    */
   spinning?: boolean;
+  /** Largest count × H that one predict run computes at once (default 2²⁴): larger batches are sliced. */
+  predictElements?: number;
 }
 
 let working: Promise<string[]> | undefined;
@@ -65,6 +67,9 @@ export function workingProviders(): Promise<string[]> {
   })();
   return working;
 }
+
+/** Largest count × H of one predict run by default (64 MiB of Float32 per intermediate). */
+const PREDICT_ELEMENTS = 1 << 24;
 
 export function createOnnxEngine(options: OnnxEngineOptions = {}): TensorEngine {
   const provider = options.executionProvider ?? 'cpu';
@@ -99,7 +104,7 @@ export function createOnnxEngine(options: OnnxEngineOptions = {}): TensorEngine 
   return {
     name: 'onnx',
     backend: provider,
-    open: (setup) => openSession(setup, create),
+    open: (setup) => openSession(setup, create, options.predictElements ?? PREDICT_ELEMENTS),
   };
 }
 
@@ -127,6 +132,7 @@ function biasCorrection(optimizer: OptimizerSpec, t: number): ort.Tensor {
 async function openSession(
   setup: EngineSetup,
   create: (model: Uint8Array) => Promise<ort.InferenceSession>,
+  predictElements: number,
 ): Promise<EngineSession> {
   const { model: spec, optimizer, encodings, batchSize } = setup;
   validateOptimizer(spec, optimizer);
@@ -143,13 +149,19 @@ async function openSession(
   let state: Record<string, ort.Tensor> = {};
   let step = 0;
   const load = (s: TrainingState) => {
-    state = {};
-    for (const { name, rows, cols } of shapes) state[name] = f32(s.parameters[name], [rows, cols]);
-    for (const p of adam) {
-      const dims = [shapes.find((s) => s.name === p)!.rows, shapes.find((s) => s.name === p)!.cols];
-      state[momentName('m', p)] = f32(s.optimizer.m[p], dims);
-      state[momentName('v', p)] = f32(s.optimizer.v[p], dims);
+    const tensor = (what: string, data: Float64Array | undefined, rows: number, cols: number) => {
+      if (data?.length !== rows * cols)
+        throw new InputError(`${what} has ${data?.length ?? 'no'} values; the model needs ${rows} × ${cols}`);
+      return f32(data, [rows, cols]);
+    };
+    const next: Record<string, ort.Tensor> = {};
+    for (const { name, rows, cols } of shapes) {
+      next[name] = tensor(name, s.parameters[name], rows, cols);
+      if (!adam.includes(name)) continue;
+      next[momentName('m', name)] = tensor(`Adam m of ${name}`, s.optimizer.m[name], rows, cols);
+      next[momentName('v', name)] = tensor(`Adam v of ${name}`, s.optimizer.v[name], rows, cols);
     }
+    state = next;
     step = s.optimizer.step;
   };
   load({ parameters: setup.parameters, optimizer: initialOptimizerState(spec) });
@@ -181,20 +193,31 @@ async function openSession(
         );
       const feeds: Record<string, ort.Tensor> = { ...state, ...batchFeeds(spec, batch) };
       if (adam.length > 0) feeds.bias_correction = biasCorrection(optimizer, step + 1);
-      const result = await train.run(feeds, { loss: lossOutput, ...outputs });
+      await train.run(feeds, { loss: lossOutput, ...outputs });
+      // ORT wrote into our output tensors (the binding also returns copies of them, which we drop):
+      // they are the new state, and the old state's tensors receive the next step's outputs.
       const previous = state;
       state = {};
-      for (const [out, input] of carried) state[input] = result[out] as ort.Tensor;
-      // Last step's inputs become the next step's output buffers.
+      for (const [out, input] of carried) state[input] = outputs[out];
       outputs = Object.fromEntries(carried.map(([out, input]) => [out, previous[input]]));
       step += 1;
-      return (result.loss.data as Float32Array)[0];
+      return (lossOutput.data as Float32Array)[0];
     },
     async predict(batch) {
       predict ??= await create(predictGraph(spec, encodings));
-      const { elements } = batchFeeds(spec, batch);
-      const result = await predict.run({ ...params(), elements });
-      return f64(result.y as ort.Tensor);
+      batchFeeds(spec, batch);
+      // In slices of at most predictElements / H sequences: an evaluation set of all |G|^k
+      // sequences would otherwise need count × H floats per intermediate at once.
+      const rows = Math.max(1, Math.floor(predictElements / Math.max(spec.H, spec.n)));
+      const out = new Float64Array(batch.count * spec.n);
+      for (let start = 0; start < batch.count; start += rows) {
+        const count = Math.min(rows, batch.count - start);
+        const slice = batch.elements.subarray(start * spec.k, (start + count) * spec.k);
+        const elements = new ort.Tensor('int32', slice, [count, spec.k]);
+        const result = await predict.run({ ...params(), elements });
+        out.set(result.y.data as Float32Array, start * spec.n);
+      }
+      return out;
     },
     async lossAndGradients(batch) {
       gradients ??= await create(gradientsGraph(spec, encodings));

@@ -15,7 +15,7 @@ import { parameterShapes } from '../../models/spec.js';
 import { adamParameters, type OptimizerSpec } from '../../optimizers.js';
 import { type Dim, GraphBuilder } from './graph.js';
 import { buildModel } from './models.js';
-import { buildUpdate } from './update.js';
+import { buildUpdate, newMomentName, newName } from './update.js';
 
 export const gradName = (p: string) => `grad_${p}`;
 export const momentName = (which: 'm' | 'v', p: string) => `${which}_${p}`;
@@ -72,10 +72,10 @@ export function trainGraph(
   }
   const biasCorrection = adam.length > 0 ? g.input('bias_correction', 'float', [2]) : undefined;
   buildUpdate(g, spec, optimizer, { params: c.params, gradients, m, v, biasCorrection });
-  for (const [p, dims] of shapes) g.output(`new_${p}`, 'float', dims);
+  for (const [p, dims] of shapes) g.output(newName(p), 'float', dims);
   for (const p of adam) {
-    g.output(`new_m_${p}`, 'float', shapes.get(p)!);
-    g.output(`new_v_${p}`, 'float', shapes.get(p)!);
+    g.output(newMomentName('m', p), 'float', shapes.get(p)!);
+    g.output(newMomentName('v', p), 'float', shapes.get(p)!);
   }
   return g.toModel();
 }
