@@ -70,6 +70,10 @@ export function loadMigrations(dir = defaultMigrationsDir): Migration[] {
 }
 
 async function appliedMigrations(driver: SqlDriver): Promise<AppliedMigration[]> {
+  const [{ exists }] = await driver.query<{ exists: boolean }>(
+    `SELECT to_regclass('"_prisma_migrations"') IS NOT NULL AS exists`,
+  );
+  if (!exists) return [];
   const rows = await driver.query<{ migration_name: string; checksum: string; finished_at: Date | null }>(
     `SELECT migration_name, checksum, finished_at FROM "_prisma_migrations"
       WHERE rolled_back_at IS NULL ORDER BY migration_name`,
@@ -100,12 +104,11 @@ function planPending(migrations: Migration[], applied: AppliedMigration[]): Migr
   return migrations.filter((m) => !byName.has(m.name));
 }
 
-/** What is applied and what would be, without changing anything but creating the bookkeeping table. */
+/** What is applied and what would be; changes nothing. */
 export async function migrationStatus(
   driver: SqlDriver,
   migrations = loadMigrations(),
 ): Promise<MigrationStatus> {
-  await driver.exec(MIGRATIONS_TABLE);
   const applied = await appliedMigrations(driver);
   return { applied, pending: planPending(migrations, applied) };
 }
@@ -119,8 +122,8 @@ export async function migrate(
   options: { migrations?: Migration[]; onApplied?: (name: string) => void } = {},
 ): Promise<string[]> {
   const migrations = options.migrations ?? loadMigrations();
-  await driver.exec(MIGRATIONS_TABLE);
   const run = async () => {
+    await driver.exec(MIGRATIONS_TABLE);
     const done: string[] = [];
     for (const migration of planPending(migrations, await appliedMigrations(driver))) {
       await applyOne(driver, migration);
@@ -130,7 +133,7 @@ export async function migrate(
     return done;
   };
   // On PostgreSQL, concurrent migrators (two workers starting) wait on an advisory lock held by a
-  // control transaction for the whole run. PGlite has one connection in one process: no lock needed
+  // control transaction for the whole run, creating the bookkeeping table included. PGlite has one connection in one process: no lock needed
   // (and a transaction around the others would deadlock on its single connection).
   if (driver.kind === 'pglite') return run();
   return driver.transaction(async (control) => {

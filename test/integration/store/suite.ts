@@ -68,6 +68,16 @@ export function storeSuite(makeBackend: () => Promise<Backend> | Backend) {
       try {
         const names = loadMigrations().map((m) => m.name);
         assert.ok(names.length >= 2);
+        const status = await migrationStatus(driver);
+        assert.deepEqual(
+          status.pending.map((m) => m.name),
+          names,
+        );
+        assert.equal(
+          await tableExists(driver, '_prisma_migrations'),
+          false,
+          'a status check changes nothing',
+        );
         assert.deepEqual(await migrate(driver), names);
         assert.deepEqual(await migrate(driver), [], 'a second run applies nothing');
         const rows = await driver.query<{
