@@ -17,6 +17,8 @@ import { encode, encodingMatrix } from '../../../src/task/encoding.js';
 import { sampledSequences } from '../../../src/task/sequences.js';
 
 const onnx = createOnnxEngine();
+// The train graph in slices of 7 sequences (24 = 8 + 8 + 8 → three slices; the default is one here).
+const sliced = createOnnxEngine({ sliceRows: 7 });
 const open: EngineSession[] = [];
 after(async () => {
   for (const s of open) await s.dispose();
@@ -48,12 +50,14 @@ interface Case {
   k: number;
   H: number;
   optimizers: OptimizerSpec[];
+  /** Also run the train graph in slices. */
+  slices?: boolean;
 }
 
 const perNeuron: OptimizerSpec = { kind: 'per-neuron', lr: 0.05, clip: 2 };
 const adam: OptimizerSpec = { kind: 'adam', lr: 0.01, clip: 2 };
 const cases: Case[] = [
-  { group: 'D3', kind: 'mlp', k: 2, H: 8, optimizers: [perNeuron, adam] },
+  { group: 'D3', kind: 'mlp', k: 2, H: 8, optimizers: [perNeuron, adam], slices: true },
   {
     group: 'D3',
     kind: 'mlp',
@@ -64,10 +68,17 @@ const cases: Case[] = [
   // n = 20 > 16: the scatter-add runs as ScatterND instead of a one-hot Gemm.
   { group: 'D10', kind: 'mlp', k: 2, H: 6, optimizers: [{ kind: 'per-neuron', lr: 0.05, degree: 3 }] },
   { group: 'D3', kind: 'rnn', k: 2, H: 7, optimizers: [{ kind: 'hybrid', lr: 0.01, clip: 2 }] },
-  { group: 'D3', kind: 'rnn', k: 4, H: 7, optimizers: [perNeuron, adam, { kind: 'hybrid', lr: 0.01 }] },
+  {
+    group: 'D3',
+    kind: 'rnn',
+    k: 4,
+    H: 7,
+    optimizers: [perNeuron, adam, { kind: 'hybrid', lr: 0.01 }],
+    slices: true,
+  },
   { group: 'D10', kind: 'rnn', k: 3, H: 5, optimizers: [adam] },
   { group: 'D3', kind: 'tree', k: 3, H: 7, optimizers: [perNeuron, adam] },
-  { group: 'D10', kind: 'tree', k: 5, H: 5, optimizers: [adam] },
+  { group: 'D10', kind: 'tree', k: 5, H: 5, optimizers: [adam], slices: true },
 ];
 
 const BATCH = 24;
@@ -104,6 +115,8 @@ describe('onnx engine agrees with the reference engine', () => {
       test(`${label}: gradients, 5 steps of losses, weights and moments`, async () => {
         const { setup, batches } = setupFor(c, optimizer);
         const { a, b } = await openBoth(setup);
+        const slices = c.slices ? await sliced.open(setup) : undefined;
+        if (slices) open.push(slices);
         const [ga, gb] = [await a.lossAndGradients(batches[0]), await b.lossAndGradients(batches[0])];
         assert.ok(Math.abs(ga.loss - gb.loss) < 1e-4 * gb.loss, `loss ${ga.loss} vs ${gb.loss}`);
         assertClose(ga.gradients, gb.gradients, 'gradient');
@@ -111,7 +124,11 @@ describe('onnx engine agrees with the reference engine', () => {
           const batch = batches[i % batches.length];
           const [la, lb] = [await a.step(batch), await b.step(batch)];
           assert.ok(Math.abs(la - lb) < 1e-4 * lb, `step ${i}: loss ${la} vs ${lb}`);
+          const ls = await slices?.step(batch);
+          if (ls !== undefined) assert.ok(Math.abs(ls - lb) < 1e-4 * lb, `sliced step ${i}: ${ls} vs ${lb}`);
         }
+        if (slices)
+          assertClose((await slices.getState()).parameters, (await b.getState()).parameters, 'sliced');
         const [sa, sb] = [await a.getState(), await b.getState()];
         assertClose(sa.parameters, sb.parameters, 'weight');
         assert.equal(sa.optimizer.step, 5);
@@ -142,9 +159,9 @@ describe('onnx engine sessions', () => {
       assertClose(ga.gradients, gb.gradients, `count ${count} gradient`);
     }
     // A batch larger than one predict run takes is sliced: the same outputs.
-    const sliced = await createOnnxEngine({ predictElements: 3 * c.H }).open(setup);
-    open.push(sliced);
-    assert.deepEqual(await sliced.predict(batches[1]), await a.predict(batches[1]));
+    const inParts = await createOnnxEngine({ predictElements: 3 * c.H }).open(setup);
+    open.push(inParts);
+    assert.deepEqual(await inParts.predict(batches[1]), await a.predict(batches[1]));
     const short = { ...batches[0], count: 5, elements: batches[0].elements.subarray(0, 5 * c.k) };
     await assert.rejects(a.step(short), (e) => e instanceof InputError && /batches of 24/.test(e.message));
   });

@@ -38,6 +38,8 @@ export interface OnnxEngineOptions {
    * need; measured on 2 busy cores, steps took 1.4–1.8× longer with spinning on.
    */
   spinning?: boolean;
+  /** Sequences per slice of the train graph's batch (default: about 2²⁰ / H; see graphs.ts). */
+  sliceRows?: number;
   /** Largest count × H that one predict run computes at once (default 2²⁴): larger batches are sliced. */
   predictElements?: number;
 }
@@ -104,7 +106,7 @@ export function createOnnxEngine(options: OnnxEngineOptions = {}): TensorEngine 
   return {
     name: 'onnx',
     backend: provider,
-    open: (setup) => openSession(setup, create, options.predictElements ?? PREDICT_ELEMENTS),
+    open: (setup) => openSession(setup, create, options),
   };
 }
 
@@ -132,15 +134,16 @@ function biasCorrection(optimizer: OptimizerSpec, t: number): ort.Tensor {
 async function openSession(
   setup: EngineSetup,
   create: (model: Uint8Array) => Promise<ort.InferenceSession>,
-  predictElements: number,
+  options: OnnxEngineOptions,
 ): Promise<EngineSession> {
+  const predictElements = options.predictElements ?? PREDICT_ELEMENTS;
   const { model: spec, optimizer, encodings, batchSize } = setup;
   validateOptimizer(spec, optimizer);
   if (!Number.isInteger(batchSize) || batchSize < 1)
     throw new InputError(`batch size ${batchSize} must be a positive integer`);
   const shapes = parameterShapes(spec);
   const adam = adamParameters(spec, optimizer);
-  const train = await create(trainGraph(spec, optimizer, encodings, batchSize));
+  const train = await create(trainGraph(spec, optimizer, encodings, batchSize, options.sliceRows));
   // The other two graphs are compiled on first use: most runs never call them.
   let gradients: ort.InferenceSession | undefined;
   let predict: ort.InferenceSession | undefined;

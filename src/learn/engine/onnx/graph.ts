@@ -196,6 +196,12 @@ export class GraphBuilder {
   concat(xs: string[], axis: number): string {
     return xs.length === 1 ? xs[0] : this.op('Concat', xs, { axis });
   }
+  /** Splits `x` along `axis` into pieces of the given sizes. */
+  splitSizes(x: string, axis: number, sizes: number[]): string[] {
+    if (sizes.length === 1) return [x];
+    const outs = sizes.map(() => this.fresh('split'));
+    return this.opN('Split', [x, this.int64s(sizes)], outs, { axis });
+  }
   /** Splits `x` along `axis` into `parts` equal pieces. */
   split(x: string, axis: number, parts: number): string[] {
     if (parts === 1) return [x];

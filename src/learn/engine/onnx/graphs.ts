@@ -9,11 +9,18 @@
  * The loss is L = (1/(B·n)) Σ‖y − x_target‖², so dy = (2/(B·n))·(y − x_target). The train graph has a
  * fixed batch size B (the constants fold); the other two take any B (a symbolic dimension, with
  * 1/(B·n) computed from the targets' shape).
+ *
+ * The train graph runs the batch in slices of about SLICE_ELEMENTS / H sequences, each through its own
+ * copy of the forward and backward, and sums the slices' gradients: every B × H intermediate then
+ * stays in cache between the ops that use it (ORT runs one op at a time over the whole tensor, so on
+ * the full batch each elementwise op is a trip through main memory). Measured at B = H = 4096
+ * (2 cores): slices of 256 rows took 25–35% less time per step than the whole batch; 128 rows no
+ * better than 256.
  */
 import type { ModelSpec } from '../../models/spec.js';
 import { parameterShapes } from '../../models/spec.js';
 import { adamParameters, type OptimizerSpec } from '../../optimizers.js';
-import { type Dim, GraphBuilder } from './graph.js';
+import { GraphBuilder } from './graph.js';
 import { buildModel } from './models.js';
 import { buildUpdate, newMomentName, newName } from './update.js';
 
@@ -25,29 +32,40 @@ interface Common {
   params: Record<string, string>;
   elements: string;
   X: string;
-  B: Dim;
 }
 
-function common(name: string, spec: ModelSpec, encodings: Float64Array, B: Dim): Common {
+function common(name: string, spec: ModelSpec, encodings: Float64Array, B: number | 'B'): Common {
   const g = new GraphBuilder(name);
   const params: Record<string, string> = {};
   for (const s of parameterShapes(spec)) params[s.name] = g.input(s.name, 'float', [s.rows, s.cols]);
   const elements = g.input('elements', 'int32', [B, spec.k]);
   const X = g.floats(encodings, [spec.n, spec.n], 'X');
-  return { g, params, elements, X, B };
+  return { g, params, elements, X };
 }
 
-/** Adds the loss (output `loss`) and returns dy. */
+/** Target B × H elements of one slice of the train graph's batch (4 MiB of Float32). */
+export const SLICE_ELEMENTS = 1 << 20;
+const MIN_SLICE_ROWS = 64;
+
+/** Sequences per slice: SLICE_ELEMENTS / H, at least 64. */
+export function defaultSliceRows(spec: ModelSpec): number {
+  return Math.max(MIN_SLICE_ROWS, Math.floor(SLICE_ELEMENTS / Math.max(spec.H, spec.n)));
+}
+
+/** `total` split into the fewest near-equal parts of at most `most`. */
+export function sliceSizes(total: number, most: number): number[] {
+  const parts = Math.ceil(total / most);
+  const base = Math.floor(total / parts);
+  return Array.from({ length: parts }, (_, i) => base + (i < total % parts ? 1 : 0));
+}
+
+/** Adds the loss (output `loss`) for any batch count and returns dy. */
 function lossAndDy(c: Common, spec: ModelSpec, y: string): string {
-  const { g, X, B } = c;
-  const targets = g.input('targets', 'int32', [B]);
+  const { g, X } = c;
+  const targets = g.input('targets', 'int32', ['B']);
   const r = g.sub(y, g.gather(X, targets));
-  let inverse: string;
-  if (typeof B === 'number') inverse = g.scalar(1 / (B * spec.n));
-  else {
-    const count = g.op('Cast', [g.op('Shape', [targets])], { to: 1 });
-    inverse = g.reshape(g.op('Reciprocal', [g.mul(count, g.scalar(spec.n))]), []);
-  }
+  const count = g.op('Cast', [g.op('Shape', [targets])], { to: 1 });
+  const inverse = g.reshape(g.op('Reciprocal', [g.mul(count, g.scalar(spec.n))]), []);
   g.output(g.mul(g.reduceSumSquare(r), inverse, 'loss'), 'float', []);
   return g.mul(r, g.mul(inverse, g.scalar(2)));
 }
@@ -57,11 +75,26 @@ export function trainGraph(
   optimizer: OptimizerSpec,
   encodings: Float64Array,
   batchSize: number,
+  sliceRows = defaultSliceRows(spec),
 ): Uint8Array {
   const c = common(`${spec.kind}_train`, spec, encodings, batchSize);
-  const { g } = c;
-  const model = buildModel(g, spec, c);
-  const gradients = model.backward(lossAndDy(c, spec, model.y));
+  const { g, X } = c;
+  const targets = g.input('targets', 'int32', [batchSize]);
+  const sizes = sliceSizes(batchSize, sliceRows);
+  const elementSlices = g.splitSizes(c.elements, 0, sizes);
+  const targetSlices = g.splitSizes(targets, 0, sizes);
+  const inverse = 1 / (batchSize * spec.n);
+  const losses: string[] = [];
+  const parts: Record<string, string[]> = {};
+  sizes.forEach((_, i) => {
+    const model = buildModel(g, spec, { ...c, elements: elementSlices[i] });
+    const r = g.sub(model.y, g.gather(X, targetSlices[i]));
+    losses.push(g.reduceSumSquare(r));
+    for (const [p, grad] of Object.entries(model.backward(g.mul(r, g.scalar(2 * inverse)))))
+      (parts[p] ??= []).push(grad);
+  });
+  g.output(g.mul(g.sum(losses), g.scalar(inverse), 'loss'), 'float', []);
+  const gradients = Object.fromEntries(Object.entries(parts).map(([p, grads]) => [p, g.sum(grads)]));
   const adam = adamParameters(spec, optimizer);
   const shapes = new Map(parameterShapes(spec).map((s) => [s.name, [s.rows, s.cols]]));
   const m: Record<string, string> = {};

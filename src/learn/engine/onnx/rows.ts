@@ -8,8 +8,8 @@
  * Measured on ORT-CPU (2 cores, B = 4096, H = 4096, a busy machine, so ±20%): picking rows with a
  * one-hot MatMul M·P (M_{b,g} = [g_b = g]) ran as fast as or faster than Gather + ReduceSum (Gather is
  * single-threaded, and the mlp needs a (B, k, H) intermediate to sum); adding rows with the one-hot
- * product Mᵀ·dz (a Gemm with transA) beat ScatterND (reduction = add) at n = 10 (83 vs 105 ms per
- * step), ScatterND won at n = 24 (77 vs 84) and n = 60 (36 vs 49 ms, H = 2048): its cost does not grow with n.
+ * product Mᵀ·dz (a Gemm with transA) beat ScatterND (reduction = add) at n = 10, ScatterND won at
+ * n = 24 (52 vs 61 ms per step) and n = 60 (35 vs 44 ms, H = 2048): its cost does not grow with n.
  */
 import type { GraphBuilder } from './graph.js';
 
