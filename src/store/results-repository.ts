@@ -92,6 +92,11 @@ export interface RunFinish {
   durationMs?: number;
 }
 
+export interface SweepProgress {
+  cells: Partial<Record<CellStatus, number>>;
+  runs: Partial<Record<RunStatus, number>>;
+}
+
 export class ResultsRepository {
   constructor(
     private readonly driver: SqlDriver,
@@ -190,6 +195,34 @@ export class ResultsRepository {
       where: { configHash },
       data: { ...finish, finishedAt: new Date() },
     });
+  }
+
+  /** The runs a cell's search has used, narrowest first: what the width search decides from. */
+  async runsOfCell(cellId: number): Promise<Run[]> {
+    const links = await this.prisma.cellRun.findMany({
+      where: { cellId },
+      include: { run: true },
+    });
+    return links.map((l) => l.run).sort((a, b) => a.h - b.h || a.seed - b.seed);
+  }
+
+  /** How many cells and runs of a sweep are in each status (for `sgc sweep status` and gauges). */
+  async sweepProgress(name: string): Promise<SweepProgress> {
+    const rows = await this.driver.query<{ what: 'cell' | 'run'; status: string; n: number }>(
+      `SELECT 'cell' AS what, c.status::text AS status, count(*)::integer AS n
+         FROM cell c JOIN sweep s ON s.id = c.sweep_id WHERE s.name = $1 GROUP BY c.status
+       UNION ALL
+       SELECT 'run', r.status::text, count(DISTINCT r.id)::integer
+         FROM run r JOIN cell_run cr ON cr.run_id = r.id JOIN cell c ON c.id = cr.cell_id
+         JOIN sweep s ON s.id = c.sweep_id WHERE s.name = $1 GROUP BY r.status`,
+      [name],
+    );
+    const progress: SweepProgress = { cells: {}, runs: {} };
+    for (const r of rows) {
+      const counts: Record<string, number> = r.what === 'cell' ? progress.cells : progress.runs;
+      counts[r.status] = r.n;
+    }
+    return progress;
   }
 
   /** Stores metric points; a (run, step) already stored is skipped. Returns how many were new. */

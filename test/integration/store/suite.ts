@@ -400,6 +400,41 @@ export function storeSuite(makeBackend: () => Promise<Backend> | Backend) {
       ]);
     });
 
+    it("lists a cell's runs for the width search, and a sweep's progress", async () => {
+      const repo = store.repository();
+      const sweep = await repo.upsertSweep({ name: 'progress' });
+      const cell = await repo.upsertCell({
+        sweepId: sweep.id,
+        group: 'Q8',
+        encoding: 'onehot',
+        k: 2,
+        model: 'rnn',
+      });
+      for (const [h, seed] of [
+        [16, 0],
+        [4, 1],
+        [4, 0],
+      ]) {
+        const configHash = `progress-${h}-${seed}`;
+        await repo.upsertRun({ configHash, h, seed, config: {}, engine: 'onnx', cellId: cell.id });
+        if (h === 4) await repo.finishRun(configHash, { status: 'failed', outcome: 'failure' });
+      }
+      const runs = await repo.runsOfCell(cell.id);
+      assert.deepEqual(
+        runs.map((r) => [r.h, r.seed, r.status]),
+        [
+          [4, 0, 'failed'],
+          [4, 1, 'failed'],
+          [16, 0, 'pending'],
+        ],
+      );
+      assert.deepEqual(await repo.sweepProgress('progress'), {
+        cells: { pending: 1 },
+        runs: { failed: 2, pending: 1 },
+      });
+      assert.deepEqual(await repo.sweepProgress('no-such-sweep'), { cells: {}, runs: {} });
+    });
+
     it('works through Prisma as well (both adapters share the connection)', async () => {
       const prisma = store.prisma();
       const { run } = await seedRun('prisma', 'hash-prisma');
