@@ -74,43 +74,41 @@ function referencePython(): string | undefined {
   return candidates.find((p): p is string => !!p && hasTorch(p));
 }
 
-function measureTorch(python: string): Map<string, number | string> {
+/** PyTorch's ms per step at one size, or why not. */
+function measureTorch(python: string, size: number[]): number | string {
   const env = { ...process.env };
   delete env.OPENBLAS_CORETYPE;
   delete env.OPENBLAS_L2_SIZE;
   const script = join(import.meta.dirname, 'reference', 'train_step_torch.py');
-  const args = [script, ...sizes.map((s) => s.join(',')), '--seconds', String(seconds)];
-  const result = spawnSync(python, args, { encoding: 'utf8', env, timeout: 60 * 60 * 1000 });
-  const out = new Map<string, number | string>();
-  for (const line of result.stdout.split('\n')) {
-    if (!line.trim().startsWith('{')) continue;
-    const row = JSON.parse(line) as { n: number; k: number; H: number; ms_per_step: number };
-    out.set(`${row.n},${row.k},${row.H}`, row.ms_per_step);
-  }
-  if (result.status !== 0) process.stderr.write(`PyTorch reference failed: ${result.stderr.slice(-500)}\n`);
-  return out;
+  const args = [script, size.join(','), '--seconds', String(seconds)];
+  const result = spawnSync(python, args, { encoding: 'utf8', env, timeout: 30 * 60 * 1000 });
+  const line = result.stdout.split('\n').find((l) => l.trim().startsWith('{'));
+  if (result.status !== 0 || line === undefined) return `failed: ${result.stderr.trim().split('\n').at(-1)}`;
+  return (JSON.parse(line) as { ms_per_step: number }).ms_per_step;
 }
 
+// Each size: the onnx engine, then PyTorch right after, so both see the same machine load.
+const python = referencePython();
+process.stderr.write(`PyTorch reference: ${python ?? 'unavailable'}\n`);
 const onnx = createOnnxEngine();
 const rows: (string | number)[][] = [];
-const ours = new Map<string, number>();
-for (const [index, [n, k, H]] of sizes.entries()) {
-  const key = `${n},${k},${H}`;
+for (const [index, size] of sizes.entries()) {
+  const [n, k, H] = size;
   const { ms, B } = await timeSteps(onnx, n, k, H, seconds);
-  ours.set(key, ms);
   const reference = index === 0 ? (await timeSteps(referenceEngine, n, k, H, seconds)).ms.toFixed(1) : '';
-  rows.push([n, k, H, B, ms.toFixed(2), reference]);
-  process.stderr.write(`  onnx ${key}: ${ms.toFixed(2)} ms/step\n`);
-}
-
-const python = referencePython();
-if (python) process.stderr.write(`measuring the PyTorch reference with ${python} …\n`);
-const torch = python ? measureTorch(python) : new Map<string, number | string>();
-for (const row of rows) {
-  const key = row.slice(0, 3).join(',');
-  const t = torch.get(key);
-  if (typeof t === 'number') row.push(t.toFixed(2), (t / ours.get(key)!).toFixed(1));
-  else row.push(python ? 'failed' : 'reference unavailable', '');
+  const torch = python ? measureTorch(python, size) : 'reference unavailable';
+  const ratio = typeof torch === 'number' ? (torch / ms).toFixed(1) : '';
+  rows.push([
+    n,
+    k,
+    H,
+    B,
+    ms.toFixed(2),
+    reference,
+    typeof torch === 'number' ? torch.toFixed(2) : torch,
+    ratio,
+  ]);
+  process.stderr.write(`  ${size.join(',')}: onnx ${ms.toFixed(2)} ms, torch ${rows.at(-1)![6]} ms\n`);
 }
 
 console.log(

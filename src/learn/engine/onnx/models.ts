@@ -7,7 +7,7 @@
  */
 import type { ModelSpec } from '../../models/spec.js';
 import type { GraphBuilder } from './graph.js';
-import { column, oneHot, scatterBlocks, scatterRows } from './rows.js';
+import { column, gatherSum, ONE_HOT_MAX_N, oneHot, scatterBlocks, scatterRows } from './rows.js';
 
 export interface ModelGraph {
   /** The outputs, B × n. */
@@ -48,18 +48,18 @@ function fromTable(g: GraphBuilder, dP: string, X: string): string {
 
 /**
  * mlp: z = Σ_j P_j[g_j] with all k tables stacked as T (k·n × H), row j·n + g = U_j x_g, so the
- * forward is z = M·T with M the (B × k·n) one-hot of the k columns; a = z^p; y = a·W_outᵀ.
- * Backward: ∂W_out = dyᵀ·a; dz = p·(dy·W_out) ⊙ z^(p−1); ∂T = the rows of dz added by index
- * (Mᵀ·dz); ∂U_j = ∂T_jᵀ·X.
+ * forward is z = M·T with M the (B × k·n) one-hot of the k columns (or k gathers, for large n);
+ * a = z^p; y = a·W_outᵀ. Backward: ∂W_out = dyᵀ·a; dz = p·(dy·W_out) ⊙ z^(p−1); ∂T = the rows of dz
+ * added by index (Mᵀ·dz, or ScatterND); ∂U_j = ∂T_jᵀ·X.
  */
 function mlp(g: GraphBuilder, spec: ModelSpec, { params: P, X, elements }: ModelInputs): ModelGraph {
   const { n, k, H, degree: p } = spec;
   // W_in (H × k·n) → (k, n, H) with [j, c, i] = U_j[i, c]; X·that → T[j, g, i] = (U_j x_g)_i.
   const blocks = g.transpose(g.reshape(P.W_in, [H, k, n]), [1, 2, 0]);
   const T = g.reshape(g.matmul(X, blocks), [k * n, H]);
-  // The one-hot of all k columns (B × k·n): z = M·T picks and sums the k rows at once.
-  const hot = oneHot(g, elements, n, k);
-  const z = g.matmul(hot, T);
+  // Small n: the one-hot of all k columns (B × k·n), z = M·T picks and sums the k rows at once.
+  const hot = n <= ONE_HOT_MAX_N ? oneHot(g, elements, n, k) : undefined;
+  const z = hot === undefined ? gatherSum(g, T, elements, n, k) : g.matmul(hot, T);
   // z^(p−1) (undefined for p = 1) and a = z^p, by repeated products: p is a small integer.
   let zp1: string | undefined;
   for (let i = 1; i < p; i++) zp1 = zp1 === undefined ? z : g.mul(zp1, z);
