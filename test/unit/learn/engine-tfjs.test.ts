@@ -7,6 +7,7 @@ import { InputError } from '../../../src/errors.js';
 import type { EngineSession, EngineSetup, TensorEngine } from '../../../src/learn/engine/engine.js';
 import { referenceEngine } from '../../../src/learn/engine/reference.js';
 import { createTfjsEngine } from '../../../src/learn/engine/tfjs/index.js';
+import { groupPositions } from '../../../src/learn/engine/tfjs/models.js';
 import type { GatherPolicy } from '../../../src/learn/engine/tfjs/ops.js';
 import type { Batch } from '../../../src/learn/models/reference.js';
 import {
@@ -62,6 +63,8 @@ interface Case {
   backend: 'wasm' | 'cpu';
   gather?: GatherPolicy;
   degree?: number;
+  /** Sequences per batch (default BATCH); large enough, the mlp groups positions (groupPositions). */
+  batch?: number;
 }
 
 const CASES: Case[] = [
@@ -72,6 +75,8 @@ const CASES: Case[] = [
   { kind: 'mlp', k: 3, H: 8, optimizer: 'per-neuron', backend: 'wasm', gather: 'matmul' },
   { kind: 'mlp', k: 3, H: 8, optimizer: 'per-neuron, time-rescaled', backend: 'wasm', gather: 'gatherND' },
   { kind: 'mlp', k: 3, H: 8, optimizer: 'adam', backend: 'cpu' },
+  { kind: 'mlp', k: 3, H: 8, optimizer: 'per-neuron', backend: 'wasm', batch: 200 },
+  { kind: 'mlp', k: 4, H: 8, optimizer: 'per-neuron', backend: 'cpu', batch: 200 },
   { kind: 'rnn', k: 2, H: 6, optimizer: 'per-neuron', backend: 'wasm' },
   { kind: 'rnn', k: 2, H: 6, optimizer: 'adam', backend: 'wasm' },
   { kind: 'rnn', k: 2, H: 6, optimizer: 'hybrid', backend: 'wasm' },
@@ -98,7 +103,7 @@ function setupOf(c: Case, seed = 7): EngineSetup {
     model,
     optimizer: OPTIMIZERS[c.optimizer],
     encodings: X,
-    batchSize: BATCH,
+    batchSize: c.batch ?? BATCH,
     parameters: initParameters(model, seed, 0.6),
   };
 }
@@ -116,12 +121,15 @@ describe('tfjs engine against the reference engine', () => {
   for (const c of CASES) {
     const gather = c.gather ? `, ${c.gather}` : '';
     const degree = c.degree ? `, degree ${c.degree}` : '';
-    test(`${c.kind} k = ${c.k}${degree}, ${c.optimizer}, ${c.backend}${gather}: ${STEPS} steps`, async () => {
+    const count = c.batch ?? BATCH;
+    const grouped =
+      c.kind === 'mlp' && groupPositions(group.order, c.k, count).length < c.k ? ', grouped' : '';
+    test(`${c.kind} k = ${c.k}${degree}, ${c.optimizer}, ${c.backend}${gather}, B = ${count}${grouped}`, async () => {
       const tfjs = await engine(c.backend, c.gather);
       assert.equal(tfjs.name, 'tfjs');
       assert.equal(tfjs.backend, c.backend);
       const setup = setupOf(c);
-      const batches = Array.from({ length: STEPS }, (_, i) => batchOf(c.k, BATCH, 100 + i));
+      const batches = Array.from({ length: STEPS }, (_, i) => batchOf(c.k, count, 100 + i));
       const ref = await referenceEngine.open(setup);
       await withSession(tfjs, setup, async (session) => {
         const want = await ref.lossAndGradients(batches[0]);
@@ -148,7 +156,7 @@ describe('tfjs engine against the reference engine', () => {
         assertClose(got1.optimizer.m, want1.optimizer.m, 'Adam m');
         assert.equal(got1.optimizer.step, STEPS);
         const p = await session.predict(batches[0]);
-        assert.equal(p.length, BATCH * group.order);
+        assert.equal(p.length, count * group.order);
         assert.ok(relativeError(p, await ref.predict(batches[0])) < 1e-4);
       });
     });
@@ -196,6 +204,19 @@ describe('tfjs engine sessions', () => {
       /W_mix must have 5×5/,
     );
     await assert.rejects(tfjs.open({ ...setup, optimizer: { kind: 'adam', lr: -1 } }), InputError);
+  });
+
+  test('mlp positions are grouped where a table of combinations costs less than the gathers it saves', () => {
+    assert.deepEqual(groupPositions(10, 2, 100), [[0], [1]]);
+    assert.deepEqual(groupPositions(10, 4, 4096), [
+      [0, 1],
+      [2, 3],
+    ]);
+    assert.deepEqual(groupPositions(6, 5, 4096), [
+      [0, 1, 2],
+      [3, 4],
+    ]);
+    assert.deepEqual(groupPositions(60, 2, 3600), [[0], [1]]);
   });
 
   test('backends: wasm is the default, unknown names are refused', async () => {

@@ -17,8 +17,8 @@ import {
   registerBackend,
   type TfjsBackend,
 } from './backend.js';
-import { forward, type GatherChooser, loss, type Weights } from './models.js';
-import { chooseGatherMode, type GatherPolicy } from './ops.js';
+import { forward, loss, type Weights } from './models.js';
+import { chooseGatherMode, type GatherMode, type GatherPolicy, releaseHeld } from './ops.js';
 import { applyUpdate } from './update.js';
 
 export { TFJS_BACKENDS, type TfjsBackend } from './backend.js';
@@ -39,12 +39,11 @@ export async function createTfjsEngine(options: TfjsEngineOptions = {}): Promise
   checkBackendName(backend);
   await registerBackend(backend);
   const policy = options.gather ?? 'auto';
-  const choose: GatherChooser = (sets, rows) =>
-    policy === 'auto' ? chooseGatherMode(backend, sets, rows) : policy;
+  const mode = policy === 'auto' ? chooseGatherMode(backend) : policy;
   return {
     name: 'tfjs',
     backend,
-    open: (setup) => openSession(setup, backend, choose),
+    open: (setup) => openSession(setup, backend, mode),
   };
 }
 
@@ -74,7 +73,7 @@ async function readParameters(tensors: Map<string, tf.Tensor>): Promise<Paramete
 async function openSession(
   setup: EngineSetup,
   backend: TfjsBackend,
-  choose: GatherChooser,
+  mode: GatherMode,
 ): Promise<EngineSession> {
   const { model, optimizer } = setup;
   validateOptimizer(model, optimizer);
@@ -107,8 +106,14 @@ async function openSession(
   let disposed = false;
 
   const weights = (): Weights => Object.fromEntries(params) as Weights;
-  const lossOf = (batch: Batch) => () => loss(model, weights(), X, batch, choose);
   const varList = [...params.values()];
+  const gradientsOf = (batch: Batch) => {
+    try {
+      return tf.variableGrads(() => loss(model, weights(), X, batch, mode), varList);
+    } finally {
+      releaseHeld();
+    }
+  };
   // A weight with no path to the loss (the rnn's W_mix at k = 2) gets no gradient from tfjs: zero.
   const byName = (grads: tf.NamedTensorMap) =>
     new Map([...params].map(([name, variable]) => [name, grads[variable.name] ?? tf.zerosLike(variable)]));
@@ -124,7 +129,7 @@ async function openSession(
       await ready(batch);
       step += 1;
       const value = tf.tidy(() => {
-        const { value, grads } = tf.variableGrads(lossOf(batch), varList);
+        const { value, grads } = gradientsOf(batch);
         applyUpdate(model, optimizer, params, byName(grads), { step, m, v });
         return value;
       });
@@ -135,7 +140,7 @@ async function openSession(
 
     async predict(batch) {
       await ready(batch);
-      const y = tf.tidy(() => forward(model, weights(), X, batch, choose));
+      const y = tf.tidy(() => forward(model, weights(), X, batch, mode));
       const out = Float64Array.from(await y.data());
       y.dispose();
       return out;
@@ -143,7 +148,7 @@ async function openSession(
 
     async lossAndGradients(batch) {
       await ready(batch);
-      const { value, grads } = tf.tidy(() => tf.variableGrads(lossOf(batch), varList));
+      const { value, grads } = tf.tidy(() => gradientsOf(batch));
       const gradients = await readParameters(byName(grads));
       const [l] = await value.data();
       tf.dispose([value, ...Object.values(grads)]);

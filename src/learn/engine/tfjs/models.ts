@@ -13,9 +13,6 @@ import { type GatherMode, gatherSum, linear, powerLinear } from './ops.js';
 
 export type Weights = Record<string, tf.Tensor2D>;
 
-/** Chooses the row-gather mode for `sets` index arrays into a table of `rows` rows. */
-export type GatherChooser = (sets: number, rows: number) => GatherMode;
-
 /** Column j of the count × k element matrix, plus `offset`. */
 function position(batch: Batch, k: number, j: number, offset = 0): Int32Array {
   const out = new Int32Array(batch.count);
@@ -23,13 +20,75 @@ function position(batch: Batch, k: number, j: number, offset = 0): Int32Array {
   return out;
 }
 
-function gathered(table: tf.Tensor2D, indices: Int32Array[], choose: GatherChooser): tf.Tensor2D {
-  return gatherSum(table, indices, choose(indices.length, table.shape[0]));
-}
-
 /** Rows B·q … B·(q+1) − 1 of a position-major stack of B-row blocks. */
 function block(stack: tf.Tensor2D, q: number, B: number): tf.Tensor2D {
   return tf.slice(stack, [q * B, 0], [B, stack.shape[1]]);
+}
+
+/**
+ * Consecutive positions grouped so that each group's blocks are summed in advance for every
+ * combination of its elements: with groups [[0, 1], [2]], z = T_01[g_1·n + g_2] + U_3 x_{g_3} where
+ * T_01 (n² × H) holds every U_1 x_a + U_2 x_b. That costs s·n^s table rows per group of s positions
+ * and saves one gather over the batch (and one scatter back) per position folded in; the partition
+ * minimises (groups)·B + Σ s·n^s rows copied.
+ */
+export function groupPositions(n: number, k: number, B: number): number[][] {
+  // best[j]: the cheapest partition of positions 0 … j−1.
+  const best: { cost: number; groups: number[][] }[] = [{ cost: 0, groups: [] }];
+  for (let j = 1; j <= k; j++) {
+    best[j] = { cost: Number.POSITIVE_INFINITY, groups: [] };
+    for (let s = 1; s <= j; s++) {
+      const rows = n ** s;
+      if (rows > B) break;
+      const cost = best[j - s].cost + B + s * rows;
+      if (cost < best[j].cost) {
+        const group = Array.from({ length: s }, (_, i) => j - s + i);
+        best[j] = { cost, groups: [...best[j - s].groups, group] };
+      }
+    }
+  }
+  return best[k].groups;
+}
+
+/** Σ_j U_j x_{g_j} for the batch, from the blocks table (row j·n + g = U_j x_g), by grouped gathers. */
+function groupedGatherSum(
+  blocks: tf.Tensor2D,
+  batch: Batch,
+  n: number,
+  k: number,
+  mode: GatherMode,
+): tf.Tensor2D {
+  const B = batch.count;
+  const groups = groupPositions(n, k, B);
+  if (groups.every((g) => g.length === 1))
+    return gatherSum(
+      blocks,
+      groups.map(([j]) => position(batch, k, j, j * n)),
+      mode,
+    );
+  const tables: tf.Tensor2D[] = [];
+  const indices: Int32Array[] = [];
+  let offset = 0;
+  for (const group of groups) {
+    const rows = n ** group.length;
+    // Combination r = Σ_i g_i·n^(s−1−i) of the group's elements: row r sums their blocks.
+    const parts = group.map((j, i) => {
+      const stride = n ** (group.length - 1 - i);
+      return Int32Array.from({ length: rows }, (_, r) => j * n + (Math.floor(r / stride) % n));
+    });
+    tables.push(
+      group.length === 1 ? tf.slice(blocks, [group[0] * n, 0], [n, -1]) : gatherSum(blocks, parts, mode),
+    );
+    const idx = new Int32Array(B);
+    for (let b = 0; b < B; b++) {
+      let r = 0;
+      for (const j of group) r = r * n + batch.elements[b * k + j];
+      idx[b] = offset + r;
+    }
+    indices.push(idx);
+    offset += rows;
+  }
+  return gatherSum(tf.concat(tables), indices, mode);
 }
 
 /** Model outputs, count × n. */
@@ -38,7 +97,7 @@ export function forward(
   w: Weights,
   X: tf.Tensor2D,
   batch: Batch,
-  choose: GatherChooser,
+  mode: GatherMode,
 ): tf.Tensor2D {
   const { n, k, H } = spec;
   const B = batch.count;
@@ -47,18 +106,16 @@ export function forward(
       // Table for all blocks at once: row j·n + g is U_j x_g. W_in (H × kn) read as (H·k × n) has
       // row i·k + j = U_j[i, :]; X·that (n × Hk) → (n, H, k) → (k, n, H) → (kn × H).
       const R = linear(X, tf.reshape(w.W_in, [H * k, n]));
-      const table = tf.reshape(tf.transpose(tf.reshape(R, [n, H, k]), [2, 0, 1]), [k * n, H]) as tf.Tensor2D;
-      const indices = Array.from({ length: k }, (_, j) => position(batch, k, j, j * n));
-      const z = gathered(table, indices, choose);
-      return powerLinear(z, w.W_out, spec.degree);
+      const blocks = tf.reshape(tf.transpose(tf.reshape(R, [n, H, k]), [2, 0, 1]), [k * n, H]) as tf.Tensor2D;
+      return powerLinear(groupedGatherSum(blocks, batch, n, k, mode), w.W_out, spec.degree);
     }
     case 'rnn': {
       const drive = linear(X, w.W_drive);
       // h_1's pre-activation: W_in x_1 + W_drive x_2, one gather from the stacked tables.
       const first = tf.concat([linear(X, w.W_in), drive]) as tf.Tensor2D;
-      let s = gathered(first, [position(batch, k, 0), position(batch, k, 1, n)], choose);
+      let s = gatherSum(first, [position(batch, k, 0), position(batch, k, 1, n)], mode);
       for (let t = 2; t < k; t++)
-        s = tf.add(powerLinear(s, w.W_mix, 2), gathered(drive, [position(batch, k, t)], choose));
+        s = tf.add(powerLinear(s, w.W_mix, 2), gatherSum(drive, [position(batch, k, t)], mode));
       return powerLinear(s, w.W_out, 2);
     }
     case 'tree': {
@@ -71,7 +128,7 @@ export function forward(
         v.set(position(batch, k, 2 * q + 1, n), q * B);
       }
       const table = tf.concat([linear(X, w.A), linear(X, w.B)]) as tf.Tensor2D;
-      let level = powerLinear(gathered(table, [u, v], choose), w.V, 2);
+      let level = powerLinear(gatherSum(table, [u, v], mode), w.V, 2);
       let count = pairs;
       if (k % 2 === 1) {
         level = tf.concat([
@@ -97,14 +154,8 @@ export function forward(
 }
 
 /** L = (1/(B·n)) Σ ‖y_b − x_{target_b}‖². */
-export function loss(
-  spec: ModelSpec,
-  w: Weights,
-  X: tf.Tensor2D,
-  batch: Batch,
-  choose: GatherChooser,
-): tf.Scalar {
-  const y = forward(spec, w, X, batch, choose);
-  const target = tf.gather(X, tf.tensor1d(batch.targets.subarray(0, batch.count), 'int32'));
+export function loss(spec: ModelSpec, w: Weights, X: tf.Tensor2D, batch: Batch, mode: GatherMode): tf.Scalar {
+  const y = forward(spec, w, X, batch, mode);
+  const target = gatherSum(X, [batch.targets.subarray(0, batch.count)], mode);
   return tf.mean(tf.square(tf.sub(y, target)));
 }

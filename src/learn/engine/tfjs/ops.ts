@@ -14,9 +14,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { TfjsBackend } from './backend.js';
 
 /**
- * How gatherSum reads rows: `gather` (tf.gather), `gatherND` (tf.gatherND: a plain row copy on wasm),
- * `matmul` (one-hot selection matrix times the table: one XNNPACK matmul for all index sets, which
- * on wasm beats m gathers plus their sum from m = 2 on).
+ * How gatherSum reads rows: `gather` (tf.gather), `gatherND` (tf.gatherND: a plain row copy on wasm)
+ * or `matmul` (a one-hot selection matrix times the table, one product for all index sets).
  */
 export type GatherMode = 'gather' | 'gatherND' | 'matmul';
 export type GatherPolicy = GatherMode | 'auto';
@@ -24,13 +23,36 @@ export type GatherPolicy = GatherMode | 'auto';
 /** What tf.customGrad passes: the inputs, then the save function. */
 type Arg = tf.Tensor | tf.GradSaveFunc;
 
-/** The mode `auto` picks, from timings on tfjs-wasm (B = H = 4096) and tfjs-cpu. */
-export function chooseGatherMode(backend: TfjsBackend, sets: number, tableRows: number): GatherMode {
-  if (backend !== 'wasm') return 'gather';
-  if (sets === 1) return 'gatherND';
-  // Per output element, wasm: a row copy ≈ 2.1 ns, an m-way addN ≈ 1.5 + 0.5m ns; the one-hot
-  // matmul ≈ 3.3 + 0.015·K ns for K table rows.
-  return 3.3 + 0.015 * tableRows < 2.1 * sets + 1.5 + 0.5 * sets ? 'matmul' : 'gatherND';
+/**
+ * Tensors a backward pass needs, held without tf.customGrad's save(): save() clones, and a clone on
+ * wasm copies the data (B × H floats per saved activation). A reshape to the same shape shares the
+ * data instead. Held only while gradients are being recorded; the session releases whatever is left
+ * after each gradient computation (releaseHeld), so nothing outlives a step.
+ */
+const held: tf.Tensor[] = [];
+
+function recording(): boolean {
+  return tf.engine().state.gradientDepth > 0;
+}
+
+function hold<T extends tf.Tensor>(t: T): T {
+  const alias = tf.keep(tf.reshape(t, t.shape)) as T;
+  held.push(alias);
+  return alias;
+}
+
+/** Disposes the tensors held for backward passes. */
+export function releaseHeld(): void {
+  tf.dispose(held.splice(0));
+}
+
+/**
+ * The mode `auto` picks. On wasm, gatherND (a row copy) beats both tf.gather (about 10× slower there)
+ * and the one-hot matmul (XNNPACK reaches only 4–12 GFLOP/s on these thin K = k·n products; measured
+ * at (|G|, k, H) = (10, 3, 2048) and (10, 4, 4096)). On cpu, tf.gather beats gatherND.
+ */
+export function chooseGatherMode(backend: TfjsBackend): GatherMode {
+  return backend === 'wasm' ? 'gatherND' : 'gather';
 }
 
 /**
@@ -76,18 +98,19 @@ export function gatherSum(table: tf.Tensor2D, indices: Int32Array[], mode: Gathe
  */
 export function powerLinear(x: tf.Tensor2D, W: tf.Tensor2D, p = 1): tf.Tensor2D {
   const op = tf.customGrad((...args: Arg[]) => {
-    const [x2, w2, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.GradSaveFunc];
+    const [x2, w2] = args as [tf.Tensor2D, tf.Tensor2D];
     // x^(p−1) is kept for the backward pass; x^p = x^(p−1) ⊙ x.
     let lower: tf.Tensor2D = x2;
     for (let i = 2; i < p; i++) lower = tf.mul<tf.Tensor2D>(lower, x2);
     const a = p === 1 ? x2 : p === 2 ? tf.square(x2) : tf.mul<tf.Tensor2D>(lower, x2);
-    save([a, lower, w2]);
+    const value = tf.matMul<tf.Tensor2D>(a, tf.transpose(w2));
+    if (!recording()) return { value, gradFunc: () => [] };
+    const [as, ls, ws] = [hold(a), p === 1 ? undefined : hold(lower), hold(w2)];
     return {
-      value: tf.matMul<tf.Tensor2D>(a, tf.transpose(w2)),
-      gradFunc: (dy2: tf.Tensor2D, saved: tf.Tensor[]) => {
-        const [as, ls, ws] = saved as tf.Tensor2D[];
+      value,
+      gradFunc: (dy2: tf.Tensor2D) => {
         const da = tf.matMul(dy2, p === 1 ? ws : tf.mul<tf.Tensor2D>(ws, p));
-        const dx = p === 1 ? da : tf.mul(da, ls);
+        const dx = ls ? tf.mul(da, ls) : da;
         // dyᵀ·a: transpose the B × out gradient, not the B × in activations.
         const dW = tf.matMul(tf.transpose(dy2), as);
         return [dx, dW];
