@@ -40,7 +40,7 @@ export interface OnnxEngineOptions {
   spinning?: boolean;
   /** Sequences per slice of the train graph's batch (default: about 2²⁰ / H; see graphs.ts). */
   sliceRows?: number;
-  /** Largest count × H that one predict run computes at once (default 2²⁴): larger batches are sliced. */
+  /** Largest count × H that one predict run computes at once (default 2²⁰): larger batches are sliced. */
   predictElements?: number;
 }
 
@@ -70,8 +70,12 @@ export function workingProviders(): Promise<string[]> {
   return working;
 }
 
-/** Largest count × H of one predict run by default (64 MiB of Float32 per intermediate). */
-const PREDICT_ELEMENTS = 1 << 24;
+/**
+ * Largest count × H of one predict run by default (4 MiB of Float32 per intermediate, so they stay in
+ * cache between ops): all 10⁴ sequences of C10, k = 4, H = 4096 took 59 ms in runs of 2²⁰ elements,
+ * 70 ms in one run of 2²⁴.
+ */
+const PREDICT_ELEMENTS = 1 << 20;
 
 export function createOnnxEngine(options: OnnxEngineOptions = {}): TensorEngine {
   const provider = options.executionProvider ?? 'cpu';
