@@ -52,6 +52,8 @@ interface Case {
   optimizers: OptimizerSpec[];
   /** Also run the train graph in slices. */
   slices?: boolean;
+  /** The mlp's power (default k). */
+  degree?: number;
 }
 
 const perNeuron: OptimizerSpec = { kind: 'per-neuron', lr: 0.05, clip: 2 };
@@ -65,7 +67,9 @@ const cases: Case[] = [
     H: 8,
     optimizers: [{ kind: 'per-neuron', lr: 0.05, timeRescale: { initScale: 0.5 } }, adam],
   },
-  // n = 20 > 16: the scatter-add runs as ScatterND instead of a one-hot Gemm.
+  { group: 'C5', kind: 'mlp', k: 4, H: 6, optimizers: [adam] },
+  { group: 'D3', kind: 'mlp', k: 2, H: 5, degree: 1, optimizers: [perNeuron] },
+  // n = 20 > 16: rows are picked by Gather and added by ScatterND instead of one-hot products.
   { group: 'D10', kind: 'mlp', k: 2, H: 6, optimizers: [{ kind: 'per-neuron', lr: 0.05, degree: 3 }] },
   { group: 'D3', kind: 'rnn', k: 2, H: 7, optimizers: [{ kind: 'hybrid', lr: 0.01, clip: 2 }] },
   {
@@ -86,7 +90,7 @@ const BATCH = 24;
 function setupFor(c: Case, optimizer: OptimizerSpec) {
   const group = parseGroup(c.group);
   const encodings = encodingMatrix(encode(group, { kind: 'random', seed: 1 }));
-  const model = makeModelSpec(c.kind, group.order, c.k, c.H);
+  const model = makeModelSpec(c.kind, group.order, c.k, c.H, c.degree);
   const batches: Batch[] = [1, 2, 3].map((seed) => {
     const s = sampledSequences(group, c.k, BATCH, seed);
     return { elements: s.elements, targets: s.products, count: s.count };
@@ -111,7 +115,8 @@ async function openBoth(setup: EngineSetup) {
 describe('onnx engine agrees with the reference engine', () => {
   for (const c of cases)
     for (const optimizer of c.optimizers) {
-      const label = `${c.kind} k = ${c.k} on ${c.group}, ${optimizer.kind}${optimizer.clip ? ' + clip' : ''}`;
+      const degree = c.degree === undefined ? '' : ` degree ${c.degree}`;
+      const label = `${c.kind}${degree} k = ${c.k} on ${c.group}, ${optimizer.kind}${optimizer.clip ? ' + clip' : ''}`;
       test(`${label}: gradients, 5 steps of losses, weights and moments`, async () => {
         const { setup, batches } = setupFor(c, optimizer);
         const { a, b } = await openBoth(setup);
@@ -142,7 +147,7 @@ describe('onnx engine agrees with the reference engine', () => {
 });
 
 describe('onnx engine sessions', () => {
-  const c = cases[4];
+  const c = cases.find((x) => x.kind === 'rnn' && x.k === 4)!;
   const optimizer: OptimizerSpec = { kind: 'hybrid', lr: 0.01, clip: 2 };
 
   test('predict and lossAndGradients take any batch count; step needs the opened size', async () => {
