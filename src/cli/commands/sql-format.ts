@@ -48,26 +48,32 @@ export function typedValue(value: unknown, oid: number | undefined): unknown {
 
 export function formatTable(result: TabularResult): string {
   const { columns, rows } = result;
-  const cells = rows.map((row) => row.map(valueText));
-  const widths = columns.map((name, c) => Math.max(name.length, ...cells.map((row) => row[c].length)));
+  // A statement without a result set (SET, an empty SELECT list) has nothing to lay out.
+  if (columns.length === 0) return '(no result set)';
+  // A value with line breaks spans several physical lines, continued with '+' as in psql.
+  const cells = rows.map((row) => row.map((value) => valueText(value).split('\n')));
+  const widths = columns.map((name, c) =>
+    Math.max(name.length, ...cells.flatMap((row) => row[c].map((line) => line.length))),
+  );
   // Numbers align right in their column, as psql does, so digits line up.
   const rightAligned = columns.map(
     (_, c) =>
       isNumericType(result.types[c]) ||
       (rows.length > 0 && rows.every((r) => r[c] === null || typeof r[c] === 'number')),
   );
-  const line = (values: string[], header = false) =>
-    ` ${values
-      .map((v, c) =>
-        header
-          ? v.padStart(Math.floor((widths[c] + v.length) / 2)).padEnd(widths[c])
-          : rightAligned[c]
-            ? v.padStart(widths[c])
-            : v.padEnd(widths[c]),
-      )
-      .join(' | ')}`.trimEnd();
-  const out = [line(columns, true), widths.map((w) => '-'.repeat(w + 2)).join('+')];
-  for (const row of cells) out.push(line(row));
+  const header = ` ${columns.map((v, c) => v.padStart(Math.floor((widths[c] + v.length) / 2)).padEnd(widths[c])).join(' | ')}`;
+  const out = [header.trimEnd(), widths.map((w) => '-'.repeat(w + 2)).join('+')];
+  for (const row of cells) {
+    const height = Math.max(...row.map((lines) => lines.length));
+    for (let i = 0; i < height; i++) {
+      const parts = row.map((lines, c) => {
+        const text = lines[i] ?? '';
+        const padded = rightAligned[c] ? text.padStart(widths[c]) : text.padEnd(widths[c]);
+        return padded + (i < lines.length - 1 ? '+' : ' ');
+      });
+      out.push(` ${parts.join('| ')}`.trimEnd());
+    }
+  }
   out.push(`(${rows.length} ${rows.length === 1 ? 'row' : 'rows'})`);
   return out.join('\n');
 }

@@ -32,6 +32,12 @@ describe('query output', () => {
     );
   });
 
+  it('continues multi-line values with + like psql, and says when there is no result set', () => {
+    const table = formatTable({ columns: ['x', 'n'], types: [TEXT, INT4], rows: [['multi\nline', '2']] });
+    assert.equal(table, ['   x   | n', '-------+---', ' multi+| 2', ' line  |', '(1 row)'].join('\n'));
+    assert.equal(formatTable({ columns: [], types: [], rows: [] }), '(no result set)');
+  });
+
   it('quotes CSV fields that need it (RFC 4180)', () => {
     const csv = formatCsv({
       columns: ['a', 'b'],
