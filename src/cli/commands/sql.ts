@@ -20,7 +20,7 @@ Views:  min_width_by_k, run_summary, loss_curve, irrep_power_curve
 Options:
   --json         an array of objects, one per row
   --csv          CSV with a header line
-  --file <path>  read the query from a file
+  --file <path>  read the query from a file (- for standard input)
 
 Example:
   sgc sql "SELECT k, min_width FROM min_width_by_k WHERE \\"group\\" = 'C6' ORDER BY k"`;
@@ -42,9 +42,13 @@ export const sqlCommand: Command = {
       if (positionals.length)
         throw new InputError('give the query either as an argument or with --file, not both');
       try {
-        query = readFileSync(values.file, 'utf8');
+        // '-' is standard input (file descriptor 0), for queries piped in or written as a heredoc.
+        query = readFileSync(values.file === '-' ? 0 : values.file, 'utf8');
       } catch (error) {
-        throw new InputError(`cannot read ${values.file}: ${(error as NodeJS.ErrnoException).code ?? error}`);
+        const code = (error as NodeJS.ErrnoException).code;
+        const reason =
+          code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : (code ?? error);
+        throw new InputError(`cannot read ${values.file}: ${reason}`);
       }
     } else {
       if (positionals.length !== 1)

@@ -114,7 +114,11 @@ describe('sgc db migrate / sql / results on the embedded database', () => {
       { k: 2, min_width: 8, status: 'done' },
       { k: 3, min_width: null, status: 'searching' },
     ]);
-    const csv = await runSgc(['sql', '--csv', `SELECT 'a,b' AS "x y", 1.5::float8 AS v, NULL AS n`], env);
+    const csv = await runSgc(
+      ['sql', '--csv', '--file', '-'],
+      env,
+      `SELECT 'a,b' AS "x y", 1.5::float8 AS v, NULL AS n`,
+    );
     assert.equal(csv.stdout, 'x y,v,n\r\n"a,b",1.5,\n');
   });
 
@@ -158,6 +162,11 @@ describe('sgc db migrate / sql / results on the embedded database', () => {
     await assert.rejects(
       async () => sqlCommand.run(['--json', '--csv', 'SELECT 1']),
       (e: unknown) => e instanceof InputError && /choose one of --json and --csv/.test(e.message),
+    );
+    await assert.rejects(
+      async () => sqlCommand.run(['--file', '/nonexistent/query.sql']),
+      (e: unknown) =>
+        e instanceof InputError && /cannot read \/nonexistent\/query.sql: no such file/.test(e.message),
     );
   });
 

@@ -12,13 +12,15 @@ export interface CliResult {
 
 /**
  * `env` is added to a copy of this process's environment without DATABASE_URL (so a developer's
- * own setting cannot leak into a test); pass DATABASE_URL explicitly to use a server.
+ * own setting cannot leak into a test); pass DATABASE_URL explicitly to use a server. `input` is
+ * written to its standard input.
  */
-export function runSgc(args: string[], env: Record<string, string> = {}, cwd?: string): Promise<CliResult> {
+export function runSgc(args: string[], env: Record<string, string> = {}, input?: string): Promise<CliResult> {
   const base = { ...process.env };
   delete base['DATABASE_URL'];
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [sgcBin, ...args], { env: { ...base, ...env }, cwd });
+    const child = spawn(process.execPath, [sgcBin, ...args], { env: { ...base, ...env } });
+    child.stdin.end(input ?? '');
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
