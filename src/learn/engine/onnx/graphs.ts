@@ -86,15 +86,18 @@ export function trainGraph(
   const inverse = 1 / (batchSize * spec.n);
   const losses: string[] = [];
   const parts: Record<string, string[]> = {};
+  const model = buildModel(g, spec, c);
   sizes.forEach((_, i) => {
-    const model = buildModel(g, spec, { ...c, elements: elementSlices[i] });
-    const r = g.sub(model.y, g.gather(X, targetSlices[i]));
+    const slice = model.slice(elementSlices[i]);
+    const r = g.sub(slice.y, g.gather(X, targetSlices[i]));
     losses.push(g.reduceSumSquare(r));
-    for (const [p, grad] of Object.entries(model.backward(g.mul(r, g.scalar(2 * inverse)))))
-      (parts[p] ??= []).push(grad);
+    for (const [name, piece] of Object.entries(slice.backward(g.mul(r, g.scalar(2 * inverse)))))
+      (parts[name] ??= []).push(piece);
   });
   g.output(g.mul(g.sum(losses), g.scalar(inverse), 'loss'), 'float', []);
-  const gradients = Object.fromEntries(Object.entries(parts).map(([p, grads]) => [p, g.sum(grads)]));
+  const gradients = model.gradients(
+    Object.fromEntries(Object.entries(parts).map(([name, pieces]) => [name, g.sum(pieces)])),
+  );
   const adam = adamParameters(spec, optimizer);
   const shapes = new Map(parameterShapes(spec).map((s) => [s.name, [s.rows, s.cols]]));
   const m: Record<string, string> = {};
@@ -117,7 +120,8 @@ export function gradientsGraph(spec: ModelSpec, encodings: Float64Array): Uint8A
   const c = common(`${spec.kind}_gradients`, spec, encodings, 'B');
   const { g } = c;
   const model = buildModel(g, spec, c);
-  const gradients = model.backward(lossAndDy(c, spec, model.y));
+  const slice = model.slice(c.elements);
+  const gradients = model.gradients(slice.backward(lossAndDy(c, spec, slice.y)));
   for (const s of parameterShapes(spec))
     g.output(g.op('Identity', [gradients[s.name]], {}, gradName(s.name)), 'float', [s.rows, s.cols]);
   return g.toModel();
@@ -125,7 +129,7 @@ export function gradientsGraph(spec: ModelSpec, encodings: Float64Array): Uint8A
 
 export function predictGraph(spec: ModelSpec, encodings: Float64Array): Uint8Array {
   const c = common(`${spec.kind}_predict`, spec, encodings, 'B');
-  const model = buildModel(c.g, spec, c);
-  c.g.output(c.g.op('Identity', [model.y], {}, 'y'), 'float', ['B', spec.n]);
+  const { y } = buildModel(c.g, spec, c).slice(c.elements);
+  c.g.output(c.g.op('Identity', [y], {}, 'y'), 'float', ['B', spec.n]);
   return c.g.toModel();
 }

@@ -9,10 +9,22 @@ import type { ModelSpec } from '../../models/spec.js';
 import type { GraphBuilder } from './graph.js';
 import { column, gatherSum, ONE_HOT_MAX_N, oneHot, scatterBlocks, scatterRows } from './rows.js';
 
-export interface ModelGraph {
+/**
+ * A model in a graph. The parameters' tables are built once; `slice` then adds the forward pass for
+ * one B × k block of element indices (the train graph runs its batch in several), whose backward
+ * returns gradient pieces: partial sums with the same names for every slice. `gradients` turns the
+ * pieces summed over slices into the parameters' gradients (the steps that are linear and
+ * independent of the batch, like ∂W = ∂Pᵀ·X, run once).
+ */
+export interface Model {
+  slice(elements: string): Slice;
+  gradients(pieces: Record<string, string>): Record<string, string>;
+}
+
+export interface Slice {
   /** The outputs, B × n. */
   y: string;
-  /** Adds the backward pass for dy = ∂L/∂y (B × n); returns the gradient of each parameter. */
+  /** Adds the backward pass for dy = ∂L/∂y (B × n); returns the gradient pieces. */
   backward(dy: string): Record<string, string>;
 }
 
@@ -21,11 +33,9 @@ export interface ModelInputs {
   params: Record<string, string>;
   /** The encodings, n × n, row g = x_g. */
   X: string;
-  /** B × k int32 element indices. */
-  elements: string;
 }
 
-export function buildModel(g: GraphBuilder, spec: ModelSpec, inputs: ModelInputs): ModelGraph {
+export function buildModel(g: GraphBuilder, spec: ModelSpec, inputs: ModelInputs): Model {
   switch (spec.kind) {
     case 'mlp':
       return mlp(g, spec, inputs);
@@ -52,29 +62,33 @@ function fromTable(g: GraphBuilder, dP: string, X: string): string {
  * a = z^p; y = a·W_outᵀ. Backward: ∂W_out = dyᵀ·a; dz = p·(dy·W_out) ⊙ z^(p−1); ∂T = the rows of dz
  * added by index (Mᵀ·dz, or ScatterND); ∂U_j = ∂T_jᵀ·X.
  */
-function mlp(g: GraphBuilder, spec: ModelSpec, { params: P, X, elements }: ModelInputs): ModelGraph {
+function mlp(g: GraphBuilder, spec: ModelSpec, { params: P, X }: ModelInputs): Model {
   const { n, k, H, degree: p } = spec;
   // W_in (H × k·n) → (k, n, H) with [j, c, i] = U_j[i, c]; X·that → T[j, g, i] = (U_j x_g)_i.
   const blocks = g.transpose(g.reshape(P.W_in, [H, k, n]), [1, 2, 0]);
   const T = g.reshape(g.matmul(X, blocks), [k * n, H]);
-  // Small n: the one-hot of all k columns (B × k·n), z = M·T picks and sums the k rows at once.
-  const hot = n <= ONE_HOT_MAX_N ? oneHot(g, elements, n, k) : undefined;
-  const z = hot === undefined ? gatherSum(g, T, elements, n, k) : g.matmul(hot, T);
-  // z^(p−1) (undefined for p = 1) and a = z^p, by repeated products: p is a small integer.
-  let zp1: string | undefined;
-  for (let i = 1; i < p; i++) zp1 = zp1 === undefined ? z : g.mul(zp1, z);
-  const a = zp1 === undefined ? z : g.mul(zp1, z);
-  const y = g.gemm(a, P.W_out, { transB: true });
   return {
-    y,
-    backward(dy) {
-      const dW_out = g.gemm(dy, a, { transA: true });
-      const da = g.gemm(dy, P.W_out, { alpha: p });
-      const dz = zp1 === undefined ? da : g.mul(da, zp1);
-      const dT = scatterBlocks(g, elements, hot, dz, n, k, H);
+    slice(elements) {
+      // Small n: the one-hot of all k columns (B × k·n), z = M·T picks and sums the k rows at once.
+      const hot = n <= ONE_HOT_MAX_N ? oneHot(g, elements, n, k) : undefined;
+      const z = hot === undefined ? gatherSum(g, T, elements, n, k) : g.matmul(hot, T);
+      // z^(p−1) (undefined for p = 1) and a = z^p, by repeated products: p is a small integer.
+      let zp1: string | undefined;
+      for (let i = 1; i < p; i++) zp1 = zp1 === undefined ? z : g.mul(zp1, z);
+      const a = zp1 === undefined ? z : g.mul(zp1, z);
+      return {
+        y: g.gemm(a, P.W_out, { transB: true }),
+        backward(dy) {
+          const da = g.gemm(dy, P.W_out, { alpha: p });
+          const dz = zp1 === undefined ? da : g.mul(da, zp1);
+          return { T: scatterBlocks(g, elements, hot, dz, n, k, H), W_out: g.gemm(dy, a, { transA: true }) };
+        },
+      };
+    },
+    gradients({ T: dT, W_out }) {
       // (k·n × H) → (H, k, n)·X → ∂W_in[i, j·n + c] = Σ_g ∂T[j, g, i] X[g, c].
-      const dW_in = g.reshape(g.matmul(g.transpose(g.reshape(dT, [k, n, H]), [2, 0, 1]), X), [H, k * n]);
-      return { W_in: dW_in, W_out: dW_out };
+      const W_in = g.reshape(g.matmul(g.transpose(g.reshape(dT, [k, n, H]), [2, 0, 1]), X), [H, k * n]);
+      return { W_in, W_out };
     },
   };
 }
@@ -85,41 +99,48 @@ function mlp(g: GraphBuilder, spec: ModelSpec, { params: P, X, elements }: Model
  * folded into alpha): ∂P_drive += scatter(2e_t by g_{t+1}); ∂W_mix += 2e_tᵀ·h_{t−1};
  * dh_{t−1} = 2e_t·W_mix; ∂P_in = scatter(2e_1 by g_1).
  */
-function rnn(g: GraphBuilder, spec: ModelSpec, { params: P, X, elements }: ModelInputs): ModelGraph {
+function rnn(g: GraphBuilder, spec: ModelSpec, { params: P, X }: ModelInputs): Model {
   const { n, k, H } = spec;
   const Pin = table(g, X, P.W_in);
   const Pdrive = table(g, X, P.W_drive);
-  const cols = Array.from({ length: k }, (_, j) => column(g, elements, j));
-  const s: string[] = [g.add(g.gather(Pin, cols[0]), g.gather(Pdrive, cols[1]))];
-  const h: string[] = [g.mul(s[0], s[0])];
-  for (let t = 1; t < k - 1; t++) {
-    s.push(g.add(g.gemm(h[t - 1], P.W_mix, { transB: true }), g.gather(Pdrive, cols[t + 1])));
-    h.push(g.mul(s[t], s[t]));
-  }
-  const last = h[h.length - 1];
-  const y = g.gemm(last, P.W_out, { transB: true });
   return {
-    y,
-    backward(dy) {
-      const dW_out = g.gemm(dy, last, { transA: true });
-      let dh = g.gemm(dy, P.W_out);
-      const dDrive: string[] = [];
-      const dMix: string[] = [];
-      let dIn = '';
-      for (let t = s.length - 1; t >= 0; t--) {
-        const e = g.mul(dh, s[t]);
-        dDrive.push(scatterRows(g, cols[t + 1], e, n, H, 2));
-        if (t > 0) {
-          dMix.push(g.gemm(e, h[t - 1], { transA: true, alpha: 2 }));
-          dh = g.gemm(e, P.W_mix, { alpha: 2 });
-        } else dIn = scatterRows(g, cols[0], e, n, H, 2);
+    slice(elements) {
+      const cols = Array.from({ length: k }, (_, j) => column(g, elements, j));
+      const s: string[] = [g.add(g.gather(Pin, cols[0]), g.gather(Pdrive, cols[1]))];
+      const h: string[] = [g.mul(s[0], s[0])];
+      for (let t = 1; t < k - 1; t++) {
+        s.push(g.add(g.gemm(h[t - 1], P.W_mix, { transB: true }), g.gather(Pdrive, cols[t + 1])));
+        h.push(g.mul(s[t], s[t]));
       }
+      const last = h[h.length - 1];
       return {
-        W_in: fromTable(g, dIn, X),
-        W_drive: fromTable(g, g.sum(dDrive), X),
-        // k = 2 has no W_mix in the graph: its gradient is zero.
-        W_mix: dMix.length > 0 ? g.sum(dMix) : g.mul(P.W_mix, g.scalar(0)),
-        W_out: dW_out,
+        y: g.gemm(last, P.W_out, { transB: true }),
+        backward(dy) {
+          const pieces: Record<string, string> = { W_out: g.gemm(dy, last, { transA: true }) };
+          let dh = g.gemm(dy, P.W_out);
+          const dDrive: string[] = [];
+          const dMix: string[] = [];
+          for (let t = s.length - 1; t >= 0; t--) {
+            const e = g.mul(dh, s[t]);
+            dDrive.push(scatterRows(g, cols[t + 1], e, n, H, 2));
+            if (t > 0) {
+              dMix.push(g.gemm(e, h[t - 1], { transA: true, alpha: 2 }));
+              dh = g.gemm(e, P.W_mix, { alpha: 2 });
+            } else pieces.Pin = scatterRows(g, cols[0], e, n, H, 2);
+          }
+          pieces.Pdrive = g.sum(dDrive);
+          // k = 2 has no W_mix in the graph: no piece, and a zero gradient below.
+          if (dMix.length > 0) pieces.W_mix = g.sum(dMix);
+          return pieces;
+        },
+      };
+    },
+    gradients(pieces) {
+      return {
+        W_in: fromTable(g, pieces.Pin, X),
+        W_drive: fromTable(g, pieces.Pdrive, X),
+        W_mix: pieces.W_mix ?? g.mul(P.W_mix, g.scalar(0)),
+        W_out: pieces.W_out,
       };
     },
   };
@@ -134,70 +155,82 @@ type Vec = { index: string } | { dense: string };
  * Backward through a block with dv: ∂V += dvᵀ·q (q = s²); e = (dv·V) ⊙ s, ds = 2e; ∂A += 2eᵀ·u (or
  * a scatter into ∂P_A when u is an input); du = 2e·A; likewise B, w.
  */
-function tree(g: GraphBuilder, spec: ModelSpec, { params: P, X, elements }: ModelInputs): ModelGraph {
+function tree(g: GraphBuilder, spec: ModelSpec, { params: P, X }: ModelInputs): Model {
   const { n, k, H } = spec;
   const PA = table(g, X, P.A);
   const PB = table(g, X, P.B);
+  const apply = (v: Vec, W: string, Ptable: string) =>
+    'index' in v ? g.gather(Ptable, v.index) : g.gemm(v.dense, W, { transB: true });
   interface Block {
     u: Vec;
     w: Vec;
     s: string;
     q: string;
-    out: string;
   }
-  const levels: Block[][] = [];
-  let level: Vec[] = Array.from({ length: k }, (_, j) => ({ index: column(g, elements, j) }));
-  const apply = (v: Vec, W: string, Ptable: string) =>
-    'index' in v ? g.gather(Ptable, v.index) : g.gemm(v.dense, W, { transB: true });
-  while (level.length > 1) {
-    const blocks: Block[] = [];
-    const next: Vec[] = [];
-    for (let i = 0; i + 1 < level.length; i += 2) {
-      const [u, w] = [level[i], level[i + 1]];
-      const s = g.add(apply(u, P.A, PA), apply(w, P.B, PB));
-      const q = g.mul(s, s);
-      const out = g.gemm(q, P.V, { transB: true });
-      blocks.push({ u, w, s, q, out });
-      next.push({ dense: out });
-    }
-    if (level.length % 2 === 1) next.push(level[level.length - 1]);
-    levels.push(blocks);
-    level = next;
-  }
-  const root = (level[0] as { dense: string }).dense;
-  const y = g.gemm(root, P.W_out, { transB: true });
   return {
-    y,
-    backward(dy) {
-      const terms: Record<'A' | 'B' | 'V', string[]> = { A: [], B: [], V: [] };
-      const tableTerms: Record<'A' | 'B', string[]> = { A: [], B: [] };
-      // Gradient of each vector at the current level, from the root down.
-      let dLevel: string[] = [g.gemm(dy, P.W_out)];
-      const into = (v: Vec, e: string, name: 'A' | 'B'): string | undefined => {
-        if ('index' in v) {
-          tableTerms[name].push(scatterRows(g, v.index, e, n, H, 2));
-          return undefined;
+    slice(elements) {
+      const levels: Block[][] = [];
+      let level: Vec[] = Array.from({ length: k }, (_, j) => ({ index: column(g, elements, j) }));
+      while (level.length > 1) {
+        const blocks: Block[] = [];
+        const next: Vec[] = [];
+        for (let i = 0; i + 1 < level.length; i += 2) {
+          const [u, w] = [level[i], level[i + 1]];
+          const s = g.add(apply(u, P.A, PA), apply(w, P.B, PB));
+          const q = g.mul(s, s);
+          blocks.push({ u, w, s, q });
+          next.push({ dense: g.gemm(q, P.V, { transB: true }) });
         }
-        terms[name].push(g.gemm(e, v.dense, { transA: true, alpha: 2 }));
-        return g.gemm(e, P[name], { alpha: 2 });
-      };
-      for (let l = levels.length - 1; l >= 0; l--) {
-        const below: string[] = [];
-        levels[l].forEach((block, i) => {
-          const dv = dLevel[i];
-          terms.V.push(g.gemm(dv, block.q, { transA: true }));
-          const e = g.mul(g.gemm(dv, P.V), block.s);
-          below.push(into(block.u, e, 'A') ?? '', into(block.w, e, 'B') ?? '');
-        });
-        if (dLevel.length > levels[l].length) below.push(dLevel[levels[l].length]);
-        dLevel = below;
+        if (level.length % 2 === 1) next.push(level[level.length - 1]);
+        levels.push(blocks);
+        level = next;
       }
-      const full = (name: 'A' | 'B') => {
-        const all = [...terms[name]];
-        if (tableTerms[name].length > 0) all.push(fromTable(g, g.sum(tableTerms[name]), X));
-        return g.sum(all);
+      const root = (level[0] as { dense: string }).dense;
+      return {
+        y: g.gemm(root, P.W_out, { transB: true }),
+        backward(dy) {
+          // Pieces: A and B from dense inputs (Gemms), PA and PB from input positions (scatters).
+          const terms: Record<'A' | 'B' | 'PA' | 'PB' | 'V', string[]> = {
+            A: [],
+            B: [],
+            PA: [],
+            PB: [],
+            V: [],
+          };
+          // Gradient of each vector at the current level, from the root down.
+          let dLevel: string[] = [g.gemm(dy, P.W_out)];
+          const into = (v: Vec, e: string, name: 'A' | 'B'): string => {
+            if ('index' in v) {
+              terms[`P${name}`].push(scatterRows(g, v.index, e, n, H, 2));
+              return ''; // an input position needs no gradient
+            }
+            terms[name].push(g.gemm(e, v.dense, { transA: true, alpha: 2 }));
+            return g.gemm(e, P[name], { alpha: 2 });
+          };
+          for (let l = levels.length - 1; l >= 0; l--) {
+            const below: string[] = [];
+            levels[l].forEach((block, i) => {
+              const dv = dLevel[i];
+              terms.V.push(g.gemm(dv, block.q, { transA: true }));
+              const e = g.mul(g.gemm(dv, P.V), block.s);
+              below.push(into(block.u, e, 'A'), into(block.w, e, 'B'));
+            });
+            if (dLevel.length > levels[l].length) below.push(dLevel[levels[l].length]);
+            dLevel = below;
+          }
+          const pieces: Record<string, string> = { W_out: g.gemm(dy, root, { transA: true }) };
+          for (const [name, list] of Object.entries(terms)) if (list.length > 0) pieces[name] = g.sum(list);
+          return pieces;
+        },
       };
-      return { A: full('A'), B: full('B'), V: g.sum(terms.V), W_out: g.gemm(dy, root, { transA: true }) };
+    },
+    gradients(pieces) {
+      const full = (name: 'A' | 'B') => {
+        const parts = pieces[name] === undefined ? [] : [pieces[name]];
+        if (pieces[`P${name}`] !== undefined) parts.push(fromTable(g, pieces[`P${name}`], X));
+        return g.sum(parts);
+      };
+      return { A: full('A'), B: full('B'), V: pieces.V, W_out: pieces.W_out };
     },
   };
 }
