@@ -1,6 +1,7 @@
 /**
- * The three models of src/learn/models/spec.ts as ONNX subgraphs: a forward pass that yields the
- * outputs y (B × n), and the hand-derived backward pass of src/learn/models/reference.ts, batched.
+ * The three models of src/learn/models/spec.ts as ONNX subgraphs: the parameters' tables once, then
+ * for each slice of the batch a forward pass that yields the outputs y (B × n) and the hand-derived
+ * backward pass of src/learn/models/reference.ts, batched.
  * Conventions: a batch is B rows; row-vector form, so W·x becomes x·Wᵀ (a Gemm with transB), and
  * ∂W = dyᵀ·x (a Gemm with transA). Constant factors (the power's p, the square's 2) are folded into
  * Gemm's alpha instead of costing an elementwise pass over B × H.
