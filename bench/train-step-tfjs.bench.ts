@@ -9,11 +9,14 @@
  *
  * The reference runs when a python with torch is found (SGC_REF_PYTHON, .venv-ref/bin/python, or
  * python3), with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset for that command only (they slow
- * OpenBLAS down on these machines). The cpu backend runs only at the two smallest sizes unless
- * `--cpu-all`: its plain-JavaScript kernels take seconds per step above that.
+ * OpenBLAS down on these machines); by default also with OMP_NUM_THREADS=1 (`--no-single-thread-ref`
+ * to skip), since tfjs-wasm runs on one thread in Node: the first ratio is against PyTorch as a user
+ * runs it, the second per core. The cpu backend runs only at the two smallest sizes unless `--cpu-all`:
+ * its plain-JavaScript kernels take seconds per step above that.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseGroup } from '../src/algebra/parse.js';
 import { formatTable } from '../src/cli/format.js';
@@ -111,7 +114,7 @@ interface Reference {
 }
 
 /** The PyTorch reference's ms per step for each size, measured now. */
-function reference(sizes: Size[], seconds: number): Reference {
+function reference(sizes: Size[], seconds: number, threads?: number): Reference {
   const ms = new Map<string, number>();
   if (!existsSync(REFERENCE_SCRIPT))
     return { ms, note: 'reference pending (bench/reference/train_step_torch.py)' };
@@ -121,6 +124,7 @@ function reference(sizes: Size[], seconds: number): Reference {
   const env = { ...process.env };
   delete env.OPENBLAS_CORETYPE;
   delete env.OPENBLAS_L2_SIZE;
+  if (threads !== undefined) env.OMP_NUM_THREADS = env.MKL_NUM_THREADS = `${threads}`;
   const args = [
     REFERENCE_SCRIPT,
     ...sizes.map((s) => `${s.n},${s.k},${s.H},${batchSize(s)}`),
@@ -154,6 +158,8 @@ async function main(): Promise<void> {
   const seconds = Number(option(args, '--seconds') ?? 3);
   const rounds = Number(option(args, '--rounds') ?? 2);
   const cpuAll = args.includes('--cpu-all');
+  // tfjs-wasm runs on one thread in Node: also time the reference on one thread, for the per-core ratio.
+  const single = !args.includes('--no-single-thread-ref');
 
   console.log(
     `tfjs engine, mlp training step (per-neuron SGD, clip ${CLIP}), full batch B = min(|G|^k, 4096); ` +
@@ -172,6 +178,7 @@ async function main(): Promise<void> {
       const ref = reference([size], seconds);
       note = ref.note;
       keep(`${key}/torch`, ref.ms.get(key));
+      if (single) keep(`${key}/torch1`, reference([size], seconds, 1).ms.get(key));
       for (const backend of backends) {
         if (backend === 'cpu' && !cpuAll && i >= CPU_SIZES) continue;
         const ms = await timeTfjs(size, backend, gather, seconds);
@@ -183,19 +190,34 @@ async function main(): Promise<void> {
     }
   const rows = sizes.map((size, i) => {
     const key = `${size.n},${size.k},${size.H}`;
-    const refMs = best.get(`${key}/torch`);
+    const [refMs, ref1Ms] = [best.get(`${key}/torch`), best.get(`${key}/torch1`)];
     const row = [`(${size.n}, ${size.k}, ${size.H})`, `${batchSize(size)}`, refMs?.toFixed(1) ?? '—'];
+    if (single) row.push(ref1Ms?.toFixed(1) ?? '—');
+    const ratio = (r: number | undefined, ms: number) => (r === undefined ? '—' : `${(r / ms).toFixed(2)}×`);
     for (const backend of backends) {
       const ms = best.get(`${key}/${backend}`);
-      if (ms === undefined) row.push(backend === 'cpu' && !cpuAll && i >= CPU_SIZES ? 'skipped' : '—', '');
-      else row.push(ms.toFixed(1), refMs === undefined ? '—' : `${(refMs / ms).toFixed(2)}×`);
+      if (ms === undefined) {
+        row.push(backend === 'cpu' && !cpuAll && i >= CPU_SIZES ? 'skipped' : '—', '');
+        if (single) row.push('');
+      } else {
+        row.push(ms.toFixed(1), ratio(refMs, ms));
+        if (single) row.push(ratio(ref1Ms, ms));
+      }
     }
     return row;
   });
   const header = ['(|G|, k, H)', 'B', 'torch ms'];
-  for (const b of backends) header.push(`tfjs-${b} ms`, `ref/${b}`);
+  if (single) header.push('torch 1-thread ms');
+  for (const b of backends) header.push(`tfjs-${b} ms`, `ref/${b}`, ...(single ? [`ref1/${b}`] : []));
   console.log(formatTable(header, rows));
   console.log(note);
+  if (single)
+    console.log('torch 1-thread: the same script with OMP_NUM_THREADS=1 (tfjs-wasm uses one thread in Node)');
+  console.log(
+    `load average at the end: ${loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' ')} on ${availableParallelism()} CPUs`,
+  );
 }
 
 await main();

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import { describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { parseGroup } from '../../../src/algebra/parse.js';
 import { InputError } from '../../../src/errors.js';
@@ -19,6 +19,16 @@ import {
 import { clipCoefficient, type OptimizerSpec } from '../../../src/learn/optimizers.js';
 import { encode, encodingMatrix } from '../../../src/task/encoding.js';
 import { sampledSequences } from '../../../src/task/sequences.js';
+
+// Process handlers present before any tfjs backend starts (the wasm glue adds its own; we remove them).
+const processHandlers = () => [
+  ...process.listeners('uncaughtException'),
+  ...process.listeners('unhandledRejection'),
+];
+let initialHandlers = new Set<unknown>();
+before(() => {
+  initialHandlers = new Set(processHandlers());
+});
 
 const group = parseGroup('D3');
 const X = encodingMatrix(encode(group, { kind: 'random', seed: 1 }));
@@ -220,7 +230,15 @@ describe('tfjs engine sessions', () => {
   });
 
   test('backends: wasm is the default, unknown names are refused', async () => {
-    assert.equal((await createTfjsEngine()).backend, 'wasm');
+    const wasm = await createTfjsEngine();
+    assert.equal(wasm.backend, 'wasm');
+    await withSession(wasm, setupOf(c), async () => {
+      const added = [
+        ...process.listeners('uncaughtException'),
+        ...process.listeners('unhandledRejection'),
+      ].filter((l) => !initialHandlers.has(l));
+      assert.equal(added.length, 0, 'the wasm glue left process handlers behind');
+    });
     await assert.rejects(
       createTfjsEngine({ backend: 'webgl' }),
       /"webgl" is not one of wasm, cpu, tensorflow/,

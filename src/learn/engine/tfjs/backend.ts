@@ -11,6 +11,7 @@
  *    Not dependencies of sgc (their install downloads libtensorflow); loaded at run time when the
  *    user has installed one.
  */
+import type { EventEmitter } from 'node:events';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -96,10 +97,20 @@ async function loadTensorflow(): Promise<void> {
   throw new InputError(`the tfjs "tensorflow" backend could not be loaded: ${failures.join('; ')}`);
 }
 
+const PROCESS_EVENTS = ['uncaughtException', 'unhandledRejection'] as const;
+
 /** Makes `name` the active tfjs backend, registering it first if needed. */
 export async function activateBackend(name: TfjsBackend): Promise<void> {
   await registerBackend(name);
   if (tf.getBackend() === name) return;
-  if (!(await tf.setBackend(name)))
-    throw new Error(`tfjs could not initialise the "${name}" backend (see the messages above)`);
+  // The wasm module's Emscripten glue adds process handlers that rethrow every uncaught error from
+  // inside itself (so a crash anywhere prints its whole minified source); take them off again.
+  const emitter = process as unknown as EventEmitter;
+  const before = PROCESS_EVENTS.map((event) => new Set(emitter.listeners(event)));
+  const ok = await tf.setBackend(name);
+  PROCESS_EVENTS.forEach((event, i) => {
+    for (const listener of emitter.listeners(event))
+      if (!before[i].has(listener)) emitter.removeListener(event, listener as (...args: unknown[]) => void);
+  });
+  if (!ok) throw new Error(`tfjs could not initialise the "${name}" backend (see the messages above)`);
 }
