@@ -8,7 +8,7 @@ import type { EngineSession, EngineSetup, TensorEngine } from '../../../src/lear
 import { referenceEngine } from '../../../src/learn/engine/reference.js';
 import { createTfjsEngine } from '../../../src/learn/engine/tfjs/index.js';
 import { groupPositions } from '../../../src/learn/engine/tfjs/models.js';
-import type { GatherPolicy } from '../../../src/learn/engine/tfjs/ops.js';
+import { type GatherPolicy, transpose } from '../../../src/learn/engine/tfjs/ops.js';
 import type { Batch } from '../../../src/learn/models/reference.js';
 import {
   initParameters,
@@ -227,6 +227,16 @@ describe('tfjs engine sessions', () => {
       [3, 4],
     ]);
     assert.deepEqual(groupPositions(60, 2, 3600), [[0], [1]]);
+  });
+
+  test('the tiled transpose (large matrices on wasm) equals tf.transpose', async () => {
+    await engine('wasm');
+    await tf.setBackend('wasm');
+    const m = tf.randomNormal([128, 192]) as tf.Tensor2D;
+    const [tiled, plain] = [transpose(m, 1), tf.transpose(m)];
+    assert.deepEqual(tiled.shape, [192, 128]);
+    assert.deepEqual(await tiled.data(), await plain.data());
+    tf.dispose([m, tiled, plain]);
   });
 
   test('backends: wasm is the default, unknown names are refused', async () => {
