@@ -55,7 +55,13 @@ function describeHolder(holder: LockHolder): string {
 
 export function acquireDirLock(dir: string, command: string): DirLock {
   const path = lockPathFor(dir);
-  mkdirSync(dirname(path), { recursive: true });
+  const cannot = (error: unknown) =>
+    new InputError(`cannot use the embedded database ${dir}: ${(error as Error).message}`);
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+  } catch (error) {
+    throw cannot(error);
+  }
   let holder: LockHolder = {
     pid: process.pid,
     host: hostname(),
@@ -69,7 +75,7 @@ export function acquireDirLock(dir: string, command: string): DirLock {
       closeSync(fd);
       break;
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw cannot(error);
       const other = readHolder(path);
       const stale = !other || (other.host === holder.host && !isAlive(other.pid));
       if (!stale || attempt > 0)

@@ -28,6 +28,16 @@ describe('embedded database lock', () => {
     acquireDirLock(dir, 'sgc again').release();
   });
 
+  it('reports a place it cannot write to as a user error', () => {
+    const file = join(root, 'not-a-dir');
+    writeFileSync(file, '');
+    assert.throws(
+      () => acquireDirLock(join(file, 'db'), 'sgc'),
+      (error: unknown) =>
+        error instanceof InputError && /cannot use the embedded database .*not-a-dir/.test(error.message),
+    );
+  });
+
   it('takes over a lock whose process is gone', () => {
     const dir = join(root, 'b', 'db');
     const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], {
