@@ -82,6 +82,7 @@ const CASES: Case[] = [
   { kind: 'mlp', k: 2, H: 8, optimizer: 'adam', backend: 'wasm' },
   { kind: 'mlp', k: 2, H: 8, optimizer: 'per-neuron', backend: 'cpu' },
   { kind: 'mlp', k: 2, H: 8, optimizer: 'per-neuron', backend: 'wasm', degree: 3 },
+  { kind: 'mlp', k: 2, H: 8, optimizer: 'adam', backend: 'wasm', degree: 5 },
   { kind: 'mlp', k: 3, H: 8, optimizer: 'per-neuron', backend: 'wasm', gather: 'matmul' },
   { kind: 'mlp', k: 3, H: 8, optimizer: 'per-neuron, time-rescaled', backend: 'wasm', gather: 'gatherND' },
   { kind: 'mlp', k: 3, H: 8, optimizer: 'adam', backend: 'cpu' },
