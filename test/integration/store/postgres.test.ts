@@ -17,6 +17,27 @@ describe('migrations on PostgreSQL, concurrently', () => {
     await backend?.dispose();
   });
 
+  it('refuses to write into a server database whose schema is behind, but still reads it', async () => {
+    const target = await backend.freshTarget();
+    const behind = await openStore({ target });
+    try {
+      assert.match(behind.schemaProblem ?? '', /lacks \d+ migration\(s\) .*run `sgc db migrate`/);
+      assert.throws(() => behind.repository(), /run `sgc db migrate`/);
+      assert.deepEqual(await behind.driver.query('SELECT 1 AS one'), [{ one: 1 }]);
+    } finally {
+      await behind.close();
+    }
+    const migrated = await openStore({ target, migrate: true });
+    await migrated.close();
+    const current = await openStore({ target });
+    try {
+      assert.equal(current.schemaProblem, undefined);
+      assert.ok(current.repository());
+    } finally {
+      await current.close();
+    }
+  });
+
   it('two migrators starting together apply each migration once', async () => {
     const target = await backend.freshTarget();
     const [a, b] = await Promise.all([openDriver(target), openDriver(target)]);
