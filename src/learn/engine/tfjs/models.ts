@@ -9,7 +9,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Batch } from '../../models/reference.js';
 import type { ModelSpec } from '../../models/spec.js';
-import { type GatherMode, gatherSum, linear, powerLinear } from './ops.js';
+import { type GatherMode, gatherSum, linear, powerLinear, type Rows } from './ops.js';
 
 export type Weights = Record<string, tf.Tensor2D>;
 
@@ -59,36 +59,26 @@ function groupedGatherSum(
   mode: GatherMode,
 ): tf.Tensor2D {
   const B = batch.count;
-  const groups = groupPositions(n, k, B);
-  if (groups.every((g) => g.length === 1))
-    return gatherSum(
-      blocks,
-      groups.map(([j]) => position(batch, k, j, j * n)),
-      mode,
-    );
-  const tables: tf.Tensor2D[] = [];
-  const indices: Int32Array[] = [];
-  let offset = 0;
-  for (const group of groups) {
+  const terms = groupPositions(n, k, B).map((group): Rows => {
+    if (group.length === 1) return { table: blocks, index: position(batch, k, group[0], group[0] * n) };
+    // Row r = Σ_i g_i·n^(s−1−i) of the group's table sums the blocks of its elements g_1 … g_s.
     const rows = n ** group.length;
-    // Combination r = Σ_i g_i·n^(s−1−i) of the group's elements: row r sums their blocks.
-    const parts = group.map((j, i) => {
+    const parts = group.map((j, i): Rows => {
       const stride = n ** (group.length - 1 - i);
-      return Int32Array.from({ length: rows }, (_, r) => j * n + (Math.floor(r / stride) % n));
+      return {
+        table: blocks,
+        index: Int32Array.from({ length: rows }, (_, r) => j * n + (Math.floor(r / stride) % n)),
+      };
     });
-    tables.push(
-      group.length === 1 ? tf.slice(blocks, [group[0] * n, 0], [n, -1]) : gatherSum(blocks, parts, mode),
-    );
-    const idx = new Int32Array(B);
+    const index = new Int32Array(B);
     for (let b = 0; b < B; b++) {
       let r = 0;
       for (const j of group) r = r * n + batch.elements[b * k + j];
-      idx[b] = offset + r;
+      index[b] = r;
     }
-    indices.push(idx);
-    offset += rows;
-  }
-  return gatherSum(tf.concat(tables), indices, mode);
+    return { table: gatherSum(parts, mode), index };
+  });
+  return gatherSum(terms, mode);
 }
 
 /** Model outputs, count × n. */
@@ -111,11 +101,14 @@ export function forward(
     }
     case 'rnn': {
       const drive = linear(X, w.W_drive);
-      // h_1's pre-activation: W_in x_1 + W_drive x_2, one gather from the stacked tables.
-      const first = tf.concat([linear(X, w.W_in), drive]) as tf.Tensor2D;
-      let s = gatherSum(first, [position(batch, k, 0), position(batch, k, 1, n)], mode);
+      // h_1's pre-activation: W_in x_1 + W_drive x_2.
+      const first = { table: linear(X, w.W_in), index: position(batch, k, 0) };
+      let s = gatherSum([first, { table: drive, index: position(batch, k, 1) }], mode);
       for (let t = 2; t < k; t++)
-        s = tf.add(powerLinear(s, w.W_mix, 2), gatherSum(drive, [position(batch, k, t)], mode));
+        s = tf.add(
+          powerLinear(s, w.W_mix, 2),
+          gatherSum([{ table: drive, index: position(batch, k, t) }], mode),
+        );
       return powerLinear(s, w.W_out, 2);
     }
     case 'tree': {
@@ -125,10 +118,16 @@ export function forward(
       const v = new Int32Array(pairs * B);
       for (let q = 0; q < pairs; q++) {
         u.set(position(batch, k, 2 * q), q * B);
-        v.set(position(batch, k, 2 * q + 1, n), q * B);
+        v.set(position(batch, k, 2 * q + 1), q * B);
       }
-      const table = tf.concat([linear(X, w.A), linear(X, w.B)]) as tf.Tensor2D;
-      let level = powerLinear(gatherSum(table, [u, v], mode), w.V, 2);
+      const pre = gatherSum(
+        [
+          { table: linear(X, w.A), index: u },
+          { table: linear(X, w.B), index: v },
+        ],
+        mode,
+      );
+      let level = powerLinear(pre, w.V, 2);
       let count = pairs;
       if (k % 2 === 1) {
         level = tf.concat([
@@ -156,6 +155,6 @@ export function forward(
 /** L = (1/(B·n)) Σ ‖y_b − x_{target_b}‖². */
 export function loss(spec: ModelSpec, w: Weights, X: tf.Tensor2D, batch: Batch, mode: GatherMode): tf.Scalar {
   const y = forward(spec, w, X, batch, mode);
-  const target = gatherSum(X, [batch.targets.subarray(0, batch.count)], mode);
+  const target = gatherSum([{ table: X, index: batch.targets.subarray(0, batch.count) }], mode);
   return tf.mean(tf.square(tf.sub(y, target)));
 }

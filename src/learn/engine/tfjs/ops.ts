@@ -55,40 +55,53 @@ export function chooseGatherMode(backend: TfjsBackend): GatherMode {
   return backend === 'wasm' ? 'gatherND' : 'gather';
 }
 
+/** One term of a gatherSum: the rows `index[b]` of `table`. */
+export interface Rows {
+  table: tf.Tensor2D;
+  index: Int32Array;
+}
+
 /**
- * Σ_j table[indices_j[b]] for b < B: a B × cols tensor. `indices` are m index arrays of length B
- * into the table's rows. Gradient with respect to the table: Σ_j scatter-add of dy into rows indices_j.
+ * Σ_j table_j[index_j[b]] for b < B: a B × cols tensor, for terms j over one or several tables (a
+ * table may appear in several terms). Gradient with respect to each table: the scatter-add of dy into
+ * the rows its terms read.
  */
-export function gatherSum(table: tf.Tensor2D, indices: Int32Array[], mode: GatherMode): tf.Tensor2D {
-  const [rows, cols] = table.shape;
-  const B = indices[0].length;
+export function gatherSum(terms: Rows[], mode: GatherMode): tf.Tensor2D {
+  const tables = [...new Set(terms.map((t) => t.table))];
+  const tableOf = terms.map((t) => tables.indexOf(t.table));
+  const B = terms[0].index.length;
   const op = tf.customGrad((...args: Arg[]) => {
-    const t = args[0] as tf.Tensor2D;
+    const inputs = args.slice(0, tables.length) as tf.Tensor2D[];
     let value: tf.Tensor2D;
     if (mode === 'matmul') {
-      // S (B × rows): S[b, indices_j[b]] += 1, so S·table = Σ_j table[indices_j].
+      // S (B × rows of all tables): S[b, offset_j + index_j[b]] += 1, so S·[tables] = the sum.
+      const offsets = inputs.map((_, i) => inputs.slice(0, i).reduce((o, t) => o + t.shape[0], 0));
+      const rows = inputs.reduce((r, t) => r + t.shape[0], 0);
       const s = new Float32Array(B * rows);
-      for (const idx of indices) for (let b = 0; b < B; b++) s[b * rows + idx[b]] += 1;
-      value = tf.matMul(tf.tensor2d(s, [B, rows]), t);
+      terms.forEach(({ index }, j) => {
+        for (let b = 0; b < B; b++) s[b * rows + offsets[tableOf[j]] + index[b]] += 1;
+      });
+      value = tf.matMul(tf.tensor2d(s, [B, rows]), inputs.length === 1 ? inputs[0] : tf.concat(inputs));
     } else {
-      const parts = indices.map((idx) =>
+      const parts = terms.map(({ index }, j) =>
         mode === 'gather'
-          ? tf.gather(t, tf.tensor1d(idx, 'int32'))
-          : tf.gatherND(t, tf.tensor2d(idx, [B, 1], 'int32')),
+          ? tf.gather(inputs[tableOf[j]], tf.tensor1d(index, 'int32'))
+          : tf.gatherND(inputs[tableOf[j]], tf.tensor2d(index, [B, 1], 'int32')),
       ) as tf.Tensor2D[];
       value = parts.length === 1 ? parts[0] : tf.addN(parts);
     }
     return {
       value,
-      gradFunc: (dy: tf.Tensor2D) => {
-        const scattered = indices.map((idx) =>
-          tf.scatterND(tf.tensor2d(idx, [B, 1], 'int32'), dy, [rows, cols]),
-        );
-        return scattered.length === 1 ? scattered[0] : tf.addN(scattered);
-      },
+      gradFunc: (dy: tf.Tensor2D) =>
+        tables.map((table, i) => {
+          const scattered = terms.flatMap(({ index }, j) =>
+            tableOf[j] === i ? [tf.scatterND(tf.tensor2d(index, [B, 1], 'int32'), dy, table.shape)] : [],
+          );
+          return scattered.length === 1 ? scattered[0] : tf.addN(scattered);
+        }),
     };
   });
-  return op(table);
+  return op(...tables);
 }
 
 /** x^e elementwise for an integer e ≥ 0, by repeated squaring (fewer passes over x than e − 1 products). */
