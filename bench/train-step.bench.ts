@@ -37,7 +37,10 @@ function option(name: string): string | undefined {
 const sizes = (option('sizes') ?? DEFAULT_SIZES).split(';').map((s) => s.split(',').map(Number));
 const seconds = Number(option('seconds') ?? 3);
 
-/** Milliseconds per step: two warm-up steps, then steps until `budget` seconds (at least 3 steps). */
+/**
+ * Milliseconds per step, the median (robust to the spikes of a shared machine; PyTorch's script
+ * reports its median too): two warm-up steps, then steps until `budget` seconds (at least 5).
+ */
 async function timeSteps(engine: TensorEngine, n: number, k: number, H: number, budget: number) {
   const group = parseGroup(`C${n}`);
   const encodings = encodingMatrix(encode(group, { kind: 'random', seed: 1 }));
@@ -53,13 +56,15 @@ async function timeSteps(engine: TensorEngine, n: number, k: number, H: number, 
     parameters: initParameters(model, 1, 0.01),
   });
   for (let i = 0; i < 2; i++) await session.step(batch);
-  let steps = 0;
+  const times: number[] = [];
   const started = performance.now();
-  while (performance.now() - started < budget * 1000 || steps < 3) {
+  while (performance.now() - started < budget * 1000 || times.length < 5) {
+    const t0 = performance.now();
     await session.step(batch);
-    steps++;
+    times.push(performance.now() - t0);
   }
-  const ms = (performance.now() - started) / steps;
+  times.sort((a, b) => a - b);
+  const ms = times[Math.floor(times.length / 2)];
   await session.dispose();
   return { ms, B };
 }
@@ -115,7 +120,7 @@ console.log(
   formatTable(['|G|', 'k', 'H', 'batch', 'onnx ms', 'reference ms', 'torch ms', 'torch/onnx'], rows),
 );
 console.log(
-  `\nOne step = forward, backward, global-norm clip, per-neuron update; mlp with degree k, Float32` +
+  `\nMedian time of one step = forward, backward, global-norm clip, per-neuron update; mlp with degree k, Float32` +
     ` (reference engine: Float64, smallest size only). ${availableParallelism()} CPUs.` +
     `\nPyTorch: ${python ?? 'reference unavailable (no python with torch; see bench/reference/train_step_torch.py)'}.`,
 );

@@ -8,7 +8,8 @@ clipping, then the per-neuron scaled SGD update
 (theta_i = row i of W_in and column i of W_out). Float32, torch's default thread count.
 
 Usage: train_step_torch.py n,k,H[,B] [n,k,H[,B] ...] [--seconds S]
-Prints one JSON object per size: {"n", "k", "H", "B", "ms_per_step", "steps", "torch", "threads"}.
+Prints one JSON object per size: {"n", "k", "H", "B", "ms_per_step" (the median step), "ms_min",
+"steps", "torch", "threads"}.
 """
 
 import json
@@ -49,19 +50,21 @@ def time_step(n: int, k: int, H: int, B: int, seconds: float) -> dict:
 
     for _ in range(3):
         step()
-    steps = 0
+    times = []
     start = time.perf_counter()
-    while time.perf_counter() - start < seconds or steps < 3:
+    while time.perf_counter() - start < seconds or len(times) < 5:
+        t0 = time.perf_counter()
         step()
-        steps += 1
-    elapsed = time.perf_counter() - start
+        times.append(time.perf_counter() - t0)
+    times.sort()
     return {
         "n": n,
         "k": k,
         "H": H,
         "B": B,
-        "ms_per_step": 1000 * elapsed / steps,
-        "steps": steps,
+        "ms_per_step": 1000 * times[len(times) // 2],
+        "ms_min": 1000 * times[0],
+        "steps": len(times),
         "torch": torch.__version__,
         "threads": torch.get_num_threads(),
     }
