@@ -1,0 +1,21 @@
+/** Every example a user starts from must be valid: the run configs parse and resolve. */
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { parse } from 'yaml';
+import { RunConfigSchema } from '../../src/learn/runConfig.js';
+import { resolveRun } from '../../src/learn/trainer.js';
+import { parseWithSchema } from '../../src/validation.js';
+
+const folder = join(import.meta.dirname, '..', '..', 'examples');
+
+test('examples/train-*.yaml are valid run configs', () => {
+  const files = readdirSync(folder).filter((f) => f.startsWith('train-') && f.endsWith('.yaml'));
+  assert.ok(files.length > 0);
+  for (const file of files) {
+    const config = parseWithSchema(RunConfigSchema, parse(readFileSync(join(folder, file), 'utf8')), file);
+    const setup = resolveRun(config);
+    assert.ok(setup.model.H > 0, file);
+  }
+});
