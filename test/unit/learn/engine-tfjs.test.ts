@@ -208,6 +208,10 @@ describe('tfjs engine sessions', () => {
         s.step({ elements: new Int32Array(2), targets: new Int32Array(1), count: 1 }),
         InputError,
       );
+      await assert.rejects(
+        s.predict({ elements: Int32Array.of(0, 1, 6), targets: new Int32Array(1), count: 1 }),
+        /group elements 0 … 5/,
+      );
     });
     const setup = setupOf(c);
     await assert.rejects(

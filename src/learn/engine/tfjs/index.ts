@@ -57,11 +57,19 @@ function checkParameters(model: ModelSpec, parameters: Parameters): void {
   }
 }
 
+/** Shapes and index ranges: an index out of range would make the row gathers read garbage. */
 function checkBatch(model: ModelSpec, batch: Batch): void {
-  if (batch.count < 1 || batch.elements.length < batch.count * model.k || batch.targets.length < batch.count)
+  const { count, elements, targets } = batch;
+  if (count < 1 || elements.length < count * model.k || targets.length < count)
     throw new InputError(
-      `batch of ${batch.count} sequences needs ${batch.count * model.k} elements and ${batch.count} targets`,
+      `batch of ${count} sequences needs ${count * model.k} elements and ${count} targets`,
     );
+  const inRange = (a: Int32Array, length: number) => {
+    for (let i = 0; i < length; i++) if (!(a[i] >= 0 && a[i] < model.n)) return false;
+    return true;
+  };
+  if (!inRange(elements, count * model.k) || !inRange(targets, count))
+    throw new InputError(`batch elements and targets must be group elements 0 … ${model.n - 1}`);
 }
 
 async function readParameters(tensors: Map<string, tf.Tensor>): Promise<Parameters> {
@@ -78,6 +86,8 @@ async function openSession(
   const { model, optimizer } = setup;
   validateOptimizer(model, optimizer);
   checkParameters(model, setup.parameters);
+  if (setup.encodings.length !== model.n * model.n)
+    throw new InputError(`encodings must be ${model.n}×${model.n} (got ${setup.encodings.length} values)`);
   await activateBackend(backend);
   const shapes = parameterShapes(model);
   const { n } = model;
@@ -127,12 +137,12 @@ async function openSession(
   return {
     async step(batch) {
       await ready(batch);
-      step += 1;
       const value = tf.tidy(() => {
         const { value, grads } = gradientsOf(batch);
-        applyUpdate(model, optimizer, params, byName(grads), { step, m, v });
+        applyUpdate(model, optimizer, params, byName(grads), { step: step + 1, m, v });
         return value;
       });
+      step += 1;
       const [l] = await value.data();
       value.dispose();
       return l;
