@@ -162,7 +162,7 @@ export class ResultsRepository {
   async startRun(configHash: string, start: RunStart): Promise<Run> {
     const now = new Date();
     const updated = await this.prisma.run.updateMany({
-      where: { configHash, NOT: { status: 'done', outcome: 'success' } },
+      where: { configHash, NOT: { status: 'done', outcome: 'succeeded' } },
       data: {
         status: 'running',
         attempt: { increment: 1 },

@@ -11,7 +11,7 @@ CREATE TYPE "cell_status" AS ENUM ('pending', 'searching', 'done', 'failed', 'st
 CREATE TYPE "run_status" AS ENUM ('pending', 'running', 'done', 'failed', 'cancelled');
 
 -- CreateEnum
-CREATE TYPE "run_outcome" AS ENUM ('success', 'failure', 'diverged', 'invalid', 'timeout');
+CREATE TYPE "run_outcome" AS ENUM ('succeeded', 'failed', 'diverged', 'cancelled', 'invalid', 'error');
 
 -- CreateTable
 CREATE TABLE "sweep" (

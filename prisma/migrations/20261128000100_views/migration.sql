@@ -12,7 +12,7 @@ SELECT
   c."min_width",
   (SELECT count(DISTINCT r."seed") FROM "run" r
     JOIN "cell_run" cr ON cr."run_id" = r."id"
-    WHERE cr."cell_id" = c."id" AND r."h" = c."min_width" AND r."outcome" = 'success')::integer AS "seeds",
+    WHERE cr."cell_id" = c."id" AND r."h" = c."min_width" AND r."outcome" = 'succeeded')::integer AS "seeds",
   (SELECT count(*) FROM "cell_run" cr WHERE cr."cell_id" = c."id")::integer AS "runs",
   c."status",
   c."lo",

@@ -52,7 +52,7 @@ async function seed(target: StoreTarget) {
     for (const seedValue of [0, 1]) {
       const configHash = `demo-8-${seedValue}`;
       await repo.upsertRun({ configHash, h: 8, seed: seedValue, config: {}, engine: 'onnx', cellId: c2.id });
-      await repo.finishRun(configHash, { status: 'done', outcome: 'success', finalLoss: 0.001 });
+      await repo.finishRun(configHash, { status: 'done', outcome: 'succeeded', finalLoss: 0.001 });
     }
     await repo.updateCell(c2.id, { status: 'done', minWidth: 8 });
     await repo.updateCell(c3.id, { status: 'searching' });

@@ -63,10 +63,9 @@ describe('metric ingest into PostgreSQL', () => {
     await backend?.dispose();
   });
 
-  // The requirement is 20,000 rows/s from one process; `npm run bench:store` measures it properly
-  // (durable server, beside Prisma's createMany). This is a tripwire against a regression of an
-  // order of magnitude: the bench measures several times the target here.
-  it('takes at least 20,000 metric rows per second', async () => {
+  // Throughput (≥ 20,000 rows/s) is measured by `npm run bench:store`, not here: benchmarks are not
+  // timed tests. This checks that a bulk write of many batches lands every row exactly once.
+  it('writes tens of thousands of metric rows in bulk, each once, even when retried', async () => {
     const store = await openStore({ target: await backend.freshTarget(), migrate: true });
     try {
       const repo = store.repository();
@@ -76,11 +75,13 @@ describe('metric ingest into PostgreSQL', () => {
         step,
         loss: 1 / (step + 1),
       }));
-      await repo.writeMetrics(points.slice(0, 1_000)); // warm-up
-      const start = performance.now();
-      assert.equal(await repo.writeMetrics(points.slice(1_000)), 59_000);
-      const rowsPerSecond = 59_000 / ((performance.now() - start) / 1000);
-      assert.ok(rowsPerSecond >= 20_000, `${Math.round(rowsPerSecond)} rows/s`);
+      assert.equal(await repo.writeMetrics(points), 60_000);
+      assert.equal(await repo.writeMetrics(points.slice(30_000)), 0, 'a retry writes nothing twice');
+      const [{ n, last }] = await store.driver.query<{ n: number; last: number }>(
+        'SELECT count(*)::integer AS n, max(step)::integer AS last FROM run_metric WHERE run_id = $1',
+        [run.id],
+      );
+      assert.deepEqual([n, last], [60_000, 59_999]);
     } finally {
       await store.close();
     }

@@ -238,7 +238,7 @@ export function storeSuite(makeBackend: () => Promise<Backend> | Backend) {
       await repo.startRun('hash-shared', { worker: 'w1', backend: 'cpu' });
       await repo.finishRun('hash-shared', {
         status: 'done',
-        outcome: 'success',
+        outcome: 'succeeded',
         finalAccuracy: 1,
         steps: 100,
       });
@@ -290,7 +290,7 @@ export function storeSuite(makeBackend: () => Promise<Backend> | Backend) {
         metrics: [{ step: 1, loss: 0.5 }],
         // A NULL kind violates NOT NULL after the metrics went in: all of it must roll back.
         events: [{ step: 1, kind: null as unknown as string }],
-        finish: { status: 'done' as const, outcome: 'success' as const, finalAccuracy: 1 },
+        finish: { status: 'done' as const, outcome: 'succeeded' as const, finalAccuracy: 1 },
       };
       await assert.rejects(repo.recordRunResult('hash-atomic', bad));
       const run = await repo.findRun('hash-atomic');
@@ -302,10 +302,10 @@ export function storeSuite(makeBackend: () => Promise<Backend> | Backend) {
       await repo.recordRunResult('hash-atomic', {
         metrics: [{ step: 1, loss: 0.5 }],
         events: [{ step: 1, kind: 'irrep_acquired', irrep: 'ρ1' }],
-        finish: { status: 'done', outcome: 'success', finalAccuracy: 1, finalLoss: 0.5, steps: 1 },
+        finish: { status: 'done', outcome: 'succeeded', finalAccuracy: 1, finalLoss: 0.5, steps: 1 },
       });
       const done = await repo.findRun('hash-atomic');
-      assert.deepEqual([done?.status, done?.outcome, done?.finalLoss], ['done', 'success', 0.5]);
+      assert.deepEqual([done?.status, done?.outcome, done?.finalLoss], ['done', 'succeeded', 0.5]);
     });
 
     it('answers the views: min_width_by_k, run_summary, loss_curve, irrep_power_curve', async () => {
@@ -335,7 +335,7 @@ export function storeSuite(makeBackend: () => Promise<Backend> | Backend) {
             { step: 10, irrep: 'sign', power: 0.25 },
           ],
           events: ok ? [{ step: 5, kind: 'irrep_acquired', irrep: 'sign' }] : [],
-          finish: { status: 'done', outcome: ok ? 'success' : 'failure', steps: 10, durationMs: 1500 },
+          finish: { status: 'done', outcome: ok ? 'succeeded' : 'failed', steps: 10, durationMs: 1500 },
         });
       }
       await repo.updateCell(c2.id, { status: 'done', minWidth: 8, lo: 4, hi: 8 });
@@ -378,7 +378,7 @@ export function storeSuite(makeBackend: () => Promise<Backend> | Backend) {
         k: 2,
         h: 4,
         seed: 0,
-        outcome: 'failure',
+        outcome: 'failed',
         final_loss: null,
         metric_points: 2,
         irreps_acquired: 0,
@@ -417,7 +417,7 @@ export function storeSuite(makeBackend: () => Promise<Backend> | Backend) {
       ]) {
         const configHash = `progress-${h}-${seed}`;
         await repo.upsertRun({ configHash, h, seed, config: {}, engine: 'onnx', cellId: cell.id });
-        if (h === 4) await repo.finishRun(configHash, { status: 'failed', outcome: 'failure' });
+        if (h === 4) await repo.finishRun(configHash, { status: 'failed', outcome: 'failed' });
       }
       const runs = await repo.runsOfCell(cell.id);
       assert.deepEqual(
