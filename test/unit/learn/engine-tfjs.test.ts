@@ -61,6 +61,7 @@ function assertClose(a: Parameters, b: Parameters, what: string, tolerance = 1e-
 const OPTIMIZERS: Record<string, OptimizerSpec> = {
   'per-neuron': { kind: 'per-neuron', lr: 0.05, clip: 0.05 },
   'per-neuron, time-rescaled': { kind: 'per-neuron', lr: 0.02, clip: 0.05, timeRescale: { initScale: 0.1 } },
+  'per-neuron, degree 2.5': { kind: 'per-neuron', lr: 0.05, clip: 0.05, degree: 2.5 },
   adam: { kind: 'adam', lr: 0.01, clip: 0.05 },
   hybrid: { kind: 'hybrid', lr: 0.02, clip: 0.05 },
 };
@@ -83,6 +84,7 @@ const CASES: Case[] = [
   { kind: 'mlp', k: 2, H: 8, optimizer: 'per-neuron', backend: 'cpu' },
   { kind: 'mlp', k: 2, H: 8, optimizer: 'per-neuron', backend: 'wasm', degree: 3 },
   { kind: 'mlp', k: 2, H: 8, optimizer: 'adam', backend: 'wasm', degree: 5 },
+  { kind: 'mlp', k: 2, H: 8, optimizer: 'per-neuron, degree 2.5', backend: 'wasm' },
   { kind: 'mlp', k: 3, H: 8, optimizer: 'per-neuron', backend: 'wasm', gather: 'matmul' },
   { kind: 'mlp', k: 3, H: 8, optimizer: 'per-neuron, time-rescaled', backend: 'wasm', gather: 'gatherND' },
   { kind: 'mlp', k: 3, H: 8, optimizer: 'adam', backend: 'cpu' },
