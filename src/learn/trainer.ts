@@ -61,7 +61,7 @@ export interface Checkpoint {
   step: number;
   initialLoss: number;
   state: TrainingState;
-  dataState: RandomState | null;
+  dataState: DataStreamState;
   metrics: RunMetrics;
 }
 
@@ -171,13 +171,21 @@ function slice(set: SequenceSet, order: Int32Array, from: number, count: number)
   return { elements, targets, count };
 }
 
+/** Where a batch stream is: enough to continue it exactly after a restart. */
+export type DataStreamState =
+  | { kind: 'online'; rng: RandomState }
+  | { kind: 'minibatch'; rng: RandomState; cursor: number }
+  | null;
+
 /**
  * The batches of a run: the full set every step, minibatches through a reshuffled fixed set, or fresh
- * online batches. Its random state is part of the checkpoint.
+ * online batches. Its state is part of the checkpoint.
  */
 class BatchStream {
   private readonly rng: Random;
   private permutation: Int32Array | undefined;
+  /** The generator's state just before the current permutation was drawn. */
+  private shuffledFrom: RandomState | undefined;
   private cursor = 0;
   private readonly online: OnlineBatches | undefined;
   private readonly full: Batch | undefined;
@@ -197,14 +205,16 @@ class BatchStream {
     if (this.full) return this.full;
     if (this.online) return toBatch(this.online.next());
     const set = this.setup.train!;
-    if (!this.permutation || this.cursor + this.setup.batchSize > set.count) this.reshuffle(set.count);
+    if (!this.permutation || this.cursor + this.setup.batchSize > set.count) this.reshuffle();
     const batch = slice(set, this.permutation!, this.cursor, this.setup.batchSize);
     this.cursor += this.setup.batchSize;
     return batch;
   }
 
-  private reshuffle(n: number): void {
-    // Fisher–Yates with the stream's own generator.
+  /** A fresh permutation of the fixed set (Fisher–Yates with the stream's own generator). */
+  private reshuffle(): void {
+    this.shuffledFrom = this.rng.state();
+    const n = this.setup.train!.count;
     const p = Int32Array.from({ length: n }, (_, i) => i);
     for (let i = n - 1; i > 0; i--) {
       const j = this.rng.int(i + 1);
@@ -214,22 +224,21 @@ class BatchStream {
     this.cursor = 0;
   }
 
-  /** Full-batch streams have no state; the others are replayed from their generator. */
-  state(): RandomState | null {
+  state(): DataStreamState {
     if (this.full) return null;
-    return this.online ? this.online.state() : this.rng.state();
+    if (this.online) return { kind: 'online', rng: this.online.state() };
+    return this.shuffledFrom ? { kind: 'minibatch', rng: this.shuffledFrom, cursor: this.cursor } : null;
   }
 
-  /** Restores the generator and, for minibatches, the permutation position by replaying. */
-  restore(state: RandomState | null, stepsDone: number): void {
+  restore(state: DataStreamState): void {
     if (state === null || this.full) return;
-    if (this.online) {
-      this.online.restore(state);
-      return;
+    if (state.kind === 'online') this.online!.restore(state.rng);
+    else {
+      // Draw the same permutation again, then continue from the same position in it.
+      this.rng.restore(state.rng);
+      this.reshuffle();
+      this.cursor = state.cursor;
     }
-    // Minibatches: the permutation depends on the generator before it was drawn, so replay the
-    // batches from the start; cheap next to the training itself.
-    for (let s = 0; s < stepsDone; s++) this.next();
   }
 }
 
@@ -266,7 +275,7 @@ export async function runTraining(
   const resume = callbacks.resumeFrom;
   if (resume) {
     await session.setState(resume.state);
-    stream.restore(resume.dataState, resume.step);
+    stream.restore(resume.dataState);
     metrics = structuredClone(resume.metrics);
     for (const e of metrics.events) acquired.add(e.irrep);
     step = resume.step;
