@@ -221,6 +221,16 @@ describe('tfjs engine sessions', () => {
       /W_mix must have 5×5/,
     );
     await assert.rejects(tfjs.open({ ...setup, optimizer: { kind: 'adam', lr: -1 } }), InputError);
+    // A single sequence (fewer rows than |G|) through every model.
+    for (const kind of ['mlp', 'rnn', 'tree'] as const) {
+      const one = batchOf(3, 1, 5);
+      const mc: Case = { kind, k: 3, H: 4, optimizer: 'adam', backend: 'wasm' };
+      const [got, want] = await Promise.all([
+        withSession(tfjs, setupOf(mc), (s) => s.predict(one)),
+        withSession(referenceEngine, setupOf(mc), (s) => s.predict(one)),
+      ]);
+      assert.ok(relativeError(got, want) < 1e-5, kind);
+    }
   });
 
   test('mlp positions are grouped where a table of combinations costs less than the gathers it saves', () => {
@@ -234,6 +244,7 @@ describe('tfjs engine sessions', () => {
       [3, 4],
     ]);
     assert.deepEqual(groupPositions(60, 2, 3600), [[0], [1]]);
+    assert.deepEqual(groupPositions(6, 3, 1), [[0], [1], [2]]);
   });
 
   test('the tiled transpose (large matrices on wasm) equals tf.transpose', async () => {

@@ -39,7 +39,8 @@ export function groupPositions(n: number, k: number, B: number): number[][] {
     best[j] = { cost: Number.POSITIVE_INFINITY, groups: [] };
     for (let s = 1; s <= j; s++) {
       const rows = n ** s;
-      if (rows > B) break;
+      // A single position always stands alone; a table larger than the batch never pays.
+      if (s > 1 && rows > B) break;
       const cost = best[j - s].cost + B + s * rows;
       if (cost < best[j].cost) {
         const group = Array.from({ length: s }, (_, i) => j - s + i);

@@ -1,12 +1,13 @@
 /**
  * The few building blocks the models are made of, each a tf.customGrad op so that tfjs autodiff
- * composes them but their local gradients avoid tfjs's slow paths:
+ * composes them but their local gradients avoid tfjs's slow or missing paths:
  *
  *  - no matMul with a transposed operand anywhere (on tfjs-wasm that falls back to a scalar loop at
- *    about 3 GFLOP/s): every transpose is explicit and put on the smaller operand;
- *  - no tf.gather on a trainable path: its gradient needs UnsortedSegmentSum, which tfjs-wasm does
- *    not have, and tf.gather itself is slow on wasm (about 10× a gatherND of the same rows). Rows are
- *    gathered by the fastest way each backend has and their gradient is a scatter-add (scatterND).
+ *    about 3 GFLOP/s): transposes are explicit (weightGradient says which side, and why);
+ *  - rows of the first-layer tables are read inside gatherSum, whose gradient is a scatter-add: tfjs's
+ *    own gather gradient needs UnsortedSegmentSum, which tfjs-wasm does not have, and tf.gather itself
+ *    is about 10× slower than tf.gatherND for the same rows on wasm;
+ *  - activations a backward pass needs are held by reference, not copied (hold).
  *
  * Notation: a batch has B rows; weights are stored as in spec.ts (out × in), so a layer is x·Wᵀ.
  */
