@@ -9,7 +9,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Batch } from '../../models/reference.js';
 import type { ModelSpec } from '../../models/spec.js';
-import { type GatherMode, gatherSum, linear, powerLinear, type Rows } from './ops.js';
+import { constantLinear, type GatherMode, gatherSum, linear, powerLinear, type Rows } from './ops.js';
 
 export type Weights = Record<string, tf.Tensor2D>;
 
@@ -96,14 +96,14 @@ export function forward(
     case 'mlp': {
       // Table for all blocks at once: row j·n + g is U_j x_g. W_in (H × kn) read as (H·k × n) has
       // row i·k + j = U_j[i, :]; X·that (n × Hk) → (n, H, k) → (k, n, H) → (kn × H).
-      const R = linear(X, tf.reshape(w.W_in, [H * k, n]));
+      const R = constantLinear(X, tf.reshape(w.W_in, [H * k, n]));
       const blocks = tf.reshape(tf.transpose(tf.reshape(R, [n, H, k]), [2, 0, 1]), [k * n, H]) as tf.Tensor2D;
       return powerLinear(groupedGatherSum(blocks, batch, n, k, mode), w.W_out, spec.degree);
     }
     case 'rnn': {
-      const drive = linear(X, w.W_drive);
+      const drive = constantLinear(X, w.W_drive);
       // h_1's pre-activation: W_in x_1 + W_drive x_2.
-      const first = { table: linear(X, w.W_in), index: position(batch, k, 0) };
+      const first = { table: constantLinear(X, w.W_in), index: position(batch, k, 0) };
       let s = gatherSum([first, { table: drive, index: position(batch, k, 1) }], mode);
       for (let t = 2; t < k; t++)
         s = tf.add(
@@ -123,8 +123,8 @@ export function forward(
       }
       const pre = gatherSum(
         [
-          { table: linear(X, w.A), index: u },
-          { table: linear(X, w.B), index: v },
+          { table: constantLinear(X, w.A), index: u },
+          { table: constantLinear(X, w.B), index: v },
         ],
         mode,
       );

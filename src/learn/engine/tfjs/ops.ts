@@ -178,3 +178,18 @@ export function powerLinear(x: tf.Tensor2D, W: tf.Tensor2D, p = 1): tf.Tensor2D 
 export function linear(x: tf.Tensor2D, W: tf.Tensor2D): tf.Tensor2D {
   return powerLinear(x, W, 1);
 }
+
+/**
+ * y = c·Wᵀ for a constant c that outlives the gradient computation (the encoding matrix): only ∂W
+ * is computed, not the unused ∂c.
+ */
+export function constantLinear(c: tf.Tensor2D, W: tf.Tensor2D): tf.Tensor2D {
+  const op = tf.customGrad((...args: Arg[]) => {
+    const w = args[0] as tf.Tensor2D;
+    return {
+      value: tf.matMul<tf.Tensor2D>(c, tf.transpose(w)),
+      gradFunc: (dy: tf.Tensor2D) => [weightGradient(dy, c)],
+    };
+  });
+  return op(W);
+}
