@@ -4,8 +4,9 @@
  * first use, so mixing backends in one process is correct, only slower).
  *
  *  - `wasm` (default): XNNPACK kernels with SIMD. In Node the .wasm files are read from the
- *    package's dist folder. Threads stay off: tfjs disables its threaded build under Node (no
- *    cross-origin-isolated worker support there), so one core is used.
+ *    package's dist folder. One thread: tfjs turns its threaded build off under Node (flag
+ *    WASM_HAS_MULTITHREAD_SUPPORT, tensorflow/tfjs#3830; its pthread workers start from Blob URLs,
+ *    which worker_threads cannot load).
  *  - `cpu`: the plain-JavaScript kernels; slow, but always available.
  *  - `tensorflow`: libtensorflow through `@tensorflow/tfjs-node-gpu` (CUDA) or `@tensorflow/tfjs-node`.
  *    Not dependencies of sgc (their install downloads libtensorflow); loaded at run time when the

@@ -3,6 +3,11 @@
  * (tf.variableGrads over the custom-gradient blocks of ops.ts), clipping and the optimizer update as
  * tf ops, weights and Adam moments kept in tf.Variables between steps. Every step runs inside one
  * tf.tidy, so the tensor count stays flat.
+ *
+ * Files: backend.ts (loading wasm / cpu / tensorflow), gradients.ts (the standard-kernel gradients
+ * tfjs-core's Node bundle lacks), ops.ts (gathers, layers, transposes), models.ts (mlp, rnn, tree),
+ * update.ts (clip, per-neuron, Adam). Tested against the reference engine in
+ * test/unit/learn/engine-tfjs.test.ts; timed by bench/train-step-tfjs.bench.ts.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { InputError } from '../../../errors.js';
