@@ -167,6 +167,7 @@ describe('tfjs engine against the reference engine', () => {
         );
         assert.ok(moved > 1e-3, `weights moved by ${moved.toExponential(2)} only`);
         assertClose(got1.optimizer.m, want1.optimizer.m, 'Adam m');
+        assertClose(got1.optimizer.v, want1.optimizer.v, 'Adam v');
         assert.equal(got1.optimizer.step, STEPS);
         const p = await session.predict(batches[0]);
         assert.equal(p.length, count * group.order);
