@@ -62,7 +62,10 @@ function parseSizes(text: string): Size[] {
 
 const batchSize = ({ n, k }: Size) => Math.min(n ** k, 4096);
 
-/** Two warm-up steps, then steps for at least `seconds` (and at least 3): mean ms per step. */
+/**
+ * Milliseconds per step, the median (as the PyTorch script reports: robust to a shared machine's
+ * spikes): two warm-up steps, then steps for at least `seconds` (and at least 5).
+ */
 async function timeTfjs(size: Size, backend: string, gather: GatherPolicy, seconds: number): Promise<number> {
   const { n, k, H } = size;
   const name = GROUPS[n] ?? `C${n}`;
@@ -82,13 +85,15 @@ async function timeTfjs(size: Size, backend: string, gather: GatherPolicy, secon
   });
   try {
     for (let i = 0; i < 2; i++) await session.step(batch);
-    let steps = 0;
+    const times: number[] = [];
     const start = performance.now();
-    while (performance.now() - start < seconds * 1000 || steps < 3) {
+    while (performance.now() - start < seconds * 1000 || times.length < 5) {
+      const t = performance.now();
       await session.step(batch);
-      steps++;
+      times.push(performance.now() - t);
     }
-    return (performance.now() - start) / steps;
+    times.sort((a, b) => a - b);
+    return times[Math.floor(times.length / 2)];
   } finally {
     await session.dispose();
   }
@@ -163,10 +168,10 @@ async function main(): Promise<void> {
 
   console.log(
     `tfjs engine, mlp training step (per-neuron SGD, clip ${CLIP}), full batch B = min(|G|^k, 4096); ` +
-      `best of ${rounds} rounds, the reference measured just before sgc at each size`,
+      `median step, best of ${rounds} rounds, the reference measured just before sgc at each size`,
   );
   // The machine may be shared: interleave the reference and sgc size by size, round by round, and keep
-  // each cell's best, so that a burst of load does not land on one side only.
+  // each cell's best median, so that a burst of load does not land on one side only.
   const best = new Map<string, number>();
   const keep = (key: string, ms: number | undefined) => {
     if (ms !== undefined) best.set(key, Math.min(ms, best.get(key) ?? Number.POSITIVE_INFINITY));
