@@ -33,6 +33,15 @@ export interface OptimizerSpec {
 }
 
 export const ADAM_DEFAULTS = { beta1: 0.9, beta2: 0.999, epsilon: 1e-8 } as const;
+
+/** Adam's β₁, β₂, ε: the spec's where given, else the defaults (an explicit undefined is not given). */
+export function adamSettings(optimizer: OptimizerSpec): { beta1: number; beta2: number; epsilon: number } {
+  return {
+    beta1: optimizer.beta1 ?? ADAM_DEFAULTS.beta1,
+    beta2: optimizer.beta2 ?? ADAM_DEFAULTS.beta2,
+    epsilon: optimizer.epsilon ?? ADAM_DEFAULTS.epsilon,
+  };
+}
 export const CLIP_EPSILON = 1e-6;
 
 /** Optimizer state that survives checkpoints: the step count and Adam's moments. */
@@ -110,7 +119,7 @@ export function referenceUpdate(
   state.step += 1;
 
   // Adam parameters.
-  const { beta1, beta2, epsilon } = { ...ADAM_DEFAULTS, ...optimizer };
+  const { beta1, beta2, epsilon } = adamSettings(optimizer);
   const correction1 = 1 - beta1 ** state.step;
   const correction2 = 1 - beta2 ** state.step;
   for (const name of adam) {

@@ -153,6 +153,18 @@ describe('reference optimizers', () => {
     assert.ok(Math.abs(P.W_out[1] - (1 - 0.01)) < 1e-9);
   });
 
+  test('adam settings left undefined fall back to the defaults', () => {
+    const P = params();
+    referenceUpdate(
+      spec,
+      { kind: 'adam', lr: 0.01, beta1: undefined, epsilon: undefined },
+      P,
+      grads(),
+      initialOptimizerState(spec),
+    );
+    assert.ok(Math.abs(P.W_in[0] - (3 - 0.01)) < 1e-9);
+  });
+
   test('hybrid is for the rnn: Adam on W_mix, per-neuron elsewhere', async () => {
     const rnn = makeModelSpec('rnn', 6, 3, 4);
     await assert.rejects(

@@ -11,8 +11,8 @@ import { InputError } from '../../../errors.js';
 import type { Batch } from '../../models/reference.js';
 import { type ModelSpec, type Parameters, parameterShapes } from '../../models/spec.js';
 import {
-  ADAM_DEFAULTS,
   adamParameters,
+  adamSettings,
   initialOptimizerState,
   type OptimizerSpec,
   type OptimizerState,
@@ -131,7 +131,7 @@ function batchFeeds(spec: ModelSpec, batch: Batch): Record<string, ort.Tensor> {
 
 /** The [1 − β₁ᵗ, 1 − β₂ᵗ] of step t (Float64, then rounded once). */
 function biasCorrection(optimizer: OptimizerSpec, t: number): ort.Tensor {
-  const { beta1, beta2 } = { ...ADAM_DEFAULTS, ...optimizer };
+  const { beta1, beta2 } = adamSettings(optimizer);
   return f32([1 - beta1 ** t, 1 - beta2 ** t], [2]);
 }
 

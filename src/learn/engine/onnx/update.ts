@@ -12,8 +12,8 @@
 import type { ModelSpec } from '../../models/spec.js';
 import { parameterShapes } from '../../models/spec.js';
 import {
-  ADAM_DEFAULTS,
   adamParameters,
+  adamSettings,
   CLIP_EPSILON,
   effectiveLearningRate,
   type OptimizerSpec,
@@ -56,7 +56,7 @@ export function buildUpdate(
 
   const adam = new Set(adamParameters(model, optimizer));
   if (adam.size > 0) {
-    const { beta1, beta2, epsilon } = { ...ADAM_DEFAULTS, ...optimizer };
+    const { beta1, beta2, epsilon } = adamSettings(optimizer);
     const [c1, c2] = g.split(values.biasCorrection!, 0, 2);
     for (const p of adam) {
       // The clip coefficient is applied inside the moments, as in the reference.

@@ -6,8 +6,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { type ModelSpec, parameterShapes } from '../../models/spec.js';
 import {
-  ADAM_DEFAULTS,
   adamParameters,
+  adamSettings,
   CLIP_EPSILON,
   effectiveLearningRate,
   type OptimizerSpec,
@@ -56,7 +56,7 @@ export function applyUpdate(
   const next = new Map<string, tf.Tensor>();
 
   // Adam, with bias correction (the corrections computed in double precision, as the reference does).
-  const { beta1, beta2, epsilon } = { ...ADAM_DEFAULTS, ...optimizer };
+  const { beta1, beta2, epsilon } = adamSettings(optimizer);
   const correction1 = 1 - beta1 ** state.step;
   const correction2 = 1 - beta2 ** state.step;
   for (const name of adamParameters(model, optimizer)) {
