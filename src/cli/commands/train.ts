@@ -15,7 +15,7 @@ import { parse as parseYaml } from 'yaml';
 import { InputError } from '../../errors.js';
 import { deserializeCheckpoint, serializeCheckpoint } from '../../learn/checkpoint.js';
 import { createEngine } from '../../learn/engine/index.js';
-import { parameterShapes } from '../../learn/models/spec.js';
+import { type ModelSpec, parameterShapes } from '../../learn/models/spec.js';
 import { type RunConfig, RunConfigSchema } from '../../learn/runConfig.js';
 import {
   type Checkpoint,
@@ -91,7 +91,7 @@ function writeRunFolder(
   writeAtomic(join(folder, 'metrics.json'), JSON.stringify({ irreps: irrepLabels, ...m }, null, 1));
   const { state, metrics: _metrics, ...summary } = result;
   writeAtomic(join(folder, 'result.json'), JSON.stringify({ ...summary, engine }, null, 2));
-  const shapes = parameterShapes(resolveRun(config).model);
+  const shapes = parameterShapes(model);
   writeAtomic(
     join(folder, 'weights.json'),
     JSON.stringify(
