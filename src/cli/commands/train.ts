@@ -72,7 +72,7 @@ function progressLine(p: Progress): string {
 
 function writeRunFolder(
   folder: string,
-  config: RunConfig,
+  model: ModelSpec,
   result: RunResult,
   irrepLabels: string[],
   engine: string,
@@ -178,7 +178,7 @@ export const trainCommand: Command = {
     if (interactive) process.stderr.write('\n');
     writeRunFolder(
       folder,
-      config,
+      setup.model,
       result,
       setup.irreps.map((r) => r.label),
       `${engine.name}/${engine.backend}`,
