@@ -1,0 +1,338 @@
+/**
+ * The width search driven against oracle functions succeeded(H, seed), the way a CellWorkflow
+ * drives it: start what nextProbes returns, record outcomes one at a time (in start order, or in a
+ * seeded random order to mimic runs finishing out of order).
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { Random } from '../../../src/algebra/random.js';
+import {
+  initialSearch,
+  nextProbes,
+  type Probe,
+  record,
+  type SearchResult,
+  searchGrid,
+  type WidthPlan,
+  type WidthSearchState,
+} from '../../../src/sweep/widthSearch.js';
+
+type Oracle = (H: number, seed: number) => boolean;
+
+interface Simulation {
+  result: SearchResult;
+  /** Every probe in the order started, as "H/seed". */
+  started: string[];
+  /** The most runs in flight at once. */
+  maxParallel: number;
+  /** The size of each batch nextProbes returned (empty batches left out). */
+  batches: number[];
+}
+
+function simulate(plan: WidthPlan, oracle: Oracle, shuffleSeed?: number): Simulation {
+  let state: WidthSearchState = initialSearch(plan);
+  const rng = shuffleSeed === undefined ? null : new Random(shuffleSeed);
+  const pending: Probe[] = [];
+  const started: string[] = [];
+  const seen = new Set<string>();
+  const batches: number[] = [];
+  let maxParallel = 0;
+  for (let step = 0; step < 100_000; step++) {
+    // The state must survive JSON (continue-as-new) unchanged.
+    assert.deepEqual(JSON.parse(JSON.stringify(state)), state);
+    if (state.result) return { result: state.result, started, maxParallel, batches };
+    const next = nextProbes(state);
+    state = next.state;
+    for (const p of next.probes) {
+      const key = `${p.H}/${p.seed}`;
+      assert.ok(!seen.has(key), `probe ${key} started twice`);
+      seen.add(key);
+      started.push(key);
+    }
+    if (next.probes.length > 0) batches.push(next.probes.length);
+    pending.push(...next.probes);
+    maxParallel = Math.max(maxParallel, pending.length);
+    assert.ok(pending.length > 0, 'the search waits for nothing but has not finished');
+    const [probe] = pending.splice(rng ? rng.int(pending.length) : 0, 1);
+    state = record(state, { ...probe, succeeded: oracle(probe.H, probe.seed) });
+  }
+  assert.fail('the search did not finish');
+}
+
+const threshold =
+  (T: number): Oracle =>
+  (H) =>
+    H >= T;
+
+function search(
+  start: number,
+  max: number,
+  options: { perOctave?: number; seeds?: number; succeed?: number; recheck?: boolean } = {},
+): WidthPlan {
+  const seeds = options.seeds ?? 3;
+  return {
+    mode: 'search',
+    start,
+    max,
+    perOctave: options.perOctave ?? 1,
+    recheck: options.recheck ?? true,
+    seeds,
+    succeed: options.succeed ?? Math.min(2, seeds),
+  };
+}
+
+describe('searchGrid', () => {
+  test('powers of two times start, then max', () => {
+    assert.deepEqual(searchGrid(8, 100, 1), [8, 16, 32, 64, 100]);
+    assert.deepEqual(searchGrid(8, 64, 1), [8, 16, 32, 64]);
+    assert.deepEqual(searchGrid(5, 5, 3), [5]);
+  });
+
+  test('perOctave points per doubling, rounded, distinct', () => {
+    assert.deepEqual(searchGrid(8, 64, 4), [8, 10, 11, 13, 16, 19, 23, 27, 32, 38, 45, 54, 64]);
+    assert.deepEqual(searchGrid(1, 4, 8), [1, 2, 3, 4]);
+  });
+});
+
+describe('success(H) with as few runs as possible', () => {
+  test('the first batch at a width is min(m, s − m + 1) runs', () => {
+    for (const [seeds, succeed, first] of [
+      [3, 2, 2],
+      [3, 1, 1],
+      [3, 3, 1],
+      [5, 3, 3],
+      [5, 4, 2],
+      [1, 1, 1],
+    ]) {
+      const { probes } = nextProbes(initialSearch(search(8, 64, { seeds, succeed })));
+      assert.deepEqual(
+        probes,
+        Array.from({ length: first }, (_, seed) => ({ H: 8, seed })),
+        `${succeed} of ${seeds}`,
+      );
+    }
+  });
+
+  test('2 of 3: the third seed only when the first two split', () => {
+    let state = nextProbes(initialSearch(search(8, 64))).state;
+    state = record(state, { H: 8, seed: 1, succeeded: true });
+    assert.deepEqual(nextProbes(state).probes, [], 'seed 0 is still running: nothing to add');
+    state = record(state, { H: 8, seed: 0, succeeded: false });
+    assert.deepEqual(nextProbes(state).probes, [{ H: 8, seed: 2 }]);
+  });
+
+  test('nextProbes starts each run once; record refuses runs not in flight', () => {
+    const first = nextProbes(initialSearch(search(8, 64)));
+    assert.deepEqual(nextProbes(first.state).probes, []);
+    assert.throws(() => record(first.state, { H: 8, seed: 2, succeeded: true }), /not in flight/);
+    assert.throws(() => record(first.state, { H: 16, seed: 0, succeeded: true }), /not in flight/);
+  });
+
+  test('functions leave their argument alone', () => {
+    const state = initialSearch(search(8, 64));
+    const copy = structuredClone(state);
+    const next = nextProbes(state);
+    assert.deepEqual(state, copy);
+    const after = structuredClone(next.state);
+    record(next.state, { H: 8, seed: 0, succeeded: true });
+    assert.deepEqual(next.state, after);
+  });
+
+  test('invalid plans are refused', () => {
+    assert.throws(() => initialSearch(search(8, 64, { seeds: 2, succeed: 3 })), /invalid width plan/);
+    assert.throws(() => initialSearch(search(64, 8)), /invalid width plan/);
+    assert.throws(() => initialSearch({ mode: 'values', values: [32, 16], seeds: 1, succeed: 1 }), /invalid/);
+  });
+});
+
+describe('width search: monotone thresholds', () => {
+  test('T = 1000, start 8, grid of powers of two: gallop 8 … 1024, re-check 1024; 18 runs', () => {
+    const { result } = simulate(search(8, 16384), threshold(1000));
+    assert.equal(result.minWidth, 1024);
+    assert.equal(result.lo, 512);
+    assert.equal(result.hi, 1024);
+    assert.deepEqual(result.nonMonotone, []);
+    assert.deepEqual(result.rechecks, [{ H: 1024, passed: true }]);
+    // 8 primary trials (8 … 1024) + 1 re-check, each decided by 2 agreeing seeds of 3.
+    assert.equal(result.runs.length, 18);
+  });
+
+  test('T = 700, 4 points per octave: gallop to 1024, bisect 724 (pass), 609 (fail); 22 runs', () => {
+    const sim = simulate(search(8, 16384, { perOctave: 4 }), threshold(700));
+    assert.equal(sim.result.minWidth, 724);
+    assert.equal(sim.result.lo, 609);
+    assert.equal(sim.result.runs.length, 22);
+    const widths = [...new Set(sim.started.map((k) => Number(k.split('/')[0])))];
+    assert.deepEqual(widths, [8, 16, 32, 64, 128, 256, 512, 1024, 724, 609]);
+    assert.equal(sim.maxParallel, 2);
+  });
+
+  test('success at start: H* = start with no failing width below it', () => {
+    const { result } = simulate(search(8, 16384), threshold(3));
+    assert.equal(result.minWidth, 8);
+    assert.equal(result.lo, null);
+    assert.equal(result.runs.length, 4);
+  });
+
+  test('no success up to max: H* = null after galloping to max itself', () => {
+    const { result, started } = simulate(search(8, 100), threshold(101));
+    assert.equal(result.minWidth, null);
+    assert.equal(result.lo, 100);
+    assert.equal(result.hi, null);
+    assert.deepEqual(result.rechecks, []);
+    assert.equal(result.runs.length, 10);
+    assert.deepEqual([...new Set(started.map((k) => Number(k.split('/')[0])))], [8, 16, 32, 64, 100]);
+  });
+
+  test('recheck: false accepts H* without fresh seeds', () => {
+    const { result } = simulate(search(8, 16384, { recheck: false }), threshold(1000));
+    assert.equal(result.minWidth, 1024);
+    assert.deepEqual(result.rechecks, []);
+    assert.equal(result.runs.length, 16);
+  });
+});
+
+describe('width search: seed-dependent outcomes', () => {
+  // Seed i succeeds from width T[i] on; with 2 of seeds 0–2, success(H) ⇔ H ≥ median(10, 40, 20) = 20.
+  const perSeed =
+    (T: number[]): Oracle =>
+    (H, seed) =>
+      H >= T[seed];
+  const plan = search(8, 64, { perOctave: 4 });
+
+  test('2 of 3: H* = 23, the smallest grid width ≥ 20; fresh seeds 3, 4 confirm it; 16 runs', () => {
+    const sim = simulate(plan, perSeed([10, 40, 20, 15, 18, 12]));
+    assert.equal(sim.result.minWidth, 23);
+    assert.equal(sim.result.lo, 19);
+    assert.deepEqual(sim.result.rechecks, [{ H: 23, passed: true }]);
+    // 8 (2 runs: both fail), 16 (3: split), 32 (3), 23 (3), 19 (3), re-check 23 with seeds 3, 4 (2).
+    assert.deepEqual(sim.started, [
+      '8/0',
+      '8/1',
+      '16/0',
+      '16/1',
+      '16/2',
+      '32/0',
+      '32/1',
+      '32/2',
+      '23/0',
+      '23/1',
+      '23/2',
+      '19/0',
+      '19/1',
+      '19/2',
+      '23/3',
+      '23/4',
+    ]);
+  });
+
+  test('failed re-checks make the width failing and the search moves up, recording the contradiction', () => {
+    const sim = simulate(plan, perSeed([10, 40, 20, 30, 35, 12]));
+    assert.equal(sim.result.minWidth, 32);
+    assert.equal(sim.result.lo, 27);
+    assert.deepEqual(sim.result.rechecks, [
+      { H: 23, passed: false },
+      { H: 27, passed: false },
+      { H: 32, passed: true },
+    ]);
+    assert.deepEqual(sim.result.nonMonotone, [{ succeeded: 23, failed: 27 }]);
+    assert.equal(sim.result.runs.length, 24);
+  });
+
+  test('the order in which runs finish does not change the outcome', () => {
+    const oracle = perSeed([10, 40, 20, 30, 35, 12]);
+    const inOrder = simulate(plan, oracle).result;
+    for (let seed = 1; seed <= 20; seed++) {
+      const shuffled = simulate(plan, oracle, seed).result;
+      assert.deepEqual(
+        { ...shuffled, runs: shuffled.runs.length },
+        { ...inOrder, runs: inOrder.runs.length },
+      );
+    }
+  });
+});
+
+describe('width search: non-monotone outcomes are recorded', () => {
+  test('a pass at 16 that fresh seeds refute, failures above it, success from 64', () => {
+    const oracle: Oracle = (H, seed) => H >= 64 || (H === 16 && seed < 3);
+    const { result } = simulate(search(8, 256), oracle);
+    assert.equal(result.minWidth, 64);
+    assert.equal(result.lo, 32);
+    assert.deepEqual(result.nonMonotone, [{ succeeded: 16, failed: 32 }]);
+    assert.deepEqual(result.rechecks, [
+      { H: 16, passed: false },
+      { H: 64, passed: true },
+    ]);
+    // 8 (2), 16 (2), re-check 16 (2), 32 (2), 64 (2), re-check 64 (2).
+    assert.equal(result.runs.length, 12);
+  });
+});
+
+describe('plain grid (width.values)', () => {
+  test('every value × every seed starts at once; H* = the smallest passing value', () => {
+    const sim = simulate({ mode: 'values', values: [8, 16, 32, 64], seeds: 3, succeed: 2 }, threshold(20));
+    assert.deepEqual(sim.batches, [12]);
+    assert.equal(sim.result.minWidth, 32);
+    assert.equal(sim.result.lo, 16);
+    assert.equal(sim.result.hi, 32);
+    assert.equal(sim.result.runs.length, 12);
+    assert.deepEqual(sim.result.nonMonotone, []);
+  });
+
+  test('a failure above a pass is recorded', () => {
+    const oracle: Oracle = (H, seed) => !(H === 32 && seed === 1);
+    const { result } = simulate({ mode: 'values', values: [16, 32, 64], seeds: 2, succeed: 2 }, oracle, 7);
+    assert.equal(result.minWidth, 16);
+    assert.equal(result.lo, null);
+    assert.deepEqual(result.nonMonotone, [{ succeeded: 16, failed: 32 }]);
+    assert.equal(result.runs.length, 6);
+  });
+
+  test('no value passes: H* = null', () => {
+    const { result } = simulate({ mode: 'values', values: [4, 8], seeds: 1, succeed: 1 }, threshold(9));
+    assert.equal(result.minWidth, null);
+    assert.equal(result.lo, 8);
+  });
+});
+
+describe('width search: properties over random thresholds', () => {
+  test('H* = the smallest grid width ≥ T, lo is its grid neighbour, runs as predicted', () => {
+    const rng = new Random(20261128);
+    for (let c = 0; c < 400; c++) {
+      const start = 1 + rng.int(64);
+      const max = start * 2 ** rng.int(11) + rng.int(start);
+      const seeds = 1 + rng.int(5);
+      const succeed = 1 + rng.int(seeds);
+      const perOctave = [1, 2, 3, 4, 8][rng.int(5)];
+      const recheck = rng.int(2) === 1;
+      const plan = search(start, max, { perOctave, seeds, succeed, recheck });
+      const T = 1 + rng.int(Math.ceil(max * 1.2));
+      const what = `case ${c}: T=${T} ${JSON.stringify(plan)}`;
+      const sim = simulate(plan, threshold(T), rng.int(2) === 0 ? undefined : c);
+      const grid = searchGrid(start, max, perOctave);
+      const expected = grid.find((H) => H >= T) ?? null;
+      assert.equal(sim.result.minWidth, expected, what);
+      const i = expected === null ? grid.length : grid.indexOf(expected);
+      assert.equal(sim.result.lo, i === 0 ? null : grid[i - 1], what);
+      // A trial that passes takes m runs, one that fails s − m + 1 (the oracle ignores seeds).
+      const passes = grid.filter((H) => H >= T && sim.started.includes(`${H}/0`)).length;
+      const failures = grid.filter((H) => H < T && sim.started.includes(`${H}/0`)).length;
+      const rechecks = expected !== null && recheck ? 1 : 0;
+      assert.equal(
+        sim.result.runs.length,
+        (passes + rechecks) * succeed + failures * (seeds - succeed + 1),
+        what,
+      );
+      // Trials: the gallop (at most one per octave, plus max), a binary search, one re-check.
+      const octaves = Math.ceil(Math.log2(max / start)) + 1;
+      assert.ok(passes + failures <= octaves + Math.ceil(Math.log2(grid.length)) + 1, what);
+      assert.deepEqual(sim.result.nonMonotone, [], what);
+    }
+  });
+
+  test('deterministic: the same plan and outcomes start the same probes', () => {
+    const plan = search(3, 5000, { perOctave: 3, seeds: 4, succeed: 3 });
+    const oracle: Oracle = (H, seed) => H >= 700 + 97 * seed;
+    assert.deepEqual(simulate(plan, oracle).started, simulate(plan, oracle).started);
+  });
+});
