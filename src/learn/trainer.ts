@@ -20,7 +20,7 @@ import { exhaustiveSequences, OnlineBatches, type SequenceSet, sampledSequences 
 import type { Batch, EngineSession, TensorEngine, TrainingState } from './engine/engine.js';
 import { ACQUIRED_FRACTION, type AcquisitionEvent, onLogGrid, outputPower } from './metrics.js';
 import { initParameters, type ModelSpec, makeModelSpec } from './models/spec.js';
-import type { OptimizerSpec } from './optimizers.js';
+import { type OptimizerSpec, validateOptimizer } from './optimizers.js';
 import type { RunConfig } from './runConfig.js';
 import { plateauLevels, predictedIrrepOrder } from './theory.js';
 
@@ -126,6 +126,7 @@ export function resolveRun(config: RunConfig): RunSetup {
     ...(t.degree !== undefined ? { degree: t.degree } : {}),
     ...(t.timeRescale ? { timeRescale: { initScale: t.init } } : {}),
   };
+  validateOptimizer(model, optimizer);
   const order = config.order;
   const count = group.order ** config.k;
   const evaluation =

@@ -87,6 +87,7 @@ describe('sgc train', () => {
       ],
       [good.replace('lr: 0.01', 'lr: 0.01, momentum: 0.9'), /unknown field "momentum" in train/],
       [good.replace('k: 2', 'k: 1'), /k: 1 — Too small/],
+      [good.replace('optimizer: per-neuron', 'optimizer: hybrid'), /optimizer "hybrid" is for the rnn model/],
       [`${good}engine: {name: tpu}\n`, /duplicated mapping key|not valid YAML/],
       ['group: [unclosed', /not valid YAML/],
     ];

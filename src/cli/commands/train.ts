@@ -9,7 +9,7 @@
  *   weights.json      the final weights (name → row-major numbers, with shapes)
  *   checkpoint.json   weights, optimizer and data-stream state: `--resume <folder>` continues from it
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { InputError } from '../../errors.js';
@@ -145,6 +145,7 @@ export const trainCommand: Command = {
     }
     const setup = resolveRun(config);
     const engine = await createEngine(config.engine.name, config.engine.backend);
+    const newFolder = !existsSync(folder);
     mkdirSync(folder, { recursive: true });
     writeAtomic(join(folder, 'config.json'), JSON.stringify(config, null, 2));
 
@@ -163,18 +164,26 @@ export const trainCommand: Command = {
     console.error(
       `${config.group}, ${config.model.kind} k=${config.k} H=${config.model.H}, ${config.train.steps} steps on ${engine.name}/${engine.backend} → ${folder}`,
     );
-    const result = await runTraining(
-      config,
-      engine,
-      {
-        onProgress,
-        signal: controller.signal,
-        ...(resumeFrom ? { resumeFrom } : {}),
-        onCheckpoint: (c) => writeAtomic(join(folder, 'checkpoint.json'), serializeCheckpoint(c)),
-      },
-      setup,
-    );
-    process.off('SIGINT', stop);
+    let result: RunResult;
+    try {
+      result = await runTraining(
+        config,
+        engine,
+        {
+          onProgress,
+          signal: controller.signal,
+          ...(resumeFrom ? { resumeFrom } : {}),
+          onCheckpoint: (c) => writeAtomic(join(folder, 'checkpoint.json'), serializeCheckpoint(c)),
+        },
+        setup,
+      );
+    } catch (error) {
+      // A run that could not start (say, an execution provider missing here) leaves no folder behind.
+      if (error instanceof InputError && newFolder) rmSync(folder, { recursive: true, force: true });
+      throw error;
+    } finally {
+      process.off('SIGINT', stop);
+    }
     if (interactive) process.stderr.write('\n');
     writeRunFolder(
       folder,
