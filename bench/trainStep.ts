@@ -1,0 +1,136 @@
+/**
+ * What the training-step benchmarks share: the sizes, timing one engine's step, and the PyTorch
+ * reference (bench/reference/train_step_torch.py) measured in the same run.
+ *
+ * The step is the two-layer mlp's (degree k), per-neuron SGD with clipping, on one full batch of
+ * B = min(|G|^k, 4096) sampled sequences. Times are medians: robust to a shared machine's spikes
+ * (the PyTorch script reports its median too).
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseGroup } from '../src/algebra/parse.js';
+import type { TensorEngine } from '../src/learn/engine/engine.js';
+import { initParameters, makeModelSpec } from '../src/learn/models/spec.js';
+import { encode, encodingMatrix } from '../src/task/encoding.js';
+import { sampledSequences } from '../src/task/sequences.js';
+
+export interface StepSize {
+  n: number;
+  k: number;
+  H: number;
+}
+
+/** The issue's sizes (|G|, k, H). */
+export const DEFAULT_STEP_SIZES: StepSize[] = [
+  { n: 10, k: 2, H: 512 },
+  { n: 10, k: 3, H: 2048 },
+  { n: 10, k: 4, H: 4096 },
+  { n: 6, k: 5, H: 4096 },
+  { n: 24, k: 3, H: 4096 },
+  { n: 60, k: 2, H: 2048 },
+];
+
+/** `10,2,512;24,3,4096` → sizes. */
+export function parseSizes(text: string): StepSize[] {
+  return text.split(/\s+|;/).flatMap((s) => {
+    if (!s) return [];
+    const [n, k, H] = s.split(',').map(Number);
+    return [{ n, k, H }];
+  });
+}
+
+export const sizeKey = ({ n, k, H }: StepSize): string => `${n},${k},${H}`;
+export const stepBatchSize = ({ n, k }: StepSize): number => Math.min(n ** k, 4096);
+
+/** A group of each order the sizes use (any group of order n costs the same per step). */
+const GROUPS: Record<number, string> = { 6: 'D3', 10: 'C10', 24: 'S4', 60: 'A5' };
+
+export const STEP_OPTIMIZER = { kind: 'per-neuron', lr: 1e-3, clip: 1 } as const;
+const INIT_SCALE = 0.01;
+
+/** Median milliseconds per step of `engine` at `size`: two warm-up steps, then ≥ `seconds` and ≥ 5 steps. */
+export async function timeEngineStep(engine: TensorEngine, size: StepSize, seconds: number): Promise<number> {
+  const { n, k, H } = size;
+  const group = parseGroup(GROUPS[n] ?? `C${n}`);
+  const B = stepBatchSize(size);
+  const s = sampledSequences(group, k, B, 2);
+  const batch = { elements: s.elements, targets: s.products, count: B };
+  const model = makeModelSpec('mlp', n, k, H);
+  const session = await engine.open({
+    model,
+    optimizer: STEP_OPTIMIZER,
+    encodings: encodingMatrix(encode(group, { kind: 'random', seed: 1 })),
+    batchSize: B,
+    parameters: initParameters(model, 1, INIT_SCALE),
+  });
+  try {
+    for (let i = 0; i < 2; i++) await session.step(batch);
+    const times: number[] = [];
+    const start = performance.now();
+    while (performance.now() - start < seconds * 1000 || times.length < 5) {
+      const t = performance.now();
+      await session.step(batch);
+      times.push(performance.now() - t);
+    }
+    times.sort((a, b) => a - b);
+    return times[Math.floor(times.length / 2)];
+  } finally {
+    await session.dispose();
+  }
+}
+
+const REFERENCE_SCRIPT = join(import.meta.dirname, 'reference', 'train_step_torch.py');
+
+function hasTorch(python: string): boolean {
+  return spawnSync(python, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0;
+}
+
+/** A python with torch: $SGC_REF_PYTHON, .venv-ref/bin/python, or python3. */
+export function torchPython(): string | undefined {
+  const venv = join(import.meta.dirname, '..', '.venv-ref', 'bin', 'python');
+  const candidates = [process.env.SGC_REF_PYTHON, existsSync(venv) ? venv : undefined, 'python3'];
+  return candidates.find((p): p is string => !!p && hasTorch(p));
+}
+
+export interface TorchTimes {
+  /** Median ms per step by sizeKey. */
+  ms: Map<string, number>;
+  /** What was measured (torch version, threads), or why nothing was. */
+  note: string;
+}
+
+/**
+ * PyTorch's median ms per step at each size, measured now. OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE are
+ * unset for this command only (they slow OpenBLAS down on these machines); `threads` pins
+ * OMP_NUM_THREADS, for a per-core comparison.
+ */
+export function measureTorchSteps(sizes: StepSize[], seconds: number, threads?: number): TorchTimes {
+  const ms = new Map<string, number>();
+  const python = torchPython();
+  if (!python)
+    return {
+      ms,
+      note: 'PyTorch reference unavailable: no python with torch (see bench/reference/README.md)',
+    };
+  const env = { ...process.env };
+  delete env.OPENBLAS_CORETYPE;
+  delete env.OPENBLAS_L2_SIZE;
+  if (threads !== undefined) env.OMP_NUM_THREADS = env.MKL_NUM_THREADS = `${threads}`;
+  const args = [
+    REFERENCE_SCRIPT,
+    ...sizes.map((s) => `${sizeKey(s)},${stepBatchSize(s)}`),
+    '--seconds',
+    `${seconds}`,
+  ];
+  const run = spawnSync(python, args, { encoding: 'utf8', env, maxBuffer: 1 << 24, timeout: 30 * 60 * 1000 });
+  let note = 'PyTorch on CPU, measured in this run';
+  for (const line of run.stdout.split('\n')) {
+    if (!line.trim().startsWith('{')) continue;
+    const r = JSON.parse(line) as StepSize & { ms_per_step: number; torch: string; threads: number };
+    ms.set(sizeKey(r), r.ms_per_step);
+    note = `PyTorch ${r.torch} on CPU (${r.threads} threads, ${python}), measured in this run`;
+  }
+  if (run.status !== 0) note = `PyTorch reference failed: ${run.stderr.trim().split('\n').at(-1)}`;
+  return { ms, note };
+}
