@@ -5,6 +5,7 @@ import { dbServeCommand } from './db-serve.js';
 import { encodeCommand } from './encode.js';
 import { groupCommand } from './group.js';
 import { groupsCommand } from './groups.js';
+import { reportCommand } from './report.js';
 import { resultsCommand } from './results.js';
 import { sqlCommand } from './sql.js';
 import { theoryCommand } from './theory.js';
@@ -16,6 +17,7 @@ export const commands: Command[] = [
   encodeCommand,
   trainCommand,
   theoryCommand,
+  reportCommand,
   resultsCommand,
   sqlCommand,
   dbMigrateCommand,

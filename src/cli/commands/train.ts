@@ -8,6 +8,8 @@
  *   metrics.json      all of the above as JSON, with the acquisition events
  *   weights.json      the final weights (name → row-major numbers, with shapes)
  *   checkpoint.json   weights, optimizer and data-stream state: `--resume <folder>` continues from it
+ *   loss, power, accuracy .svg/.png and report.html   the figures and the HTML report (`sgc report`),
+ *                     rendered last: a figure that fails to render loses none of the data above
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -24,6 +26,7 @@ import {
   resolveRun,
   runTraining,
 } from '../../learn/trainer.js';
+import { readRunFolder, writeRunReport } from '../../report/run-folder.js';
 import { parseWithSchema } from '../../validation.js';
 import { parseOptions } from '../args.js';
 import type { Command } from '../command.js';
@@ -192,6 +195,12 @@ export const trainCommand: Command = {
       setup.irreps.map((r) => r.label),
       `${engine.name}/${engine.backend}`,
     );
+    let reportLine = `report: ${join(folder, 'report.html')}`;
+    try {
+      await writeRunReport(readRunFolder(folder), folder);
+    } catch (error) {
+      reportLine = `report: not written (${(error as Error).message.split('\n')[0]}); the run's data is saved`;
+    }
     const observed = result.metrics.events.map((e) => `${e.label}@${e.step}`).join(', ') || 'none';
     console.log(
       [
@@ -201,6 +210,7 @@ export const trainCommand: Command = {
         `predicted plateaus: ${result.predicted.plateaus.map((x) => formatNumber(x, 4)).join(' → ')}`,
         `predicted order: ${result.predicted.order.join(', ') || 'none'}; acquired (irrep@step): ${observed}`,
         `run folder: ${folder}`,
+        reportLine,
       ].join('\n'),
     );
     return 0;

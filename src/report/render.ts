@@ -1,0 +1,53 @@
+/**
+ * Rendering Vega-Lite specs in Node, without a browser: compile to Vega, run a headless View
+ * (renderer 'none'), serialize to SVG; PNG through resvg. The View is returned too, so tests can read
+ * the scenegraph (mark items and their data) instead of parsing the SVG.
+ */
+import { Resvg } from '@resvg/resvg-js';
+import * as vega from 'vega';
+import { compile, type TopLevelSpec } from 'vega-lite';
+
+export interface RenderedFigure {
+  svg: string;
+  view: vega.View;
+}
+
+export async function renderFigure(spec: TopLevelSpec): Promise<RenderedFigure> {
+  const compiled = compile(spec).spec;
+  const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
+  await view.runAsync();
+  const svg = await view.toSVG();
+  return { svg, view };
+}
+
+/** A PNG of an SVG at `scale`× its size (white background, system fonts). */
+export function svgToPng(svg: string, scale = 2): Buffer {
+  const resvg = new Resvg(svg, {
+    fitTo: { mode: 'zoom', value: scale },
+    background: 'white',
+    font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans', sansSerifFamily: 'DejaVu Sans' },
+  });
+  return resvg.render().asPng();
+}
+
+/** One scenegraph mark (by its Vega name, `<layer name>_marks`) and its items. */
+export interface MarkItems {
+  marktype: string;
+  items: ({ datum: Record<string, unknown>; x?: number; y?: number; x2?: number; y2?: number } & Record<
+    string,
+    unknown
+  >)[];
+}
+
+/** Every mark named `name` in the view's scenegraph. */
+export function findMarks(view: vega.View, name: string): MarkItems[] {
+  const found: MarkItems[] = [];
+  const walk = (node: { marktype?: string; name?: string; items?: unknown[] }): void => {
+    if (node.marktype && node.name === name) found.push(node as unknown as MarkItems);
+    for (const item of (node.items ?? []) as { items?: unknown[] }[]) {
+      for (const child of (item.items ?? []) as { marktype?: string }[]) walk(child);
+    }
+  };
+  walk((view.scenegraph() as unknown as { root: { items?: unknown[] } }).root);
+  return found;
+}
