@@ -35,14 +35,17 @@ function describe(value: unknown): string {
   return String(value);
 }
 
-/** The observed acquisition order, and whether it matches the prediction. */
-export function observedOrder(data: RunReportData): { order: string[]; matches: boolean } {
+/** The observed acquisition order, and how it compares with the prediction. */
+export function observedOrder(data: RunReportData): { order: string[]; verdict: string } {
   const order = data.metrics.events.map((e) => e.label);
   const predicted = data.result.predicted.order;
-  return {
-    order,
-    matches: order.length === predicted.length && order.every((label, i) => label === predicted[i]),
-  };
+  const prefix = order.every((label, i) => label === predicted[i]);
+  const verdict = !prefix
+    ? 'differs from the prediction'
+    : order.length === predicted.length
+      ? 'as predicted'
+      : `as predicted so far; not acquired: ${predicted.slice(order.length).join(', ')}`;
+  return { order, verdict };
 }
 
 export function reportHtml(data: RunReportData, figures: Partial<Record<FigureName, string>>): string {
@@ -66,10 +69,7 @@ export function reportHtml(data: RunReportData, figures: Partial<Record<FigureNa
     ['final accuracy', `${(100 * r.finalAccuracy).toFixed(2)}%`],
     ['predicted plateaus', r.predicted.plateaus.map((x) => shortNumber(x)).join(' → ')],
     ['predicted irrep order', r.predicted.order.join(', ') || 'none'],
-    [
-      'observed irrep order',
-      `${observed.order.join(', ') || 'none'} (${observed.matches ? 'as predicted' : 'differs from the prediction'})`,
-    ],
+    ['observed irrep order', `${observed.order.join(', ') || 'none'} (${observed.verdict})`],
     ['acquisitions', eventText],
   ];
   const table = rows

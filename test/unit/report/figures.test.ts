@@ -1,0 +1,182 @@
+/**
+ * The run figures are right, not just present: rendered through Vega in Node, their scenegraph
+ * holds exactly the theory's plateau levels (plateauLevels of the encoding's power), the encoding's
+ * power per irrep, the loss points and the acquisition events given, each at its scale's position.
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { irrepsOf } from '../../../src/algebra/irreps/index.js';
+import { parseGroup } from '../../../src/algebra/parse.js';
+import { plateauLevels, predictedIrrepOrder } from '../../../src/learn/theory.js';
+import { accuracySpec, lossSpec, powerSpec, type RunReportData } from '../../../src/report/figures.js';
+import { reportHtml } from '../../../src/report/html.js';
+import { findMarks, renderFigure } from '../../../src/report/render.js';
+import { type EncodingSpec, encode } from '../../../src/task/encoding.js';
+
+/** A synthetic run on `group` with `encoding`: the loss walks down the theory's staircase. */
+function makeRun(groupName: string, encoding: EncodingSpec): RunReportData {
+  const group = parseGroup(groupName);
+  const irreps = irrepsOf(group).map((r) => r.label);
+  const power = Array.from(encode(group, encoding).power);
+  const levels = plateauLevels(power, group.order);
+  const order = predictedIrrepOrder(power);
+  const steps = [0, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000];
+  const eventSteps = order.map((_, j) => 10 * 4 ** j);
+  const learned = (step: number): number => eventSteps.filter((s) => s <= step).length;
+  const loss = steps.map((step) => ({ step, loss: levels[learned(step)] * (1 + 0.01 / (step + 1)) }));
+  // Values a log axis cannot show are left out of the line, not drawn at the edge.
+  loss.push({ step: 6000, loss: 0 }, { step: 7000, loss: Number.NaN });
+  const evaluations = steps.slice(1).map((step) => ({
+    step,
+    loss: levels[learned(step)],
+    accuracy: Math.min(1, learned(step) / Math.max(1, order.length)),
+    power: power.map((p, i) => (order.indexOf(i) >= 0 && learned(step) > order.indexOf(i) ? p : p * 1e-6)),
+  }));
+  return {
+    title: `${groupName} </script><b>test</b>`,
+    config: { group: groupName, k: 2, encoding, model: { kind: 'mlp', H: 64 } },
+    groupOrder: group.order,
+    result: {
+      outcome: 'succeeded',
+      reason: 'accuracy 1',
+      steps: 5000,
+      initialLoss: levels[0],
+      finalLoss: levels.at(-1)!,
+      finalAccuracy: 1,
+      seconds: 1.5,
+      predicted: { plateaus: levels, order: order.map((i) => irreps[i]) },
+      engine: 'reference/cpu',
+    },
+    metrics: {
+      irreps,
+      loss,
+      evaluations,
+      events: order.map((irrep, j) => ({ step: eventSteps[j], irrep, label: irreps[irrep] })),
+    },
+    encodingPower: power,
+  };
+}
+
+const runs: [string, EncodingSpec][] = [
+  ['D3', { kind: 'powers', powers: [0, 30, 3000] }],
+  ['C6', { kind: 'random', seed: 7 }],
+  ['S4', { kind: 'onehot' }],
+];
+
+for (const [groupName, encoding] of runs) {
+  describe(`figures of a ${groupName} run (${encoding.kind} encoding)`, () => {
+    const data = makeRun(groupName, encoding);
+    const group = parseGroup(groupName);
+    const power = Array.from(encode(group, encoding).power);
+
+    test('loss: the plateau rules sit exactly at plateauLevels of the encoding; the line is the loss', async () => {
+      const { view, svg } = await renderFigure(lossSpec(data));
+      const y = view.scale('y') as (v: number) => number;
+      const x = view.scale('x') as (v: number) => number;
+      const expected = plateauLevels(power, group.order).filter((l) => l > 0);
+      assert.ok(expected.length >= 1);
+      const [rules] = findMarks(view, 'plateaus_marks');
+      assert.deepEqual(
+        rules.items.map((i) => i.datum.level),
+        expected,
+      );
+      for (const item of rules.items) assert.equal(item.y, y(item.datum.level as number));
+      const [labels] = findMarks(view, 'plateau_labels_marks');
+      assert.equal(labels.items.length, expected.length);
+      assert.match(String(labels.items[0].text), /nothing learned/);
+
+      const [line] = findMarks(view, 'loss_marks');
+      const shown = data.metrics.loss.filter((p) => Number.isFinite(p.loss) && p.loss > 0);
+      assert.deepEqual(
+        line.items.map((i) => [i.datum.step, i.datum.loss]),
+        shown.map((p) => [p.step, p.loss]),
+      );
+      for (const item of line.items) {
+        assert.equal(item.x, x((item.datum.step as number) + 1), 'x is step + 1 on a log axis');
+        assert.equal(item.y, y(item.datum.loss as number));
+      }
+      assert.equal(x(1), 0, 'step 0 (the init) sits at the left edge');
+
+      const [events] = findMarks(view, 'events_marks');
+      assert.deepEqual(
+        events.items.map((i) => [i.datum.step, i.datum.label]),
+        data.metrics.events.map((e) => [e.step, e.label]),
+      );
+      for (const item of events.items) assert.equal(item.x, x((item.datum.step as number) + 1));
+      const [eventLabels] = findMarks(view, 'event_labels_marks');
+      assert.deepEqual(
+        eventLabels.items.map((i) => i.text),
+        data.metrics.events.map((e) => e.label),
+      );
+      // The SVG carries the same rules: one dashed line per positive level.
+      const group_ = svg.match(/class="mark-rule role-mark plateaus_marks"[\s\S]*?<\/g>/)?.[0] ?? '';
+      assert.equal((group_.match(/<line /g) ?? []).length, expected.length);
+      assert.match(group_, /stroke-dasharray/);
+    });
+
+    test("power: one dotted rule per powered irrep at the encoding's power, in that irrep's colour", async () => {
+      const { view } = await renderFigure(powerSpec(data));
+      const y = view.scale('y') as (v: number) => number;
+      const order = predictedIrrepOrder(power);
+      const [rules] = findMarks(view, 'targets_marks');
+      assert.deepEqual(
+        rules.items.map((i) => [i.datum.irrep, i.datum.power]),
+        order.map((i) => [data.metrics.irreps[i], power[i]]),
+      );
+      for (const item of rules.items) {
+        assert.equal(item.y, y(item.datum.power as number));
+        assert.ok(item.strokeDash, 'dotted');
+      }
+      const lines = findMarks(view, 'power_marks');
+      // One line per powered irrep (Vega groups a coloured line into one mark per series).
+      const series = new Map<string, { stroke: unknown; values: number[] }>();
+      for (const mark of lines)
+        for (const item of mark.items) {
+          const label = item.datum.irrep as string;
+          const s = series.get(label) ?? { stroke: item.stroke, values: [] };
+          s.values.push(item.datum.power as number);
+          series.set(label, s);
+        }
+      assert.deepEqual([...series.keys()].sort(), order.map((i) => data.metrics.irreps[i]).sort());
+      for (const i of order) {
+        const label = data.metrics.irreps[i];
+        assert.deepEqual(
+          series.get(label)!.values,
+          data.metrics.evaluations.map((e) => e.power[i]),
+        );
+        const rule = rules.items.find((r) => r.datum.irrep === label)!;
+        assert.equal(rule.stroke, series.get(label)!.stroke, `${label}: rule and line share a colour`);
+      }
+    });
+
+    test('accuracy: the evaluation accuracy over step + 1', async () => {
+      const { view } = await renderFigure(accuracySpec(data));
+      const [line] = findMarks(view, 'accuracy_marks');
+      assert.deepEqual(
+        line.items.map((i) => i.datum.accuracy),
+        data.metrics.evaluations.map((e) => e.accuracy),
+      );
+    });
+  });
+}
+
+describe('report.html', () => {
+  test('self-contained: the figures and the data inline, nothing to load, text escaped', async () => {
+    const data = makeRun('D3', { kind: 'powers', powers: [0, 30, 3000] });
+    const svg = (await renderFigure(lossSpec(data))).svg;
+    const html = reportHtml(data, { loss: svg, power: svg, accuracy: svg });
+    assert.equal((html.match(/<figure id="figure-/g) ?? []).length, 3);
+    assert.doesNotMatch(html, /<b>test<\/b>/, 'the title is escaped');
+    assert.doesNotMatch(html, /\s(src|href)="(?!data:)/, 'no src/href other than data: URLs');
+    assert.doesNotMatch(html, /<script(?! type="application\/json")/, 'no executable scripts');
+    const json = html.match(/<script type="application\/json" id="sgc-run-data">(.*)<\/script>/)?.[1];
+    assert.ok(json);
+    assert.deepEqual(
+      JSON.parse(json),
+      JSON.parse(JSON.stringify(data)),
+      'the inline data round-trips (including a title containing </script>)',
+    );
+    assert.match(html, /predicted irrep order<\/th><td>rot1, sign/);
+    assert.match(html, /observed irrep order<\/th><td>rot1, sign \(as predicted\)/);
+  });
+});
