@@ -3,18 +3,11 @@
  * exit codes. Bad input must give one clear line on stderr, exit 2 and no stack trace.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-
-const bin = join(import.meta.dirname, '..', '..', 'bin', 'sgc.js');
-
-function sgc(...args: string[]) {
-  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8' });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+import { sgc } from '../helpers/sgc.js';
 
 describe('sgc groups / group / encode', () => {
   test('groups lists every family with its example', () => {

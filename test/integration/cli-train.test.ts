@@ -3,18 +3,11 @@
  * one line and exit 2, and --resume continuing a run.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-
-const bin = join(import.meta.dirname, '..', '..', 'bin', 'sgc.js');
-
-function sgc(...args: string[]) {
-  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8' });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+import { sgc } from '../helpers/sgc.js';
 
 const good = `group: D3
 encoding: {kind: powers, powers: [0, 30, 3000]}

@@ -5,7 +5,6 @@
  * under test-artifacts/.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,15 +16,10 @@ import { lossSpec, powerSpec } from '../../src/report/figures.js';
 import { findMarks, renderFigure } from '../../src/report/render.js';
 import { readRunFolder } from '../../src/report/run-folder.js';
 import { encode } from '../../src/task/encoding.js';
+import { sgc } from '../helpers/sgc.js';
 
 const root = join(import.meta.dirname, '..', '..');
-const bin = join(root, 'bin', 'sgc.js');
 const CHROMIUM = '/usr/bin/chromium';
-
-function sgc(...args: string[]) {
-  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8' });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 const runYaml = `group: D3
 encoding: {kind: powers, powers: [0, 30, 3000]}

@@ -16,8 +16,8 @@ import { openDriver, openStore } from '../../../src/store/open-store.js';
 import { PGliteDriver } from '../../../src/store/pglite-driver.js';
 import type { StoreTarget } from '../../../src/store/target.js';
 import { type PostgresServer, startPostgres } from '../../helpers/postgres.js';
+import { type CliResult, runSgc } from '../../helpers/sgc.js';
 import { freshPgliteDir } from './fixtures.js';
-import { type CliResult, runSgc } from './run-cli.js';
 
 /** A user error: exit 2, one line on stderr naming the command, no stack trace. */
 function assertUserError(result: CliResult, pattern: RegExp) {

@@ -10,8 +10,8 @@ import { promisify } from 'node:util';
 import pg from 'pg';
 import { lockPathFor } from '../../../src/store/dir-lock.js';
 import { PGliteDriver } from '../../../src/store/pglite-driver.js';
+import { runSgc, sgcBin } from '../../helpers/sgc.js';
 import { freshPgliteDir } from './fixtures.js';
-import { runSgc, sgcBin } from './run-cli.js';
 
 const psql = ['/usr/bin/psql', '/usr/lib/postgresql/15/bin/psql'].find((p) => existsSync(p)) ?? 'psql';
 

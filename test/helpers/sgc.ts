@@ -1,0 +1,41 @@
+/** Runs the real `sgc` command (bin/sgc.js) in a child process, as a user would. */
+import { spawn, spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export const sgcBin = fileURLToPath(new URL('../../bin/sgc.js', import.meta.url));
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * This process's environment without DATABASE_URL (so a developer's own setting cannot leak into a
+ * test), plus `env`; pass DATABASE_URL explicitly to use a server.
+ */
+function environment(env: Record<string, string>): NodeJS.ProcessEnv {
+  const base = { ...process.env };
+  delete base['DATABASE_URL'];
+  return { ...base, ...env };
+}
+
+/** `sgc …`, waiting for it to exit. */
+export function sgc(...args: string[]): CliResult {
+  const r = spawnSync(process.execPath, [sgcBin, ...args], { encoding: 'utf8', env: environment({}) });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** `sgc …` without blocking this process (for servers and concurrent clients); `input` goes to stdin. */
+export function runSgc(args: string[], env: Record<string, string> = {}, input?: string): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [sgcBin, ...args], { env: environment(env) });
+    child.stdin.end(input ?? '');
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
