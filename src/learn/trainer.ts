@@ -12,12 +12,11 @@
 import type { FiniteGroup } from '../algebra/group.js';
 import { type Irrep, irrepsOf } from '../algebra/irreps/index.js';
 import { parseGroup } from '../algebra/parse.js';
-import type { RandomState } from '../algebra/random.js';
-import { Random } from '../algebra/random.js';
 import { accuracy } from '../task/decode.js';
 import { type Encoding, type EncodingSpec, encode, encodingMatrix } from '../task/encoding.js';
-import { exhaustiveSequences, OnlineBatches, type SequenceSet, sampledSequences } from '../task/sequences.js';
-import type { Batch, EngineSession, TensorEngine, TrainingState } from './engine/engine.js';
+import { exhaustiveSequences, type SequenceSet, sampledSequences } from '../task/sequences.js';
+import { BatchStream, type DataStreamState, toBatch } from './batchStream.js';
+import type { EngineSession, TensorEngine, TrainingState } from './engine/engine.js';
 import { ACQUIRED_FRACTION, type AcquisitionEvent, onLogGrid, outputPower } from './metrics.js';
 import { initParameters, type ModelSpec, makeModelSpec } from './models/spec.js';
 import { type OptimizerSpec, validateOptimizer } from './optimizers.js';
@@ -102,10 +101,6 @@ export interface RunSetup {
   batchSize: number;
 }
 
-function toBatch(s: SequenceSet): Batch {
-  return { elements: s.elements, targets: s.products, count: s.count };
-}
-
 export function resolveRun(config: RunConfig): RunSetup {
   const group = parseGroup(config.group);
   const irreps = irrepsOf(group);
@@ -159,90 +154,6 @@ export function resolveRun(config: RunConfig): RunSetup {
   };
 }
 
-/** Rows [from, from + count) of a sequence set, wrapping around. */
-function slice(set: SequenceSet, order: Int32Array, from: number, count: number): Batch {
-  const k = set.k;
-  const elements = new Int32Array(count * k);
-  const targets = new Int32Array(count);
-  for (let b = 0; b < count; b++) {
-    const row = order[(from + b) % set.count];
-    elements.set(set.elements.subarray(row * k, (row + 1) * k), b * k);
-    targets[b] = set.products[row];
-  }
-  return { elements, targets, count };
-}
-
-/** Where a batch stream is: enough to continue it exactly after a restart. */
-export type DataStreamState =
-  | { kind: 'online'; rng: RandomState }
-  | { kind: 'minibatch'; rng: RandomState; cursor: number }
-  | null;
-
-/**
- * The batches of a run: the full set every step, minibatches through a reshuffled fixed set, or fresh
- * online batches. Its state is part of the checkpoint.
- */
-class BatchStream {
-  private readonly rng: Random;
-  private permutation: Int32Array | undefined;
-  /** The generator's state just before the current permutation was drawn. */
-  private shuffledFrom: RandomState | undefined;
-  private cursor = 0;
-  private readonly online: OnlineBatches | undefined;
-  private readonly full: Batch | undefined;
-
-  constructor(
-    private readonly setup: RunSetup,
-    config: RunConfig,
-  ) {
-    const data = config.data;
-    this.rng = new Random('seed' in data ? data.seed + 1 : 1);
-    if (data.kind === 'online')
-      this.online = new OnlineBatches(setup.group, config.k, data.batch, data.seed, config.order);
-    else if (setup.batchSize === setup.train!.count) this.full = toBatch(setup.train!);
-  }
-
-  next(): Batch {
-    if (this.full) return this.full;
-    if (this.online) return toBatch(this.online.next());
-    const set = this.setup.train!;
-    if (!this.permutation || this.cursor + this.setup.batchSize > set.count) this.reshuffle();
-    const batch = slice(set, this.permutation!, this.cursor, this.setup.batchSize);
-    this.cursor += this.setup.batchSize;
-    return batch;
-  }
-
-  /** A fresh permutation of the fixed set (Fisher–Yates with the stream's own generator). */
-  private reshuffle(): void {
-    this.shuffledFrom = this.rng.state();
-    const n = this.setup.train!.count;
-    const p = Int32Array.from({ length: n }, (_, i) => i);
-    for (let i = n - 1; i > 0; i--) {
-      const j = this.rng.int(i + 1);
-      [p[i], p[j]] = [p[j], p[i]];
-    }
-    this.permutation = p;
-    this.cursor = 0;
-  }
-
-  state(): DataStreamState {
-    if (this.full) return null;
-    if (this.online) return { kind: 'online', rng: this.online.state() };
-    return this.shuffledFrom ? { kind: 'minibatch', rng: this.shuffledFrom, cursor: this.cursor } : null;
-  }
-
-  restore(state: DataStreamState): void {
-    if (state === null || this.full) return;
-    if (state.kind === 'online') this.online!.restore(state.rng);
-    else {
-      // Draw the same permutation again, then continue from the same position in it.
-      this.rng.restore(state.rng);
-      this.reshuffle();
-      this.cursor = state.cursor;
-    }
-  }
-}
-
 export async function runTraining(
   config: RunConfig,
   engine: TensorEngine,
@@ -259,7 +170,14 @@ export async function runTraining(
     batchSize,
     parameters: initParameters(model, config.train.seed, config.train.init),
   });
-  const stream = new BatchStream(setup, config);
+  const stream = new BatchStream({
+    group,
+    k: config.k,
+    order: config.order,
+    data: config.data,
+    train: setup.train,
+    batchSize,
+  });
   const evalBatch = toBatch(evaluation);
   const predicted = {
     plateaus: plateauLevels(encoding.power, group.order),
