@@ -150,7 +150,7 @@ export function simulateAgf(group: FiniteGroup, encoding: Encoding, options: Agf
     dormant.delete(fired);
     // Enter the active set at unit scale along its direction; cost minimisation sets the rest.
     active.push(Float64Array.from(directions[fired]));
-    residual = minimiseCost(active, inputs, Y, X, batch, {
+    residual = minimiseCost(active, Y, X, batch, {
       D,
       n,
       k,
@@ -171,7 +171,6 @@ export function simulateAgf(group: FiniteGroup, encoding: Encoding, options: Agf
 /** Adam on the active neurons' weights (as an mlp of their width), returning the new residual. */
 function minimiseCost(
   active: Float64Array[],
-  _inputs: Float64Array,
   Y: Float64Array,
   X: Float64Array,
   batch: { elements: Int32Array; targets: Int32Array; count: number },
