@@ -38,6 +38,8 @@ export interface AgfOptions {
   maxActivations?: number;
   /** Cost-minimisation iterations after each activation. */
   costIterations?: number;
+  /** Called at each activation, as it happens (the simulation can take minutes). */
+  onEvent?: (event: AgfEvent, index: number) => void;
 }
 
 export interface AgfEvent {
@@ -163,7 +165,9 @@ export function simulateAgf(group: FiniteGroup, encoding: Encoding, options: Agf
     let best = 0;
     for (let s = 1; s < after.length; s++) if (after[s] - power[s] > after[best] - power[best]) best = s;
     power = after;
-    events.push({ time, neuron: fired, loss: lossOf(residual), irrep: irreps[best].label });
+    const event = { time, neuron: fired, loss: lossOf(residual), irrep: irreps[best].label };
+    events.push(event);
+    options.onEvent?.(event, events.length - 1);
   }
   return { initialLoss, events };
 }

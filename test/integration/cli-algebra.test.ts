@@ -76,6 +76,7 @@ describe('sgc groups / group / encode', () => {
     const data = JSON.parse(agf.stdout);
     assert.equal(data.agf.events.length, 4);
     assert.equal(data.agf.events[0].irrep, 'rot1');
+    assert.match(agf.stderr, /AGF activation 4\/4: τ .*, loss .*, rot1/, 'progress, one line per activation');
     const bad = sgc('theory', 'D3', '--k', '1');
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /--k 1: sequences have length ≥ 2/);

@@ -64,7 +64,18 @@ export const theoryCommand: Command = {
         );
       const maxActivations =
         values.activations === undefined ? width : parseInteger(values.activations, '--activations');
-      agf = simulateAgf(group, encoding, { k, width, initScale, maxActivations });
+      const started = performance.now();
+      agf = simulateAgf(group, encoding, {
+        k,
+        width,
+        initScale,
+        maxActivations,
+        // Long simulations show progress on stderr, one line per activation.
+        onEvent: (e, i) =>
+          process.stderr.write(
+            `  AGF activation ${i + 1}/${maxActivations}: τ ${formatNumber(e.time, 4)}, loss ${formatNumber(e.loss, 5)}, ${e.irrep} (${((performance.now() - started) / 1000).toFixed(1)} s)\n`,
+          ),
+      });
     }
     if (values.json) {
       console.log(
