@@ -9,18 +9,9 @@ import { resolveRun } from '../../../src/learn/trainer.js';
 import { expandSweep, runConfig } from '../../../src/sweep/expand.js';
 import { parseSweepSpec } from '../../../src/sweep/spec.js';
 import { initialSearch } from '../../../src/sweep/widthSearch.js';
+import { issueSweepSpec } from '../../fixtures/sweepSpecs.js';
 
-const issueSpec = {
-  name: 'cyclic-width',
-  groups: ['C6', 'D3'],
-  encodings: [{ kind: 'onehot' }, { kind: 'powers', powers: [0, 30, 3000] }],
-  powersMismatch: 'skip',
-  k: [2, 3, 4],
-  models: ['mlp', 'rnn', 'tree'],
-  width: { search: { start: 8, max: 16384 }, seeds: 3, succeed: 2 },
-  train: { optimizer: 'per-neuron', lr: 0.01, init: 1.0e-3, steps: 20000, clip: 0.1 },
-  engine: { name: 'onnx' },
-};
+const issueSpec = issueSweepSpec();
 
 describe('expandSweep', () => {
   test("the issue's spec: (2 groups × 2 encodings − 1 skipped pair) × 3 k × 3 models = 27 cells", () => {

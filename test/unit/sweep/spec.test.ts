@@ -4,25 +4,13 @@ import { describe, test } from 'node:test';
 import { InputError } from '../../../src/errors.js';
 import { groupFacts } from '../../../src/sweep/fit.js';
 import { parseSweepSpec } from '../../../src/sweep/spec.js';
+import { issueSweepSpec } from '../../fixtures/sweepSpecs.js';
 
 /** A config as parsed YAML, free to be mutated into a bad one. */
 // biome-ignore lint/suspicious/noExplicitAny: tests write wrong types into any field on purpose
 type Loose = Record<string, any>;
 
-/** The issue's spec, with powersMismatch: skip (its powers fit D3 but not C6). */
-function issueSpec(): Record<string, unknown> {
-  return {
-    name: 'cyclic-width',
-    groups: ['C6', 'D3'],
-    encodings: [{ kind: 'onehot' }, { kind: 'powers', powers: [0, 30, 3000] }],
-    powersMismatch: 'skip',
-    k: [2, 3, 4],
-    models: ['mlp', 'rnn', 'tree'],
-    width: { search: { start: 8, max: 16384 }, seeds: 3, succeed: 2 },
-    train: { optimizer: 'per-neuron', lr: 0.01, init: 1.0e-3, steps: 20000, clip: 0.1 },
-    engine: { name: 'onnx' },
-  };
-}
+const issueSpec = issueSweepSpec;
 
 /** Asserts that parsing `data` throws an InputError whose message contains every one of `parts`. */
 function rejects(data: unknown, ...parts: string[]): string {
