@@ -1,5 +1,6 @@
 /** Every `sgc` sub-command, in the order `sgc --help` lists them. Add a command by adding its module here. */
 import type { Command } from '../command.js';
+import { dashboardsExportCommand, dashboardsPushCommand } from './dashboards.js';
 import { dbMigrateCommand } from './db-migrate.js';
 import { dbServeCommand } from './db-serve.js';
 import { encodeCommand } from './encode.js';
@@ -22,4 +23,6 @@ export const commands: Command[] = [
   sqlCommand,
   dbMigrateCommand,
   dbServeCommand,
+  dashboardsExportCommand,
+  dashboardsPushCommand,
 ];

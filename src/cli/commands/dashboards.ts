@@ -1,0 +1,66 @@
+/** `sgc dashboards export|push`: the Grafana dashboards and their provisioning files. */
+import { relative } from 'node:path';
+import { InputError } from '../../errors.js';
+import { exportDashboards } from '../../telemetry/dashboards/index.js';
+import { pushDashboards } from '../../telemetry/dashboards/push.js';
+import { parseOptions } from '../args.js';
+import type { Command } from '../command.js';
+
+const exportUsage = `Usage: sgc dashboards export [dir]
+
+Writes the Grafana dashboards (JSON) and their provisioning files into dir (default dashboards/):
+  provisioning/datasources/sgc.yaml   Prometheus (uid sgc-prometheus) and PostgreSQL (uid sgc-postgres)
+  provisioning/dashboards/sgc.yaml    a file provider reading $SGC_DASHBOARDS_DIR
+  provisioning/postgres-reader.sql    the read-only role sgc_reader the PostgreSQL source logs in as
+Start Grafana with dir/provisioning as its provisioning path and SGC_DASHBOARDS_DIR=dir.`;
+
+const pushUsage = `Usage: sgc dashboards push --grafana-url URL --token TOKEN [--folder-uid UID]
+
+Installs the dashboards in a running Grafana through its HTTP API (POST /api/dashboards/db),
+replacing earlier versions with the same uid. TOKEN is a Grafana service account token with the
+Editor role; the data sources (uids sgc-prometheus and sgc-postgres) must exist there.
+
+Options:
+  --grafana-url <url>   e.g. http://127.0.0.1:3000
+  --token <token>       sent as Authorization: Bearer <token> (or set GRAFANA_TOKEN)
+  --folder-uid <uid>    the Grafana folder to put them in (default: General)`;
+
+export const dashboardsExportCommand: Command = {
+  name: ['dashboards', 'export'],
+  summary: 'write the Grafana dashboards and provisioning files (default dashboards/)',
+  usage: exportUsage,
+  run(args) {
+    const { positionals } = parseOptions(args, {}, exportUsage);
+    if (positionals.length > 1)
+      throw new InputError(`unexpected argument "${positionals[1]}"\n${exportUsage}`);
+    const dir = positionals[0] ?? 'dashboards';
+    for (const path of exportDashboards(dir)) console.log(`wrote ${relative(process.cwd(), path) || path}`);
+    return 0;
+  },
+};
+
+export const dashboardsPushCommand: Command = {
+  name: ['dashboards', 'push'],
+  summary: 'install the dashboards in a running Grafana through its HTTP API',
+  usage: pushUsage,
+  async run(args) {
+    const { values, positionals } = parseOptions(
+      args,
+      {
+        'grafana-url': { type: 'string' },
+        token: { type: 'string' },
+        'folder-uid': { type: 'string' },
+      },
+      pushUsage,
+    );
+    if (positionals.length) throw new InputError(`unexpected argument "${positionals[0]}"\n${pushUsage}`);
+    const grafanaUrl = values['grafana-url'];
+    const token = values.token ?? process.env['GRAFANA_TOKEN'];
+    if (!grafanaUrl) throw new InputError(`--grafana-url is required\n${pushUsage}`);
+    if (!token) throw new InputError(`--token is required (or set GRAFANA_TOKEN)\n${pushUsage}`);
+    const results = await pushDashboards({ grafanaUrl, token, folderUid: values['folder-uid'] });
+    for (const r of results)
+      console.log(`pushed "${r.title}" (uid ${r.uid}${r.version ? `, version ${r.version}` : ''})`);
+    return 0;
+  },
+};
