@@ -1,0 +1,44 @@
+/**
+ * Writing a sweep's report: min-width.svg/.png (H* vs k), run-<id>-loss and run-<id>-power
+ * (.svg/.png) for the chosen runs, drawn with the run report's figure specs, and report.html.
+ */
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { lossSpec, powerSpec } from './figures.js';
+import { renderFigure, svgToPng } from './render.js';
+import type { SweepReportData } from './sweep-data.js';
+import { minWidthSpec } from './sweep-figures.js';
+import { type SweepFigure, sweepReportHtml } from './sweep-html.js';
+
+function writeAtomic(path: string, data: string | Buffer): void {
+  writeFileSync(`${path}.tmp`, data);
+  renameSync(`${path}.tmp`, path);
+}
+
+/** The specs of every figure of the report, by figure id (also the file name without extension). */
+export function sweepFigureSpecs(data: SweepReportData) {
+  return [
+    { id: 'min-width', spec: minWidthSpec(data.cells, data.sweep.name) },
+    ...data.chosen.flatMap(({ runId, data: run }) => [
+      { id: `run-${runId}-loss`, spec: lossSpec(run) },
+      { id: `run-${runId}-power`, spec: powerSpec(run) },
+    ]),
+  ];
+}
+
+/** Renders every figure (SVG + PNG) and report.html into `out`; returns the paths written. */
+export async function writeSweepReport(data: SweepReportData, out: string): Promise<string[]> {
+  mkdirSync(out, { recursive: true });
+  const written: string[] = [];
+  const figures: SweepFigure[] = [];
+  for (const { id, spec } of sweepFigureSpecs(data)) {
+    const { svg } = await renderFigure(spec);
+    figures.push({ id, svg, spec });
+    writeAtomic(join(out, `${id}.svg`), svg);
+    writeAtomic(join(out, `${id}.png`), svgToPng(svg));
+    written.push(join(out, `${id}.svg`), join(out, `${id}.png`));
+  }
+  writeAtomic(join(out, 'report.html'), sweepReportHtml(data, figures));
+  written.push(join(out, 'report.html'));
+  return written;
+}
