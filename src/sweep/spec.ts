@@ -266,9 +266,15 @@ function toSweepSpec(spec: SweepSpecInput): SweepSpec {
   };
 }
 
-export const SweepSpecSchema = SweepSpecShape.superRefine((spec, ctx) => {
-  for (const issue of semanticIssues(spec)) ctx.addIssue({ code: 'custom', ...issue });
-}).transform(toSweepSpec);
+// The semantic checks run only on a spec whose shape is valid: on a value the schema already refused
+// (lr: -1, width.search.max: 0) they would only restate that problem in other words.
+export const SweepSpecSchema = SweepSpecShape.superRefine(
+  (spec, ctx) => {
+    for (const issue of semanticIssues(spec)) ctx.addIssue({ code: 'custom', ...issue });
+  },
+  { when: (payload) => payload.issues.length === 0 },
+  // Some issues (an unknown key) do not stop zod before the transform, which needs a valid shape.
+).transform((spec, ctx) => (ctx.issues.length > 0 ? z.NEVER : toSweepSpec(spec)));
 
 /** `models: [mlp, rnn]` is shorthand for `[{kind: mlp}, {kind: rnn}]`. */
 function expandModelShorthand(data: unknown): unknown {

@@ -9,6 +9,7 @@ import { groupsCommand } from './groups.js';
 import { reportCommand } from './report.js';
 import { resultsCommand } from './results.js';
 import { sqlCommand } from './sql.js';
+import { sweepCheckCommand } from './sweep-check.js';
 import { theoryCommand } from './theory.js';
 import { trainCommand } from './train.js';
 
@@ -17,6 +18,7 @@ export const commands: Command[] = [
   groupCommand,
   encodeCommand,
   trainCommand,
+  sweepCheckCommand,
   theoryCommand,
   reportCommand,
   resultsCommand,

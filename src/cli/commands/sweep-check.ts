@@ -1,0 +1,144 @@
+/**
+ * `sgc sweep check <spec.yaml>`: a dry run of a sweep. It loads the spec exactly as `sgc sweep start`
+ * and `sgc run` do (src/cli/sweepSpecFile.ts) and prints what they would start: the cells, the
+ * (group, encoding) pairs left out, the widths a cell may try and how many runs that can take.
+ * It touches neither Temporal nor the store, so it is safe to run on any spec at any time.
+ */
+import { InputError } from '../../errors.js';
+import { encodingKey, modelKey } from '../../sweep/keys.js';
+import { searchGrid, type WidthPlan } from '../../sweep/widthSearch.js';
+import { parseOptions } from '../args.js';
+import type { Command } from '../command.js';
+import { formatTable } from '../format.js';
+import { loadSweepSpecFile } from '../sweepSpecFile.js';
+
+const usage = `usage: sgc sweep check <spec.yaml> [--json]
+
+Validates a sweep spec as \`sgc sweep start\` would, without starting anything, and prints the cells
+(one per group × encoding × k × model), the (group, encoding) pairs that powersMismatch: skip leaves
+out, the widths each cell may try, and how many runs the sweep can take. Exit 0 when the spec is
+valid; otherwise one line naming the problem, and exit 2.
+
+Options:
+  --json   the same as one JSON object`;
+
+/** How many runs one cell can take under `plan`, and the widths it may try. */
+export interface CellRunBound {
+  /** The widths a cell may try: the search grid, or the listed values. */
+  widths: number[];
+  /** Search: at most this many runs when no re-check of H* fails. Values: every value × seed. */
+  expected: number;
+  /** No cell takes more runs than this, whatever the outcomes. */
+  max: number;
+}
+
+/**
+ * Bounds from the search's invariants (src/sweep/widthSearch.ts): a trial runs at most `seeds` runs;
+ * each grid width gets at most one primary trial and one re-check. Without re-check failures, the
+ * search gallops over the octave points (start·2^j and max), then bisects a bracket that holds at
+ * most perOctave − 1 grid widths (⌈log₂ perOctave⌉ trials), then re-checks once.
+ */
+export function cellRunBound(plan: WidthPlan): CellRunBound {
+  if (plan.mode === 'values') {
+    const runs = plan.values.length * plan.seeds;
+    return { widths: plan.values, expected: runs, max: runs };
+  }
+  const widths = searchGrid(plan.start, plan.max, plan.perOctave);
+  const gallop = widths.filter((H) => H === plan.max || Number.isInteger(Math.log2(H / plan.start))).length;
+  const rechecks = plan.recheck ? 1 : 0;
+  const trials = gallop + Math.ceil(Math.log2(plan.perOctave)) + rechecks;
+  return {
+    widths,
+    expected: Math.min(trials, widths.length * (1 + rechecks)) * plan.seeds,
+    max: widths.length * (1 + rechecks) * plan.seeds,
+  };
+}
+
+function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
+function describePlan(plan: WidthPlan): string {
+  const seeds = `${count(plan.seeds, 'seed')} per width, success = ≥ ${plan.succeed} succeed`;
+  if (plan.mode === 'values') return `plain grid of ${count(plan.values.length, 'width')}; ${seeds}`;
+  const recheck = plan.recheck ? 're-check H* with fresh seeds' : 'no re-check';
+  return `search from ${plan.start} to ${plan.max}, ${plan.perOctave} per octave, ${recheck}; ${seeds}`;
+}
+
+export const sweepCheckCommand: Command = {
+  name: ['sweep', 'check'],
+  summary: 'validate a sweep spec and show its cells, widths and run count, starting nothing',
+  usage,
+  run(args) {
+    const { values, positionals } = parseOptions(args, { json: { type: 'boolean' } }, usage);
+    if (positionals.length !== 1)
+      throw new InputError(
+        `give one spec.yaml (got ${positionals.length} arguments); see sgc sweep check --help`,
+      );
+    const file = positionals[0];
+    const { spec, expansion, runsPerWidth } = loadSweepSpecFile(file);
+    const bound = cellRunBound(spec.width);
+    const cells = expansion.cells.map((c) => ({
+      cellKey: c.cellKey,
+      group: c.group,
+      encoding: encodingKey(c.encoding),
+      k: c.k,
+      model: modelKey(c.model),
+    }));
+    const runs = {
+      runsPerWidth,
+      perCell: { expected: bound.expected, max: bound.max },
+      expected: bound.expected * cells.length,
+      max: bound.max * cells.length,
+    };
+    if (values.json) {
+      console.log(
+        JSON.stringify(
+          {
+            file,
+            name: spec.name,
+            cells,
+            skipped: expansion.skipped,
+            width: { ...spec.width, widths: bound.widths },
+            runs,
+          },
+          null,
+          2,
+        ),
+      );
+      return 0;
+    }
+    const estimate =
+      spec.width.mode === 'values'
+        ? `${count(runs.max, 'run')}: ${count(cells.length, 'cell')} × ${count(spec.width.values.length, 'width')} × ${count(spec.width.seeds, 'seed')}`
+        : `at most ${runs.expected} runs when no re-check of H* fails (${bound.expected} per cell); ` +
+          `never more than ${runs.max} (${bound.max} per cell: every width, re-checked)`;
+    const lines = [
+      `${file}: sweep ${spec.name} is valid: ${count(cells.length, 'cell')} (${count(spec.groups.length, 'group')}` +
+        ` × ${count(spec.encodings.length, 'encoding')} × ${spec.k.length} k × ${count(spec.models.length, 'model')}` +
+        `${expansion.skipped.length ? `, ${count(expansion.skipped.length, 'pair')} skipped` : ''})`,
+      '',
+      formatTable(
+        ['cell', 'group', 'encoding', 'k', 'model'],
+        cells.map((c) => [c.cellKey, c.group, c.encoding, c.k, c.model]),
+      ),
+    ];
+    if (expansion.skipped.length)
+      lines.push(
+        '',
+        'Skipped (powersMismatch: skip):',
+        formatTable(
+          ['group', 'encoding', 'reason'],
+          expansion.skipped.map((s) => [s.group, s.encoding, s.reason]),
+        ),
+      );
+    lines.push(
+      '',
+      `Widths: ${describePlan(spec.width)}`,
+      `  ${spec.width.mode === 'search' ? 'grid' : 'values'} (${bound.widths.length}): ${bound.widths.join(', ')}`,
+      `Runs: ${estimate}`,
+    );
+    console.log(lines.join('\n'));
+    return 0;
+  },
+};

@@ -1,0 +1,55 @@
+/**
+ * The `sgc` command line as a function: dispatches to the registered commands; turns an InputError
+ * into one line on stderr and exit code 2, so bad input never shows a stack trace. It lives apart
+ * from main.ts (which runs it at load) so that tests can call it in-process, thousands of times.
+ */
+import { InputError } from '../errors.js';
+import type { Command } from './command.js';
+import { commands } from './commands/index.js';
+
+function help(): string {
+  const width = Math.max(...commands.map((c) => c.name.join(' ').length));
+  const lines = commands.map((c) => `  sgc ${c.name.join(' ').padEnd(width)}  ${c.summary}`);
+  return [
+    'sgc — sequential group composition experiments at sweep scale',
+    '',
+    'Commands:',
+    ...lines,
+    '',
+    'Run `sgc <command> --help` for its options.',
+  ].join('\n');
+}
+
+function findCommand(argv: string[]): { command: Command; rest: string[] } | undefined {
+  // Longest match first, so `db migrate` wins over a hypothetical `db`.
+  const sorted = [...commands].sort((a, b) => b.name.length - a.name.length);
+  for (const command of sorted)
+    if (command.name.every((word, i) => argv[i] === word))
+      return { command, rest: argv.slice(command.name.length) };
+  return undefined;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
+    console.log(help());
+    return 0;
+  }
+  const found = findCommand(argv);
+  if (!found) {
+    console.error(`sgc: unknown command "${argv.join(' ')}"\n\n${help()}`);
+    return 2;
+  }
+  if (found.rest.includes('--help') || found.rest.includes('-h')) {
+    console.log(found.command.usage);
+    return 0;
+  }
+  try {
+    return (await found.command.run(found.rest)) ?? 0;
+  } catch (error) {
+    if (error instanceof InputError) {
+      console.error(`sgc ${found.command.name.join(' ')}: ${error.message}`);
+      return 2;
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,169 @@
+/**
+ * Bad sweep specs through the real command line: 1,000 seeded mutations of the example specs
+ * (test/helpers/specMutations.ts), written as YAML files and run through `sgc sweep check`. Every
+ * invalid one exits 2 with one line naming the field (or the file's line and column), nothing ever
+ * escapes `main`, and every valid one exits 0.
+ *
+ * The 1,000 run in-process through `main` from src/cli/run.ts, the same function bin/sgc.js runs
+ * (a process per spec would take ~0.7 s each). A sample also runs as real processes against an
+ * embedded store, to show what in-process runs cannot: the exit status and stderr a user sees, and a
+ * store left byte for byte as it was. Commands that start sweeps join `commandsUnderTest` when they
+ * exist; the loop and the checks stay the same.
+ */
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { format } from 'node:util';
+import { main } from '../../src/cli/run.js';
+import { InputError } from '../../src/errors.js';
+import { expandSweep, runConfig } from '../../src/sweep/expand.js';
+import { parseSweepSpec } from '../../src/sweep/spec.js';
+import { runSgc } from '../helpers/sgc.js';
+import {
+  assertRefusal,
+  mutationFileName,
+  type SpecMutation,
+  specMutations,
+} from '../helpers/specMutations.js';
+
+const COUNT = 1000;
+const SEED = 5;
+
+/** The sgc commands that load a spec file; each gets every mutation. */
+const commandsUnderTest: string[][] = [['sweep', 'check']];
+
+interface Captured {
+  code: number | undefined;
+  /** Set when main threw: it must never do so for a spec. */
+  thrown?: unknown;
+  stdout: string;
+  stderr: string;
+}
+
+/** `main(argv)` in this process, with console.log and console.error captured. */
+async function runInProcess(argv: string[]): Promise<Captured> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const { log, error } = console;
+  console.log = (...args: unknown[]) => void out.push(`${format(...args)}\n`);
+  console.error = (...args: unknown[]) => void err.push(`${format(...args)}\n`);
+  try {
+    return { code: await main(argv), stdout: out.join(''), stderr: err.join('') };
+  } catch (thrown) {
+    return { code: undefined, thrown, stdout: out.join(''), stderr: err.join('') };
+  } finally {
+    console.log = log;
+    console.error = error;
+  }
+}
+
+/**
+ * Whether the spec is valid, decided without the command line: the sweep core's own validation,
+ * expansion and run configs. (undefined: not decided here.)
+ */
+function validInCore(m: SpecMutation): boolean | undefined {
+  // A huge expansion is refused by its size before validation; validating it would take minutes.
+  if (m.data === undefined || m.kind === 'huge-expansion') return undefined;
+  try {
+    const spec = parseSweepSpec(m.data, 'spec.yaml');
+    const H = spec.width.mode === 'search' ? spec.width.start : spec.width.values[0];
+    for (const cell of expandSweep(spec).cells) runConfig(cell, H, 0);
+    return true;
+  } catch (error) {
+    if (error instanceof InputError) return false;
+    throw error;
+  }
+}
+
+function treeDigest(dir: string): string {
+  const hash = createHash('sha256');
+  const walk = (d: string) => {
+    for (const name of readdirSync(d).sort()) {
+      const path = join(d, name);
+      hash.update(path.slice(dir.length));
+      if (statSync(path).isDirectory()) walk(path);
+      else hash.update(readFileSync(path));
+    }
+  };
+  walk(dir);
+  return hash.digest('hex');
+}
+
+describe('bad sweep specs through the sgc command line', () => {
+  let dir: string;
+  let mutations: SpecMutation[];
+  const files = new Map<number, string>();
+
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'sgc-spec-mutations-'));
+    mkdirSync(join(dir, 'specs'));
+    mutations = specMutations(COUNT, SEED);
+    for (const m of mutations) {
+      const file = join(dir, 'specs', mutationFileName(m));
+      writeFileSync(file, m.text);
+      files.set(m.index, file);
+    }
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  for (const command of commandsUnderTest) {
+    const name = command.join(' ');
+    test(`sgc ${name}: ${COUNT} mutations, in-process: exit 2 with one line naming the field, or exit 0`, async () => {
+      const refusedByKind = new Map<string, number>();
+      let refused = 0;
+      for (const m of mutations) {
+        const file = files.get(m.index)!;
+        const where = `mutation ${m.index} (${m.kind}: ${m.description}, from ${m.base})`;
+        const r = await runInProcess([...command, file]);
+        assert.equal(r.thrown, undefined, `${where}: main threw ${(r.thrown as Error)?.stack}`);
+        const core = validInCore(m);
+        if (r.code === 0) {
+          assert.ok(!m.invalid, `${where}: accepted an invalid spec\n${r.stdout}`);
+          assert.notEqual(core, false, `${where}: accepted a spec the sweep core refuses`);
+          assert.equal(r.stderr, '', `${where}: nothing on stderr when valid`);
+          continue;
+        }
+        assert.equal(r.code, 2, `${where}: exit code ${r.code}\n${r.stderr}`);
+        assert.notEqual(core, true, `${where}: refused a spec the sweep core accepts: ${r.stderr}`);
+        assertRefusal(m, file, r.stderr, name);
+        refused++;
+        refusedByKind.set(m.kind, (refusedByKind.get(m.kind) ?? 0) + 1);
+      }
+      // If mutations stopped mutating, everything would pass as valid: most must be refused.
+      assert.ok(refused >= 0.6 * COUNT, `at least 60% refused, got ${refused}: ${[...refusedByKind]}`);
+      assert.ok(refused < COUNT, 'some mutations stay valid (a width changed, a default removed)');
+    });
+  }
+
+  test('a sample of refusals as real processes: exit 2, one line, no stack trace, the store unchanged', async () => {
+    const store = join(dir, 'store');
+    const env = { SGC_DB_DIR: store };
+    const migrated = await runSgc(['db', 'migrate'], env);
+    assert.equal(migrated.code, 0, migrated.stderr);
+    const digest = treeDigest(store);
+    // Invalid mutations of every kind, a few at a time so the spawns overlap.
+    const invalid = mutations.filter((m) => m.invalid);
+    const kinds = [...new Set(invalid.map((m) => m.kind))];
+    const sample = Array.from({ length: 15 }, (_, i) => {
+      const ofKind = invalid.filter((m) => m.kind === kinds[i % kinds.length]);
+      return ofKind[Math.floor(i / kinds.length) % ofKind.length];
+    });
+    for (const command of commandsUnderTest) {
+      for (let i = 0; i < sample.length; i += 5) {
+        const batch = sample.slice(i, i + 5);
+        const results = await Promise.all(batch.map((m) => runSgc([...command, files.get(m.index)!], env)));
+        batch.forEach((m, j) => {
+          const r = results[j];
+          const where = `mutation ${m.index} (${m.kind}: ${m.description}) as a process`;
+          assert.equal(r.code, 2, `${where}: exit code ${r.code}\n${r.stderr}`);
+          assert.doesNotMatch(r.stderr, /^ {4}at /m, `${where}: a stack trace`);
+          assertRefusal(m, files.get(m.index)!, r.stderr, command.join(' '));
+        });
+      }
+    }
+    assert.equal(treeDigest(store), digest, 'the store directory is byte for byte as before');
+  });
+});
