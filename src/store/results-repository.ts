@@ -87,7 +87,8 @@ export interface RunFinish {
   outcome?: RunOutcome;
   error?: string;
   steps?: number;
-  finalLoss?: number;
+  /** null: not a number (a diverged run's last loss). */
+  finalLoss?: number | null;
   finalAccuracy?: number;
   durationMs?: number;
 }

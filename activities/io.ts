@@ -1,0 +1,234 @@
+/**
+ * Activities on `sgc-io`: everything the workflows read from or write to the results store, and the
+ * metrics that follow from it. Every one is safe to repeat (the repository's writes are upserts and
+ * idempotent inserts), since Temporal retries an activity whose worker died.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import { InputError } from '../src/errors.js';
+import type { CellProgress, ResultsRepository, Run } from '../src/store/index.js';
+import { configHash } from '../src/sweep/configHash.js';
+import { expandSweep, runConfig, type SweepCell } from '../src/sweep/expand.js';
+import { encodingKey, groupKey, modelKey } from '../src/sweep/keys.js';
+import {
+  FINAL_OUTCOMES,
+  type PlannedProbes,
+  type RawSweepSpec,
+  type RegisteredCells,
+  type RunOutcomeName,
+  type RunReport,
+  type RunTicket,
+  type TrainedRun,
+} from '../src/sweep/messages.js';
+import { parseSweepSpec } from '../src/sweep/spec.js';
+import type { Probe, SearchPhase } from '../src/sweep/widthSearch.js';
+import type { Telemetry } from '../src/telemetry/metrics.js';
+import { CODE_VERSION } from '../src/version.js';
+
+/** The error type of a spec the store refuses to register: retrying cannot help. */
+export const INVALID_SPEC = 'InvalidSpec';
+
+export interface IoDependencies {
+  repository: ResultsRepository;
+  telemetry: Telemetry;
+  codeVersion?: string;
+}
+
+/** The store's cell key of a sweep cell: the names the cell's key is made of. */
+export function storedCellKey(cell: SweepCell) {
+  return {
+    group: groupKey(cell.group),
+    encoding: encodingKey(cell.encoding),
+    k: cell.k,
+    model: modelKey(cell.model),
+  };
+}
+
+function isFinal(run: Run): boolean {
+  return run.status !== 'running' && run.outcome !== null && FINAL_OUTCOMES.includes(run.outcome);
+}
+
+function reportOf(run: Run, cached: boolean): RunReport {
+  return {
+    configHash: run.configHash,
+    H: run.h,
+    seed: run.seed,
+    outcome: (run.outcome ?? 'error') as RunOutcomeName,
+    steps: run.steps ?? 0,
+    finalLoss: run.finalLoss,
+    finalAccuracy: run.finalAccuracy,
+    seconds: (run.durationMs ?? 0) / 1000,
+    cached,
+  };
+}
+
+export function createIoActivities(deps: IoDependencies) {
+  const { repository, telemetry } = deps;
+  const codeVersion = deps.codeVersion ?? CODE_VERSION;
+
+  const registerRun = (ticket: Pick<RunTicket, 'configHash' | 'H' | 'seed' | 'config' | 'cellId'>) =>
+    repository.upsertRun({
+      configHash: ticket.configHash,
+      h: ticket.H,
+      seed: ticket.seed,
+      config: ticket.config,
+      engine: ticket.config.engine.name,
+      ...(ticket.config.engine.backend ? { backend: ticket.config.engine.backend } : {}),
+      cellId: ticket.cellId,
+    });
+
+  const sweepGauges = async (sweepName: string) => {
+    const progress = await repository.sweepProgress(sweepName);
+    telemetry.sweepCells({ sweep: sweepName }, progress.cells as Record<string, number>);
+    const runs = Object.values(progress.runs).reduce((a, b) => a + (b ?? 0), 0);
+    telemetry.sweepRuns({ sweep: sweepName }, progress.runs.done ?? 0, runs);
+  };
+
+  return {
+    async recordSweep(
+      sweepId: string,
+      fields: { status: 'running' | 'paused' | 'stopped' | 'done'; workflowId?: string },
+    ) {
+      await repository.upsertSweep({ name: sweepId, ...fields });
+    },
+
+    /** Validates the spec, expands it and registers its cells (existing ones are kept as they are). */
+    async registerCells(sweepId: string, raw: RawSweepSpec): Promise<RegisteredCells> {
+      let expansion: ReturnType<typeof expandSweep>;
+      let plan: RegisteredCells['plan'];
+      try {
+        const spec = parseSweepSpec(raw, `sweep ${sweepId}`);
+        if (spec.name !== sweepId)
+          throw new InputError(`the spec's name "${spec.name}" is not the sweep's id "${sweepId}"`);
+        expansion = expandSweep(spec);
+        plan = spec.width;
+      } catch (error) {
+        if (error instanceof InputError) throw ApplicationFailure.nonRetryable(error.message, INVALID_SPEC);
+        throw error;
+      }
+      const sweep = await repository.upsertSweep({ name: sweepId, spec: raw as object });
+      const cells: RegisteredCells['cells'] = [];
+      for (const cell of expansion.cells) {
+        const stored = await repository.upsertCell({ sweepId: sweep.id, ...storedCellKey(cell) });
+        cells.push({ cell, cellId: stored.id });
+      }
+      await sweepGauges(sweepId);
+      return { plan, cells, skipped: expansion.skipped };
+    },
+
+    /**
+     * The identities of the runs a cell's search asks for. Runs whose final result is already in
+     * the store (from this sweep's earlier start, or from another sweep) come back as results.
+     */
+    async planProbes(
+      cell: SweepCell,
+      cellId: number,
+      probes: Probe[],
+      phase: SearchPhase,
+    ): Promise<PlannedProbes> {
+      const planned: PlannedProbes = { tickets: [], cached: [] };
+      for (const probe of probes) {
+        const config = runConfig(cell, probe.H, probe.seed);
+        const ticket: RunTicket = {
+          configHash: configHash(config, codeVersion),
+          H: probe.H,
+          seed: probe.seed,
+          config,
+          cellId,
+          phase,
+        };
+        telemetry.probe({ phase: phase === 'done' ? 'grid' : phase });
+        const run = await registerRun(ticket);
+        if (isFinal(run)) {
+          telemetry.cacheHit();
+          telemetry.runFinished(
+            { engine: run.engine, backend: run.backend ?? '', outcome: 'cached' },
+            0,
+            false,
+          );
+          planned.cached.push(reportOf(run, true));
+        } else planned.tickets.push(ticket);
+      }
+      return planned;
+    },
+
+    /** RunWorkflow's cache lookup: a stored final result, or null after marking the run as started. */
+    async claimRun(ticket: RunTicket): Promise<RunReport | null> {
+      const run = await registerRun(ticket);
+      if (isFinal(run)) {
+        telemetry.cacheHit();
+        return reportOf(run, true);
+      }
+      await repository.startRun(ticket.configHash, { worker: 'queued' });
+      return null;
+    },
+
+    /** Stores a trained run: curves, events and final numbers in one transaction. */
+    async recordRun(ticket: RunTicket, trained: TrainedRun): Promise<RunReport> {
+      await repository.recordRunResult(ticket.configHash, {
+        metrics: trained.metrics,
+        irrepPowers: trained.irrepPowers,
+        events: trained.events,
+        finish: {
+          status: 'done',
+          outcome: trained.outcome,
+          steps: trained.steps,
+          finalLoss: trained.finalLoss,
+          finalAccuracy: trained.finalAccuracy,
+          durationMs: Math.round(trained.seconds * 1000),
+        },
+      });
+      await repository.prisma.run.update({
+        where: { configHash: ticket.configHash },
+        data: { worker: trained.worker, backend: trained.backend, attempt: trained.attempt },
+      });
+      const run = await repository.findRun(ticket.configHash);
+      return reportOf(run!, false);
+    },
+
+    /** A run that ended without a result: invalid (final), cancelled or crashed (re-run later). */
+    async recordRunEnd(
+      ticket: RunTicket,
+      outcome: 'invalid' | 'cancelled' | 'error',
+      message: string,
+    ): Promise<RunReport> {
+      const run = await repository.finishRun(ticket.configHash, {
+        status: outcome === 'invalid' ? 'done' : outcome === 'cancelled' ? 'cancelled' : 'failed',
+        outcome,
+        error: message,
+      });
+      if (outcome === 'invalid')
+        telemetry.runFinished({ engine: run.engine, backend: run.backend ?? '', outcome }, 0, false);
+      return reportOf(run, false);
+    },
+
+    /** Waits for a run that another workflow owns to finish, and returns its stored result. */
+    async awaitRun(ticket: RunTicket): Promise<RunReport> {
+      await registerRun(ticket);
+      for (;;) {
+        const run = await repository.findRun(ticket.configHash);
+        if (run && (isFinal(run) || run.status === 'failed' || run.status === 'cancelled')) {
+          if (isFinal(run)) telemetry.cacheHit();
+          return reportOf(run, isFinal(run));
+        }
+        Context.current().heartbeat();
+        await sleep(1000, undefined, { signal: Context.current().cancellationSignal }).catch(() => undefined);
+        if (Context.current().cancellationSignal.aborted) throw new Error('cancelled');
+      }
+    },
+
+    /** The cell's search state; on its end, the minimal-width gauge. */
+    async recordCell(cell: SweepCell, cellId: number, progress: CellProgress): Promise<void> {
+      await repository.updateCell(cellId, progress);
+      const labels = { sweep: cell.sweep, ...storedCellKey(cell) };
+      if (progress.status === 'done')
+        telemetry.cellResolved(labels, progress.minWidth ?? null, progress.lo ?? null, progress.hi ?? null);
+      else if (progress.lo !== undefined || progress.hi !== undefined)
+        telemetry.cellBracket(labels, progress.lo ?? null, progress.hi ?? null);
+      await sweepGauges(cell.sweep);
+    },
+  };
+}
+
+export type IoActivities = ReturnType<typeof createIoActivities>;

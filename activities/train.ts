@@ -1,0 +1,180 @@
+/**
+ * The training activity on `sgc-train`: one run, on the engine its config names, with progress
+ * heartbeats and checkpoints so that a worker that dies costs only the steps since the last one.
+ *
+ * - Heartbeats carry {step, loss, accuracy, checkpoint}. A retry (its worker died, or the heartbeat
+ *   timed out) reads the last heartbeat and resumes from that checkpoint file: the run then ends with
+ *   the weights it would have reached straight through (the trainer's checkpoints are exact).
+ * - Cancellation arrives with a heartbeat's response; the trainer checks the abort signal every step,
+ *   so the loop stops within a step of it.
+ * - A config that cannot run (InputError while resolving it) is a non-retryable InvalidRunConfig.
+ *   Divergence is an outcome, not an error.
+ *
+ * Checkpoint files live in a directory every worker can read (SGC_CHECKPOINT_DIR, default
+ * .sgc/checkpoints): workers on several machines need it on a shared file system for resumes to
+ * cross machines; without one a retry elsewhere starts the run over, which gives the same result.
+ */
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
+import { InputError } from '../src/errors.js';
+import { writeFileAtomic } from '../src/files.js';
+import { deserializeCheckpoint, serializeCheckpoint } from '../src/learn/checkpoint.js';
+import type { TensorEngine } from '../src/learn/engine/engine.js';
+import { createEngine } from '../src/learn/engine/index.js';
+import type { RunConfig } from '../src/learn/runConfig.js';
+import {
+  type Checkpoint,
+  type RunResult,
+  type RunSetup,
+  resolveRun,
+  runTraining,
+} from '../src/learn/trainer.js';
+import type { TrainedRun, TrainHeartbeat } from '../src/sweep/messages.js';
+import type { Telemetry } from '../src/telemetry/metrics.js';
+
+/** Error type of a config that cannot run (kept in step with workflows/run.ts). */
+const INVALID_RUN_CONFIG = 'InvalidRunConfig';
+
+export interface TrainDependencies {
+  telemetry: Telemetry;
+  checkpointDir: string;
+  /** Runs whose config names no backend use this one (e.g. `cuda` on a GPU worker). */
+  backend?: string;
+  /** Seconds between checkpoint files (a checkpoint costs a copy of the weights and a write). */
+  checkpointSeconds?: number;
+  /** How this worker is named in the store. */
+  worker?: string;
+}
+
+export const DEFAULT_CHECKPOINT_DIR = '.sgc/checkpoints';
+
+export function createTrainActivities(deps: TrainDependencies) {
+  const checkpointDir = resolve(deps.checkpointDir);
+  const worker = deps.worker ?? `${hostname()}:${process.pid}`;
+  const checkpointMs = (deps.checkpointSeconds ?? 2) * 1000;
+  // Engines hold compiled graphs and sessions' caches: one per (name, backend) for the worker's life.
+  const engines = new Map<string, Promise<TensorEngine>>();
+  const engineFor = (name: string, backend: string | undefined) => {
+    const key = `${name}/${backend ?? ''}`;
+    let engine = engines.get(key);
+    if (!engine) {
+      engine = createEngine(name, backend);
+      engines.set(key, engine);
+      engine.catch(() => engines.delete(key));
+    }
+    return engine;
+  };
+
+  return {
+    async trainRun(input: { configHash: string; config: RunConfig }): Promise<TrainedRun> {
+      const context = Context.current();
+      const { configHash, config } = input;
+      let setup: RunSetup;
+      let engine: TensorEngine;
+      try {
+        setup = resolveRun(config);
+        engine = await engineFor(config.engine.name, config.engine.backend ?? deps.backend);
+      } catch (error) {
+        if (error instanceof InputError)
+          throw ApplicationFailure.nonRetryable(error.message, INVALID_RUN_CONFIG);
+        throw error;
+      }
+
+      const path = join(checkpointDir, `${configHash}.json`);
+      const last = context.info.heartbeatDetails as TrainHeartbeat | undefined;
+      let resumeFrom: Checkpoint | undefined;
+      if (last?.checkpoint && existsSync(last.checkpoint))
+        resumeFrom = deserializeCheckpoint(readFileSync(last.checkpoint, 'utf8'));
+      let checkpoint: string | null = resumeFrom ? (last?.checkpoint ?? null) : null;
+      let lastWrite = Date.now();
+      let lastStep = resumeFrom?.step ?? 0;
+      let lastTime = performance.now();
+      const labels = { engine: engine.name, backend: engine.backend };
+      deps.telemetry.runStarted(labels);
+
+      let result: RunResult;
+      try {
+        result = await runTraining(
+          config,
+          engine,
+          {
+            signal: context.cancellationSignal,
+            ...(resumeFrom ? { resumeFrom } : {}),
+            checkpointEvery: Math.max(1, Math.round(config.train.steps / 200)),
+            onCheckpoint: (c) => {
+              if (Date.now() - lastWrite < checkpointMs) return;
+              mkdirSync(checkpointDir, { recursive: true });
+              writeFileAtomic(path, serializeCheckpoint(c));
+              checkpoint = path;
+              lastWrite = Date.now();
+            },
+            onProgress: (p) => {
+              const now = performance.now();
+              deps.telemetry.trainingSteps(labels, p.step - lastStep, (now - lastTime) / 1000);
+              lastStep = p.step;
+              lastTime = now;
+              const beat: TrainHeartbeat = {
+                step: p.step,
+                loss: p.loss,
+                accuracy: p.accuracy ?? null,
+                checkpoint,
+              };
+              context.heartbeat(beat);
+            },
+          },
+          setup,
+        );
+      } catch (error) {
+        deps.telemetry.runFinished({ ...labels, outcome: 'error' }, 0, true);
+        throw error;
+      }
+      deps.telemetry.runFinished({ ...labels, outcome: result.outcome }, result.seconds, true);
+      if (result.outcome === 'cancelled') throw new CancelledFailure('training cancelled');
+      rmSync(path, { force: true });
+      return trainedRun(result, setup, {
+        engine: engine.name,
+        backend: engine.backend,
+        worker,
+        attempt: context.info.attempt,
+        resumedFromStep: resumeFrom?.step ?? null,
+      });
+    },
+  };
+}
+
+export type TrainActivities = ReturnType<typeof createTrainActivities>;
+
+/** The trainer's result as rows for the store's per-step tables. */
+function trainedRun(
+  result: RunResult,
+  setup: RunSetup,
+  where: Pick<TrainedRun, 'engine' | 'backend' | 'worker' | 'attempt' | 'resumedFromStep'>,
+): TrainedRun {
+  const accuracyAt = new Map(result.metrics.evaluations.map((e) => [e.step, e.accuracy]));
+  const labels = setup.irreps.map((irrep) => irrep.label);
+  return {
+    outcome: result.outcome,
+    reason: result.reason,
+    steps: result.steps,
+    // JSON (Temporal's payloads) has no NaN or ∞: a diverged run's last loss travels as null.
+    finalLoss: Number.isFinite(result.finalLoss) ? result.finalLoss : null,
+    finalAccuracy: result.finalAccuracy,
+    seconds: result.seconds,
+    ...where,
+    metrics: result.metrics.loss
+      .filter((p) => Number.isFinite(p.loss))
+      .map((p) => ({ step: p.step, loss: p.loss, accuracy: accuracyAt.get(p.step) ?? null })),
+    irrepPowers: result.metrics.evaluations.flatMap((e) =>
+      e.power.map((power, i) => ({ step: e.step, irrep: labels[i], power })),
+    ),
+    events: result.metrics.events.map((e) => ({
+      step: e.step,
+      kind: 'irrep_acquired',
+      irrep: e.label,
+      value: null,
+    })),
+  };
+}

@@ -1,0 +1,188 @@
+/**
+ * What workflows and activities hand each other: plain JSON only (Temporal serialises it into the
+ * workflow history), and types only, so workflow code can import this file without pulling
+ * anything that touches I/O into its sandbox.
+ */
+import type { RunConfig } from '../learn/runConfig.js';
+import type { SweepCell } from './expand.js';
+import type { Probe, SearchPhase, SearchResult, WidthPlan } from './widthSearch.js';
+
+/** Task queues: training is CPU-heavy and scales with workers; store I/O is light and quick. */
+export const TRAIN_QUEUE = 'sgc-train';
+export const IO_QUEUE = 'sgc-io';
+
+/** How a finished run ended, as stored. `error`: it crashed after all retries. */
+export type RunOutcomeName = 'succeeded' | 'failed' | 'diverged' | 'cancelled' | 'invalid' | 'error';
+
+/** Outcomes that the same config would reproduce: a cached result with one of these is final. */
+export const FINAL_OUTCOMES: readonly RunOutcomeName[] = ['succeeded', 'failed', 'diverged', 'invalid'];
+
+/** One run a cell asked for, with its identity computed outside workflow code. */
+export interface RunTicket {
+  configHash: string;
+  H: number;
+  seed: number;
+  config: RunConfig;
+  /** The store id of the cell that asked (links the run to it). */
+  cellId: number;
+  /** The cell's search phase when it asked (a metrics label). */
+  phase: SearchPhase;
+}
+
+/** A run's result as the search and the status query see it. */
+export interface RunReport {
+  configHash: string;
+  H: number;
+  seed: number;
+  outcome: RunOutcomeName;
+  steps: number;
+  finalLoss: number | null;
+  finalAccuracy: number | null;
+  seconds: number;
+  /** True when the result came from the store without training. */
+  cached: boolean;
+}
+
+/** What the training activity produced: the report plus the curves that recordRun stores. */
+export interface TrainedRun {
+  outcome: RunOutcomeName;
+  reason: string;
+  steps: number;
+  finalLoss: number | null;
+  finalAccuracy: number;
+  seconds: number;
+  engine: string;
+  backend: string;
+  worker: string;
+  /** Training attempts it took (1 + resumes after a worker died). */
+  attempt: number;
+  resumedFromStep: number | null;
+  metrics: { step: number; loss: number; accuracy: number | null }[];
+  irrepPowers: { step: number; irrep: string; power: number }[];
+  events: { step: number; kind: string; irrep: string; value: number | null }[];
+}
+
+/** Heartbeat details of the training activity: progress, and where to resume from. */
+export interface TrainHeartbeat {
+  step: number;
+  loss: number;
+  accuracy: number | null;
+  /** Path of the latest checkpoint file, when one was written. */
+  checkpoint: string | null;
+}
+
+export interface PlannedProbes {
+  /** Runs to start (their results are not in the store yet). */
+  tickets: RunTicket[];
+  /** Runs whose final result is already stored: the search uses them directly. */
+  cached: RunReport[];
+}
+
+export type CellState = 'pending' | 'running' | 'paused' | 'done' | 'failed' | 'stopped' | 'cancelled';
+
+/** A cell as the sweep's status query shows it. */
+export interface CellStatus {
+  cellKey: string;
+  state: CellState;
+  phase: SearchPhase | null;
+  lo: number | null;
+  hi: number | null;
+  minWidth: number | null;
+  runsDone: number;
+  runsInFlight: number;
+  cachedRuns: number;
+  trainingSeconds: number;
+}
+
+/** The progress a cell reports to its sweep after each run. */
+export interface CellProgressSignal extends CellStatus {
+  result: SearchResult | null;
+}
+
+export type SweepState = 'running' | 'paused' | 'stopping' | 'done' | 'stopped' | 'cancelled';
+
+export interface SweepStatus {
+  sweepId: string;
+  state: SweepState;
+  startedAt: string;
+  cells: CellStatus[];
+  cellsByState: Partial<Record<CellState, number>>;
+  runsDone: number;
+  runsInFlight: number;
+  cachedRuns: number;
+  /** Seconds of training summed over finished runs (cached ones excluded). */
+  trainingSeconds: number;
+  skipped: { group: string; encoding: string; reason: string }[];
+}
+
+export interface SweepOptions {
+  /** Cells searched at once. */
+  window: number;
+  /** Continue-as-new once the history has this many events (Temporal's own suggestion also counts). */
+  historyLimit: number;
+  /** A training attempt whose heartbeats stop for this long is retried (on another worker). */
+  heartbeatTimeoutSeconds: number;
+}
+
+export const DEFAULT_SWEEP_OPTIONS: SweepOptions = {
+  window: 16,
+  historyLimit: 10_000,
+  heartbeatTimeoutSeconds: 15,
+};
+
+/** A sweep spec as the user wrote it (YAML data): validated by the activities, never in workflow code. */
+export type RawSweepSpec = Record<string, unknown>;
+
+export interface SweepInput {
+  sweepId: string;
+  spec: RawSweepSpec;
+  options: SweepOptions;
+  /** State carried across continue-as-new; absent on the first run. */
+  carried?: SweepCarry;
+}
+
+export interface SweepCarry {
+  startedAt: string;
+  cells: CellEntry[];
+  skipped: SweepStatus['skipped'];
+  paused: boolean;
+  stopping: boolean;
+  /** The spec's width plan, once an activity has validated the spec. */
+  plan: WidthPlan | null;
+}
+
+export interface CellEntry {
+  cell: SweepCell;
+  cellId: number;
+  status: CellStatus;
+}
+
+export interface CellInput {
+  sweepId: string;
+  cell: SweepCell;
+  cellId: number;
+  plan: WidthPlan;
+  options: SweepOptions;
+  /** Start paused (the sweep was paused when the cell started). */
+  paused: boolean;
+}
+
+export interface CellOutcome {
+  cellKey: string;
+  state: CellState;
+  result: SearchResult | null;
+}
+
+export interface RunInput {
+  ticket: RunTicket;
+  options: SweepOptions;
+}
+
+/** The cells a spec (or an extension) adds, registered in the store. */
+export interface RegisteredCells {
+  plan: WidthPlan;
+  cells: { cell: SweepCell; cellId: number }[];
+  skipped: SweepStatus['skipped'];
+}
+
+export type { Probe };

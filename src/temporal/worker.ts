@@ -1,0 +1,119 @@
+/**
+ * A worker process's Temporal workers: one polling `sgc-train` (the training activity, as many at
+ * once as `concurrency`) and one polling `sgc-io` (the store activities and the workflows, which are
+ * light). Any number of such processes on any number of machines share the work through the same
+ * Temporal server and database.
+ */
+import { fileURLToPath } from 'node:url';
+import {
+  bundleWorkflowCode,
+  NativeConnection,
+  Worker,
+  type WorkerOptions,
+  type WorkflowBundle,
+} from '@temporalio/worker';
+import { createIoActivities } from '../../activities/io.js';
+import { createTrainActivities, DEFAULT_CHECKPOINT_DIR } from '../../activities/train.js';
+import type { ResultsRepository } from '../store/index.js';
+import { IO_QUEUE, TRAIN_QUEUE } from '../sweep/messages.js';
+import type { Telemetry } from '../telemetry/metrics.js';
+import type { TemporalTarget } from './connection.js';
+
+export const QUEUES = [TRAIN_QUEUE, IO_QUEUE] as const;
+export type QueueName = (typeof QUEUES)[number];
+
+export interface WorkerSettings {
+  temporal: TemporalTarget;
+  repository: ResultsRepository;
+  telemetry: Telemetry;
+  queues?: readonly QueueName[];
+  /** Trainings at once on this worker. */
+  concurrency?: number;
+  backend?: string;
+  checkpointDir?: string;
+  /** Names this worker in the store and in Temporal. */
+  identity?: string;
+}
+
+export const workflowsPath = fileURLToPath(new URL('../../workflows/index.ts', import.meta.url));
+
+let bundle: Promise<WorkflowBundle> | undefined;
+/** The workflow code, bundled once per process (bundling takes seconds). */
+export function workflowBundle(): Promise<WorkflowBundle> {
+  bundle ??= bundleWorkflowCode({ workflowsPath, logger: quietLogger });
+  return bundle;
+}
+
+const quietLogger = {
+  log() {},
+  trace() {},
+  debug() {},
+  info() {},
+  warn(message: string) {
+    console.error(`temporal: ${message}`);
+  },
+  error(message: string) {
+    console.error(`temporal: ${message}`);
+  },
+};
+
+export interface SgcWorkers {
+  /** Runs until shutdown(); rejects when a worker fails. */
+  run(): Promise<void>;
+  shutdown(): void;
+  readonly queues: readonly QueueName[];
+}
+
+export async function createWorkers(settings: WorkerSettings): Promise<SgcWorkers> {
+  const queues = settings.queues ?? QUEUES;
+  const connection = await NativeConnection.connect({ address: settings.temporal.address });
+  const common: Partial<WorkerOptions> = {
+    connection,
+    namespace: settings.temporal.namespace,
+    ...(settings.identity ? { identity: settings.identity } : {}),
+    // Heartbeats carry cancellation back to the training loop: send them often, not every 30 s.
+    maxHeartbeatThrottleInterval: '1 second',
+    defaultHeartbeatThrottleInterval: '1 second',
+  };
+  const workers: Worker[] = [];
+  if (queues.includes(TRAIN_QUEUE)) {
+    const concurrency = settings.concurrency ?? 1;
+    workers.push(
+      await Worker.create({
+        ...common,
+        taskQueue: TRAIN_QUEUE,
+        activities: createTrainActivities({
+          telemetry: settings.telemetry,
+          checkpointDir: settings.checkpointDir ?? DEFAULT_CHECKPOINT_DIR,
+          ...(settings.backend ? { backend: settings.backend } : {}),
+          ...(settings.identity ? { worker: settings.identity } : {}),
+        }),
+        maxConcurrentActivityTaskExecutions: concurrency,
+        maxConcurrentActivityTaskPolls: Math.min(concurrency, 4),
+      }),
+    );
+  }
+  if (queues.includes(IO_QUEUE)) {
+    workers.push(
+      await Worker.create({
+        ...common,
+        taskQueue: IO_QUEUE,
+        workflowBundle: await workflowBundle(),
+        activities: createIoActivities({ repository: settings.repository, telemetry: settings.telemetry }),
+      }),
+    );
+  }
+  return {
+    queues,
+    async run() {
+      try {
+        await Promise.all(workers.map((w) => w.run()));
+      } finally {
+        await connection.close();
+      }
+    },
+    shutdown() {
+      for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
+    },
+  };
+}

@@ -1,0 +1,214 @@
+/**
+ * CellWorkflow (id `cell/<sweepId>/<cellKey>`): one (group, encoding, k, model) searching its
+ * minimal width. The search is the pure state machine of src/sweep/widthSearch.ts; this workflow
+ * only carries it out: it asks the policy for probes, starts one RunWorkflow per probe (their
+ * identities are computed by an activity, since hashing is I/O-free but not sandbox-free), feeds
+ * every outcome back, writes the bracket to the store whenever it moves, and tells its sweep.
+ *
+ * pause: start no new runs until resume. stop: start no new runs, let the running ones finish, end
+ * with the bracket reached. Cancelling the workflow cancels its runs.
+ */
+
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import {
+  ApplicationFailure,
+  CancellationScope,
+  ChildWorkflowFailure,
+  condition,
+  getExternalWorkflowHandle,
+  isCancellation,
+  ParentClosePolicy,
+  proxyActivities,
+  setHandler,
+  startChild,
+  WorkflowIdReusePolicy,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { IoActivities } from '../activities/io.js';
+import type {
+  CellInput,
+  CellOutcome,
+  CellState,
+  CellStatus,
+  RunReport,
+  RunTicket,
+} from '../src/sweep/messages.js';
+import { IO_QUEUE } from '../src/sweep/messages.js';
+import { initialSearch, nextProbes, record, type WidthSearchState } from '../src/sweep/widthSearch.js';
+import {
+  cellDoneSignal,
+  cellProgressSignal,
+  pauseSignal,
+  resumeSignal,
+  runWorkflowId,
+  stopSignal,
+} from './definitions.js';
+import { RunWorkflow } from './run.js';
+
+const io = proxyActivities<IoActivities>({
+  taskQueue: IO_QUEUE,
+  startToCloseTimeout: '2 minutes',
+  retry: { maximumAttempts: 20, maximumInterval: '10 seconds' },
+});
+
+/** Waiting on a run that another sweep's workflow is training: as long as that run takes. */
+const awaitOther = proxyActivities<IoActivities>({
+  taskQueue: IO_QUEUE,
+  startToCloseTimeout: '30 days',
+  heartbeatTimeout: '1 minute',
+  retry: { maximumAttempts: 20, maximumInterval: '30 seconds' },
+});
+
+export async function CellWorkflow(input: CellInput): Promise<CellOutcome> {
+  const { cell, cellId, options } = input;
+  let search: WidthSearchState = initialSearch(input.plan);
+  let paused = input.paused;
+  let stopping = false;
+  setHandler(pauseSignal, () => void (paused = true));
+  setHandler(resumeSignal, () => void (paused = false));
+  setHandler(stopSignal, () => void (stopping = true));
+
+  const status: CellStatus = {
+    cellKey: cell.cellKey,
+    state: 'running',
+    phase: search.phase,
+    lo: null,
+    hi: null,
+    minWidth: null,
+    runsDone: 0,
+    runsInFlight: 0,
+    cachedRuns: 0,
+    trainingSeconds: 0,
+  };
+  const parent = workflowInfo().parent;
+  const sweep = parent ? getExternalWorkflowHandle(parent.workflowId) : undefined;
+  const tell = async () => {
+    status.phase = search.phase;
+    if (sweep) await sweep.signal(cellProgressSignal, { ...status, result: search.result });
+  };
+
+  /** Runs started and not yet back, by `H/seed`. */
+  const running = new Map<string, Promise<RunReport>>();
+  const key = (p: { H: number; seed: number }) => `${p.H}/${p.seed}`;
+  const finished: RunReport[] = [];
+
+  const take = async (report: RunReport) => {
+    finished.push(report);
+    status.runsDone += 1;
+    if (report.cached) status.cachedRuns += 1;
+    else status.trainingSeconds += report.seconds;
+    const before = [search.lo, search.hi, search.result?.minWidth ?? null].join();
+    search = record(search, { H: report.H, seed: report.seed, succeeded: report.outcome === 'succeeded' });
+    status.lo = search.lo;
+    status.hi = search.hi;
+    if (search.result) {
+      status.lo = search.result.lo;
+      status.hi = search.result.hi;
+      status.minWidth = search.result.minWidth;
+    }
+    if ([status.lo, status.hi, search.result?.minWidth ?? null].join() !== before)
+      await io.recordCell(cell, cellId, {
+        status: search.result ? 'done' : 'searching',
+        lo: status.lo,
+        hi: status.hi,
+        minWidth: status.minWidth,
+        nonMonotone: (search.result?.nonMonotone.length ?? 0) > 0,
+      });
+  };
+
+  let state: CellState = 'done';
+  try {
+    await io.recordCell(cell, cellId, { status: 'searching', workflowId: workflowInfo().workflowId });
+    await tell();
+    for (;;) {
+      if (!paused && !stopping && !search.result) {
+        const next = nextProbes(search);
+        search = next.state;
+        if (next.probes.length > 0) {
+          const planned = await io.planProbes(cell, cellId, next.probes, search.phase);
+          for (const report of planned.cached) await take(report);
+          for (const ticket of planned.tickets) running.set(key(ticket), runOne(ticket, options));
+          status.runsInFlight = running.size;
+          await tell();
+          continue;
+        }
+      }
+      if (running.size === 0) {
+        if (search.result) break;
+        if (stopping) {
+          state = 'stopped';
+          break;
+        }
+        if (paused) {
+          status.state = 'paused';
+          await tell();
+          await condition(() => !paused || stopping);
+          status.state = 'running';
+          await tell();
+          continue;
+        }
+        // Not paused, nothing running, no result, and no probe to start: the policy is stuck.
+        throw ApplicationFailure.nonRetryable(`cell ${cell.cellKey}: the width search asked for no run`);
+      }
+      const report = await Promise.race(running.values());
+      running.delete(key(report));
+      status.runsInFlight = running.size;
+      await take(report);
+      await tell();
+    }
+  } catch (error) {
+    state = isCancellation(error) ? 'cancelled' : 'failed';
+    await CancellationScope.nonCancellable(async () => {
+      await io.recordCell(cell, cellId, { status: state === 'cancelled' ? 'stopped' : 'failed' });
+      status.state = state;
+      if (sweep) await sweep.signal(cellDoneSignal, { cellKey: cell.cellKey, state, result: null });
+    });
+    throw error;
+  }
+  status.state = state;
+  status.runsInFlight = 0;
+  await io.recordCell(cell, cellId, {
+    status: state === 'stopped' ? 'stopped' : 'done',
+    lo: status.lo,
+    hi: status.hi,
+    minWidth: status.minWidth,
+    nonMonotone: (search.result?.nonMonotone.length ?? 0) > 0,
+  });
+  const outcome: CellOutcome = { cellKey: cell.cellKey, state, result: search.result };
+  await tell();
+  if (sweep) await sweep.signal(cellDoneSignal, outcome);
+  return outcome;
+}
+
+/**
+ * One run as a child workflow. A run that another workflow already owns (another sweep training the
+ * same config, or a finished RunWorkflow the reuse policy will not start again) is awaited instead.
+ * A run that failed for good counts as a failure of its width, and is stored as `error`.
+ */
+async function runOne(ticket: RunTicket, options: CellInput['options']): Promise<RunReport> {
+  try {
+    const child = await startChild(RunWorkflow, {
+      workflowId: runWorkflowId(ticket.configHash),
+      args: [{ ticket, options }],
+      workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
+      // A run shared with another sweep must not die with this cell: cancellation is explicit.
+      parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
+    });
+    return await child.result();
+  } catch (error) {
+    if (error instanceof WorkflowExecutionAlreadyStartedError) return awaitOther.awaitRun(ticket);
+    if (error instanceof ChildWorkflowFailure && !isCancellation(error))
+      return {
+        configHash: ticket.configHash,
+        H: ticket.H,
+        seed: ticket.seed,
+        outcome: 'error',
+        steps: 0,
+        finalLoss: null,
+        finalAccuracy: null,
+        seconds: 0,
+        cached: false,
+      };
+    throw error;
+  }
+}

@@ -1,0 +1,61 @@
+/**
+ * RunWorkflow (id `run/<configHash>`): one (cell, H, seed). Looks the run up in the store (a final
+ * result there is returned as it is: nothing is trained twice), trains it on `sgc-train`, records
+ * the result on `sgc-io`.
+ *
+ * It completes only with a final outcome (succeeded, failed, diverged, invalid): results the same
+ * config would reproduce. A run that crashed after its retries, or was cancelled, ends the workflow
+ * failed or cancelled, and the id's reuse policy (allow duplicates of failed runs only) lets a later
+ * start re-run exactly those.
+ */
+import {
+  ActivityCancellationType,
+  ActivityFailure,
+  ApplicationFailure,
+  CancellationScope,
+  isCancellation,
+  proxyActivities,
+} from '@temporalio/workflow';
+import type { IoActivities } from '../activities/io.js';
+import type { TrainActivities } from '../activities/train.js';
+import { IO_QUEUE, type RunInput, type RunReport, TRAIN_QUEUE } from '../src/sweep/messages.js';
+
+/** The training activity's error type for a config that cannot run: retrying cannot help. */
+export const INVALID_RUN_CONFIG = 'InvalidRunConfig';
+
+const io = proxyActivities<IoActivities>({
+  taskQueue: IO_QUEUE,
+  startToCloseTimeout: '2 minutes',
+  retry: { maximumAttempts: 20, maximumInterval: '10 seconds' },
+});
+
+export async function RunWorkflow(input: RunInput): Promise<RunReport> {
+  const { ticket, options } = input;
+  const train = proxyActivities<TrainActivities>({
+    taskQueue: TRAIN_QUEUE,
+    startToCloseTimeout: '30 days',
+    heartbeatTimeout: `${options.heartbeatTimeoutSeconds} seconds`,
+    retry: { maximumAttempts: 5, nonRetryableErrorTypes: [INVALID_RUN_CONFIG] },
+    // Wait for the activity to stop training before the workflow counts as cancelled, so a
+    // cancelled sweep leaves no training running behind it.
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+  });
+
+  const cached = await io.claimRun(ticket);
+  if (cached) return cached;
+  try {
+    const trained = await train.trainRun({ configHash: ticket.configHash, config: ticket.config });
+    return await io.recordRun(ticket, trained);
+  } catch (error) {
+    if (isCancellation(error)) {
+      await CancellationScope.nonCancellable(() => io.recordRunEnd(ticket, 'cancelled', 'cancelled'));
+      throw error;
+    }
+    const cause = error instanceof ActivityFailure ? error.cause : undefined;
+    const message = (cause ?? (error as Error)).message;
+    if (cause instanceof ApplicationFailure && cause.type === INVALID_RUN_CONFIG)
+      return io.recordRunEnd(ticket, 'invalid', message);
+    await io.recordRunEnd(ticket, 'error', message);
+    throw ApplicationFailure.nonRetryable(`run ${ticket.configHash} failed: ${message}`, 'RunError');
+  }
+}

@@ -1,0 +1,294 @@
+/**
+ * SweepWorkflow (id `sweep/<sweepId>`): a spec's cells, searched a sliding window at a time.
+ *
+ * The cells are registered by an activity (expanding needs the groups, which are not workflow
+ * code), then started as CellWorkflows, at most `window` at once. Cells report progress and their
+ * end by signal rather than through their result, so that the sweep can continue-as-new while cells
+ * are running (they are started with parentClosePolicy ABANDON and carry on into the next run of
+ * this workflow, which the signals reach by workflow id).
+ *
+ * Messages: `status` query; `pause` (cells start no new runs), `resume`, `stop` (running runs
+ * finish, nothing new starts) signals; `extend` update (more groups, encodings, k or models).
+ * Cancelling the sweep cancels its cells, and with them their running trainings.
+ */
+
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  CancellationScope,
+  condition,
+  continueAsNew,
+  getExternalWorkflowHandle,
+  isCancellation,
+  ParentClosePolicy,
+  proxyActivities,
+  setHandler,
+  startChild,
+  WorkflowIdReusePolicy,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { IoActivities } from '../activities/io.js';
+import type {
+  CellEntry,
+  CellState,
+  CellStatus,
+  RawSweepSpec,
+  SweepCarry,
+  SweepInput,
+  SweepState,
+  SweepStatus,
+} from '../src/sweep/messages.js';
+import { IO_QUEUE } from '../src/sweep/messages.js';
+import { CellWorkflow } from './cell.js';
+import {
+  cellDoneSignal,
+  cellProgressSignal,
+  cellWorkflowId,
+  EXTENSION_FIELDS,
+  extendUpdate,
+  pauseSignal,
+  resumeSignal,
+  type SweepExtension,
+  statusQuery,
+  stopSignal,
+} from './definitions.js';
+
+const io = proxyActivities<IoActivities>({
+  taskQueue: IO_QUEUE,
+  startToCloseTimeout: '5 minutes',
+  retry: { maximumAttempts: 20, maximumInterval: '10 seconds' },
+});
+
+const ENDED: readonly CellState[] = ['done', 'failed', 'stopped', 'cancelled'];
+
+export async function SweepWorkflow(input: SweepInput): Promise<SweepStatus> {
+  const { sweepId, options } = input;
+  let spec = input.spec;
+  const carry: SweepCarry = input.carried ?? {
+    startedAt: new Date().toISOString(),
+    cells: [],
+    skipped: [],
+    paused: false,
+    stopping: false,
+    plan: null,
+  };
+  const cells = new Map<string, CellEntry>(carry.cells.map((c) => [c.cell.cellKey, c]));
+  let cancelled = false;
+  /** Bumped by every message; the main loop sleeps until it moves. */
+  let changes = 0;
+  const tooLong = () => {
+    const info = workflowInfo();
+    return info.continueAsNewSuggested || info.historyLength > options.historyLimit;
+  };
+
+  const isRunning = (c: CellEntry) => !ENDED.includes(c.status.state) && c.status.state !== 'pending';
+  const status = (): SweepStatus => {
+    const list = [...cells.values()].map((c) => c.status);
+    const cellsByState: SweepStatus['cellsByState'] = {};
+    for (const c of list) cellsByState[c.state] = (cellsByState[c.state] ?? 0) + 1;
+    const allEnded = list.every((c) => ENDED.includes(c.state));
+    let state: SweepState = 'running';
+    if (cancelled) state = 'cancelled';
+    else if (allEnded && list.length > 0) state = carry.stopping ? 'stopped' : 'done';
+    else if (carry.stopping) state = 'stopping';
+    else if (carry.paused) state = 'paused';
+    return {
+      sweepId,
+      state,
+      startedAt: carry.startedAt,
+      cells: list,
+      cellsByState,
+      runsDone: sum(list, (c) => c.runsDone),
+      runsInFlight: sum(list, (c) => c.runsInFlight),
+      cachedRuns: sum(list, (c) => c.cachedRuns),
+      trainingSeconds: sum(list, (c) => c.trainingSeconds),
+      skipped: carry.skipped,
+    };
+  };
+
+  const tellCells = async (send: (handle: ReturnType<typeof getExternalWorkflowHandle>) => Promise<void>) => {
+    for (const c of cells.values())
+      if (isRunning(c)) await send(getExternalWorkflowHandle(cellWorkflowId(sweepId, c.cell.cellKey)));
+  };
+  setHandler(statusQuery, status);
+  setHandler(pauseSignal, async () => {
+    changes += 1;
+    carry.paused = true;
+    await io.recordSweep(sweepId, { status: 'paused' });
+    await tellCells((h) => h.signal(pauseSignal));
+  });
+  setHandler(resumeSignal, async () => {
+    changes += 1;
+    carry.paused = false;
+    await io.recordSweep(sweepId, { status: 'running' });
+    await tellCells((h) => h.signal(resumeSignal));
+  });
+  setHandler(stopSignal, async () => {
+    changes += 1;
+    carry.stopping = true;
+    for (const c of cells.values()) if (c.status.state === 'pending') c.status.state = 'stopped';
+    await tellCells((h) => h.signal(stopSignal));
+  });
+  setHandler(cellProgressSignal, (progress) => {
+    changes += 1;
+    const entry = cells.get(progress.cellKey);
+    if (entry && !ENDED.includes(entry.status.state)) {
+      const { result: _result, ...cellStatus } = progress;
+      entry.status = cellStatus;
+    }
+  });
+  setHandler(cellDoneSignal, (outcome) => {
+    changes += 1;
+    const entry = cells.get(outcome.cellKey);
+    if (entry) entry.status = { ...entry.status, state: outcome.state, runsInFlight: 0 };
+  });
+  setHandler(
+    extendUpdate,
+    async (extension: SweepExtension) => {
+      const merged = mergeExtension(spec, extension);
+      const registered = await registerCells(merged);
+      spec = merged;
+      changes += 1;
+      const added: string[] = [];
+      for (const { cell, cellId } of registered.cells)
+        if (!cells.has(cell.cellKey)) {
+          cells.set(cell.cellKey, { cell, cellId, status: pendingStatus(cell.cellKey) });
+          added.push(cell.cellKey);
+        }
+      carry.skipped = registered.skipped;
+      return added;
+    },
+    {
+      validator: (extension: SweepExtension) => {
+        if (carry.stopping || cancelled)
+          throw new Error(`sweep ${sweepId} is stopping: it takes no new cells`);
+        const given = EXTENSION_FIELDS.filter((f) => extension[f] !== undefined);
+        if (given.length === 0)
+          throw new Error(`an extension adds at least one of ${EXTENSION_FIELDS.join(', ')}`);
+        for (const f of given)
+          if (!Array.isArray(extension[f])) throw new Error(`extension.${f} must be a list`);
+      },
+    },
+  );
+
+  try {
+    if (!input.carried) {
+      await io.recordSweep(sweepId, { status: 'running', workflowId: workflowInfo().workflowId });
+      const registered = await registerCells(spec);
+      carry.skipped = registered.skipped;
+      for (const { cell, cellId } of registered.cells)
+        cells.set(cell.cellKey, { cell, cellId, status: pendingStatus(cell.cellKey) });
+    }
+    for (;;) {
+      const entries = [...cells.values()];
+      const running = entries.filter(isRunning).length;
+      const next = entries.find((c) => c.status.state === 'pending');
+      if (next && !carry.stopping && running < options.window) {
+        await startCell(next);
+        continue;
+      }
+      if (entries.every((c) => ENDED.includes(c.status.state))) break;
+      if (tooLong()) await continueAsNew<typeof SweepWorkflow>({ ...input, spec, carried: snapshot() });
+      // Wake on any signal: a cell ended, progressed, or the sweep was extended or resumed.
+      const version = changes;
+      await condition(() => changes !== version || tooLong());
+    }
+    const final = status();
+    await io.recordSweep(sweepId, { status: final.state === 'stopped' ? 'stopped' : 'done' });
+    return final;
+  } catch (error) {
+    if (isCancellation(error)) {
+      cancelled = true;
+      await CancellationScope.nonCancellable(async () => {
+        await tellCells((h) => h.cancel());
+        await io.recordSweep(sweepId, { status: 'stopped' });
+      });
+    }
+    throw error;
+  }
+
+  /** Registers the spec's cells in the store; a spec the activity refuses fails the caller only. */
+  async function registerCells(raw: RawSweepSpec) {
+    try {
+      const registered = await io.registerCells(sweepId, raw);
+      carry.plan = registered.plan;
+      return registered;
+    } catch (error) {
+      if (error instanceof ActivityFailure && error.cause instanceof ApplicationFailure)
+        throw ApplicationFailure.nonRetryable(error.cause.message, error.cause.type);
+      throw error;
+    }
+  }
+
+  function snapshot(): SweepCarry {
+    return { ...carry, cells: [...cells.values()] };
+  }
+
+  async function startCell(entry: CellEntry): Promise<void> {
+    entry.status = { ...entry.status, state: carry.paused ? 'paused' : 'running' };
+    try {
+      await startChild(CellWorkflow, {
+        workflowId: cellWorkflowId(sweepId, entry.cell.cellKey),
+        args: [
+          {
+            sweepId,
+            cell: entry.cell,
+            cellId: entry.cellId,
+            plan: planOf(carry),
+            options,
+            paused: carry.paused,
+          },
+        ],
+        // Cells outlive this run of the sweep (continue-as-new); cancellation reaches them explicitly.
+        parentClosePolicy: ParentClosePolicy.ABANDON,
+        workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+      });
+    } catch (error) {
+      // Still running from before a continue-as-new whose snapshot missed its start: keep waiting for it.
+      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+    }
+  }
+}
+
+function planOf(carry: SweepCarry) {
+  if (!carry.plan) throw ApplicationFailure.nonRetryable('a cell was started before the spec was registered');
+  return carry.plan;
+}
+
+function pendingStatus(cellKey: string): CellStatus {
+  return {
+    cellKey,
+    state: 'pending',
+    phase: null,
+    lo: null,
+    hi: null,
+    minWidth: null,
+    runsDone: 0,
+    runsInFlight: 0,
+    cachedRuns: 0,
+    trainingSeconds: 0,
+  };
+}
+
+function sum<T>(items: T[], f: (item: T) => number): number {
+  return items.reduce((total, item) => total + f(item), 0);
+}
+
+/**
+ * The spec as written with the extension's lists appended (entries already there are not repeated).
+ * It stays raw: the activity that registers it validates the whole, so an extension gets the same
+ * checks and messages as a spec.
+ */
+function mergeExtension(spec: RawSweepSpec, extension: SweepExtension): RawSweepSpec {
+  const merged: RawSweepSpec = { ...spec };
+  for (const field of EXTENSION_FIELDS) {
+    const extra = extension[field];
+    if (extra === undefined) continue;
+    const base = Array.isArray(spec[field]) ? [...(spec[field] as unknown[])] : [];
+    for (const item of extra)
+      if (!base.some((x) => JSON.stringify(x) === JSON.stringify(item))) base.push(item);
+    merged[field] = base;
+  }
+  return merged;
+}
