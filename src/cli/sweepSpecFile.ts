@@ -23,6 +23,8 @@ export const MAX_SWEEP_CELLS = 100_000;
 const MAX_FILE_BYTES = 1 << 20;
 
 export interface LoadedSweepSpec {
+  /** The spec as written (the YAML data): what a SweepWorkflow is started with and stores. */
+  raw: Record<string, unknown>;
   spec: SweepSpec;
   expansion: SweepExpansion;
   /**
@@ -168,5 +170,5 @@ export function loadSweepSpecFile(path: string): LoadedSweepSpec {
       throw oneLine(error, path, source, `cell ${cell.cellKey} (H = ${firstWidth}): `);
     }
   }
-  return { spec, expansion, runsPerWidth: spec.width.seeds };
+  return { raw: data as Record<string, unknown>, spec, expansion, runsPerWidth: spec.width.seeds };
 }

@@ -53,6 +53,16 @@ function describeHolder(holder: LockHolder): string {
   return `process ${holder.pid} ("${holder.command}", since ${holder.since})${serving}`;
 }
 
+/**
+ * The URL under which the process holding the lock serves the database (`sgc db serve`, `sgc up`),
+ * when that process is alive on this host: other commands then reach the same data through it.
+ */
+export function servedUrl(dir: string): string | undefined {
+  const holder = readHolder(lockPathFor(dir));
+  if (!holder?.url || holder.host !== hostname() || !isAlive(holder.pid)) return undefined;
+  return holder.url;
+}
+
 export function acquireDirLock(dir: string, command: string): DirLock {
   const path = lockPathFor(dir);
   const cannot = (error: unknown) =>

@@ -3,13 +3,14 @@
  * Grafana or any PostgreSQL client can read it while it runs. Clients are served one query at a
  * time (PGlite has a single connection); up to 16 may be connected, in turn or at once.
  */
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { InputError } from '../../errors.js';
 import { openStore } from '../../store/open-store.js';
 import type { PGliteDriver } from '../../store/pglite-driver.js';
+import { serveEmbedded } from '../../store/serve.js';
 import { resolveTarget } from '../../store/target.js';
 import { parseOptions } from '../args.js';
 import type { Command } from '../command.js';
+import { untilInterrupted } from '../interrupt.js';
 
 const usage = `Usage: sgc db serve [--port 5432] [--host 127.0.0.1]
 
@@ -22,28 +23,11 @@ Options:
   --port <n>     TCP port (default 5432; 0 picks a free one)
   --host <addr>  address to listen on (default 127.0.0.1; 0.0.0.0 exposes it to the network)`;
 
-const MAX_CLIENTS = 16;
-
 function parsePort(text: string): number {
   const port = Number(text);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new InputError(`--port: "${text}" is not a port number (0-65535)`);
   return port;
-}
-
-/** Resolves on the first SIGINT or SIGTERM. */
-function untilInterrupted(): Promise<string> {
-  return new Promise((resolve) => {
-    const stop = (signal: string) => {
-      process.off('SIGINT', onInt);
-      process.off('SIGTERM', onTerm);
-      resolve(signal);
-    };
-    const onInt = () => stop('SIGINT');
-    const onTerm = () => stop('SIGTERM');
-    process.on('SIGINT', onInt);
-    process.on('SIGTERM', onTerm);
-  });
 }
 
 export const dbServeCommand: Command = {
@@ -67,34 +51,19 @@ export const dbServeCommand: Command = {
     const store = await openStore({ target, command: 'sgc db serve' });
     const driver = store.driver as PGliteDriver;
     for (const name of store.applied) console.error(`applied migration ${name}`);
-    // PGlite has one session; the socket server multiplexes clients onto it, keeping each client's
-    // transaction to itself. Its default of a single client would refuse a second psql or Grafana.
-    const server = new PGLiteSocketServer({
-      db: driver.db,
-      port,
-      host: values.host,
-      maxConnections: MAX_CLIENTS,
-    });
+    let served: Awaited<ReturnType<typeof serveEmbedded>>;
     try {
-      await server.start();
+      served = await serveEmbedded(driver, values.host, port);
     } catch (error) {
       await store.close();
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'EADDRINUSE')
-        throw new InputError(`port ${port} on ${values.host} is in use; pick another with --port`);
-      if (code === 'EADDRNOTAVAIL')
-        throw new InputError(`cannot listen on ${values.host}: no such local address`);
       throw error;
     }
-    const [host, actualPort] = server.getServerConn().split(':');
-    const shownHost = host === '0.0.0.0' ? '127.0.0.1' : host;
-    const url = `postgresql://postgres@${shownHost}:${actualPort}/postgres?sslmode=disable`;
-    driver.lock.update({ url });
+    const url = served.url;
     console.log(url);
     console.error(`Serving ${driver.location} (Ctrl-C to stop)`);
     const signal = await untilInterrupted();
     console.error(`${signal}: stopping`);
-    await server.stop();
+    await served.stop();
     await store.close();
     return 0;
   },

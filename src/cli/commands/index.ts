@@ -8,18 +8,44 @@ import { groupCommand } from './group.js';
 import { groupsCommand } from './groups.js';
 import { reportCommand } from './report.js';
 import { resultsCommand } from './results.js';
+import { runCommand } from './run.js';
 import { sqlCommand } from './sql.js';
+import {
+  sweepCancelCommand,
+  sweepExtendCommand,
+  sweepListCommand,
+  sweepPauseCommand,
+  sweepResumeCommand,
+  sweepStartCommand,
+  sweepStatusCommand,
+  sweepStopCommand,
+  sweepWatchCommand,
+} from './sweep.js';
 import { sweepCheckCommand } from './sweep-check.js';
 import { theoryCommand } from './theory.js';
 import { trainCommand } from './train.js';
+import { upCommand } from './up.js';
+import { workerCommand } from './worker.js';
 
 export const commands: Command[] = [
   groupsCommand,
   groupCommand,
   encodeCommand,
   trainCommand,
-  sweepCheckCommand,
   theoryCommand,
+  runCommand,
+  upCommand,
+  workerCommand,
+  sweepCheckCommand,
+  sweepStartCommand,
+  sweepListCommand,
+  sweepStatusCommand,
+  sweepWatchCommand,
+  sweepPauseCommand,
+  sweepResumeCommand,
+  sweepStopCommand,
+  sweepCancelCommand,
+  sweepExtendCommand,
   reportCommand,
   resultsCommand,
   sqlCommand,

@@ -1,0 +1,70 @@
+/**
+ * `sgc run <spec.yaml>`: everything in one command — the embedded stack (reusing what runs), the
+ * sweep started, followed live, and its minimal-width table at the end. Re-running it after an
+ * interruption resumes: finished runs come from the store.
+ */
+import { InputError } from '../../errors.js';
+import { startStack } from '../../temporal/stack.js';
+import { startSweep, sweepStatus } from '../../temporal/sweeps.js';
+import { parseOptions } from '../args.js';
+import type { Command } from '../command.js';
+import { loadSweepSpecFile } from '../sweepSpecFile.js';
+import { minWidthTable, watchSweep } from '../sweepView.js';
+import { sweepOptions } from './sweep.js';
+import { stackFlags, stackOptions } from './up.js';
+
+const usage = `usage: sgc run <spec.yaml> [--concurrency N] [--window N] [--metrics-port P]
+
+Validates the spec, brings up the embedded stack (as \`sgc up\`, reusing a running one), starts the
+sweep, follows it, and prints the minimal width H* of every cell. Interrupted (Ctrl-C), the sweep
+keeps its place: run the same command again to carry on, or \`sgc sweep cancel <name>\`.
+
+Options:
+  --concurrency <n>   trainings at once in this process's worker (default 1)
+  --window <n>        cells searched at once (default 16)
+  --metrics-port <p>  Prometheus /metrics port (default 9464; 0 picks a free one)`;
+
+export const runCommand: Command = {
+  name: ['run'],
+  summary: 'up + start + watch + results: a sweep in one command',
+  usage,
+  async run(args) {
+    const { values, positionals } = parseOptions(
+      args,
+      { ...stackFlags, window: { type: 'string' }, 'heartbeat-timeout': { type: 'string' } },
+      usage,
+    );
+    if (positionals.length !== 1) throw new InputError(`give one sweep spec file\n${usage}`);
+    const loaded = loadSweepSpecFile(positionals[0]);
+    const options = sweepOptions(values);
+    const stack = await startStack(stackOptions(values));
+    try {
+      for (const line of stack.started) console.error(`started ${line}`);
+      const sweepId = loaded.spec.name;
+      const { running } = await isRunning(stack.client, sweepId);
+      if (running) console.error(`sweep ${sweepId} is already running: following it`);
+      else {
+        await startSweep(stack.client, loaded.raw, options);
+        console.error(`started sweep ${sweepId}: ${loaded.expansion.cells.length} cells`);
+      }
+      const status = await watchSweep(stack.client, sweepId, { live: process.stderr.isTTY });
+      console.log(minWidthTable(status));
+      return 0;
+    } finally {
+      await stack.stop();
+    }
+  },
+};
+
+async function isRunning(
+  client: Parameters<typeof sweepStatus>[0],
+  sweepId: string,
+): Promise<{ running: boolean }> {
+  try {
+    const { ended } = await sweepStatus(client, sweepId);
+    return { running: ended === null };
+  } catch (error) {
+    if (error instanceof InputError) return { running: false };
+    throw error;
+  }
+}

@@ -1,0 +1,233 @@
+/**
+ * `sgc sweep start|list|status|watch|pause|resume|stop|cancel|extend`: sweeps on the Temporal server
+ * of TEMPORAL_ADDRESS (or of a running `sgc up`). Specs are validated here, before anything is sent:
+ * a bad spec costs nothing and changes nothing.
+ */
+import { readFileSync } from 'node:fs';
+import type { Client } from '@temporalio/client';
+import { parse as parseYaml } from 'yaml';
+import { EXTENSION_FIELDS, type SweepExtension } from '../../../workflows/definitions.js';
+import { InputError } from '../../errors.js';
+import { connectClient } from '../../temporal/connection.js';
+import { resolveStackTemporal } from '../../temporal/stack.js';
+import {
+  cancelSweep,
+  extendSweep,
+  listSweeps,
+  pauseSweep,
+  resumeSweep,
+  startSweep,
+  stopSweep,
+  sweepStatus,
+} from '../../temporal/sweeps.js';
+import { parseInteger, parseOptions } from '../args.js';
+import type { Command } from '../command.js';
+import { formatTable } from '../format.js';
+import { loadSweepSpecFile } from '../sweepSpecFile.js';
+import { cellsTable, minWidthTable, summaryLine, watchSweep } from '../sweepView.js';
+
+async function withClient<T>(work: (client: Client) => Promise<T>): Promise<T> {
+  const client = await connectClient(resolveStackTemporal());
+  try {
+    return await work(client);
+  } finally {
+    await client.connection.close();
+  }
+}
+
+function oneSweepId(positionals: string[], usage: string): string {
+  if (positionals.length !== 1) throw new InputError(`give one sweep id (the spec's name)\n${usage}`);
+  return positionals[0];
+}
+
+const startUsage = `usage: sgc sweep start <spec.yaml> [--wait] [--window N] [--heartbeat-timeout S]
+
+Validates the spec, then starts its sweep (workflow sweep/<name>) and returns; with --wait, follows
+it to the end and prints the minimal-width table. Starting a finished sweep again trains only what
+is not in the store (runs that failed or were cancelled); everything else is a cache hit.
+
+Options:
+  --wait                  follow the sweep until it ends
+  --window <n>            cells searched at once (default 16)
+  --heartbeat-timeout <s> seconds without a heartbeat before a training moves to another worker (default 15)`;
+
+export const sweepStartCommand: Command = {
+  name: ['sweep', 'start'],
+  summary: 'start a sweep on Temporal (validated first)',
+  usage: startUsage,
+  async run(args) {
+    const { values, positionals } = parseOptions(
+      args,
+      { wait: { type: 'boolean' }, window: { type: 'string' }, 'heartbeat-timeout': { type: 'string' } },
+      startUsage,
+    );
+    if (positionals.length !== 1) throw new InputError(`give one sweep spec file\n${startUsage}`);
+    const loaded = loadSweepSpecFile(positionals[0]);
+    const options = sweepOptions(values);
+    return withClient(async (client) => {
+      await startSweep(client, loaded.raw, options);
+      console.error(`started sweep ${loaded.spec.name}: ${loaded.expansion.cells.length} cells`);
+      if (!values.wait) {
+        console.log(loaded.spec.name);
+        return 0;
+      }
+      const status = await watchSweep(client, loaded.spec.name, { live: process.stderr.isTTY });
+      console.log(minWidthTable(status));
+      return 0;
+    });
+  },
+};
+
+/** --window and --heartbeat-timeout, checked. */
+export function sweepOptions(values: { window?: string; 'heartbeat-timeout'?: string }) {
+  const options: { window?: number; heartbeatTimeoutSeconds?: number } = {};
+  if (values.window !== undefined) {
+    options.window = parseInteger(values.window, '--window');
+    if (options.window < 1) throw new InputError(`--window ${values.window}: at least 1 cell at once`);
+  }
+  if (values['heartbeat-timeout'] !== undefined) {
+    options.heartbeatTimeoutSeconds = parseInteger(values['heartbeat-timeout'], '--heartbeat-timeout');
+    if (options.heartbeatTimeoutSeconds < 2)
+      throw new InputError(`--heartbeat-timeout ${values['heartbeat-timeout']}: at least 2 seconds`);
+  }
+  return options;
+}
+
+const listUsage = 'usage: sgc sweep list\n\nEvery sweep on the Temporal server, newest first.';
+export const sweepListCommand: Command = {
+  name: ['sweep', 'list'],
+  summary: 'the sweeps on the Temporal server',
+  usage: listUsage,
+  async run(args) {
+    const { positionals } = parseOptions(args, {}, listUsage);
+    if (positionals.length) throw new InputError(`unexpected argument "${positionals[0]}"\n${listUsage}`);
+    return withClient(async (client) => {
+      const sweeps = await listSweeps(client);
+      console.log(
+        formatTable(
+          ['sweep', 'status', 'started', 'ended'],
+          sweeps.map((s) => [
+            s.sweepId,
+            s.status,
+            s.startTime.toISOString(),
+            s.closeTime?.toISOString() ?? '',
+          ]),
+        ),
+      );
+      return 0;
+    });
+  },
+};
+
+const statusUsage = "usage: sgc sweep status <id> [--json]\n\nThe sweep's cells, brackets and runs, once.";
+export const sweepStatusCommand: Command = {
+  name: ['sweep', 'status'],
+  summary: 'cells, brackets and runs of a sweep',
+  usage: statusUsage,
+  async run(args) {
+    const { values, positionals } = parseOptions(args, { json: { type: 'boolean' } }, statusUsage);
+    const sweepId = oneSweepId(positionals, statusUsage);
+    return withClient(async (client) => {
+      const { status } = await sweepStatus(client, sweepId);
+      if (values.json) console.log(JSON.stringify(status, null, 2));
+      else console.log(`${summaryLine(status)}\n${cellsTable(status.cells)}`);
+      return 0;
+    });
+  },
+};
+
+const watchUsage = `usage: sgc sweep watch <id>
+
+Follows a sweep live until it ends (cells solved, runs done, brackets per cell, throughput, ETA),
+then prints the minimal-width table.`;
+export const sweepWatchCommand: Command = {
+  name: ['sweep', 'watch'],
+  summary: 'follow a sweep live until it ends',
+  usage: watchUsage,
+  async run(args) {
+    const { positionals } = parseOptions(args, {}, watchUsage);
+    const sweepId = oneSweepId(positionals, watchUsage);
+    return withClient(async (client) => {
+      const status = await watchSweep(client, sweepId, { live: process.stderr.isTTY });
+      console.log(minWidthTable(status));
+      return 0;
+    });
+  },
+};
+
+/** pause, resume, stop and cancel: one message to a running sweep. */
+function messageCommand(
+  word: 'pause' | 'resume' | 'stop' | 'cancel',
+  summary: string,
+  send: (client: Client, sweepId: string) => Promise<void>,
+): Command {
+  const usage = `usage: sgc sweep ${word} <id>\n\n${summary[0].toUpperCase()}${summary.slice(1)}.`;
+  return {
+    name: ['sweep', word],
+    summary,
+    usage,
+    async run(args) {
+      const { positionals } = parseOptions(args, {}, usage);
+      const sweepId = oneSweepId(positionals, usage);
+      await withClient((client) => send(client, sweepId));
+      console.error(`sweep ${sweepId}: ${word} sent`);
+      return 0;
+    },
+  };
+}
+
+export const sweepPauseCommand = messageCommand('pause', 'start no new runs until resumed', pauseSweep);
+export const sweepResumeCommand = messageCommand('resume', 'carry on after a pause', resumeSweep);
+export const sweepStopCommand = messageCommand('stop', 'let running runs finish, start none, end', stopSweep);
+export const sweepCancelCommand = messageCommand('cancel', 'stop running trainings now and end', cancelSweep);
+
+const extendUsage = `usage: sgc sweep extend <id> <extra.yaml>
+
+Adds cells to a running sweep. extra.yaml lists any of ${EXTENSION_FIELDS.join(', ')}, written as in a
+spec; they are added to the sweep's lists, and the sweep validates the extended spec as a whole.
+  k: [5]
+  groups: [C7]`;
+export const sweepExtendCommand: Command = {
+  name: ['sweep', 'extend'],
+  summary: 'add k values, groups, encodings or models to a running sweep',
+  usage: extendUsage,
+  async run(args) {
+    const { positionals } = parseOptions(args, {}, extendUsage);
+    if (positionals.length !== 2)
+      throw new InputError(`give a sweep id and an extension file\n${extendUsage}`);
+    const [sweepId, file] = positionals;
+    const extension = readExtension(file);
+    return withClient(async (client) => {
+      const added = await extendSweep(client, sweepId, extension);
+      console.error(`sweep ${sweepId}: ${added.length} new cell(s)`);
+      for (const key of added) console.log(key);
+      return 0;
+    });
+  },
+};
+
+function readExtension(file: string): SweepExtension {
+  let data: unknown;
+  try {
+    data = parseYaml(readFileSync(file, 'utf8'));
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new InputError(
+      `${file}: ${code === 'ENOENT' ? 'no such file' : (error as Error).message.split('\n')[0]}`,
+    );
+  }
+  if (data === null || typeof data !== 'object' || Array.isArray(data))
+    throw new InputError(`${file}: an extension is a YAML mapping of ${EXTENSION_FIELDS.join(', ')}`);
+  const record = data as Record<string, unknown>;
+  const extension: SweepExtension = {};
+  for (const [field, value] of Object.entries(record)) {
+    if (!(EXTENSION_FIELDS as readonly string[]).includes(field))
+      throw new InputError(`${file}: ${field}: an extension adds only ${EXTENSION_FIELDS.join(', ')}`);
+    if (!Array.isArray(value) || value.length === 0)
+      throw new InputError(`${file}: ${field}: expected a non-empty list, got ${JSON.stringify(value)}`);
+    (extension as Record<string, unknown[]>)[field] = value;
+  }
+  if (Object.keys(extension).length === 0)
+    throw new InputError(`${file}: an extension adds at least one of ${EXTENSION_FIELDS.join(', ')}`);
+  return extension;
+}

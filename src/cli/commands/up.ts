@@ -1,0 +1,58 @@
+/**
+ * `sgc up`: the embedded stack on one machine, in the foreground until Ctrl-C — a Temporal dev
+ * server (state in .sgc/temporal.db), the results store served on the PostgreSQL protocol, a
+ * worker, and the metrics endpoint. Other sgc commands in the same directory find all of it.
+ */
+import { InputError } from '../../errors.js';
+import { startStack } from '../../temporal/stack.js';
+import { parseInteger, parseOptions } from '../args.js';
+import type { Command } from '../command.js';
+import { untilInterrupted } from '../interrupt.js';
+
+const usage = `usage: sgc up [--concurrency N] [--metrics-port P] [--metrics-host H]
+
+Starts what is not already running: a Temporal dev server (the \`temporal\` CLI from PATH or
+SGC_TEMPORAL_CLI; state in .sgc/temporal.db), the results store (.sgc/db, served to other processes
+on the PostgreSQL protocol), a worker and the metrics endpoint. With TEMPORAL_ADDRESS or DATABASE_URL
+set, uses that server or database instead. Runs until Ctrl-C.
+
+Options:
+  --concurrency <n>   trainings at once in this worker (default 1; 0: no worker)
+  --metrics-port <p>  Prometheus /metrics port (default 9464; 0 picks a free one)
+  --metrics-host <h>  address the metrics endpoint listens on (default 127.0.0.1)`;
+
+export function stackOptions(values: {
+  concurrency: string;
+  'metrics-port': string;
+  'metrics-host': string;
+}) {
+  const concurrency = parseInteger(values.concurrency, '--concurrency');
+  if (concurrency < 0) throw new InputError(`--concurrency ${concurrency}: 0 or more`);
+  const metricsPort = parseInteger(values['metrics-port'], '--metrics-port');
+  if (metricsPort < 0 || metricsPort > 65535)
+    throw new InputError(`--metrics-port ${metricsPort}: not a port`);
+  return { concurrency, metricsPort, metricsHost: values['metrics-host'] };
+}
+
+export const stackFlags = {
+  concurrency: { type: 'string', default: '1' },
+  'metrics-port': { type: 'string', default: '9464' },
+  'metrics-host': { type: 'string', default: '127.0.0.1' },
+} as const;
+
+export const upCommand: Command = {
+  name: ['up'],
+  summary: 'run the embedded stack: Temporal dev server, store, worker, metrics',
+  usage,
+  async run(args) {
+    const { values, positionals } = parseOptions(args, stackFlags, usage);
+    if (positionals.length) throw new InputError(`unexpected argument "${positionals[0]}"\n${usage}`);
+    const stack = await startStack(stackOptions(values));
+    for (const line of stack.started) console.error(`started ${line}`);
+    console.error(`ready: TEMPORAL_ADDRESS=${stack.temporal.address} (Ctrl-C to stop)`);
+    const signal = await untilInterrupted();
+    console.error(`${signal}: stopping`);
+    await stack.stop();
+    return 0;
+  },
+};

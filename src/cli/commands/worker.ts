@@ -1,0 +1,98 @@
+/**
+ * `sgc worker`: polls the sweep task queues of a Temporal server and trains, writing results to the
+ * store. Start one per machine (or several); they share the work through the server and database.
+ */
+import { hostname } from 'node:os';
+import { DEFAULT_CHECKPOINT_DIR } from '../../../activities/train.js';
+import { InputError } from '../../errors.js';
+import { openStore } from '../../store/index.js';
+import { TRAIN_QUEUE } from '../../sweep/messages.js';
+import { telemetry } from '../../telemetry/metrics.js';
+import { startMetricsServer } from '../../telemetry/server.js';
+import { connectClient } from '../../temporal/connection.js';
+import { resolveStackTemporal } from '../../temporal/stack.js';
+import { createWorkers, QUEUES, type QueueName } from '../../temporal/worker.js';
+import { parseInteger, parseOptions } from '../args.js';
+import type { Command } from '../command.js';
+import { untilInterrupted } from '../interrupt.js';
+
+const usage = `usage: sgc worker [--concurrency N] [--backend B] [--queues ${QUEUES.join(',')}]
+                  [--metrics-port P] [--metrics-host H] [--checkpoints DIR]
+
+Trains the runs of sweeps on the Temporal server at TEMPORAL_ADDRESS (default 127.0.0.1:7233, or
+the one a running \`sgc up\` started) and stores results in DATABASE_URL (default: the embedded
+database, through \`sgc up\` when it serves it). Runs until Ctrl-C, finishing the trainings in hand.
+
+Options:
+  --concurrency <n>   trainings at once (default 1; about one per 2 cores suits the onnx engine)
+  --backend <b>       backend for runs whose spec names none (e.g. cuda on a GPU machine)
+  --queues <list>     task queues to poll (default both: ${QUEUES.join(',')})
+  --metrics-port <p>  Prometheus /metrics port (default 9464; 0 picks a free one; -1: none)
+  --metrics-host <h>  address the metrics endpoint listens on (default 127.0.0.1)
+  --checkpoints <dir> where training checkpoints go (default ${DEFAULT_CHECKPOINT_DIR}; share it between
+                      machines for resumes to cross them)`;
+
+function parseQueues(text: string): QueueName[] {
+  const queues = text.split(',').map((q) => q.trim());
+  for (const q of queues)
+    if (!(QUEUES as readonly string[]).includes(q))
+      throw new InputError(`--queues: "${q}" is not one of ${QUEUES.join(', ')}`);
+  return queues as QueueName[];
+}
+
+export const workerCommand: Command = {
+  name: ['worker'],
+  summary: 'train the runs of sweeps (polls Temporal; many workers share the work)',
+  usage,
+  async run(args) {
+    const { values, positionals } = parseOptions(
+      args,
+      {
+        concurrency: { type: 'string', default: '1' },
+        backend: { type: 'string' },
+        queues: { type: 'string', default: QUEUES.join(',') },
+        'metrics-port': { type: 'string', default: '9464' },
+        'metrics-host': { type: 'string', default: '127.0.0.1' },
+        checkpoints: { type: 'string', default: DEFAULT_CHECKPOINT_DIR },
+      },
+      usage,
+    );
+    if (positionals.length) throw new InputError(`unexpected argument "${positionals[0]}"\n${usage}`);
+    const concurrency = parseInteger(values.concurrency, '--concurrency');
+    if (concurrency < 1) throw new InputError(`--concurrency ${concurrency}: at least 1`);
+    const queues = parseQueues(values.queues);
+    const metricsPort = parseInteger(values['metrics-port'], '--metrics-port');
+
+    const temporal = resolveStackTemporal();
+    (await connectClient(temporal)).connection.close();
+    const store = await openStore({ command: 'sgc worker' });
+    const identity = `${hostname()}:${process.pid}`;
+    const workers = await createWorkers({
+      temporal,
+      repository: store.repository(),
+      telemetry,
+      queues,
+      concurrency,
+      checkpointDir: values.checkpoints,
+      identity,
+      ...(values.backend ? { backend: values.backend } : {}),
+    });
+    const metrics =
+      metricsPort >= 0
+        ? await startMetricsServer({ host: values['metrics-host'], port: metricsPort, telemetry })
+        : undefined;
+    console.error(
+      `worker ${identity}: ${queues.join(', ')} on ${temporal.address}` +
+        (queues.includes(TRAIN_QUEUE) ? `, ${concurrency} training at once` : '') +
+        (metrics ? `, metrics at ${metrics.url}` : ''),
+    );
+    const running = workers.run();
+    const stopped = await Promise.race([untilInterrupted(), running.then(() => 'ended')]);
+    console.error(`worker ${identity}: ${stopped}, finishing`);
+    workers.shutdown();
+    await running;
+    await metrics?.close();
+    await store.close();
+    return 0;
+  },
+};

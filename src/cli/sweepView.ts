@@ -1,0 +1,120 @@
+/**
+ * How a sweep looks on a terminal: a one-line summary (cells solved, runs, throughput, ETA), the
+ * cells with their brackets, and the minimal-width table a finished sweep ends with.
+ */
+import type { Client } from '@temporalio/client';
+import type { CellStatus, SweepStatus } from '../sweep/messages.js';
+import { sweepStatus } from '../temporal/sweeps.js';
+import { formatTable } from './format.js';
+
+function duration(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds < 0) return '?';
+  const s = Math.round(seconds);
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return h > 0 ? `${h}:${pad(m)}:${pad(s % 60)}` : `${m}:${pad(s % 60)}`;
+}
+
+const ENDED = new Set(['done', 'failed', 'stopped', 'cancelled']);
+
+/**
+ * The summary line. Throughput counts trained runs (not cache hits) per minute of wall time; the
+ * ETA extrapolates the time per ended cell to the cells left, which is rough while few have ended.
+ */
+export function summaryLine(status: SweepStatus, now: Date = new Date()): string {
+  const elapsed = (now.getTime() - new Date(status.startedAt).getTime()) / 1000;
+  const total = status.cells.length;
+  const ended = status.cells.filter((c) => ENDED.has(c.state)).length;
+  const solved = status.cells.filter((c) => c.minWidth !== null).length;
+  const trained = status.runsDone - status.cachedRuns;
+  const perMinute = elapsed > 0 ? (trained / elapsed) * 60 : 0;
+  const eta =
+    ended > 0 && ended < total
+      ? duration((elapsed / ended) * (total - ended))
+      : ended === total
+        ? '0:00'
+        : '?';
+  return [
+    `sweep ${status.sweepId}: ${status.state}`,
+    `cells ${ended}/${total} ended, ${solved} with H*`,
+    `runs ${status.runsDone} done (${status.cachedRuns} cached), ${status.runsInFlight} training`,
+    `${perMinute.toFixed(1)} runs/min`,
+    `elapsed ${duration(elapsed)}`,
+    `ETA ${eta}`,
+  ].join(' · ');
+}
+
+const show = (x: number | null) => (x === null ? '—' : x);
+
+export function cellsTable(cells: readonly CellStatus[]): string {
+  return formatTable(
+    ['cell', 'state', 'phase', 'lo', 'hi', 'H*', 'runs', 'training'],
+    cells.map((c) => [
+      c.cellKey,
+      c.state,
+      c.phase ?? '',
+      show(c.lo),
+      show(c.hi),
+      show(c.minWidth),
+      c.runsDone,
+      c.runsInFlight,
+    ]),
+  );
+}
+
+/** The result a researcher asked for: H* per cell, with the bracket that decided it. */
+export function minWidthTable(status: SweepStatus): string {
+  const rows = status.cells.map((c) => {
+    const [group, encoding, k, model] = c.cellKey.split('/');
+    return [
+      group,
+      encoding,
+      k.replace(/^k/, ''),
+      model,
+      c.minWidth === null ? `none ≤ ${show(c.lo)}` : c.minWidth,
+      show(c.lo),
+      show(c.hi),
+      c.runsDone,
+    ];
+  });
+  return formatTable(['group', 'encoding', 'k', 'model', 'H*', 'lo', 'hi', 'runs'], rows);
+}
+
+export interface WatchOptions {
+  intervalMs?: number;
+  write?: (text: string) => void;
+  /** Redraw in place (a terminal) instead of printing a line whenever something changed. */
+  live?: boolean;
+}
+
+/** Follows a sweep until it ends; returns its final status. */
+export async function watchSweep(
+  client: Client,
+  sweepId: string,
+  options: WatchOptions = {},
+): Promise<SweepStatus> {
+  const write = options.write ?? ((text: string) => process.stderr.write(text));
+  const live = options.live ?? false;
+  let drawnLines = 0;
+  let lastCounts = '';
+  for (;;) {
+    const { status, ended } = await sweepStatus(client, sweepId);
+    if (live) {
+      const text = `${summaryLine(status)}\n${cellsTable(status.cells)}\n`;
+      write(`${drawnLines > 0 ? `\x1b[${drawnLines}A\x1b[J` : ''}${text}`);
+      drawnLines = text.split('\n').length - 1;
+    } else {
+      const counts = [
+        status.state,
+        status.runsDone,
+        status.runsInFlight,
+        status.cells.map((c) => c.state).join(),
+      ].join('|');
+      if (counts !== lastCounts || ended) write(`${summaryLine(status)}\n`);
+      lastCounts = counts;
+    }
+    if (ended) return status;
+    await new Promise((r) => setTimeout(r, options.intervalMs ?? 1000));
+  }
+}

@@ -1,0 +1,160 @@
+/**
+ * The embedded stack on one machine (`sgc up`, `sgc run`): a Temporal dev server, the results store
+ * (PGlite, served on the PostgreSQL protocol for other processes), a worker and the metrics
+ * endpoint. What is already running is reused: a reachable Temporal server, a store served by
+ * another process, workers already polling. TEMPORAL_ADDRESS and DATABASE_URL select a cluster and
+ * a database instead of the embedded ones.
+ */
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Client } from '@temporalio/client';
+import { InputError } from '../errors.js';
+import { writeFileAtomic } from '../files.js';
+import { openStore, type Store } from '../store/index.js';
+import type { PGliteDriver } from '../store/pglite-driver.js';
+import { type ServedDatabase, serveEmbedded } from '../store/serve.js';
+import { telemetry as processTelemetry, type Telemetry } from '../telemetry/metrics.js';
+import { startMetricsServer } from '../telemetry/server.js';
+import {
+  connectClient,
+  DEFAULT_TEMPORAL_ADDRESS,
+  isTemporalReachable,
+  resolveTemporal,
+  type TemporalTarget,
+} from './connection.js';
+import { type DevServer, startDevServer, waitForPort } from './devServer.js';
+import { createWorkers, type SgcWorkers } from './worker.js';
+
+export const STACK_DIR = '.sgc';
+
+export interface StackOptions {
+  /** Trainings at once in this process's worker; 0: no worker here. */
+  concurrency: number;
+  metricsHost: string;
+  /** null: no metrics endpoint. */
+  metricsPort: number | null;
+  /** Where `.sgc/` lives (default: the current directory). */
+  home?: string;
+  log?: (line: string) => void;
+  telemetry?: Telemetry;
+}
+
+export interface Stack {
+  temporal: TemporalTarget;
+  client: Client;
+  store: Store;
+  metricsUrl: string | undefined;
+  databaseUrl: string | undefined;
+  workers: SgcWorkers | undefined;
+  /** What this stack started, for the user (`started Temporal dev server at …`). */
+  started: string[];
+  stop(): Promise<void>;
+}
+
+/** Where a running `sgc up` announces its Temporal address when it is not the default one. */
+function stackFile(home: string): string {
+  return join(home, STACK_DIR, 'stack.json');
+}
+
+/** The Temporal server of a running `sgc up` in `home`, when one is running; else the default target. */
+export function resolveStackTemporal(
+  env: NodeJS.ProcessEnv = process.env,
+  home = process.cwd(),
+): TemporalTarget {
+  const target = resolveTemporal(env);
+  if (env['TEMPORAL_ADDRESS']?.trim()) return target;
+  try {
+    const announced = JSON.parse(readFileSync(stackFile(home), 'utf8')) as { pid: number; temporal: string };
+    process.kill(announced.pid, 0);
+    return { ...target, address: announced.temporal };
+  } catch {
+    return target;
+  }
+}
+
+export async function startStack(options: StackOptions): Promise<Stack> {
+  const home = resolve(options.home ?? process.cwd());
+  const log = options.log ?? ((line: string) => console.error(line));
+  const telemetry = options.telemetry ?? processTelemetry;
+  const started: string[] = [];
+  const stops: (() => Promise<void>)[] = [];
+  const stop = async () => {
+    for (const s of stops.reverse()) await s().catch(() => undefined);
+  };
+  try {
+    // --- Temporal -------------------------------------------------------------------------------------
+    let temporal = resolveStackTemporal(process.env, home);
+    let devServer: DevServer | undefined;
+    if (!(await isTemporalReachable(temporal))) {
+      if (process.env['TEMPORAL_ADDRESS']?.trim())
+        throw new InputError(`TEMPORAL_ADDRESS=${temporal.address}: no Temporal server answers there`);
+      const defaultPort = Number(DEFAULT_TEMPORAL_ADDRESS.split(':')[1]);
+      const portTaken = await waitForPort('127.0.0.1', defaultPort, 1);
+      devServer = await startDevServer({
+        port: portTaken ? 0 : defaultPort,
+        uiPort: null,
+        dbFile: join(home, STACK_DIR, 'temporal.db'),
+        logFile: join(home, STACK_DIR, 'temporal.log'),
+      });
+      temporal = { ...temporal, address: devServer.address };
+      stops.push(() => devServer!.stop());
+      started.push(
+        `Temporal dev server at ${devServer.address} (state in ${join(STACK_DIR, 'temporal.db')})`,
+      );
+      mkdirSync(join(home, STACK_DIR), { recursive: true });
+      writeFileAtomic(stackFile(home), JSON.stringify({ pid: process.pid, temporal: devServer.address }));
+      stops.push(async () => rmSync(stackFile(home), { force: true }));
+    }
+    const client = await connectClient(temporal);
+    stops.push(() => client.connection.close());
+
+    // --- store ------------------------------------------------------------------------------------------
+    const store = await openStore({ command: 'sgc up' });
+    stops.push(() => store.close());
+    let databaseUrl: string | undefined;
+    let served: ServedDatabase | undefined;
+    if (store.target.kind === 'pglite') {
+      served = await serveEmbedded(store.driver as PGliteDriver, '127.0.0.1', 0);
+      stops.push(() => served!.stop());
+      databaseUrl = served.url;
+      started.push(`results store ${store.target.dir} served at ${served.url}`);
+    } else databaseUrl = store.target.url;
+
+    // --- worker -----------------------------------------------------------------------------------------
+    // Always one here, even when other workers poll: more workers only add throughput.
+    let workers: SgcWorkers | undefined;
+    if (options.concurrency > 0) {
+      workers = await createWorkers({
+        temporal,
+        repository: store.repository(),
+        telemetry,
+        concurrency: options.concurrency,
+        checkpointDir: join(home, STACK_DIR, 'checkpoints'),
+      });
+      const running = workers.run();
+      running.catch((error) => log(`worker stopped: ${(error as Error).message}`));
+      stops.push(async () => {
+        workers!.shutdown();
+        await running.catch(() => undefined);
+      });
+      started.push(`worker (${options.concurrency} training at once) on ${workers.queues.join(', ')}`);
+    }
+
+    // --- metrics ----------------------------------------------------------------------------------------
+    let metricsUrl: string | undefined;
+    if (options.metricsPort !== null) {
+      const metrics = await startMetricsServer({
+        host: options.metricsHost,
+        port: options.metricsPort,
+        telemetry,
+      });
+      stops.push(() => metrics.close());
+      metricsUrl = metrics.url;
+      started.push(`metrics at ${metrics.url}`);
+    }
+    return { temporal, client, store, metricsUrl, databaseUrl, workers, started, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
