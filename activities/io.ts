@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { InputError } from '../src/errors.js';
-import type { CellProgress, ResultsRepository, Run } from '../src/store/index.js';
+import type { CellProgress, ClaimedRun, ResultsRepository } from '../src/store/index.js';
 import { configHash } from '../src/sweep/configHash.js';
 import { expandSweep, runConfig, type SweepCell } from '../src/sweep/expand.js';
 import { encodingKey, groupKey, modelKey } from '../src/sweep/keys.js';
@@ -45,11 +45,13 @@ export function storedCellKey(cell: SweepCell) {
   };
 }
 
-function isFinal(run: Run): boolean {
-  return run.status !== 'running' && run.outcome !== null && FINAL_OUTCOMES.includes(run.outcome);
+function isFinal(run: { outcome: string | null }, status: string): boolean {
+  return (
+    status !== 'running' && run.outcome !== null && FINAL_OUTCOMES.includes(run.outcome as RunOutcomeName)
+  );
 }
 
-function reportOf(run: Run, cached: boolean): RunReport {
+function reportOf(run: ClaimedRun, cached: boolean): RunReport {
   return {
     configHash: run.configHash,
     H: run.h,
@@ -63,20 +65,21 @@ function reportOf(run: Run, cached: boolean): RunReport {
   };
 }
 
+/** The store's row of a run ticket (its fields are fixed by the hash, so a repeat changes nothing). */
+function runInput(ticket: Pick<RunTicket, 'configHash' | 'H' | 'seed' | 'config'>) {
+  return {
+    configHash: ticket.configHash,
+    h: ticket.H,
+    seed: ticket.seed,
+    config: ticket.config,
+    engine: ticket.config.engine.name,
+    ...(ticket.config.engine.backend ? { backend: ticket.config.engine.backend } : {}),
+  };
+}
+
 export function createIoActivities(deps: IoDependencies) {
   const { repository, telemetry } = deps;
   const codeVersion = deps.codeVersion ?? CODE_VERSION;
-
-  const registerRun = (ticket: Pick<RunTicket, 'configHash' | 'H' | 'seed' | 'config' | 'cellId'>) =>
-    repository.upsertRun({
-      configHash: ticket.configHash,
-      h: ticket.H,
-      seed: ticket.seed,
-      config: ticket.config,
-      engine: ticket.config.engine.name,
-      ...(ticket.config.engine.backend ? { backend: ticket.config.engine.backend } : {}),
-      cellId: ticket.cellId,
-    });
 
   const sweepGauges = async (sweepName: string) => {
     const progress = await repository.sweepProgress(sweepName);
@@ -127,10 +130,9 @@ export function createIoActivities(deps: IoDependencies) {
       probes: Probe[],
       phase: SearchPhase,
     ): Promise<PlannedProbes> {
-      const planned: PlannedProbes = { tickets: [], cached: [] };
-      for (const probe of probes) {
+      const tickets: RunTicket[] = probes.map((probe) => {
         const config = runConfig(cell, probe.H, probe.seed);
-        const ticket: RunTicket = {
+        return {
           configHash: configHash(config, codeVersion),
           H: probe.H,
           seed: probe.seed,
@@ -138,9 +140,13 @@ export function createIoActivities(deps: IoDependencies) {
           cellId,
           phase,
         };
+      });
+      const runs = await repository.upsertRuns(tickets.map(runInput), cellId);
+      const planned: PlannedProbes = { tickets: [], cached: [] };
+      tickets.forEach((ticket, i) => {
         telemetry.probe({ phase: phase === 'done' ? 'grid' : phase });
-        const run = await registerRun(ticket);
-        if (isFinal(run)) {
+        const run = runs[i];
+        if (isFinal(run, run.status)) {
           telemetry.cacheHit();
           telemetry.runFinished(
             { engine: run.engine, backend: run.backend ?? '', outcome: 'cached' },
@@ -149,27 +155,34 @@ export function createIoActivities(deps: IoDependencies) {
           );
           planned.cached.push(reportOf(run, true));
         } else planned.tickets.push(ticket);
-      }
+      });
       return planned;
     },
 
-    /** RunWorkflow's cache lookup: a stored final result, or null after marking the run as started. */
+    /** RunWorkflow's cache lookup: a stored final result, or null once the run is marked as started. */
     async claimRun(ticket: RunTicket): Promise<RunReport | null> {
-      const run = await registerRun(ticket);
-      if (isFinal(run)) {
-        telemetry.cacheHit();
-        return reportOf(run, true);
+      let claim = await repository.claimRun(ticket.configHash, FINAL_OUTCOMES, 'queued');
+      if (!claim) {
+        // Started without planProbes (another client): register it first.
+        await repository.upsertRuns([runInput(ticket)], ticket.cellId);
+        claim = await repository.claimRun(ticket.configHash, FINAL_OUTCOMES, 'queued');
       }
-      await repository.startRun(ticket.configHash, { worker: 'queued' });
-      return null;
+      if (!claim || claim.started) return null;
+      telemetry.cacheHit();
+      return reportOf(claim.run, true);
     },
 
-    /** Stores a trained run: curves, events and final numbers in one transaction. */
+    /** Stores a trained run: curves, events, final numbers and who trained it, in one transaction. */
     async recordRun(ticket: RunTicket, trained: TrainedRun): Promise<RunReport> {
+      // A training resumed from a checkpoint (its worker died) says so: where, and on which attempt.
+      const resumed =
+        trained.resumedFromStep === null
+          ? []
+          : [{ step: trained.resumedFromStep, kind: 'resumed', irrep: '', value: trained.attempt }];
       await repository.recordRunResult(ticket.configHash, {
         metrics: trained.metrics,
         irrepPowers: trained.irrepPowers,
-        events: trained.events,
+        events: [...trained.events, ...resumed],
         finish: {
           status: 'done',
           outcome: trained.outcome,
@@ -177,14 +190,21 @@ export function createIoActivities(deps: IoDependencies) {
           finalLoss: trained.finalLoss,
           finalAccuracy: trained.finalAccuracy,
           durationMs: Math.round(trained.seconds * 1000),
+          worker: trained.worker,
+          backend: trained.backend,
         },
       });
-      await repository.prisma.run.update({
-        where: { configHash: ticket.configHash },
-        data: { worker: trained.worker, backend: trained.backend, attempt: trained.attempt },
-      });
-      const run = await repository.findRun(ticket.configHash);
-      return reportOf(run!, false);
+      return {
+        configHash: ticket.configHash,
+        H: ticket.H,
+        seed: ticket.seed,
+        outcome: trained.outcome,
+        steps: trained.steps,
+        finalLoss: trained.finalLoss,
+        finalAccuracy: trained.finalAccuracy,
+        seconds: trained.seconds,
+        cached: false,
+      };
     },
 
     /** A run that ended without a result: invalid (final), cancelled or crashed (re-run later). */
@@ -205,12 +225,13 @@ export function createIoActivities(deps: IoDependencies) {
 
     /** Waits for a run that another workflow owns to finish, and returns its stored result. */
     async awaitRun(ticket: RunTicket): Promise<RunReport> {
-      await registerRun(ticket);
+      await repository.upsertRuns([runInput(ticket)], ticket.cellId);
       for (;;) {
         const run = await repository.findRun(ticket.configHash);
-        if (run && (isFinal(run) || run.status === 'failed' || run.status === 'cancelled')) {
-          if (isFinal(run)) telemetry.cacheHit();
-          return reportOf(run, isFinal(run));
+        if (run && (isFinal(run, run.status) || run.status === 'failed' || run.status === 'cancelled')) {
+          const final = isFinal(run, run.status);
+          if (final) telemetry.cacheHit();
+          return reportOf(run, final);
         }
         Context.current().heartbeat();
         await sleep(1000, undefined, { signal: Context.current().cancellationSignal }).catch(() => undefined);

@@ -84,16 +84,41 @@ export async function CellWorkflow(input: CellInput): Promise<CellOutcome> {
   const sweep = parent ? getExternalWorkflowHandle(parent.workflowId) : undefined;
   const tell = async () => {
     status.phase = search.phase;
-    if (sweep) await sweep.signal(cellProgressSignal, { ...status, result: search.result });
+    await signalSweep((h) => h.signal(cellProgressSignal, { ...status, result: search.result }));
+  };
+  /** A sweep that has gone (terminated, or ended while this cell was cancelled) is not an error here. */
+  const signalSweep = async (send: (h: NonNullable<typeof sweep>) => Promise<void>) => {
+    if (!sweep) return;
+    try {
+      await send(sweep);
+    } catch (error) {
+      if (isCancellation(error)) throw error;
+    }
   };
 
-  /** Runs started and not yet back, by `H/seed`. */
-  const running = new Map<string, Promise<RunReport>>();
+  /**
+   * Runs started and not yet back (by `H/seed`), and those back but not yet taken. Runs that finish
+   * together are taken as one batch with one progress signal: a signal costs a round trip, and on
+   * short runs one per run would make the cell lag behind its runs.
+   */
+  const running = new Set<string>();
+  const settled: RunReport[] = [];
+  let failure: unknown;
   const key = (p: { H: number; seed: number }) => `${p.H}/${p.seed}`;
-  const finished: RunReport[] = [];
+  const launch = (ticket: RunTicket) => {
+    running.add(key(ticket));
+    runOne(ticket, options).then(
+      (report) => {
+        running.delete(key(report));
+        settled.push(report);
+      },
+      (error) => {
+        failure ??= error;
+      },
+    );
+  };
 
   const take = async (report: RunReport) => {
-    finished.push(report);
     status.runsDone += 1;
     if (report.cached) status.cachedRuns += 1;
     else status.trainingSeconds += report.seconds;
@@ -127,13 +152,13 @@ export async function CellWorkflow(input: CellInput): Promise<CellOutcome> {
         if (next.probes.length > 0) {
           const planned = await io.planProbes(cell, cellId, next.probes, search.phase);
           for (const report of planned.cached) await take(report);
-          for (const ticket of planned.tickets) running.set(key(ticket), runOne(ticket, options));
+          for (const ticket of planned.tickets) launch(ticket);
           status.runsInFlight = running.size;
           await tell();
           continue;
         }
       }
-      if (running.size === 0) {
+      if (running.size === 0 && settled.length === 0) {
         if (search.result) break;
         if (stopping) {
           state = 'stopped';
@@ -150,10 +175,10 @@ export async function CellWorkflow(input: CellInput): Promise<CellOutcome> {
         // Not paused, nothing running, no result, and no probe to start: the policy is stuck.
         throw ApplicationFailure.nonRetryable(`cell ${cell.cellKey}: the width search asked for no run`);
       }
-      const report = await Promise.race(running.values());
-      running.delete(key(report));
+      await condition(() => settled.length > 0 || failure !== undefined);
+      if (failure !== undefined) throw failure;
+      for (const report of settled.splice(0)) await take(report);
       status.runsInFlight = running.size;
-      await take(report);
       await tell();
     }
   } catch (error) {
@@ -161,7 +186,10 @@ export async function CellWorkflow(input: CellInput): Promise<CellOutcome> {
     await CancellationScope.nonCancellable(async () => {
       await io.recordCell(cell, cellId, { status: state === 'cancelled' ? 'stopped' : 'failed' });
       status.state = state;
-      if (sweep) await sweep.signal(cellDoneSignal, { cellKey: cell.cellKey, state, result: null });
+      status.runsInFlight = 0;
+      await signalSweep((h) =>
+        h.signal(cellDoneSignal, { cellKey: cell.cellKey, state, result: null, status }),
+      );
     });
     throw error;
   }
@@ -174,9 +202,9 @@ export async function CellWorkflow(input: CellInput): Promise<CellOutcome> {
     minWidth: status.minWidth,
     nonMonotone: (search.result?.nonMonotone.length ?? 0) > 0,
   });
-  const outcome: CellOutcome = { cellKey: cell.cellKey, state, result: search.result };
-  await tell();
-  if (sweep) await sweep.signal(cellDoneSignal, outcome);
+  status.phase = search.phase;
+  const outcome: CellOutcome = { cellKey: cell.cellKey, state, result: search.result, status };
+  await signalSweep((h) => h.signal(cellDoneSignal, outcome));
   return outcome;
 }
 

@@ -133,7 +133,8 @@ export async function SweepWorkflow(input: SweepInput): Promise<SweepStatus> {
   setHandler(cellProgressSignal, (progress) => {
     changes += 1;
     const entry = cells.get(progress.cellKey);
-    if (entry && !ENDED.includes(entry.status.state)) {
+    // Only cellDone ends a cell: progress may overtake it, never the other way round.
+    if (entry && !ENDED.includes(entry.status.state) && !ENDED.includes(progress.state)) {
       const { result: _result, ...cellStatus } = progress;
       entry.status = cellStatus;
     }
@@ -141,7 +142,7 @@ export async function SweepWorkflow(input: SweepInput): Promise<SweepStatus> {
   setHandler(cellDoneSignal, (outcome) => {
     changes += 1;
     const entry = cells.get(outcome.cellKey);
-    if (entry) entry.status = { ...entry.status, state: outcome.state, runsInFlight: 0 };
+    if (entry) entry.status = { ...outcome.status, state: outcome.state, runsInFlight: 0 };
   });
   setHandler(
     extendUpdate,

@@ -15,6 +15,7 @@ export {
   type Cell,
   type CellKey,
   type CellProgress,
+  type ClaimedRun,
   ResultsRepository,
   type Run,
   type RunFinish,

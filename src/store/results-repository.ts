@@ -84,6 +84,9 @@ export interface RunStart {
 
 export interface RunFinish {
   status: Extract<RunStatus, 'done' | 'failed' | 'cancelled'>;
+  /** Who trained it and on what, when known only at the end (a sweep's worker). */
+  worker?: string;
+  backend?: string;
   outcome?: RunOutcome;
   error?: string;
   steps?: number;
@@ -92,6 +95,21 @@ export interface RunFinish {
   finalAccuracy?: number;
   durationMs?: number;
 }
+
+/** The fields of a run that a claim reports (a cached result is built from them). */
+export type ClaimedRun = Pick<
+  Run,
+  | 'configHash'
+  | 'h'
+  | 'seed'
+  | 'engine'
+  | 'backend'
+  | 'outcome'
+  | 'steps'
+  | 'finalLoss'
+  | 'finalAccuracy'
+  | 'durationMs'
+>;
 
 export interface SweepProgress {
   cells: Partial<Record<CellStatus, number>>;
@@ -150,6 +168,53 @@ export class ResultsRepository {
     if (cellId !== undefined)
       await this.prisma.cellRun.createMany({ data: [{ cellId, runId: run.id }], skipDuplicates: true });
     return run;
+  }
+
+  /**
+   * Registers many runs at once (existing ones are left as they are) and links them to the cell:
+   * three statements whatever the number of runs. Returns the stored runs, in the order given.
+   */
+  async upsertRuns(inputs: readonly Omit<RunInput, 'cellId'>[], cellId: number): Promise<Run[]> {
+    if (inputs.length === 0) return [];
+    await this.prisma.run.createMany({ data: [...inputs], skipDuplicates: true });
+    const runs = await this.prisma.run.findMany({
+      where: { configHash: { in: inputs.map((i) => i.configHash) } },
+    });
+    await this.prisma.cellRun.createMany({
+      data: runs.map((run) => ({ cellId, runId: run.id })),
+      skipDuplicates: true,
+    });
+    const byHash = new Map(runs.map((run) => [run.configHash, run]));
+    return inputs.map((i) => byHash.get(i.configHash)!);
+  }
+
+  /**
+   * Starts an attempt of a run unless it already has one of the `final` outcomes, in one statement
+   * (the check and the start cannot interleave with another claimer's). Returns whether it was
+   * started and the run as it was before; null when no such run is registered.
+   */
+  async claimRun(
+    configHash: string,
+    final: readonly RunOutcome[],
+    worker: string,
+  ): Promise<{ started: boolean; run: ClaimedRun } | null> {
+    const rows = await this.driver.query<ClaimedRun & { started: number }>(
+      `WITH started AS (
+         UPDATE run SET status = 'running', attempt = attempt + 1, worker = $2, started_at = now(),
+                heartbeat_at = now(), finished_at = NULL, error = NULL
+          WHERE config_hash = $1
+            AND (status = 'running' OR outcome IS NULL OR outcome <> ALL($3::run_outcome[]))
+         RETURNING id)
+       SELECT r.config_hash AS "configHash", r.h, r.seed, r.engine, r.backend, r.outcome::text AS outcome,
+              r.steps, r.final_loss AS "finalLoss", r.final_accuracy AS "finalAccuracy",
+              r.duration_ms AS "durationMs", (SELECT count(*) FROM started)::integer AS started
+         FROM run r WHERE r.config_hash = $1`,
+      // An array literal rather than an array parameter: PGlite's driver does not serialise arrays.
+      [configHash, worker, `{${final.join(',')}}`],
+    );
+    if (rows.length === 0) return null;
+    const { started, ...run } = rows[0];
+    return { started: started > 0, run };
   }
 
   findRun(configHash: string): Promise<Run | null> {
@@ -274,7 +339,8 @@ export class ResultsRepository {
       const f = result.finish;
       await tx.query(
         `UPDATE run SET status = $2::run_status, outcome = $3::run_outcome, error = $4, steps = $5,
-                final_loss = $6, final_accuracy = $7, duration_ms = $8, finished_at = now()
+                final_loss = $6, final_accuracy = $7, duration_ms = $8, finished_at = now(),
+                worker = coalesce($9, worker), backend = coalesce($10, backend)
           WHERE id = $1`,
         [
           runId,
@@ -285,6 +351,8 @@ export class ResultsRepository {
           f.finalLoss ?? null,
           f.finalAccuracy ?? null,
           f.durationMs ?? null,
+          f.worker ?? null,
+          f.backend ?? null,
         ],
       );
     });

@@ -171,6 +171,8 @@ export interface CellOutcome {
   cellKey: string;
   state: CellState;
   result: SearchResult | null;
+  /** The cell's last status (the sweep's view of it from then on). */
+  status: CellStatus;
 }
 
 export interface RunInput {

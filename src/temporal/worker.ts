@@ -7,7 +7,9 @@
 import { fileURLToPath } from 'node:url';
 import {
   bundleWorkflowCode,
+  DefaultLogger,
   NativeConnection,
+  Runtime,
   Worker,
   type WorkerOptions,
   type WorkflowBundle,
@@ -64,7 +66,20 @@ export interface SgcWorkers {
   readonly queues: readonly QueueName[];
 }
 
+let runtimeInstalled = false;
+/** The SDK logs every worker state change at INFO; sgc shows warnings and errors only. */
+function installQuietRuntime(): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  try {
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+  } catch {
+    // Already installed (by a test or an embedding program): keep theirs.
+  }
+}
+
 export async function createWorkers(settings: WorkerSettings): Promise<SgcWorkers> {
+  installQuietRuntime();
   const queues = settings.queues ?? QUEUES;
   const connection = await NativeConnection.connect({ address: settings.temporal.address });
   const common: Partial<WorkerOptions> = {

@@ -17,7 +17,7 @@ import type { Command } from '../command.js';
 import { untilInterrupted } from '../interrupt.js';
 
 const usage = `usage: sgc worker [--concurrency N] [--backend B] [--queues ${QUEUES.join(',')}]
-                  [--metrics-port P] [--metrics-host H] [--checkpoints DIR]
+                  [--metrics-port P | --no-metrics] [--metrics-host H] [--checkpoints DIR]
 
 Trains the runs of sweeps on the Temporal server at TEMPORAL_ADDRESS (default 127.0.0.1:7233, or
 the one a running \`sgc up\` started) and stores results in DATABASE_URL (default: the embedded
@@ -27,7 +27,8 @@ Options:
   --concurrency <n>   trainings at once (default 1; about one per 2 cores suits the onnx engine)
   --backend <b>       backend for runs whose spec names none (e.g. cuda on a GPU machine)
   --queues <list>     task queues to poll (default both: ${QUEUES.join(',')})
-  --metrics-port <p>  Prometheus /metrics port (default 9464; 0 picks a free one; -1: none)
+  --metrics-port <p>  Prometheus /metrics port (default 9464; 0 picks a free one)
+  --no-metrics        serve no metrics endpoint
   --metrics-host <h>  address the metrics endpoint listens on (default 127.0.0.1)
   --checkpoints <dir> where training checkpoints go (default ${DEFAULT_CHECKPOINT_DIR}; share it between
                       machines for resumes to cross them)`;
@@ -52,6 +53,7 @@ export const workerCommand: Command = {
         backend: { type: 'string' },
         queues: { type: 'string', default: QUEUES.join(',') },
         'metrics-port': { type: 'string', default: '9464' },
+        'no-metrics': { type: 'boolean' },
         'metrics-host': { type: 'string', default: '127.0.0.1' },
         checkpoints: { type: 'string', default: DEFAULT_CHECKPOINT_DIR },
       },
@@ -62,6 +64,8 @@ export const workerCommand: Command = {
     if (concurrency < 1) throw new InputError(`--concurrency ${concurrency}: at least 1`);
     const queues = parseQueues(values.queues);
     const metricsPort = parseInteger(values['metrics-port'], '--metrics-port');
+    if (metricsPort < 0 || metricsPort > 65535)
+      throw new InputError(`--metrics-port ${metricsPort}: not a port`);
 
     const temporal = resolveStackTemporal();
     (await connectClient(temporal)).connection.close();
