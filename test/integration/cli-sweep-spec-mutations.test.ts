@@ -138,6 +138,32 @@ describe('bad sweep specs through the sgc command line', () => {
     });
   }
 
+  test(`sgc sweep start: the ${COUNT} mutations' refusals come before any server is contacted`, async () => {
+    // A port nothing listens on: a spec that got past validation would fail there, with another
+    // message, after the connect timeout. Refusals must name the field at once, as for check.
+    const previous = process.env['TEMPORAL_ADDRESS'];
+    process.env['TEMPORAL_ADDRESS'] = '127.0.0.1:9';
+    try {
+      let refused = 0;
+      for (const m of mutations) {
+        if (!m.invalid) continue;
+        const file = files.get(m.index)!;
+        const where = `mutation ${m.index} (${m.kind}: ${m.description}, from ${m.base})`;
+        const r = await runInProcess(['sweep', 'start', file]);
+        assert.equal(r.thrown, undefined, `${where}: main threw ${(r.thrown as Error)?.stack}`);
+        assert.equal(r.code, 2, `${where}: exit code ${r.code}\n${r.stderr}`);
+        assert.doesNotMatch(r.stderr, /Temporal server/, `${where}: got as far as the server`);
+        assertRefusal(m, file, r.stderr, 'sweep start');
+        refused++;
+      }
+      // Only the mutations known to be invalid run here (the others would wait on the connect timeout).
+      assert.ok(refused >= 0.5 * COUNT, `at least half certainly invalid, got ${refused}`);
+    } finally {
+      if (previous === undefined) delete process.env['TEMPORAL_ADDRESS'];
+      else process.env['TEMPORAL_ADDRESS'] = previous;
+    }
+  });
+
   test('a sample of refusals as real processes: exit 2, one line, no stack trace, the store unchanged', async () => {
     const store = join(dir, 'store');
     const env = { SGC_DB_DIR: store };
