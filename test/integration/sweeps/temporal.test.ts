@@ -1,0 +1,447 @@
+/**
+ * Sweeps on a real Temporal server (`temporal server start-dev`) with a real PostgreSQL store and
+ * real workers: in this process for most tests, as `sgc worker` processes where one is killed.
+ */
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { Client } from '@temporalio/client';
+import { Worker } from '@temporalio/worker';
+import { stringify } from 'yaml';
+import { createEngine } from '../../../src/learn/engine/index.js';
+import { runTraining } from '../../../src/learn/trainer.js';
+import { openStore, type Store } from '../../../src/store/index.js';
+import { expandSweep, runConfig, type SweepCell } from '../../../src/sweep/expand.js';
+import type { SweepStatus } from '../../../src/sweep/messages.js';
+import { parseSweepSpec } from '../../../src/sweep/spec.js';
+import { initialSearch, nextProbes, record, type SearchResult } from '../../../src/sweep/widthSearch.js';
+import { createTelemetry } from '../../../src/telemetry/metrics.js';
+import { connectClient } from '../../../src/temporal/connection.js';
+import type { DevServer } from '../../../src/temporal/devServer.js';
+import {
+  cancelSweep,
+  pauseSweep,
+  resumeSweep,
+  startSweep,
+  sweepStatus,
+} from '../../../src/temporal/sweeps.js';
+import { createWorkers, type SgcWorkers, workflowBundle } from '../../../src/temporal/worker.js';
+import { runWorkflowId, sweepWorkflowId } from '../../../workflows/definitions.js';
+import { type PostgresServer, startPostgres } from '../../helpers/postgres.js';
+import { runSgc, sgcBin } from '../../helpers/sgc.js';
+import { startTemporal, waitFor } from '../../helpers/temporal.js';
+
+const TRAIN = { optimizer: 'per-neuron', lr: 0.01, init: 1e-3, clip: 0.1 };
+
+/** Two groups × two k, searched from H = 2: a few dozen short runs. */
+const basicSpec = {
+  name: 'it-basic',
+  groups: ['C3', 'D3'],
+  encodings: [{ kind: 'onehot' }],
+  k: [2, 3],
+  models: ['mlp'],
+  width: { search: { start: 2, max: 64 }, seeds: 1 },
+  train: { ...TRAIN, steps: 2500 },
+};
+
+/** Runs that train for a few seconds each (no early stop), on a grid so they are all started at once. */
+function slowSpec(name: string, values: number[], steps: number) {
+  return {
+    name,
+    groups: ['C3'],
+    encodings: [{ kind: 'onehot' }],
+    k: [2],
+    models: ['mlp'],
+    width: { values, seeds: 1 },
+    train: { ...TRAIN, steps, stopOnSuccess: false },
+  };
+}
+
+let temporal: DevServer;
+let postgres: PostgresServer;
+let databaseUrl: string;
+let store: Store;
+let client: Client;
+let workers: SgcWorkers | undefined;
+let workersDone: Promise<void> | undefined;
+let dir: string;
+
+async function startInProcessWorkers(queues?: ('sgc-train' | 'sgc-io')[]) {
+  workers = await createWorkers({
+    temporal: { address: temporal.address, namespace: 'default' },
+    repository: store.repository(),
+    telemetry: createTelemetry(),
+    concurrency: 1,
+    checkpointDir: join(dir, 'checkpoints'),
+    ...(queues ? { queues } : {}),
+  });
+  workersDone = workers.run();
+}
+
+async function stopInProcessWorkers() {
+  workers?.shutdown();
+  await workersDone;
+  workers = undefined;
+}
+
+function writeSpec(spec: object): string {
+  const file = join(dir, `${(spec as { name: string }).name}-${Date.now()}.yaml`);
+  writeFileSync(file, stringify(spec));
+  return file;
+}
+
+const env = () => ({ TEMPORAL_ADDRESS: temporal.address, DATABASE_URL: databaseUrl });
+
+async function runRows(sweep: string) {
+  return store.driver.query<{
+    config_hash: string;
+    h: number;
+    seed: number;
+    status: string;
+    outcome: string | null;
+    attempt: number;
+    worker: string | null;
+  }>(
+    `SELECT DISTINCT r.config_hash, r.h, r.seed, r.status::text AS status, r.outcome::text AS outcome, r.attempt, r.worker
+       FROM run r JOIN cell_run cr ON cr.run_id = r.id JOIN cell c ON c.id = cr.cell_id JOIN sweep s ON s.id = c.sweep_id
+      WHERE s.name = $1 ORDER BY r.h, r.seed`,
+    [sweep],
+  );
+}
+
+async function finalStatus(sweepId: string): Promise<SweepStatus> {
+  return (await client.workflow.getHandle(sweepWorkflowId(sweepId)).result()) as SweepStatus;
+}
+
+/** The same width search, without Temporal: the policy driven by a plain loop over runTraining. */
+async function directSearch(
+  cell: SweepCell,
+  plan: ReturnType<typeof parseSweepSpec>['width'],
+): Promise<SearchResult> {
+  const engine = await createEngine('onnx');
+  let state = initialSearch(plan);
+  while (!state.result) {
+    const next = nextProbes(state);
+    state = next.state;
+    for (const probe of next.probes) {
+      const result = await runTraining(runConfig(cell, probe.H, probe.seed), engine);
+      state = record(state, { ...probe, succeeded: result.outcome === 'succeeded' });
+    }
+  }
+  return state.result;
+}
+
+describe('sweeps on a real Temporal server', { timeout: 600_000 }, () => {
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'sgc-sweeps-'));
+    [temporal, postgres] = await Promise.all([startTemporal(), startPostgres()]);
+    databaseUrl = await postgres.createDatabase();
+    store = await openStore({ target: { kind: 'postgres', url: databaseUrl }, migrate: true });
+    client = await connectClient({ address: temporal.address, namespace: 'default' });
+    await startInProcessWorkers();
+  });
+
+  after(async () => {
+    await stopInProcessWorkers();
+    await client?.connection.close();
+    await store?.close();
+    await temporal?.stop();
+    await postgres?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('a sweep of 2 groups × 2 k finishes with H* in the store, as a search without Temporal finds', async () => {
+    const cli = await runSgc(['sweep', 'start', writeSpec(basicSpec), '--wait'], env());
+    assert.equal(cli.code, 0, cli.stderr);
+    const table = cli.stdout;
+    const stored = await store.driver.query<{
+      group: string;
+      k: number;
+      min_width: number | null;
+      lo: number | null;
+      hi: number | null;
+      status: string;
+    }>(
+      `SELECT "group", k, min_width, lo, hi, status::text AS status FROM min_width_by_k WHERE sweep = $1 ORDER BY "group", k`,
+      [basicSpec.name],
+    );
+    assert.equal(stored.length, 4);
+    const spec = parseSweepSpec(basicSpec, 'test');
+    for (const cell of expandSweep(spec).cells) {
+      const row = stored.find((r) => r.group === cell.group && r.k === cell.k);
+      assert.ok(row, `cell ${cell.cellKey} is in the store`);
+      assert.equal(row.status, 'done');
+      assert.notEqual(row.min_width, null, `${cell.cellKey} has H*`);
+      const direct = await directSearch(cell, spec.width);
+      assert.deepEqual(
+        { minWidth: row.min_width, lo: row.lo, hi: row.hi },
+        { minWidth: direct.minWidth, lo: direct.lo, hi: direct.hi },
+        `${cell.cellKey}: Temporal and the plain loop agree`,
+      );
+      assert.match(table, new RegExp(`${cell.group}\\s+onehot\\s+${cell.k}\\s+mlp\\s+${row.min_width}\\b`));
+    }
+  });
+
+  test('starting the same spec again trains nothing new and returns the same results', async () => {
+    const before = await runRows(basicSpec.name);
+    const cli = await runSgc(['sweep', 'start', writeSpec(basicSpec), '--wait'], env());
+    assert.equal(cli.code, 0, cli.stderr);
+    const status = await finalStatus(basicSpec.name);
+    assert.ok(status.runsDone > 0);
+    assert.equal(status.cachedRuns, status.runsDone, 'every run is a cache hit');
+    assert.deepEqual(await runRows(basicSpec.name), before, 'no run trained again (attempts unchanged)');
+  });
+
+  test('pause starts nothing new until resume', async () => {
+    // One cell whose search runs one width after another: D3 at k = 3 needs several.
+    const spec = { ...basicSpec, name: 'it-pause', groups: ['D3'], k: [3] };
+    const handle = await startSweep(client, spec);
+    await waitFor(
+      'a run to finish',
+      async () => (await handle.query<SweepStatus>('status')).runsDone >= 1,
+      60_000,
+      50,
+    );
+    await pauseSweep(client, spec.name);
+    // The run in flight finishes; then nothing new may start.
+    const quiet = await waitFor('the paused sweep to go quiet', async () => {
+      const s = await handle.query<SweepStatus>('status');
+      const running = (await runRows(spec.name)).filter((r) => r.status === 'running').length;
+      // A cell says `paused` once its runs in flight are back and it is waiting to resume.
+      return s.cells.every((c) => c.state === 'paused') && running === 0 ? s : undefined;
+    });
+    assert.equal(quiet.state, 'paused');
+    const rows = await runRows(spec.name);
+    await new Promise((r) => setTimeout(r, 3000));
+    assert.deepEqual(await runRows(spec.name), rows, 'nothing started while paused');
+    assert.equal((await handle.query<SweepStatus>('status')).runsDone, quiet.runsDone);
+    await resumeSweep(client, spec.name);
+    const final = await finalStatus(spec.name);
+    assert.equal(final.state, 'done');
+    assert.ok(final.runsDone > quiet.runsDone, 'the search went on after resume');
+    assert.notEqual(final.cells[0].minWidth, null);
+  });
+
+  test('cancel stops running trainings within seconds; a second start re-runs only what did not finish', async () => {
+    const spec = slowSpec('it-cancel', [2, 3, 4], 20_000);
+    const handle = await startSweep(client, spec);
+    await waitFor(
+      'one run done and one training',
+      async () => {
+        const rows = await runRows(spec.name);
+        const s = await handle.query<SweepStatus>('status');
+        return s.runsDone >= 1 && rows.some((r) => r.status === 'running' && r.worker === 'queued')
+          ? true
+          : undefined;
+      },
+      120_000,
+      100,
+    );
+    const training = await waitFor('a training heartbeat', async () => {
+      for (const r of await runRows(spec.name)) {
+        if (r.status !== 'running') continue;
+        const d = await client.workflow
+          .getHandle(runWorkflowId(r.config_hash))
+          .describe()
+          .catch(() => undefined);
+        const pending = d?.raw.pendingActivities?.[0];
+        if (pending?.state === 2 /* STARTED */) return r.config_hash;
+      }
+      return undefined;
+    });
+    const cancelledAt = Date.now();
+    await cancelSweep(client, spec.name);
+    await waitFor(
+      'the training to stop',
+      async () => {
+        const d = await client.workflow.getHandle(runWorkflowId(training)).describe();
+        return d.status.name === 'CANCELLED' ? true : undefined;
+      },
+      15_000,
+      100,
+    );
+    const stopSeconds = (Date.now() - cancelledAt) / 1000;
+    assert.ok(stopSeconds < 5, `training stopped ${stopSeconds} s after cancel`);
+    const afterCancel = await runRows(spec.name);
+    const finished = afterCancel.filter((r) => r.status === 'done');
+    const unfinished = afterCancel.filter((r) => r.status !== 'done');
+    assert.ok(finished.length >= 1 && unfinished.length >= 1, JSON.stringify(afterCancel, null, 1));
+    assert.ok(
+      unfinished.every((r) => r.status === 'cancelled'),
+      JSON.stringify(unfinished),
+    );
+
+    await startSweep(client, spec);
+    const final = await finalStatus(spec.name);
+    assert.equal(final.state, 'done');
+    assert.equal(final.cachedRuns, finished.length, 'finished runs are cache hits');
+    const rerun = await runRows(spec.name);
+    for (const r of finished)
+      assert.deepEqual(
+        rerun.find((x) => x.config_hash === r.config_hash),
+        r,
+        'a finished run is not re-run',
+      );
+    for (const r of unfinished) {
+      const again = rerun.find((x) => x.config_hash === r.config_hash);
+      assert.equal(again?.status, 'done', 'a cancelled run is re-run to the end');
+      assert.ok(again.attempt > r.attempt);
+    }
+  });
+
+  test('extend adds a k value to a running sweep', async () => {
+    // Paused (so that it is certainly still running when the extension arrives), then resumed.
+    const spec = { ...basicSpec, name: 'it-extend', groups: ['C3'], k: [2] };
+    await startSweep(client, spec);
+    await pauseSweep(client, spec.name);
+    const extra = join(dir, 'extra.yaml');
+    writeFileSync(extra, stringify({ k: [3] }));
+    const cli = await runSgc(['sweep', 'extend', spec.name, extra], env());
+    assert.equal(cli.code, 0, cli.stderr);
+    assert.deepEqual(cli.stdout.trim().split('\n'), ['C3/onehot/k3/mlp']);
+    await resumeSweep(client, spec.name);
+    const final = await finalStatus(spec.name);
+    assert.deepEqual(final.cells.map((c) => c.cellKey).sort(), ['C3/onehot/k2/mlp', 'C3/onehot/k3/mlp']);
+    assert.ok(final.cells.every((c) => c.state === 'done' && c.minWidth !== null));
+    // A bad extension is refused with the reason, and changes nothing.
+    writeFileSync(extra, stringify({ groups: ['Q9'] }));
+    await startSweep(client, { ...spec, name: 'it-extend-2' });
+    await pauseSweep(client, 'it-extend-2');
+    const bad = await runSgc(['sweep', 'extend', 'it-extend-2', extra], env());
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /Q9/);
+    assert.equal(bad.stderr.trim().split('\n').length, 1, bad.stderr);
+    await resumeSweep(client, 'it-extend-2');
+    const ext2 = await finalStatus('it-extend-2');
+    assert.deepEqual(
+      ext2.cells.map((c) => c.cellKey),
+      ['C3/onehot/k2/mlp'],
+    );
+  });
+
+  test('a worker killed mid-run: the run finishes on a second worker from its checkpoint, no duplicate rows', async () => {
+    await stopInProcessWorkers();
+    await startInProcessWorkers(['sgc-io']);
+    const children: ChildProcess[] = [];
+    let workerLog = '';
+    const spawnWorker = () => {
+      const child = spawn(
+        process.execPath,
+        [
+          sgcBin,
+          'worker',
+          '--queues',
+          'sgc-train',
+          '--no-metrics',
+          '--checkpoints',
+          join(dir, 'shared-checkpoints'),
+        ],
+        { env: { ...process.env, ...env() }, stdio: ['ignore', 'ignore', 'pipe'] },
+      );
+      child.stderr?.on('data', (d) => (workerLog += d));
+      children.push(child);
+      return child;
+    };
+    try {
+      spawnWorker();
+      spawnWorker();
+      const spec = slowSpec('it-kill', [6], 40_000);
+      const handle = await startSweep(client, spec, { heartbeatTimeoutSeconds: 3 });
+      const hash = await waitFor(
+        'the run to be registered',
+        async () => (await runRows(spec.name))[0]?.config_hash,
+        60_000,
+      );
+      const run = client.workflow.getHandle(runWorkflowId(hash));
+      const holder = await waitFor(
+        'a heartbeat with a checkpoint',
+        async () => {
+          // The run is in the store a moment before its workflow exists.
+          const description = await run.describe().catch(() => undefined);
+          const pending = description?.raw.pendingActivities?.[0];
+          const details = pending?.heartbeatDetails?.payloads?.[0]?.data;
+          if (!details) return undefined;
+          const beat = JSON.parse(Buffer.from(details as Uint8Array).toString('utf8')) as {
+            checkpoint: string | null;
+            step: number;
+          };
+          return beat.checkpoint
+            ? { identity: pending?.lastWorkerIdentity ?? '', step: beat.step }
+            : undefined;
+        },
+        120_000,
+        200,
+      );
+      const victim = children.find((c) => holder.identity.endsWith(`:${c.pid}`));
+      assert.ok(victim, `the training worker (${holder.identity}) is one of ours`);
+      victim.kill('SIGKILL');
+      const final = (await handle.result()) as SweepStatus;
+      assert.equal(final.state, 'done');
+      const rows = await runRows(spec.name);
+      assert.equal(rows.length, 1, 'one run row');
+      assert.equal(rows[0].status, 'done');
+      assert.ok(!rows[0].worker?.endsWith(`:${victim.pid}`), 'finished by the other worker');
+      const [resumed] = await store.driver.query<{ step: number; value: number }>(
+        `SELECT e.step, e.value FROM run_event e JOIN run r ON r.id = e.run_id WHERE r.config_hash = $1 AND e.kind = 'resumed'`,
+        [hash],
+      );
+      assert.ok(resumed && resumed.step > 0, 'resumed from a checkpoint, not from step 0');
+      assert.equal(resumed.value, 2, "on the training activity's second attempt");
+      const [counts] = await store.driver.query<{ n: number; distinct_steps: number }>(
+        `SELECT count(*)::int AS n, count(DISTINCT step)::int AS distinct_steps FROM run_metric m JOIN run r ON r.id = m.run_id WHERE r.config_hash = $1`,
+        [hash],
+      );
+      assert.equal(counts.n, counts.distinct_steps, 'no duplicate metric rows');
+      // Resumed exactly: the same final loss as training straight through.
+      const spec0 = parseSweepSpec(spec, 'test');
+      const straight = await runTraining(
+        runConfig(expandSweep(spec0).cells[0], 6, 0),
+        await createEngine('onnx'),
+      );
+      const [stored] = await store.driver.query<{ final_loss: number }>(
+        `SELECT final_loss FROM run WHERE config_hash = $1`,
+        [hash],
+      );
+      assert.ok(
+        Math.abs(stored.final_loss - straight.finalLoss) <= 1e-9 * Math.abs(straight.finalLoss),
+        `${stored.final_loss} vs ${straight.finalLoss}`,
+      );
+    } finally {
+      for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+      await stopInProcessWorkers();
+      await startInProcessWorkers();
+    }
+  });
+
+  test('workflow determinism: the recorded histories replay', async () => {
+    const histories = [];
+    for await (const w of client.workflow.list({ query: `ExecutionStatus != 'Running'` })) {
+      histories.push({
+        workflowId: w.workflowId,
+        history: await client.workflow.getHandle(w.workflowId, w.runId).fetchHistory(),
+      });
+      if (histories.length >= 60) break;
+    }
+    const types = new Set<string>();
+    for await (const w of client.workflow.list({ query: `ExecutionStatus != 'Running'` })) types.add(w.type);
+    assert.deepEqual([...types].sort(), ['CellWorkflow', 'RunWorkflow', 'SweepWorkflow']);
+    const bundle = await workflowBundle();
+    let replayed = 0;
+    for await (const result of Worker.runReplayHistories({ workflowBundle: bundle }, histories)) {
+      assert.equal(result.error, undefined, `${result.workflowId}: ${result.error?.message}`);
+      replayed += 1;
+    }
+    assert.equal(replayed, histories.length);
+  });
+
+  test('status of an unknown sweep is one line and exit 2', async () => {
+    const cli = await runSgc(['sweep', 'status', 'no-such-sweep'], env());
+    assert.equal(cli.code, 2);
+    assert.match(cli.stderr, /no sweep named "no-such-sweep"/);
+    const quick = await sweepStatus(client, basicSpec.name);
+    assert.equal(quick.ended, 'completed');
+  });
+});
