@@ -82,7 +82,7 @@ export const workerCommand: Command = {
       ...(values.backend ? { backend: values.backend } : {}),
     });
     const metrics =
-      metricsPort >= 0
+      !values['no-metrics']
         ? await startMetricsServer({ host: values['metrics-host'], port: metricsPort, telemetry })
         : undefined;
     console.error(
