@@ -49,7 +49,7 @@ export interface TrainDependencies {
   worker?: string;
 }
 
-export const DEFAULT_CHECKPOINT_DIR = '.sgc/checkpoints';
+export { DEFAULT_CHECKPOINT_DIR } from '../src/sweep/messages.js';
 
 export function createTrainActivities(deps: TrainDependencies) {
   const checkpointDir = resolve(deps.checkpointDir);

@@ -11,6 +11,9 @@ import type { Probe, SearchPhase, SearchResult, WidthPlan } from './widthSearch.
 export const TRAIN_QUEUE = 'sgc-train';
 export const IO_QUEUE = 'sgc-io';
 
+/** Where workers write training checkpoints unless told otherwise (shared between workers of a machine). */
+export const DEFAULT_CHECKPOINT_DIR = '.sgc/checkpoints';
+
 /** How a finished run ended, as stored. `error`: it crashed after all retries. */
 export type RunOutcomeName = 'succeeded' | 'failed' | 'diverged' | 'cancelled' | 'invalid' | 'error';
 

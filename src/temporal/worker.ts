@@ -67,19 +67,28 @@ export interface SgcWorkers {
 }
 
 let runtimeInstalled = false;
-/** The SDK logs every worker state change at INFO; sgc shows warnings and errors only. */
-function installQuietRuntime(): void {
+/**
+ * The SDK's runtime, once per process: warnings and errors only in the log (it logs every worker
+ * state change at INFO), and its own Prometheus metrics (poll latencies, task slots, sticky cache)
+ * on a second address when asked for — kept apart from sgc's, whose names and labels we own.
+ */
+export function installRuntime(sdkMetricsAddress?: string): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
   try {
-    Runtime.install({ logger: new DefaultLogger('WARN') });
+    Runtime.install({
+      logger: new DefaultLogger('WARN'),
+      ...(sdkMetricsAddress
+        ? { telemetryOptions: { metrics: { prometheus: { bindAddress: sdkMetricsAddress } } } }
+        : {}),
+    });
   } catch {
     // Already installed (by a test or an embedding program): keep theirs.
   }
 }
 
 export async function createWorkers(settings: WorkerSettings): Promise<SgcWorkers> {
-  installQuietRuntime();
+  installRuntime();
   const queues = settings.queues ?? QUEUES;
   const connection = await NativeConnection.connect({ address: settings.temporal.address });
   const common: Partial<WorkerOptions> = {

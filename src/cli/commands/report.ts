@@ -9,10 +9,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../../errors.js';
-import { readRunFolder, writeRunReport } from '../../report/run-folder.js';
-import { readSweepReport, SWEEP_NAME } from '../../report/sweep-data.js';
-import { writeSweepReport } from '../../report/sweep-report.js';
-import { openStore } from '../../store/open-store.js';
+import type { readSweepReport } from '../../report/sweep-data.js';
 import { parseInteger, parseOptions } from '../args.js';
 import type { Command } from '../command.js';
 
@@ -44,6 +41,18 @@ export const reportCommand: Command = {
     if (positionals.length !== 1) throw new InputError(`give one run folder or sweep name\n${usage}`);
     const target = positionals[0];
     const isRunFolder = RUN_FILES.some((f) => existsSync(join(target, f)));
+    // Loaded here: rendering (Vega) and the store take a second to load, which other commands skip.
+    const [
+      { readRunFolder, writeRunReport },
+      { readSweepReport, SWEEP_NAME },
+      { writeSweepReport },
+      { openStore },
+    ] = await Promise.all([
+      import('../../report/run-folder.js'),
+      import('../../report/sweep-data.js'),
+      import('../../report/sweep-report.js'),
+      import('../../store/open-store.js'),
+    ]);
     if (isRunFolder || !SWEEP_NAME.test(target)) {
       if (values.runs !== undefined) throw new InputError('--runs applies to sweep reports only');
       const data = readRunFolder(target);

@@ -4,12 +4,10 @@
  * interruption resumes: finished runs come from the store.
  */
 import { InputError } from '../../errors.js';
-import { startStack } from '../../temporal/stack.js';
-import { startSweep, sweepStatus } from '../../temporal/sweeps.js';
+import type { sweepStatus } from '../../temporal/sweeps.js';
 import { parseOptions } from '../args.js';
 import type { Command } from '../command.js';
 import { loadSweepSpecFile } from '../sweepSpecFile.js';
-import { minWidthTable, watchSweep } from '../sweepView.js';
 import { sweepOptions } from './sweep.js';
 import { stackFlags, stackOptions } from './up.js';
 
@@ -37,11 +35,15 @@ export const runCommand: Command = {
     if (positionals.length !== 1) throw new InputError(`give one sweep spec file\n${usage}`);
     const loaded = loadSweepSpecFile(positionals[0]);
     const options = sweepOptions(values);
+    // Loaded here, not at the top: the Temporal SDK is slow to load for every other command.
+    const { startStack } = await import('../../temporal/stack.js');
+    const { startSweep, sweepStatus } = await import('../../temporal/sweeps.js');
+    const { minWidthTable, watchSweep } = await import('../sweepView.js');
     const stack = await startStack(stackOptions(values));
     try {
       for (const line of stack.started) console.error(`started ${line}`);
       const sweepId = loaded.spec.name;
-      const { running } = await isRunning(stack.client, sweepId);
+      const { running } = await isRunning(sweepStatus, stack.client, sweepId);
       if (running) console.error(`sweep ${sweepId} is already running: following it`);
       else {
         await startSweep(stack.client, loaded.raw, options);
@@ -57,11 +59,12 @@ export const runCommand: Command = {
 };
 
 async function isRunning(
+  status: typeof sweepStatus,
   client: Parameters<typeof sweepStatus>[0],
   sweepId: string,
 ): Promise<{ running: boolean }> {
   try {
-    const { ended } = await sweepStatus(client, sweepId);
+    const { ended } = await status(client, sweepId);
     return { running: ended === null };
   } catch (error) {
     if (error instanceof InputError) return { running: false };

@@ -8,28 +8,31 @@ import type { Client } from '@temporalio/client';
 import { parse as parseYaml } from 'yaml';
 import { EXTENSION_FIELDS, type SweepExtension } from '../../../workflows/definitions.js';
 import { InputError } from '../../errors.js';
-import { connectClient } from '../../temporal/connection.js';
-import { resolveStackTemporal } from '../../temporal/stack.js';
-import {
-  cancelSweep,
-  extendSweep,
-  listSweeps,
-  pauseSweep,
-  resumeSweep,
-  startSweep,
-  stopSweep,
-  sweepStatus,
-} from '../../temporal/sweeps.js';
 import { parseInteger, parseOptions } from '../args.js';
 import type { Command } from '../command.js';
 import { formatTable } from '../format.js';
 import { loadSweepSpecFile } from '../sweepSpecFile.js';
-import { cellsTable, minWidthTable, summaryLine, watchSweep } from '../sweepView.js';
 
-async function withClient<T>(work: (client: Client) => Promise<T>): Promise<T> {
-  const client = await connectClient(resolveStackTemporal());
+/**
+ * The Temporal client and what the commands do with it, loaded only when a sweep command runs: the
+ * SDK takes most of a second to load, which every other `sgc` command would otherwise pay.
+ */
+async function loadSweepApi() {
+  const [connection, stack, sweeps, view] = await Promise.all([
+    import('../../temporal/connection.js'),
+    import('../../temporal/stack.js'),
+    import('../../temporal/sweeps.js'),
+    import('../sweepView.js'),
+  ]);
+  return { ...connection, ...stack, ...sweeps, ...view };
+}
+type SweepApi = Awaited<ReturnType<typeof loadSweepApi>>;
+
+async function withClient<T>(work: (client: Client, api: SweepApi) => Promise<T>): Promise<T> {
+  const api = await loadSweepApi();
+  const client = await api.connectClient(api.resolveStackTemporal());
   try {
-    return await work(client);
+    return await work(client, api);
   } finally {
     await client.connection.close();
   }
@@ -64,7 +67,7 @@ export const sweepStartCommand: Command = {
     if (positionals.length !== 1) throw new InputError(`give one sweep spec file\n${startUsage}`);
     const loaded = loadSweepSpecFile(positionals[0]);
     const options = sweepOptions(values);
-    return withClient(async (client) => {
+    return withClient(async (client, { startSweep, watchSweep, minWidthTable }) => {
       await startSweep(client, loaded.raw, options);
       console.error(`started sweep ${loaded.spec.name}: ${loaded.expansion.cells.length} cells`);
       if (!values.wait) {
@@ -101,7 +104,7 @@ export const sweepListCommand: Command = {
   async run(args) {
     const { positionals } = parseOptions(args, {}, listUsage);
     if (positionals.length) throw new InputError(`unexpected argument "${positionals[0]}"\n${listUsage}`);
-    return withClient(async (client) => {
+    return withClient(async (client, { listSweeps }) => {
       const sweeps = await listSweeps(client);
       console.log(
         formatTable(
@@ -127,7 +130,7 @@ export const sweepStatusCommand: Command = {
   async run(args) {
     const { values, positionals } = parseOptions(args, { json: { type: 'boolean' } }, statusUsage);
     const sweepId = oneSweepId(positionals, statusUsage);
-    return withClient(async (client) => {
+    return withClient(async (client, { sweepStatus, summaryLine, cellsTable }) => {
       const { status } = await sweepStatus(client, sweepId);
       if (values.json) console.log(JSON.stringify(status, null, 2));
       else console.log(`${summaryLine(status)}\n${cellsTable(status.cells)}`);
@@ -147,7 +150,7 @@ export const sweepWatchCommand: Command = {
   async run(args) {
     const { positionals } = parseOptions(args, {}, watchUsage);
     const sweepId = oneSweepId(positionals, watchUsage);
-    return withClient(async (client) => {
+    return withClient(async (client, { watchSweep, minWidthTable }) => {
       const status = await watchSweep(client, sweepId, { live: process.stderr.isTTY });
       console.log(minWidthTable(status));
       return 0;
@@ -159,7 +162,7 @@ export const sweepWatchCommand: Command = {
 function messageCommand(
   word: 'pause' | 'resume' | 'stop' | 'cancel',
   summary: string,
-  send: (client: Client, sweepId: string) => Promise<void>,
+  send: (api: SweepApi) => (client: Client, sweepId: string) => Promise<void>,
 ): Command {
   const usage = `usage: sgc sweep ${word} <id>\n\n${summary[0].toUpperCase()}${summary.slice(1)}.`;
   return {
@@ -169,17 +172,29 @@ function messageCommand(
     async run(args) {
       const { positionals } = parseOptions(args, {}, usage);
       const sweepId = oneSweepId(positionals, usage);
-      await withClient((client) => send(client, sweepId));
+      await withClient((client, api) => send(api)(client, sweepId));
       console.error(`sweep ${sweepId}: ${word} sent`);
       return 0;
     },
   };
 }
 
-export const sweepPauseCommand = messageCommand('pause', 'start no new runs until resumed', pauseSweep);
-export const sweepResumeCommand = messageCommand('resume', 'carry on after a pause', resumeSweep);
-export const sweepStopCommand = messageCommand('stop', 'let running runs finish, start none, end', stopSweep);
-export const sweepCancelCommand = messageCommand('cancel', 'stop running trainings now and end', cancelSweep);
+export const sweepPauseCommand = messageCommand(
+  'pause',
+  'start no new runs until resumed',
+  (a) => a.pauseSweep,
+);
+export const sweepResumeCommand = messageCommand('resume', 'carry on after a pause', (a) => a.resumeSweep);
+export const sweepStopCommand = messageCommand(
+  'stop',
+  'let running runs finish, start none, end',
+  (a) => a.stopSweep,
+);
+export const sweepCancelCommand = messageCommand(
+  'cancel',
+  'stop running trainings now and end',
+  (a) => a.cancelSweep,
+);
 
 const extendUsage = `usage: sgc sweep extend <id> <extra.yaml>
 
@@ -197,7 +212,7 @@ export const sweepExtendCommand: Command = {
       throw new InputError(`give a sweep id and an extension file\n${extendUsage}`);
     const [sweepId, file] = positionals;
     const extension = readExtension(file);
-    return withClient(async (client) => {
+    return withClient(async (client, { extendSweep }) => {
       const added = await extendSweep(client, sweepId, extension);
       console.error(`sweep ${sweepId}: ${added.length} new cell(s)`);
       for (const key of added) console.log(key);

@@ -26,7 +26,6 @@ import {
   resolveRun,
   runTraining,
 } from '../../learn/trainer.js';
-import { readRunFolder, writeRunReport } from '../../report/run-folder.js';
 import { parseWithSchema } from '../../validation.js';
 import { parseOptions } from '../args.js';
 import type { Command } from '../command.js';
@@ -197,6 +196,8 @@ export const trainCommand: Command = {
     );
     let reportLine = `report: ${join(folder, 'report.html')}`;
     try {
+      // Loaded when needed: rendering (Vega) takes a second to load.
+      const { readRunFolder, writeRunReport } = await import('../../report/run-folder.js');
       await writeRunReport(readRunFolder(folder), folder);
     } catch (error) {
       reportLine = `report: not written (${(error as Error).message.split('\n')[0]}); the run's data is saved`;

@@ -4,7 +4,6 @@
  * worker, and the metrics endpoint. Other sgc commands in the same directory find all of it.
  */
 import { InputError } from '../../errors.js';
-import { startStack } from '../../temporal/stack.js';
 import { parseInteger, parseOptions } from '../args.js';
 import type { Command } from '../command.js';
 import { untilInterrupted } from '../interrupt.js';
@@ -47,6 +46,8 @@ export const upCommand: Command = {
   async run(args) {
     const { values, positionals } = parseOptions(args, stackFlags, usage);
     if (positionals.length) throw new InputError(`unexpected argument "${positionals[0]}"\n${usage}`);
+    // Loaded here, not at the top: the Temporal SDK is slow to load for every other command.
+    const { startStack } = await import('../../temporal/stack.js');
     const stack = await startStack(stackOptions(values));
     for (const line of stack.started) console.error(`started ${line}`);
     console.error(`ready: TEMPORAL_ADDRESS=${stack.temporal.address} (Ctrl-C to stop)`);

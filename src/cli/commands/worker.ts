@@ -3,18 +3,15 @@
  * store. Start one per machine (or several); they share the work through the server and database.
  */
 import { hostname } from 'node:os';
-import { DEFAULT_CHECKPOINT_DIR } from '../../../activities/train.js';
 import { InputError } from '../../errors.js';
-import { openStore } from '../../store/index.js';
-import { TRAIN_QUEUE } from '../../sweep/messages.js';
-import { telemetry } from '../../telemetry/metrics.js';
-import { startMetricsServer } from '../../telemetry/server.js';
-import { connectClient } from '../../temporal/connection.js';
-import { resolveStackTemporal } from '../../temporal/stack.js';
-import { createWorkers, QUEUES, type QueueName } from '../../temporal/worker.js';
+import { DEFAULT_CHECKPOINT_DIR, IO_QUEUE, TRAIN_QUEUE } from '../../sweep/messages.js';
 import { parseInteger, parseOptions } from '../args.js';
 import type { Command } from '../command.js';
 import { untilInterrupted } from '../interrupt.js';
+
+/** The task queues a worker can poll (the same as src/temporal/worker.ts's, without loading the SDK). */
+const QUEUES = [TRAIN_QUEUE, IO_QUEUE] as const;
+type QueueName = (typeof QUEUES)[number];
 
 const usage = `usage: sgc worker [--concurrency N] [--backend B] [--queues ${QUEUES.join(',')}]
                   [--metrics-port P | --no-metrics] [--metrics-host H] [--checkpoints DIR]
@@ -29,6 +26,7 @@ Options:
   --queues <list>     task queues to poll (default both: ${QUEUES.join(',')})
   --metrics-port <p>  Prometheus /metrics port (default 9464; 0 picks a free one)
   --no-metrics        serve no metrics endpoint
+  --sdk-metrics-port <p>  also serve the Temporal SDK's own metrics (task slots, poll latency) on this port
   --metrics-host <h>  address the metrics endpoint listens on (default 127.0.0.1)
   --checkpoints <dir> where training checkpoints go (default ${DEFAULT_CHECKPOINT_DIR}; share it between
                       machines for resumes to cross them)`;
@@ -54,6 +52,7 @@ export const workerCommand: Command = {
         queues: { type: 'string', default: QUEUES.join(',') },
         'metrics-port': { type: 'string', default: '9464' },
         'no-metrics': { type: 'boolean' },
+        'sdk-metrics-port': { type: 'string' },
         'metrics-host': { type: 'string', default: '127.0.0.1' },
         checkpoints: { type: 'string', default: DEFAULT_CHECKPOINT_DIR },
       },
@@ -67,6 +66,28 @@ export const workerCommand: Command = {
     if (metricsPort < 0 || metricsPort > 65535)
       throw new InputError(`--metrics-port ${metricsPort}: not a port`);
 
+    // Loaded here rather than at the top: the SDK and the store are slow to load for other commands.
+    const [
+      { openStore },
+      { telemetry },
+      { startMetricsServer },
+      { connectClient },
+      { resolveStackTemporal },
+      worker,
+    ] = await Promise.all([
+      import('../../store/index.js'),
+      import('../../telemetry/metrics.js'),
+      import('../../telemetry/server.js'),
+      import('../../temporal/connection.js'),
+      import('../../temporal/stack.js'),
+      import('../../temporal/worker.js'),
+    ]);
+    const { createWorkers, installRuntime } = worker;
+    if (values['sdk-metrics-port'] !== undefined) {
+      const sdkPort = parseInteger(values['sdk-metrics-port'], '--sdk-metrics-port');
+      if (sdkPort < 1 || sdkPort > 65535) throw new InputError(`--sdk-metrics-port ${sdkPort}: not a port`);
+      installRuntime(`${values['metrics-host']}:${sdkPort}`);
+    }
     const temporal = resolveStackTemporal();
     (await connectClient(temporal)).connection.close();
     const store = await openStore({ command: 'sgc worker' });
@@ -81,10 +102,9 @@ export const workerCommand: Command = {
       identity,
       ...(values.backend ? { backend: values.backend } : {}),
     });
-    const metrics =
-      !values['no-metrics']
-        ? await startMetricsServer({ host: values['metrics-host'], port: metricsPort, telemetry })
-        : undefined;
+    const metrics = !values['no-metrics']
+      ? await startMetricsServer({ host: values['metrics-host'], port: metricsPort, telemetry })
+      : undefined;
     console.error(
       `worker ${identity}: ${queues.join(', ')} on ${temporal.address}` +
         (queues.includes(TRAIN_QUEUE) ? `, ${concurrency} training at once` : '') +

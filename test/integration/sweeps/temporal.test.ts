@@ -416,6 +416,24 @@ describe('sweeps on a real Temporal server', { timeout: 600_000 }, () => {
     }
   });
 
+  test('a sweep whose history grows long continues as new and loses nothing', async () => {
+    const spec = { ...basicSpec, name: 'it-continue', groups: ['C3'], k: [2, 3] };
+    const handle = await startSweep(client, spec, { window: 1, historyLimit: 25 });
+    const final = (await handle.result()) as SweepStatus; // follows the chain of runs
+    assert.equal(final.state, 'done');
+    assert.deepEqual(final.cells.map((c) => c.cellKey).sort(), ['C3/onehot/k2/mlp', 'C3/onehot/k3/mlp']);
+    assert.ok(final.cells.every((c) => c.minWidth !== null));
+    let executions = 0;
+    for await (const _ of client.workflow.list({ query: `WorkflowId = '${sweepWorkflowId(spec.name)}'` }))
+      executions++;
+    assert.ok(executions > 1, `continued as new (${executions} executions)`);
+    const stored = await store.driver.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM min_width_by_k WHERE sweep = $1 AND min_width IS NOT NULL`,
+      [spec.name],
+    );
+    assert.equal(stored[0].n, 2);
+  });
+
   test('workflow determinism: the recorded histories replay', async () => {
     const histories = [];
     for await (const w of client.workflow.list({ query: `ExecutionStatus != 'Running'` })) {

@@ -1,0 +1,100 @@
+/**
+ * The one-command path a new user takes: `sgc run <spec>` in an empty folder brings up the embedded
+ * stack (Temporal dev server, PGlite store, worker), runs the sweep and prints H* per cell; running
+ * it again is all cache hits. `sgc up` serves the same stack to other commands until interrupted.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { stringify } from 'yaml';
+import { sgcBin } from '../../helpers/sgc.js';
+import { waitFor } from '../../helpers/temporal.js';
+
+interface Result {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** `sgc …` run in `cwd`, as a user in that folder would, without any server settings. */
+function sgcIn(cwd: string, args: string[]): Promise<Result> {
+  return new Promise((resolve, reject) => {
+    const env = { ...process.env };
+    delete env['DATABASE_URL'];
+    delete env['TEMPORAL_ADDRESS'];
+    const child = spawn(process.execPath, [sgcBin, ...args], { cwd, env });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+const spec = {
+  name: 'stack-tiny',
+  groups: ['C3'],
+  encodings: [{ kind: 'onehot' }],
+  k: [2],
+  models: ['mlp'],
+  width: { search: { start: 2, max: 32 }, seeds: 1 },
+  train: { optimizer: 'per-neuron', lr: 0.01, init: 1e-3, steps: 2500, clip: 0.1 },
+};
+
+describe('sgc run and sgc up on the embedded stack', { timeout: 300_000 }, () => {
+  let dir: string;
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'sgc-stack-'));
+    writeFileSync(join(dir, 'spec.yaml'), stringify(spec));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('sgc run: stack up, sweep run, H* printed; results in the store; a second run is all cache hits', async () => {
+    const first = await sgcIn(dir, ['run', 'spec.yaml', '--metrics-port', '0']);
+    assert.equal(first.code, 0, first.stderr);
+    assert.match(first.stderr, /started Temporal dev server/);
+    const row = first.stdout.split('\n').find((l) => l.startsWith('C3'));
+    assert.ok(row, first.stdout);
+    const hStar = Number(row.trim().split(/\s+/)[4]);
+    assert.ok(Number.isInteger(hStar) && hStar >= 2 && hStar <= 32, row);
+    assert.ok(existsSync(join(dir, '.sgc', 'temporal.db')), 'the dev server keeps its state in .sgc/');
+
+    const stored = await sgcIn(dir, [
+      'sql',
+      `SELECT min_width FROM min_width_by_k WHERE sweep = 'stack-tiny'`,
+    ]);
+    assert.equal(stored.code, 0, stored.stderr);
+    assert.match(stored.stdout, new RegExp(`\\b${hStar}\\b`));
+
+    const second = await sgcIn(dir, ['run', 'spec.yaml', '--metrics-port', '0']);
+    assert.equal(second.code, 0, second.stderr);
+    assert.match(second.stderr, /runs (\d+) done \(\1 cached\)/, 'every run a cache hit');
+    assert.ok(second.stdout.includes(row), `the same table:\n${second.stdout}`);
+  });
+
+  test('sgc up serves the stack: sweep list and sql from other processes; Ctrl-C stops it', async () => {
+    const env = { ...process.env };
+    delete env['DATABASE_URL'];
+    delete env['TEMPORAL_ADDRESS'];
+    const up = spawn(process.execPath, [sgcBin, 'up', '--metrics-port', '0'], { cwd: dir, env });
+    let log = '';
+    up.stderr.on('data', (d) => (log += d));
+    const exited = new Promise<number | null>((resolve) => up.on('close', resolve));
+    try {
+      await waitFor('sgc up to be ready', () => log.includes('ready:'), 120_000);
+      const list = await sgcIn(dir, ['sweep', 'list']);
+      assert.equal(list.code, 0, list.stderr);
+      assert.match(list.stdout, /stack-tiny\s+completed/);
+      const sql = await sgcIn(dir, ['sql', 'SELECT count(*) AS n FROM sweep']);
+      assert.equal(sql.code, 0, `the store is reachable through sgc up: ${sql.stderr}`);
+    } finally {
+      up.kill('SIGINT');
+    }
+    assert.equal(await exited, 0, log);
+    assert.match(log, /SIGINT: stopping/);
+  });
+});
