@@ -2,10 +2,11 @@
  * Reading a run folder (as `sgc train` writes it) into RunReportData, and writing its figures and
  * HTML report: loss/power/accuracy as SVG and PNG, and report.html.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { parseGroup } from '../algebra/parse.js';
 import { InputError } from '../errors.js';
+import { writeFileAtomic } from '../files.js';
 import { RunConfigSchema } from '../learn/runConfig.js';
 import { type EncodingSpec, encode } from '../task/encoding.js';
 import { parseWithSchema } from '../validation.js';
@@ -78,11 +79,6 @@ export function readRunFolder(folder: string): RunReportData {
   };
 }
 
-function writeAtomic(path: string, data: string | Buffer): void {
-  writeFileSync(`${path}.tmp`, data);
-  renameSync(`${path}.tmp`, path);
-}
-
 /** Renders every figure (SVG + PNG) and report.html into `out`; returns the paths written. */
 export async function writeRunReport(data: RunReportData, out: string): Promise<string[]> {
   mkdirSync(out, { recursive: true });
@@ -91,11 +87,11 @@ export async function writeRunReport(data: RunReportData, out: string): Promise<
   for (const name of FIGURES) {
     const { svg } = await renderFigure(figureSpec(name, data));
     svgs[name] = svg;
-    writeAtomic(join(out, `${name}.svg`), svg);
-    writeAtomic(join(out, `${name}.png`), svgToPng(svg));
+    writeFileAtomic(join(out, `${name}.svg`), svg);
+    writeFileAtomic(join(out, `${name}.png`), svgToPng(svg));
     written.push(join(out, `${name}.svg`), join(out, `${name}.png`));
   }
-  writeAtomic(join(out, 'report.html'), reportHtml(data, svgs));
+  writeFileAtomic(join(out, 'report.html'), reportHtml(data, svgs));
   written.push(join(out, 'report.html'));
   return written;
 }

@@ -2,18 +2,14 @@
  * Writing a sweep's report: min-width.svg/.png (H* vs k), run-<id>-loss and run-<id>-power
  * (.svg/.png) for the chosen runs, drawn with the run report's figure specs, and report.html.
  */
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeFileAtomic } from '../files.js';
 import { lossSpec, powerSpec } from './figures.js';
 import { renderFigure, svgToPng } from './render.js';
 import type { SweepReportData } from './sweep-data.js';
 import { minWidthSpec } from './sweep-figures.js';
 import { type SweepFigure, sweepReportHtml } from './sweep-html.js';
-
-function writeAtomic(path: string, data: string | Buffer): void {
-  writeFileSync(`${path}.tmp`, data);
-  renameSync(`${path}.tmp`, path);
-}
 
 /** The specs of every figure of the report, by figure id (also the file name without extension). */
 export function sweepFigureSpecs(data: SweepReportData) {
@@ -34,11 +30,11 @@ export async function writeSweepReport(data: SweepReportData, out: string): Prom
   for (const { id, spec } of sweepFigureSpecs(data)) {
     const { svg } = await renderFigure(spec);
     figures.push({ id, svg, spec });
-    writeAtomic(join(out, `${id}.svg`), svg);
-    writeAtomic(join(out, `${id}.png`), svgToPng(svg));
+    writeFileAtomic(join(out, `${id}.svg`), svg);
+    writeFileAtomic(join(out, `${id}.png`), svgToPng(svg));
     written.push(join(out, `${id}.svg`), join(out, `${id}.png`));
   }
-  writeAtomic(join(out, 'report.html'), sweepReportHtml(data, figures));
+  writeFileAtomic(join(out, 'report.html'), sweepReportHtml(data, figures));
   written.push(join(out, 'report.html'));
   return written;
 }

@@ -11,10 +11,11 @@
  *   loss, power, accuracy .svg/.png and report.html   the figures and the HTML report (`sgc report`),
  *                     rendered last: a figure that fails to render loses none of the data above
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { InputError } from '../../errors.js';
+import { writeFileAtomic } from '../../files.js';
 import { deserializeCheckpoint, serializeCheckpoint } from '../../learn/checkpoint.js';
 import { createEngine } from '../../learn/engine/index.js';
 import { type ModelSpec, parameterShapes } from '../../learn/models/spec.js';
@@ -61,12 +62,6 @@ function defaultFolder(config: RunConfig): string {
   return join('runs', `${name}-${stamp}`);
 }
 
-/** Write to a temporary name, then rename: a crash never leaves a half-written file behind. */
-function writeAtomic(path: string, text: string): void {
-  writeFileSync(`${path}.tmp`, text);
-  renameSync(`${path}.tmp`, path);
-}
-
 function progressLine(p: Progress): string {
   const acc = p.accuracy === undefined ? '  –  ' : `${(100 * p.accuracy).toFixed(1)}%`;
   return `step ${String(p.step).padStart(String(p.steps).length)}/${p.steps}  loss ${formatNumber(p.loss, 4).padEnd(9)}  acc ${acc}  irreps ${p.acquired}/${p.irrepCount}  ${p.stepsPerSecond.toFixed(0)} steps/s`;
@@ -80,21 +75,21 @@ function writeRunFolder(
   engine: string,
 ): void {
   const m = result.metrics;
-  writeAtomic(
+  writeFileAtomic(
     join(folder, 'loss.csv'),
     `step,loss\n${m.loss.map((p) => `${p.step},${p.loss}`).join('\n')}\n`,
   );
-  writeAtomic(
+  writeFileAtomic(
     join(folder, 'evaluations.csv'),
     `step,loss,accuracy,${irrepLabels.map((l) => `power_${l}`).join(',')}\n${m.evaluations
       .map((e) => [e.step, e.loss, e.accuracy, ...e.power].join(','))
       .join('\n')}\n`,
   );
-  writeAtomic(join(folder, 'metrics.json'), JSON.stringify({ irreps: irrepLabels, ...m }, null, 1));
+  writeFileAtomic(join(folder, 'metrics.json'), JSON.stringify({ irreps: irrepLabels, ...m }, null, 1));
   const { state, metrics: _metrics, ...summary } = result;
-  writeAtomic(join(folder, 'result.json'), JSON.stringify({ ...summary, engine }, null, 2));
+  writeFileAtomic(join(folder, 'result.json'), JSON.stringify({ ...summary, engine }, null, 2));
   const shapes = parameterShapes(model);
-  writeAtomic(
+  writeFileAtomic(
     join(folder, 'weights.json'),
     JSON.stringify(
       Object.fromEntries(
@@ -149,7 +144,7 @@ export const trainCommand: Command = {
     const engine = await createEngine(config.engine.name, config.engine.backend);
     const newFolder = !existsSync(folder);
     mkdirSync(folder, { recursive: true });
-    writeAtomic(join(folder, 'config.json'), JSON.stringify(config, null, 2));
+    writeFileAtomic(join(folder, 'config.json'), JSON.stringify(config, null, 2));
 
     const interactive = process.stderr.isTTY;
     let lastLine = 0;
@@ -175,7 +170,7 @@ export const trainCommand: Command = {
           onProgress,
           signal: controller.signal,
           ...(resumeFrom ? { resumeFrom } : {}),
-          onCheckpoint: (c) => writeAtomic(join(folder, 'checkpoint.json'), serializeCheckpoint(c)),
+          onCheckpoint: (c) => writeFileAtomic(join(folder, 'checkpoint.json'), serializeCheckpoint(c)),
         },
         setup,
       );

@@ -26,6 +26,7 @@ import {
   pauseSweep,
   resumeSweep,
   startSweep,
+  stopSweep,
   sweepStatus,
 } from '../../../src/temporal/sweeps.js';
 import { createWorkers, type SgcWorkers, workflowBundle } from '../../../src/temporal/worker.js';
@@ -223,6 +224,37 @@ describe('sweeps on a real Temporal server', { timeout: 600_000 }, () => {
     assert.equal(final.state, 'done');
     assert.ok(final.runsDone > quiet.runsDone, 'the search went on after resume');
     assert.notEqual(final.cells[0].minWidth, null);
+  });
+
+  test('stop lets running runs finish, starts none, and ends the sweep with its brackets', async () => {
+    const spec = {
+      ...basicSpec,
+      name: 'it-stop',
+      groups: ['D3'],
+      k: [3],
+      train: { ...basicSpec.train, lr: 0.011 },
+    };
+    const handle = await startSweep(client, spec);
+    await waitFor(
+      'a run to finish',
+      async () => (await handle.query<SweepStatus>('status')).runsDone >= 1,
+      60_000,
+      50,
+    );
+    await stopSweep(client, spec.name);
+    const final = (await handle.result()) as SweepStatus;
+    assert.equal(final.state, 'stopped');
+    assert.deepEqual(
+      final.cells.map((c) => c.state),
+      ['stopped'],
+    );
+    const rows = await runRows(spec.name);
+    assert.ok(rows.length >= 1);
+    assert.ok(
+      rows.every((r) => r.status === 'done'),
+      `every run it started finished: ${JSON.stringify(rows)}`,
+    );
+    assert.equal(final.runsDone, rows.length);
   });
 
   test('cancel stops running trainings within seconds; a second start re-runs only what did not finish', async () => {
