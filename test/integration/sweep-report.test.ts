@@ -7,11 +7,10 @@
  * kept in the test's output folder and under test-artifacts/.
  */
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { pathToFileURL } from 'node:url';
 import type { TopLevelSpec } from 'vega-lite';
 import { irrepsOf } from '../../src/algebra/irreps/index.js';
 import { parseGroup } from '../../src/algebra/parse.js';
@@ -22,11 +21,11 @@ import { plateauLevels, predictedIrrepOrder } from '../../src/learn/theory.js';
 import { findMarks, renderFigure } from '../../src/report/render.js';
 import { openStore } from '../../src/store/open-store.js';
 import { encode } from '../../src/task/encoding.js';
+import { figureCounts, withReportPage } from '../helpers/browser.js';
 import { type CliResult, runSgc } from '../helpers/sgc.js';
 import { freshPgliteDir } from './store/fixtures.js';
 
 const root = join(import.meta.dirname, '..', '..');
-const CHROMIUM = '/usr/bin/chromium';
 const SWEEP = 'width-demo';
 
 interface PlannedRun {
@@ -388,56 +387,20 @@ describe('sweep reports', () => {
   test('report.html in headless Chromium: no console errors, every figure drawn, no network requests', {
     timeout: 60_000,
   }, async () => {
-    assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install chromium (as .ci/run does)`);
-    const { chromium } = await import('playwright-core');
-    const profile = mkdtempSync(join(tmpdir(), 'sgc-chromium-'));
-    const context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-      viewport: { width: 1000, height: 900 },
-    });
-    try {
-      const url = pathToFileURL(join(out, 'report.html')).href;
-      const requests: string[] = [];
-      const errors: string[] = [];
-      context.on('request', (r) => requests.push(r.url()));
-      const page = context.pages()[0] ?? (await context.newPage());
-      page.on('console', (m) => {
-        if (m.type() === 'error') errors.push(m.text());
+    await withReportPage(join(out, 'report.html'), { width: 1000, height: 900 }, async ({ page }) => {
+      const figures = await figureCounts(page, {
+        marks: '.mark-line path, .mark-symbol path, .mark-rule line',
+        points: '.width_points_marks path',
+        widths: '.widths_marks path',
+        theory: '.theory_marks path',
+        brackets: '.brackets_marks line',
+        unresolved: '.unresolved_marks path',
+        plateaus: '.plateaus_marks line',
+        events: '.events_marks line',
+        loss: '.loss_marks path',
+        targets: '.targets_marks line',
+        power: '.power_marks path',
       });
-      page.on('pageerror', (e) => errors.push(e.message));
-      await page.goto(url, { waitUntil: 'load' });
-      // A string, not a function: tsx's transpiled functions reference helpers the page lacks.
-      const figures: Record<string, number | string>[] = await page.evaluate(`
-        [...document.querySelectorAll('figure')].map((f) => {
-          const box = f.querySelector('svg')?.getBoundingClientRect();
-          const count = (selector) => f.querySelectorAll(selector).length;
-          return {
-            id: f.id,
-            width: box?.width ?? 0,
-            height: box?.height ?? 0,
-            marks: count('.mark-line path, .mark-symbol path, .mark-rule line'),
-            points: count('.width_points_marks path'),
-            widths: count('.widths_marks path'),
-            theory: count('.theory_marks path'),
-            brackets: count('.brackets_marks line'),
-            unresolved: count('.unresolved_marks path'),
-            plateaus: count('.plateaus_marks line'),
-            events: count('.events_marks line'),
-            loss: count('.loss_marks path'),
-            targets: count('.targets_marks line'),
-            power: count('.power_marks path'),
-          };
-        })`);
       const byId = Object.fromEntries(figures.map((f) => [f.id, f]));
       assert.equal(figures.length, 9);
       assert.ok(byId['figure-min-width']);
@@ -469,16 +432,7 @@ describe('sweep reports', () => {
       await page.screenshot({ path: screenshot, fullPage: true });
       mkdirSync(join(root, 'test-artifacts'), { recursive: true });
       copyFileSync(screenshot, join(root, 'test-artifacts', 'report-sweep.png'));
-      assert.deepEqual(errors, [], 'no console errors');
-      assert.deepEqual(
-        requests.filter((r) => r !== url),
-        [],
-        'no requests but the page itself',
-      );
-    } finally {
-      await context.close();
-      rmSync(profile, { recursive: true, force: true });
-    }
+    });
   });
 
   test('--runs caps the chosen runs; the default --out is reports/<sweep>/', async () => {
