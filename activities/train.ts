@@ -147,8 +147,8 @@ export function createTrainActivities(deps: TrainDependencies) {
 
 export type TrainActivities = ReturnType<typeof createTrainActivities>;
 
-/** The trainer's result as rows for the store's per-step tables. */
-function trainedRun(
+/** The trainer's result as rows for the store's per-step tables (what recordRun stores). */
+export function trainedRun(
   result: RunResult,
   setup: RunSetup,
   where: Pick<TrainedRun, 'engine' | 'backend' | 'worker' | 'attempt' | 'resumedFromStep'>,

@@ -25,12 +25,13 @@ import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { createIoActivities } from '../activities/io.js';
+import { trainedRun } from '../activities/train.js';
 import { createEngine } from '../src/learn/engine/index.js';
 import type { RunConfig } from '../src/learn/runConfig.js';
-import { type RunResult, resolveRun, runTraining } from '../src/learn/trainer.js';
+import { resolveRun, runTraining } from '../src/learn/trainer.js';
 import { openStore, type Store } from '../src/store/index.js';
 import { expandSweep, runConfig } from '../src/sweep/expand.js';
-import type { RawSweepSpec, SweepStatus, TrainedRun } from '../src/sweep/messages.js';
+import type { RawSweepSpec, SweepStatus } from '../src/sweep/messages.js';
 import { parseSweepSpec } from '../src/sweep/spec.js';
 import { createTelemetry, type Telemetry } from '../src/telemetry/metrics.js';
 import { connectClient } from '../src/temporal/connection.js';
@@ -93,34 +94,6 @@ function configsOf(raw: RawSweepSpec): RunConfig[] {
   return (raw['width'] as { values: number[] }).values.map((H) => runConfig(cell, H, 0));
 }
 
-/** The training activity's result as it hands it to recordRun (activities/train.ts, trainedRun). */
-function trainedRunOf(result: RunResult, config: RunConfig): TrainedRun {
-  const labels = resolveRun(config).irreps.map((irrep) => irrep.label);
-  const accuracyAt = new Map(result.metrics.evaluations.map((e) => [e.step, e.accuracy]));
-  return {
-    outcome: result.outcome,
-    reason: result.reason,
-    steps: result.steps,
-    finalLoss: Number.isFinite(result.finalLoss) ? result.finalLoss : null,
-    finalAccuracy: result.finalAccuracy,
-    seconds: result.seconds,
-    engine: 'onnx',
-    backend: 'cpu',
-    worker: 'bench',
-    attempt: 1,
-    resumedFromStep: null,
-    metrics: result.metrics.loss.map((p) => ({
-      step: p.step,
-      loss: p.loss,
-      accuracy: accuracyAt.get(p.step) ?? null,
-    })),
-    irrepPowers: result.metrics.evaluations.flatMap((e) =>
-      e.power.map((power, i) => ({ step: e.step, irrep: labels[i], power })),
-    ),
-    events: [],
-  };
-}
-
 interface PlainTimes {
   /** Per run, ms: the training alone. */
   train: number[];
@@ -150,7 +123,16 @@ async function plainLoop(store: Store, telemetry: Telemetry, raw: RawSweepSpec):
     // What a sweep writes per run: CellWorkflow's planProbes, RunWorkflow's claimRun and recordRun.
     const { tickets } = await io.planProbes(cell, cellId, [{ H: config.model.H, seed: 0 }], 'grid');
     await io.claimRun(tickets[0]);
-    await io.recordRun(tickets[0], trainedRunOf(result, config));
+    await io.recordRun(
+      tickets[0],
+      trainedRun(result, resolveRun(config), {
+        engine: 'onnx',
+        backend: 'cpu',
+        worker: 'bench',
+        attempt: 1,
+        resumedFromStep: null,
+      }),
+    );
     times.train.push(t1 - t0);
     times.store.push(performance.now() - t1);
   }

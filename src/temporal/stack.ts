@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 import type { Client } from '@temporalio/client';
 import { InputError } from '../errors.js';
 import { writeFileAtomic } from '../files.js';
+import { waitForPort } from '../net.js';
 import { openStore, type Store } from '../store/index.js';
 import type { PGliteDriver } from '../store/pglite-driver.js';
 import { type ServedDatabase, serveEmbedded } from '../store/serve.js';
@@ -22,7 +23,7 @@ import {
   resolveTemporal,
   type TemporalTarget,
 } from './connection.js';
-import { type DevServer, startDevServer, waitForPort } from './devServer.js';
+import { type DevServer, startDevServer } from './devServer.js';
 import { createWorkers, type SgcWorkers } from './worker.js';
 
 export const STACK_DIR = '.sgc';

@@ -10,11 +10,11 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { VariableModel } from '@grafana/schema';
+import { freePort } from '../../src/net.js';
 import { type DashboardFile, dashboardQueries, dashboards } from '../../src/telemetry/dashboards/index.js';
 
 export const PROMETHEUS_BIN = '/usr/bin/prometheus';
@@ -36,18 +36,6 @@ export interface PrometheusServer {
   stop(): Promise<void>;
   /** What Prometheus printed, for a failing test's message. */
   log(): string;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 export async function startPrometheus(options: {
