@@ -13,6 +13,7 @@ import { expandSweep, runConfig, type SweepCell } from '../src/sweep/expand.js';
 import { encodingKey, groupKey, modelKey } from '../src/sweep/keys.js';
 import {
   FINAL_OUTCOMES,
+  INVALID_SPEC,
   type PlannedProbes,
   type RawSweepSpec,
   type RegisteredCells,
@@ -25,9 +26,6 @@ import { parseSweepSpec } from '../src/sweep/spec.js';
 import type { Probe, SearchPhase } from '../src/sweep/widthSearch.js';
 import type { Telemetry } from '../src/telemetry/metrics.js';
 import { CODE_VERSION } from '../src/version.js';
-
-/** The error type of a spec the store refuses to register: retrying cannot help. */
-export const INVALID_SPEC = 'InvalidSpec';
 
 export interface IoDependencies {
   repository: ResultsRepository;

@@ -32,11 +32,8 @@ import {
   resolveRun,
   runTraining,
 } from '../src/learn/trainer.js';
-import type { TrainedRun, TrainHeartbeat } from '../src/sweep/messages.js';
+import { INVALID_RUN_CONFIG, type TrainedRun, type TrainHeartbeat } from '../src/sweep/messages.js';
 import type { Telemetry } from '../src/telemetry/metrics.js';
-
-/** Error type of a config that cannot run (kept in step with workflows/run.ts). */
-const INVALID_RUN_CONFIG = 'InvalidRunConfig';
 
 export interface TrainDependencies {
   telemetry: Telemetry;

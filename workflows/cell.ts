@@ -84,7 +84,7 @@ export async function CellWorkflow(input: CellInput): Promise<CellOutcome> {
   const sweep = parent ? getExternalWorkflowHandle(parent.workflowId) : undefined;
   const tell = async () => {
     status.phase = search.phase;
-    await signalSweep((h) => h.signal(cellProgressSignal, { ...status, result: search.result }));
+    await signalSweep((h) => h.signal(cellProgressSignal, { ...status }));
   };
   /** A sweep that has gone (terminated, or ended while this cell was cancelled) is not an error here. */
   const signalSweep = async (send: (h: NonNullable<typeof sweep>) => Promise<void>) => {
@@ -122,23 +122,15 @@ export async function CellWorkflow(input: CellInput): Promise<CellOutcome> {
     status.runsDone += 1;
     if (report.cached) status.cachedRuns += 1;
     else status.trainingSeconds += report.seconds;
-    const before = [search.lo, search.hi, search.result?.minWidth ?? null].join();
     search = record(search, { H: report.H, seed: report.seed, succeeded: report.outcome === 'succeeded' });
-    status.lo = search.lo;
-    status.hi = search.hi;
-    if (search.result) {
-      status.lo = search.result.lo;
-      status.hi = search.result.hi;
-      status.minWidth = search.result.minWidth;
-    }
-    if ([status.lo, status.hi, search.result?.minWidth ?? null].join() !== before)
-      await io.recordCell(cell, cellId, {
-        status: search.result ? 'done' : 'searching',
-        lo: status.lo,
-        hi: status.hi,
-        minWidth: status.minWidth,
-        nonMonotone: (search.result?.nonMonotone.length ?? 0) > 0,
-      });
+    const bracket = search.result ?? { lo: search.lo, hi: search.hi, minWidth: null };
+    const moved = bracket.lo !== status.lo || bracket.hi !== status.hi;
+    status.lo = bracket.lo;
+    status.hi = bracket.hi;
+    status.minWidth = bracket.minWidth;
+    // While searching, the store follows the bracket as it moves; the end is written once, below.
+    if (moved && !search.result)
+      await io.recordCell(cell, cellId, { status: 'searching', lo: status.lo, hi: status.hi });
   };
 
   let state: CellState = 'done';

@@ -3,7 +3,7 @@
  * workflows that handle them and the clients that send them agree on names and types.
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { CellOutcome, CellProgressSignal, SweepStatus } from '../src/sweep/messages.js';
+import type { CellOutcome, CellStatus, SweepStatus } from '../src/sweep/messages.js';
 
 /** Start nothing new until `resume` (runs already training finish). */
 export const pauseSignal = defineSignal('pause');
@@ -27,7 +27,7 @@ export interface SweepExtension {
 export const extendUpdate = defineUpdate<string[], [SweepExtension]>('extend');
 
 /** A cell tells its sweep how its search is going (after every run) and that it has ended. */
-export const cellProgressSignal = defineSignal<[CellProgressSignal]>('cellProgress');
+export const cellProgressSignal = defineSignal<[CellStatus]>('cellProgress');
 export const cellDoneSignal = defineSignal<[CellOutcome]>('cellDone');
 
 export const sweepWorkflowId = (sweepId: string): string => `sweep/${sweepId}`;

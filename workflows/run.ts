@@ -18,10 +18,13 @@ import {
 } from '@temporalio/workflow';
 import type { IoActivities } from '../activities/io.js';
 import type { TrainActivities } from '../activities/train.js';
-import { IO_QUEUE, type RunInput, type RunReport, TRAIN_QUEUE } from '../src/sweep/messages.js';
-
-/** The training activity's error type for a config that cannot run: retrying cannot help. */
-export const INVALID_RUN_CONFIG = 'InvalidRunConfig';
+import {
+  INVALID_RUN_CONFIG,
+  IO_QUEUE,
+  type RunInput,
+  type RunReport,
+  TRAIN_QUEUE,
+} from '../src/sweep/messages.js';
 
 const io = proxyActivities<IoActivities>({
   taskQueue: IO_QUEUE,

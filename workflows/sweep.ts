@@ -134,10 +134,8 @@ export async function SweepWorkflow(input: SweepInput): Promise<SweepStatus> {
     changes += 1;
     const entry = cells.get(progress.cellKey);
     // Only cellDone ends a cell: progress may overtake it, never the other way round.
-    if (entry && !ENDED.includes(entry.status.state) && !ENDED.includes(progress.state)) {
-      const { result: _result, ...cellStatus } = progress;
-      entry.status = cellStatus;
-    }
+    if (entry && !ENDED.includes(entry.status.state) && !ENDED.includes(progress.state))
+      entry.status = progress;
   });
   setHandler(cellDoneSignal, (outcome) => {
     changes += 1;

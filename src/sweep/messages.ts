@@ -11,6 +11,10 @@ import type { Probe, SearchPhase, SearchResult, WidthPlan } from './widthSearch.
 export const TRAIN_QUEUE = 'sgc-train';
 export const IO_QUEUE = 'sgc-io';
 
+/** Failure types that retrying cannot help: a run config that cannot run, a spec that is refused. */
+export const INVALID_RUN_CONFIG = 'InvalidRunConfig';
+export const INVALID_SPEC = 'InvalidSpec';
+
 /** Where workers write training checkpoints unless told otherwise (shared between workers of a machine). */
 export const DEFAULT_CHECKPOINT_DIR = '.sgc/checkpoints';
 
@@ -95,11 +99,6 @@ export interface CellStatus {
   runsInFlight: number;
   cachedRuns: number;
   trainingSeconds: number;
-}
-
-/** The progress a cell reports to its sweep after each run. */
-export interface CellProgressSignal extends CellStatus {
-  result: SearchResult | null;
 }
 
 export type SweepState = 'running' | 'paused' | 'stopping' | 'done' | 'stopped' | 'cancelled';
