@@ -6,7 +6,7 @@
  * a database instead of the embedded ones.
  */
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import { InputError } from '../errors.js';
 import { writeFileAtomic } from '../files.js';
@@ -34,8 +34,6 @@ export interface StackOptions {
   metricsHost: string;
   /** null: no metrics endpoint. */
   metricsPort: number | null;
-  /** Where `.sgc/` lives (default: the current directory). */
-  home?: string;
   log?: (line: string) => void;
   telemetry?: Telemetry;
 }
@@ -74,7 +72,8 @@ export function resolveStackTemporal(
 }
 
 export async function startStack(options: StackOptions): Promise<Stack> {
-  const home = resolve(options.home ?? process.cwd());
+  // `.sgc/` in the current directory, where the store's default directory is too.
+  const home = process.cwd();
   const log = options.log ?? ((line: string) => console.error(line));
   const telemetry = options.telemetry ?? processTelemetry;
   const started: string[] = [];
