@@ -79,6 +79,13 @@ export function createIoActivities(deps: IoDependencies) {
   const { repository, telemetry } = deps;
   const codeVersion = deps.codeVersion ?? CODE_VERSION;
 
+  /** A stored final result used instead of training: counted as a cache hit and a `cached` run. */
+  const cacheHit = (run: ClaimedRun): RunReport => {
+    telemetry.cacheHit();
+    telemetry.runFinished({ engine: run.engine, backend: run.backend ?? '', outcome: 'cached' }, 0, false);
+    return reportOf(run, true);
+  };
+
   const sweepGauges = async (sweepName: string) => {
     const progress = await repository.sweepProgress(sweepName);
     telemetry.sweepCells({ sweep: sweepName }, progress.cells as Record<string, number>);
@@ -145,13 +152,7 @@ export function createIoActivities(deps: IoDependencies) {
         telemetry.probe({ phase: phase === 'done' ? 'grid' : phase });
         const run = runs[i];
         if (isFinal(run, run.status)) {
-          telemetry.cacheHit();
-          telemetry.runFinished(
-            { engine: run.engine, backend: run.backend ?? '', outcome: 'cached' },
-            0,
-            false,
-          );
-          planned.cached.push(reportOf(run, true));
+          planned.cached.push(cacheHit(run));
         } else planned.tickets.push(ticket);
       });
       return planned;
@@ -166,8 +167,7 @@ export function createIoActivities(deps: IoDependencies) {
         claim = await repository.claimRun(ticket.configHash, FINAL_OUTCOMES, 'queued');
       }
       if (!claim || claim.started) return null;
-      telemetry.cacheHit();
-      return reportOf(claim.run, true);
+      return cacheHit(claim.run);
     },
 
     /** Stores a trained run: curves, events, final numbers and who trained it, in one transaction. */
@@ -227,9 +227,7 @@ export function createIoActivities(deps: IoDependencies) {
       for (;;) {
         const run = await repository.findRun(ticket.configHash);
         if (run && (isFinal(run, run.status) || run.status === 'failed' || run.status === 'cancelled')) {
-          const final = isFinal(run, run.status);
-          if (final) telemetry.cacheHit();
-          return reportOf(run, final);
+          return isFinal(run, run.status) ? cacheHit(run) : reportOf(run, false);
         }
         Context.current().heartbeat();
         await sleep(1000, undefined, { signal: Context.current().cancellationSignal }).catch(() => undefined);
