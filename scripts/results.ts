@@ -1,0 +1,164 @@
+/**
+ * `npm run results`: the headline experiment, regenerated. Runs every spec below with `sgc run` (in
+ * this folder's embedded stack, so runs already in `.sgc/db` are cache hits and a rerun only trains
+ * what is missing), then writes docs/results/:
+ *
+ *   min_width_by_k.csv        the view of the same name, for the sweeps below
+ *   runs.csv                  run_summary for them: every run each search used
+ *   growth.csv                per (sweep, group, encoding, model): the fitted ratio per step of k
+ *   staircase_loss.csv        loss_curve of the staircase runs
+ *   staircase_irrep_power.csv irrep_power_curve of the staircase runs
+ *   staircase_events.csv      the step at which each irrep was acquired in the staircase runs
+ *   sweeps.csv                per sweep: cells, runs, training seconds
+ *   <sweep>/                  `sgc report` of each sweep (report.html, min-width.svg/.png; the
+ *                             staircases also loss.* and power.*, the run's figures)
+ *
+ * and rewrites the README's tables between the `results:` markers from those CSVs.
+ *
+ *   npm run results                        # run what is missing, then export
+ *   npm run results -- --export-only       # export what the store holds, run nothing
+ *   npm run results -- --only staircase-o  # run these sweeps (comma-separated names), export all
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { formatCsv } from '../src/cli/commands/sql-format.js';
+import { loadSweepSpecFile } from '../src/cli/sweepSpecFile.js';
+import { writeFileAtomic } from '../src/files.js';
+import { formatFactor } from '../src/report/growth.js';
+import { replaceBetweenMarkers, resultSections } from '../src/report/results-tables.js';
+import { openStore } from '../src/store/open-store.js';
+
+const root = join(import.meta.dirname, '..');
+const sgc = join(root, 'bin', 'sgc.js');
+const out = join(root, 'docs', 'results');
+
+/** In the order they run: the width sweeps first, the budget check of the two-layer sweep, then the staircases. */
+const SPECS = [
+  { file: 'examples/width-vs-k-mlp.yaml', kind: 'width' },
+  { file: 'examples/width-vs-k-rnn.yaml', kind: 'width' },
+  { file: 'examples/width-vs-k-tree.yaml', kind: 'width' },
+  { file: 'examples/width-budget-check.yaml', kind: 'budget' },
+  { file: 'examples/staircase-d3.yaml', kind: 'staircase' },
+  { file: 'examples/staircase-d5.yaml', kind: 'staircase' },
+  { file: 'examples/staircase-o.yaml', kind: 'staircase' },
+  { file: 'examples/staircase-i.yaml', kind: 'staircase' },
+  { file: 'examples/staircase-c5xc5.yaml', kind: 'staircase' },
+] as const;
+
+/** The sweep whose cells the budget check repeats with more steps. */
+const BUDGET_BASE = 'width-vs-k-mlp';
+
+function sgcRun(args: string[]): void {
+  const result = spawnSync(process.execPath, [sgc, ...args], { cwd: root, stdio: 'inherit' });
+  if (result.status !== 0) {
+    console.error(`npm run results: \`sgc ${args.join(' ')}\` ended with code ${result.status}; stopping`);
+    process.exit(result.status ?? 1);
+  }
+}
+
+function sqlList(names: readonly string[]): string {
+  return names.map((n) => `'${n.replace(/'/g, "''")}'`).join(', ');
+}
+
+/** The step budget of a spec, for the budget table's header. */
+function stepsOf(file: string): number {
+  return loadSweepSpecFile(join(root, file)).spec.train.steps;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      'export-only': { type: 'boolean' },
+      only: { type: 'string' },
+      concurrency: { type: 'string', default: '2' },
+    },
+  });
+  const specs = SPECS.map((s) => ({ ...s, name: loadSweepSpecFile(join(root, s.file)).spec.name }));
+  const only = values.only?.split(',').map((s) => s.trim());
+  const unknown = only?.filter((name) => !specs.some((s) => s.name === name));
+  if (unknown?.length) {
+    console.error(
+      `npm run results: no sweep named ${unknown.join(', ')} (sweeps: ${specs.map((s) => s.name).join(', ')})`,
+    );
+    process.exit(2);
+  }
+
+  if (!values['export-only']) {
+    for (const spec of specs) {
+      if (only && !only.includes(spec.name)) continue;
+      const started = Date.now();
+      console.error(`\n=== ${spec.name}: sgc run ${spec.file}`);
+      sgcRun(['run', spec.file, '--concurrency', values.concurrency, '--metrics-port', '0']);
+      console.error(`=== ${spec.name}: ${((Date.now() - started) / 60_000).toFixed(1)} min`);
+    }
+  }
+
+  // Reports first: `sgc report` opens the store itself.
+  mkdirSync(out, { recursive: true });
+  for (const spec of specs) {
+    const dir = join(out, spec.name);
+    rmSync(dir, { recursive: true, force: true });
+    sgcRun(['report', spec.name, '--out', dir, '--runs', spec.kind === 'staircase' ? '1' : '0']);
+    // The run's figures are named by its database id, which a fresh store numbers differently.
+    for (const file of readdirSync(dir)) {
+      const figure = /^run-\d+-(loss|power)\.(svg|png)$/.exec(file);
+      if (figure) renameSync(join(dir, file), join(dir, `${figure[1]}.${figure[2]}`));
+    }
+  }
+
+  const names = (kind?: string) => specs.filter((s) => !kind || s.kind === kind).map((s) => s.name);
+  const queries: Record<string, string> = {
+    'min_width_by_k.csv': `SELECT sweep, "group", encoding, model, k, min_width, lo, hi, seeds, runs, status, non_monotone
+      FROM min_width_by_k WHERE sweep IN (${sqlList(names())}) ORDER BY sweep, "group", encoding, model, k`,
+    'runs.csv': `SELECT sweep, "group", encoding, model, k, h, seed, outcome, final_loss, final_accuracy, steps,
+        round(duration_s::numeric, 2) AS duration_s, config_hash
+      FROM run_summary WHERE sweep IN (${sqlList(names())}) ORDER BY sweep, "group", encoding, model, k, h, seed`,
+    'staircase_loss.csv': `SELECT sweep, "group", encoding, h, step, loss, accuracy
+      FROM loss_curve WHERE sweep IN (${sqlList(names('staircase'))}) ORDER BY sweep, step`,
+    'staircase_irrep_power.csv': `SELECT sweep, "group", encoding, h, step, irrep, power
+      FROM irrep_power_curve WHERE sweep IN (${sqlList(names('staircase'))}) ORDER BY sweep, step, irrep`,
+    'staircase_events.csv': `SELECT s.name AS sweep, c."group", c.encoding, e.step, e.irrep
+      FROM run_event e JOIN cell_run cr ON cr.run_id = e.run_id JOIN cell c ON c.id = cr.cell_id
+      JOIN sweep s ON s.id = c.sweep_id
+      WHERE e.kind = 'irrep_acquired' AND s.name IN (${sqlList(names('staircase'))}) ORDER BY sweep, e.step, e.irrep`,
+    'sweeps.csv': `SELECT sweep, count(DISTINCT ("group", encoding, model, k))::integer AS cells,
+        count(*)::integer AS runs, round(sum(duration_s)::numeric, 1) AS training_s
+      FROM run_summary WHERE sweep IN (${sqlList(names())}) GROUP BY sweep ORDER BY sweep`,
+  };
+  const store = await openStore({ command: 'npm run results' });
+  try {
+    for (const [file, sql] of Object.entries(queries)) {
+      const result = await store.driver.readOnly((tx) => tx.queryTabular(sql, [], { raw: true }));
+      writeFileAtomic(join(out, file), `${formatCsv(result)}\r\n`);
+      console.error(`wrote docs/results/${file} (${result.rows.length} rows)`);
+    }
+  } finally {
+    await store.close();
+  }
+
+  const csv = readFileSync(join(out, 'min_width_by_k.csv'), 'utf8');
+  const budget = specs.find((s) => s.kind === 'budget')!;
+  const base = specs.find((s) => s.name === BUDGET_BASE)!;
+  const sections = resultSections(
+    csv,
+    { width: names('width'), base: BUDGET_BASE, budget: budget.name },
+    { base: stepsOf(base.file), budget: stepsOf(budget.file) },
+  );
+  const growth = [
+    'sweep,group,encoding,model,ratio_per_k,over_guide',
+    ...sections.series.map((s) =>
+      [s.sweep, s.group, s.encoding, s.model, formatFactor(s.ratio), formatFactor(s.overGuide)].join(','),
+    ),
+  ];
+  writeFileAtomic(join(out, 'growth.csv'), `${growth.join('\r\n')}\r\n`);
+  const readmePath = join(root, 'README.md');
+  let readme = readFileSync(readmePath, 'utf8');
+  readme = replaceBetweenMarkers(readme, 'min-width', sections.minWidth);
+  readme = replaceBetweenMarkers(readme, 'budget', sections.budget);
+  writeFileAtomic(readmePath, readme);
+  console.error('rewrote the README tables between the results: markers');
+}
+
+await main();
