@@ -27,6 +27,9 @@ import type { Probe, SearchPhase } from '../src/sweep/widthSearch.js';
 import type { Telemetry } from '../src/telemetry/metrics.js';
 import { CODE_VERSION } from '../src/version.js';
 
+/** The sweep gauges are counted at most this often per sweep (see sweepGauges). */
+const GAUGE_EVERY_MS = 1000;
+
 export interface IoDependencies {
   repository: ResultsRepository;
   telemetry: Telemetry;
@@ -86,11 +89,36 @@ export function createIoActivities(deps: IoDependencies) {
     return reportOf(run, true);
   };
 
-  const sweepGauges = async (sweepName: string) => {
+  const refreshGauges = async (sweepName: string) => {
     const progress = await repository.sweepProgress(sweepName);
     telemetry.sweepCells({ sweep: sweepName }, progress.cells as Record<string, number>);
     const runs = Object.values(progress.runs).reduce((a, b) => a + (b ?? 0), 0);
     telemetry.sweepRuns({ sweep: sweepName }, progress.runs.done ?? 0, runs);
+  };
+  /**
+   * The sweep's gauges (cells and runs by status) count over all its runs: at most one count per
+   * sweep and GAUGE_EVERY_MS, with one more at the end of that interval when asked in between (a
+   * cell of short runs moves its bracket after every run). `now` counts at once (a cell's end).
+   */
+  const gaugeTimers = new Map<string, NodeJS.Timeout>();
+  const gaugedAt = new Map<string, number>();
+  const sweepGauges = async (sweepName: string, now = false) => {
+    const since = Date.now() - (gaugedAt.get(sweepName) ?? 0);
+    if (now || since >= GAUGE_EVERY_MS) {
+      clearTimeout(gaugeTimers.get(sweepName));
+      gaugeTimers.delete(sweepName);
+      gaugedAt.set(sweepName, Date.now());
+      await refreshGauges(sweepName);
+      return;
+    }
+    if (gaugeTimers.has(sweepName)) return;
+    const timer = setTimeout(() => {
+      gaugeTimers.delete(sweepName);
+      gaugedAt.set(sweepName, Date.now());
+      refreshGauges(sweepName).catch(() => undefined); // a gauge misses one update; the next one counts again
+    }, GAUGE_EVERY_MS - since);
+    timer.unref();
+    gaugeTimers.set(sweepName, timer);
   };
 
   return {
@@ -121,7 +149,7 @@ export function createIoActivities(deps: IoDependencies) {
         const stored = await repository.upsertCell({ sweepId: sweep.id, ...storedCellKey(cell) });
         cells.push({ cell, cellId: stored.id });
       }
-      await sweepGauges(sweepId);
+      await sweepGauges(sweepId, true);
       return { plan, cells, skipped: expansion.skipped };
     },
 
@@ -155,10 +183,22 @@ export function createIoActivities(deps: IoDependencies) {
           planned.cached.push(cacheHit(run));
         } else planned.tickets.push(ticket);
       });
+      // The runs to start are claimed here, all in one statement, so that their RunWorkflows need
+      // no claim of their own. Only runs nobody is running: one another sweep is training (status
+      // running) is left unclaimed, and its RunWorkflow claims it itself once it owns its id.
+      const claimed = await repository.claimIdleRuns(
+        planned.tickets.map((t) => t.configHash),
+        FINAL_OUTCOMES,
+        'queued',
+      );
+      for (const ticket of planned.tickets) if (claimed.has(ticket.configHash)) ticket.claimed = true;
       return planned;
     },
 
-    /** RunWorkflow's cache lookup: a stored final result, or null once the run is marked as started. */
+    /**
+     * RunWorkflow's cache lookup, for a run that planProbes did not claim: a stored final result, or
+     * null once the run is marked as started.
+     */
     async claimRun(ticket: RunTicket): Promise<RunReport | null> {
       let claim = await repository.claimRun(ticket.configHash, FINAL_OUTCOMES, 'queued');
       if (!claim) {
@@ -243,7 +283,7 @@ export function createIoActivities(deps: IoDependencies) {
         telemetry.cellResolved(labels, progress.minWidth ?? null, progress.lo ?? null, progress.hi ?? null);
       else if (progress.lo !== undefined || progress.hi !== undefined)
         telemetry.cellBracket(labels, progress.lo ?? null, progress.hi ?? null);
-      await sweepGauges(cell.sweep);
+      await sweepGauges(cell.sweep, progress.status !== 'searching');
     },
   };
 }

@@ -6,10 +6,15 @@
  * 1. Overhead per run. One cell whose `values` grid has 200 widths, 1 training step each, through
  *    Temporal at worker concurrency 1 and 2; beside it, measured right before each in the same
  *    process, the same 200 trainings in a plain loop (runTraining on one onnx engine), and the
- *    store writes the io activities make per run (claimRun + recordRun) called directly. Temporal's
- *    time per run is the median gap between consecutive runs' finished_at in the store (the sweep's
- *    throughput: all 200 are started at once and queue for the training slots), and also wall / 200.
- *    Target: median overhead ≤ 50 ms per run.
+ *    store writes the io activities make per run (planProbes + recordRun) called directly. The
+ *    overhead per run is the sweep's wall time (start call to result) / 200 minus the plain loop's
+ *    median training time. Target: ≤ 50 ms at concurrency 1 (the plain loop's). Also shown: the
+ *    median gap between consecutive runs' finished_at in the store (the steady rhythm, without
+ *    the sweep's start and end).
+ *
+ *    The machine is shared (2 CPUs here, often with other work running), so absolute times move
+ *    from run to run; the plain loop, measured in the same process just before, is the reference
+ *    that makes the comparison fair.
  * 2. Long runs. A few runs of ≥ 5 s each (steps calibrated here) at concurrency 2: the sweep's wall
  *    time against the sum of the runs' stored training durations / 2. Target: within 10 %.
  *
@@ -19,7 +24,7 @@
  *   npm run bench:sweep
  *   npm run bench:sweep -- --runs 100 --long-runs 6 --long-seconds 5
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
@@ -50,6 +55,8 @@ const LONG_SECONDS = Number(option('long-seconds') ?? 5);
 const CONCURRENCIES = (option('concurrency') ?? '1,2').split(',').map(Number);
 const LONG_CONCURRENCY = 2;
 const TARGET_OVERHEAD_MS = 50;
+/** The concurrency the overhead target is checked at (the plain loop's: one training at a time). */
+const TARGET_CONCURRENCY = 1;
 const TARGET_LONG_EXCESS = 0.1;
 
 const median = (xs: number[]) => {
@@ -97,7 +104,9 @@ function configsOf(raw: RawSweepSpec): RunConfig[] {
 interface PlainTimes {
   /** Per run, ms: the training alone. */
   train: number[];
-  /** Per run, ms: the io activities' store writes for that run (planProbes, claimRun, recordRun). */
+  /** CPU ms of this process over the trainings alone. */
+  trainCpuMs: number;
+  /** Per run, ms: the io activities' store writes for that run (planProbes, recordRun). */
   store: number[];
   wallMs: number;
 }
@@ -114,15 +123,18 @@ async function plainLoop(store: Store, telemetry: Telemetry, raw: RawSweepSpec):
   // Warm-up (not timed): the engine compiles its graphs on first use; the worker's does the same in
   // its warm-up sweep below.
   for (const config of configsOf(shortSpec('warm', 0.5, [500, 501]))) await runTraining(config, engine);
-  const times: PlainTimes = { train: [], store: [], wallMs: 0 };
+  const times: PlainTimes = { train: [], store: [], wallMs: 0, trainCpuMs: 0 };
   const start = performance.now();
   for (const config of configsOf(raw)) {
+    const cpu = process.cpuUsage();
     const t0 = performance.now();
     const result = await runTraining(config, engine);
     const t1 = performance.now();
-    // What a sweep writes per run: CellWorkflow's planProbes, RunWorkflow's claimRun and recordRun.
+    const used = process.cpuUsage(cpu);
+    times.trainCpuMs += (used.user + used.system) / 1000;
+    // What a sweep writes per run: CellWorkflow's planProbes (which claims the run) and
+    // RunWorkflow's recordRun.
     const { tickets } = await io.planProbes(cell, cellId, [{ H: config.model.H, seed: 0 }], 'grid');
-    await io.claimRun(tickets[0]);
     await io.recordRun(
       tickets[0],
       trainedRun(result, resolveRun(config), {
@@ -173,15 +185,39 @@ async function storedRuns(store: Store, sweepId: string): Promise<StoredRun[]> {
 async function timeSweep(
   client: Client,
   raw: RawSweepSpec,
-): Promise<{ wallMs: number; startedAt: number; endedAt: number }> {
+): Promise<{ wallMs: number; startedAt: number; endedAt: number; cpuMs: number; serverCpuMs: number }> {
   const startedAt = Date.now();
+  const cpu = process.cpuUsage();
+  const serverCpu = serverCpuMs();
   const start = performance.now();
   const handle = await startSweep(client, raw);
   const status = (await handle.result()) as SweepStatus;
   const wallMs = performance.now() - start;
   if (status.state !== 'done') throw new Error(`sweep ${raw['name']} ended ${status.state}`);
-  return { wallMs, startedAt, endedAt: Date.now() };
+  const used = process.cpuUsage(cpu);
+  return {
+    wallMs,
+    startedAt,
+    endedAt: Date.now(),
+    cpuMs: (used.user + used.system) / 1000,
+    serverCpuMs: serverCpuMs() - serverCpu,
+  };
 }
+
+/**
+ * CPU time (user + system, ms) the dev server process has used, from /proc (Linux; NaN elsewhere).
+ * On a machine shared with other work, CPU time per run moves much less than wall time.
+ */
+function serverCpuMs(): number {
+  try {
+    const fields = readFileSync(`/proc/${server.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+  } catch {
+    return Number.NaN;
+  }
+}
+/** USER_HZ: the unit of /proc's CPU times (100 on Linux). */
+const CLOCK_TICKS = 100;
 
 // The SDK logs every worker state change at INFO; only its warnings matter beside the tables, less
 // the one every train-only worker gives (it polls no workflow tasks, by design).
@@ -231,7 +267,9 @@ try {
       shortSpec(`plain-c${concurrency}`, 0.02 + index / 100, widths),
     );
     const raw = shortSpec(`temporal-c${concurrency}`, 0.01 + index / 1000, widths);
-    const { wallMs, startedAt, endedAt } = await withWorkers(concurrency, () => timeSweep(client, raw));
+    const { wallMs, startedAt, endedAt, cpuMs, serverCpuMs } = await withWorkers(concurrency, () =>
+      timeSweep(client, raw),
+    );
     const runs = await storedRuns(store, String(raw['name']));
     if (runs.length !== RUNS)
       throw new Error(`sweep ${raw['name']}: ${runs.length} runs stored, not ${RUNS}`);
@@ -239,7 +277,9 @@ try {
     const perRun = median(gaps);
     const plainMedian = median(plain.train);
     const overhead = perRun - plainMedian;
-    shortOk &&= overhead <= TARGET_OVERHEAD_MS;
+    // The target's measure: everything the sweep took beyond its trainings, start to result, per run.
+    const wallOverhead = wallMs / RUNS - plainMedian;
+    if (concurrency === TARGET_CONCURRENCY) shortOk &&= wallOverhead <= TARGET_OVERHEAD_MS;
     log(
       `concurrency ${concurrency}: plain ${(plain.wallMs / 1000).toFixed(2)} s, ` +
         `temporal ${(wallMs / 1000).toFixed(2)} s, first run finished after ${runs[0].finished - startedAt} ms`,
@@ -254,6 +294,9 @@ try {
       (wallMs / RUNS).toFixed(1),
       perRun.toFixed(1),
       overhead.toFixed(1),
+      wallOverhead.toFixed(1),
+      (plain.trainCpuMs / RUNS).toFixed(1),
+      `${((cpuMs + serverCpuMs) / RUNS).toFixed(1)} (${(cpuMs / RUNS).toFixed(0)} + ${(serverCpuMs / RUNS).toFixed(0)})`,
       (wallMs / sum(plain.train)).toFixed(0),
       runs[0].finished - startedAt,
       endedAt - runs.at(-1)!.finished,
@@ -319,7 +362,10 @@ console.log(
       'temporal s',
       'temporal ms/run (wall/runs)',
       'temporal ms/run (median gap)',
-      'overhead ms/run (median)',
+      'overhead ms/run (median gap − plain)',
+      'overhead ms/run (wall/runs − plain)',
+      'plain CPU ms/run',
+      'temporal CPU ms/run (sgc + server)',
       'temporal/plain',
       'first run ms',
       'last run → result ms',
@@ -328,10 +374,15 @@ console.log(
   ),
 );
 console.log(
-  `\nOverhead per run = median gap between consecutive runs' finished_at (all runs start at once and` +
-    ` queue for the training slots) − median plain training time; target ≤ ${TARGET_OVERHEAD_MS} ms:` +
-    ` ${shortOk ? 'met' : 'NOT met'}. store ms/run: planProbes + claimRun + recordRun called directly, not in` +
-    ` the plain time. 1 step of the mlp on C3, k = 2, H = 1…${RUNS}, onnx; ${availableParallelism()} CPUs.\n`,
+  `\nOverhead per run (wall/runs − plain) = the sweep's wall time from the start call to its result, divided` +
+    ` by the number of runs, minus the median plain training time: what the target is checked against, at` +
+    ` concurrency ${TARGET_CONCURRENCY} (the plain loop trains one at a time); target ≤ ${TARGET_OVERHEAD_MS} ms:` +
+    ` ${shortOk ? 'met' : 'NOT met'}. (median gap − plain) uses the median gap between consecutive runs'` +
+    ` finished_at instead: the steady rhythm, without the sweep's start and end, and sensitive to runs` +
+    ` finishing in bursts. store ms/run: planProbes + recordRun called directly, not in the plain time.` +
+    ` CPU ms/run: CPU time per run, plain: this process over the trainings; temporal: this process (worker,` +
+    ` store, trainings) + the Temporal dev server, start to result.` +
+    ` 1 step of the mlp on C3, k = 2, H = 1…${RUNS}, onnx; ${availableParallelism()} CPUs.\n`,
 );
 console.log(
   markdown(

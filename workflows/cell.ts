@@ -19,7 +19,9 @@ import {
   isCancellation,
   ParentClosePolicy,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
+  sleep,
   startChild,
   WorkflowIdReusePolicy,
   workflowInfo,
@@ -45,8 +47,11 @@ import {
 } from './definitions.js';
 import { RunWorkflow } from './run.js';
 
-const io = proxyActivities<IoActivities>({
-  taskQueue: IO_QUEUE,
+/** The store's reads and writes: quick, so local activities (in this workflow's own tasks, on its worker). */
+/** Progress signals to the sweep at most this often (see `progress`). */
+const PROGRESS_EVERY_MS = 1000;
+
+const io = proxyLocalActivities<IoActivities>({
   startToCloseTimeout: '2 minutes',
   retry: { maximumAttempts: 20, maximumInterval: '10 seconds' },
 });
@@ -82,9 +87,31 @@ export async function CellWorkflow(input: CellInput): Promise<CellOutcome> {
   };
   const parent = workflowInfo().parent;
   const sweep = parent ? getExternalWorkflowHandle(parent.workflowId) : undefined;
+  let toldAt = Number.NEGATIVE_INFINITY;
+  let flushing = false;
   const tell = async () => {
     status.phase = search.phase;
+    toldAt = Date.now();
     await signalSweep((h) => h.signal(cellProgressSignal, { ...status }));
+  };
+  /**
+   * Progress (runs done, in flight, the bracket) at most once per PROGRESS_EVERY_MS: a signal costs
+   * the sweep a workflow task and this cell another, which on short runs would be most of a run's
+   * cost. What is held back goes out when the interval is over (one timer), so the sweep's view is
+   * never more than that behind. Changes of state (paused, running, the end) are told at once.
+   */
+  const progress = async () => {
+    const since = Date.now() - toldAt;
+    if (since >= PROGRESS_EVERY_MS) return tell();
+    if (flushing) return;
+    flushing = true;
+    sleep(PROGRESS_EVERY_MS - since)
+      .then(() => {
+        flushing = false;
+        return tell();
+      })
+      // Cancelled with the cell: its end is told by cellDone.
+      .catch(() => undefined);
   };
   /** A sweep that has gone (terminated, or ended while this cell was cancelled) is not an error here. */
   const signalSweep = async (send: (h: NonNullable<typeof sweep>) => Promise<void>) => {
@@ -118,18 +145,21 @@ export async function CellWorkflow(input: CellInput): Promise<CellOutcome> {
     );
   };
 
-  const take = async (report: RunReport) => {
-    status.runsDone += 1;
-    if (report.cached) status.cachedRuns += 1;
-    else status.trainingSeconds += report.seconds;
-    search = record(search, { H: report.H, seed: report.seed, succeeded: report.outcome === 'succeeded' });
-    const bracket = search.result ?? { lo: search.lo, hi: search.hi, minWidth: null };
-    const moved = bracket.lo !== status.lo || bracket.hi !== status.hi;
-    status.lo = bracket.lo;
-    status.hi = bracket.hi;
-    status.minWidth = bracket.minWidth;
-    // While searching, the store follows the bracket as it moves; the end is written once, below.
-    if (moved && !search.result)
+  /** Feeds finished runs to the search; while it searches, the store follows the bracket as it moves. */
+  const take = async (reports: RunReport[]) => {
+    const before = { lo: status.lo, hi: status.hi };
+    for (const report of reports) {
+      status.runsDone += 1;
+      if (report.cached) status.cachedRuns += 1;
+      else status.trainingSeconds += report.seconds;
+      search = record(search, { H: report.H, seed: report.seed, succeeded: report.outcome === 'succeeded' });
+      const bracket = search.result ?? { lo: search.lo, hi: search.hi, minWidth: null };
+      status.lo = bracket.lo;
+      status.hi = bracket.hi;
+      status.minWidth = bracket.minWidth;
+    }
+    // The end is written once, below.
+    if ((before.lo !== status.lo || before.hi !== status.hi) && !search.result)
       await io.recordCell(cell, cellId, { status: 'searching', lo: status.lo, hi: status.hi });
   };
 
@@ -143,10 +173,10 @@ export async function CellWorkflow(input: CellInput): Promise<CellOutcome> {
         search = next.state;
         if (next.probes.length > 0) {
           const planned = await io.planProbes(cell, cellId, next.probes, search.phase);
-          for (const report of planned.cached) await take(report);
+          await take(planned.cached);
           for (const ticket of planned.tickets) launch(ticket);
           status.runsInFlight = running.size;
-          await tell();
+          await progress();
           continue;
         }
       }
@@ -169,9 +199,9 @@ export async function CellWorkflow(input: CellInput): Promise<CellOutcome> {
       }
       await condition(() => settled.length > 0 || failure !== undefined);
       if (failure !== undefined) throw failure;
-      for (const report of settled.splice(0)) await take(report);
+      await take(settled.splice(0));
       status.runsInFlight = running.size;
-      await tell();
+      await progress();
     }
   } catch (error) {
     state = isCancellation(error) ? 'cancelled' : 'failed';

@@ -1,7 +1,14 @@
 /**
  * RunWorkflow (id `run/<configHash>`): one (cell, H, seed). Looks the run up in the store (a final
- * result there is returned as it is: nothing is trained twice), trains it on `sgc-train`, records
- * the result on `sgc-io`.
+ * result there is returned as it is: nothing is trained twice), trains it on `sgc-train`, and records
+ * the result.
+ *
+ * The lookup and the record are local activities: they run in the worker that runs this workflow
+ * (an `sgc-io` worker, which owns the store) within the workflow's own tasks, so a run costs two
+ * workflow tasks and one activity task on the server (it was four and three with ordinary
+ * activities). They are the same idempotent io activities; a worker that dies during one makes
+ * the workflow task time out, and the next worker repeats it. The lookup is skipped for a run the
+ * cell's planProbes has already claimed (found idle, not cached, and marked started).
  *
  * It completes only with a final outcome (succeeded, failed, diverged, invalid): results the same
  * config would reproduce. A run that crashed after its retries, or was cancelled, ends the workflow
@@ -15,19 +22,13 @@ import {
   CancellationScope,
   isCancellation,
   proxyActivities,
+  proxyLocalActivities,
 } from '@temporalio/workflow';
 import type { IoActivities } from '../activities/io.js';
 import type { TrainActivities } from '../activities/train.js';
-import {
-  INVALID_RUN_CONFIG,
-  IO_QUEUE,
-  type RunInput,
-  type RunReport,
-  TRAIN_QUEUE,
-} from '../src/sweep/messages.js';
+import { INVALID_RUN_CONFIG, type RunInput, type RunReport, TRAIN_QUEUE } from '../src/sweep/messages.js';
 
-const io = proxyActivities<IoActivities>({
-  taskQueue: IO_QUEUE,
+const io = proxyLocalActivities<IoActivities>({
   startToCloseTimeout: '2 minutes',
   retry: { maximumAttempts: 20, maximumInterval: '10 seconds' },
 });
@@ -44,7 +45,9 @@ export async function RunWorkflow(input: RunInput): Promise<RunReport> {
     cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
   });
 
-  const cached = await io.claimRun(ticket);
+  // planProbes claimed the run when it was idle: nothing could have stored a result since without
+  // owning this workflow id, so there is nothing to look up.
+  const cached = ticket.claimed ? null : await io.claimRun(ticket);
   if (cached) return cached;
   try {
     const trained = await train.trainRun({ configHash: ticket.configHash, config: ticket.config });

@@ -217,6 +217,26 @@ export class ResultsRepository {
     return { started: started > 0, run };
   }
 
+  /**
+   * claimRun for many runs in one statement, but only for runs nobody is running: those without a
+   * `final` outcome whose status is not `running`. Returns the config hashes it started. A run
+   * that is `running` (another sweep's, or one left behind by a crash) is left for claimRun.
+   */
+  async claimIdleRuns(configHashes: readonly string[], final: readonly RunOutcome[], worker: string) {
+    if (configHashes.length === 0) return new Set<string>();
+    const rows = await this.driver.query<{ configHash: string }>(
+      `UPDATE run SET status = 'running', attempt = attempt + 1, worker = $2, started_at = now(),
+              heartbeat_at = now(), finished_at = NULL, error = NULL
+        WHERE config_hash = ANY($1::text[]) AND status <> 'running'
+          AND (outcome IS NULL OR outcome <> ALL($3::run_outcome[]))
+       RETURNING config_hash AS "configHash"`,
+      // Array literals rather than array parameters: PGlite's driver does not serialise arrays (a
+      // config hash is hex, so it needs no quoting).
+      [`{${configHashes.join(',')}}`, worker, `{${final.join(',')}}`],
+    );
+    return new Set(rows.map((r) => r.configHash));
+  }
+
   findRun(configHash: string): Promise<Run | null> {
     return this.prisma.run.findUnique({ where: { configHash } });
   }

@@ -34,6 +34,11 @@ export interface RunTicket {
   cellId: number;
   /** The cell's search phase when it asked (a metrics label). */
   phase: SearchPhase;
+  /**
+   * Set when planProbes has already started the run in the store (it was idle): its RunWorkflow
+   * then skips the claim. Absent: the RunWorkflow claims it (and finds a result stored meanwhile).
+   */
+  claimed?: boolean;
 }
 
 /** A run's result as the search and the status query see it. */

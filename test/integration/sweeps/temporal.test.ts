@@ -197,8 +197,16 @@ describe('sweeps on a real Temporal server', { timeout: 600_000 }, () => {
   });
 
   test('pause starts nothing new until resume', async () => {
-    // One cell whose search runs one width after another: D3 at k = 3 needs several.
-    const spec = { ...basicSpec, name: 'it-pause', groups: ['D3'], k: [3] };
+    // One cell whose search runs one width after another: D3 at k = 3 needs several. Its own
+    // learning rate, so that its runs train (cache hits come from the store within one workflow
+    // task, too fast to pause between).
+    const spec = {
+      ...basicSpec,
+      name: 'it-pause',
+      groups: ['D3'],
+      k: [3],
+      train: { ...basicSpec.train, lr: 0.0105 },
+    };
     const handle = await startSweep(client, spec);
     await waitFor(
       'a run to finish',
@@ -306,6 +314,7 @@ describe('sweeps on a real Temporal server', { timeout: 600_000 }, () => {
       JSON.stringify(unfinished),
     );
 
+    await assert.rejects(handle.result(), 'the cancelled sweep ends cancelled');
     await startSweep(client, spec);
     const final = await finalStatus(spec.name);
     assert.equal(final.state, 'done');
