@@ -15,16 +15,30 @@ export const statusQuery = defineQuery<SweepStatus>('status');
 
 /**
  * More cells for a running sweep: the spec fields given (groups, encodings, k, models) are added to
- * the spec's, and the cells this creates are searched like the others. Returns the new cell keys.
+ * the spec's, and the cells this creates are searched like the others.
+ *
+ * More seeds: `width: {seeds, succeed}` is merged into the spec's width (seeds may only rise;
+ * succeed ≤ seeds, and when neither gives it, it is the seeds). That changes every cell's plan:
+ * cells not started yet use the new one; cells running are stopped (their runs in flight finish)
+ * and, like cells already ended, searched again from the start with the new plan as new
+ * CellWorkflows. Their runs already in the store are cache hits, so only runs not in it train.
  */
-export const EXTENSION_FIELDS = ['groups', 'encodings', 'k', 'models'] as const;
+export const EXTENSION_FIELDS = ['groups', 'encodings', 'k', 'models', 'width'] as const;
+/** The list fields of an extension (appended to the spec's); `width` is merged instead. */
+export const EXTENSION_LISTS = ['groups', 'encodings', 'k', 'models'] as const;
 export interface SweepExtension {
   groups?: string[];
   encodings?: unknown[];
   k?: number[];
   models?: unknown[];
+  width?: { seeds?: number; succeed?: number };
 }
-export const extendUpdate = defineUpdate<string[], [SweepExtension]>('extend');
+/** What an extension did: the new cells, and the cells searched again under a new width plan. */
+export interface ExtensionResult {
+  added: string[];
+  researched: string[];
+}
+export const extendUpdate = defineUpdate<ExtensionResult, [SweepExtension]>('extend');
 
 /** A cell tells its sweep how its search is going (after every run) and that it has ended. */
 export const cellProgressSignal = defineSignal<[CellStatus]>('cellProgress');

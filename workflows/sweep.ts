@@ -24,6 +24,7 @@ import {
   ParentClosePolicy,
   proxyActivities,
   setHandler,
+  sleep,
   startChild,
   WorkflowIdReusePolicy,
   workflowInfo,
@@ -46,6 +47,7 @@ import {
   cellProgressSignal,
   cellWorkflowId,
   EXTENSION_FIELDS,
+  EXTENSION_LISTS,
   extendUpdate,
   pauseSignal,
   resumeSignal,
@@ -140,15 +142,41 @@ export async function SweepWorkflow(input: SweepInput): Promise<SweepStatus> {
   setHandler(cellDoneSignal, (outcome) => {
     changes += 1;
     const entry = cells.get(outcome.cellKey);
-    if (entry) entry.status = { ...outcome.status, state: outcome.state, runsInFlight: 0 };
+    if (!entry) return;
+    if (entry.restart === 'stopping') {
+      // Stopped for a new width plan: searched again from the start.
+      entry.restart = 'queued';
+      entry.status = pendingStatus(entry.cell.cellKey);
+    } else entry.status = { ...outcome.status, state: outcome.state, runsInFlight: 0 };
   });
   setHandler(
     extendUpdate,
     async (extension: SweepExtension) => {
       const merged = mergeExtension(spec, extension);
+      const plan = carry.plan;
       const registered = await registerCells(merged);
       spec = merged;
       changes += 1;
+      // A new width plan (more seeds): the cells searched so far are searched again with it.
+      const researched: string[] = [];
+      if (JSON.stringify(plan) !== JSON.stringify(registered.plan)) {
+        for (const entry of cells.values()) {
+          if (entry.status.state === 'pending') continue;
+          researched.push(entry.cell.cellKey);
+          if (ENDED.includes(entry.status.state)) {
+            entry.restart = 'queued';
+            entry.status = pendingStatus(entry.cell.cellKey);
+          } else if (entry.restart !== 'stopping') {
+            entry.restart = 'stopping';
+            // A cell that has just ended cannot take the signal; its cellDone, on the way, restarts it.
+            await getExternalWorkflowHandle(cellWorkflowId(sweepId, entry.cell.cellKey))
+              .signal(stopSignal)
+              .catch((error) => {
+                if (isCancellation(error)) throw error;
+              });
+          }
+        }
+      }
       const added: string[] = [];
       for (const { cell, cellId } of registered.cells)
         if (!cells.has(cell.cellKey)) {
@@ -156,7 +184,7 @@ export async function SweepWorkflow(input: SweepInput): Promise<SweepStatus> {
           added.push(cell.cellKey);
         }
       carry.skipped = registered.skipped;
-      return added;
+      return { added, researched };
     },
     {
       validator: (extension: SweepExtension) => {
@@ -165,8 +193,10 @@ export async function SweepWorkflow(input: SweepInput): Promise<SweepStatus> {
         const given = EXTENSION_FIELDS.filter((f) => extension[f] !== undefined);
         if (given.length === 0)
           throw new Error(`an extension adds at least one of ${EXTENSION_FIELDS.join(', ')}`);
-        for (const f of given)
-          if (!Array.isArray(extension[f])) throw new Error(`extension.${f} must be a list`);
+        for (const f of EXTENSION_LISTS)
+          if (extension[f] !== undefined && !Array.isArray(extension[f]))
+            throw new Error(`extension.${f} must be a list`);
+        if (extension.width !== undefined) validateWidth(extension.width, carry.plan);
       },
     },
   );
@@ -184,7 +214,7 @@ export async function SweepWorkflow(input: SweepInput): Promise<SweepStatus> {
       const running = entries.filter(isRunning).length;
       const next = entries.find((c) => c.status.state === 'pending');
       if (next && !carry.stopping && running < options.window) {
-        await startCell(next);
+        if (!(await startCell(next))) await sleep('1 second');
         continue;
       }
       if (entries.every((c) => ENDED.includes(c.status.state))) break;
@@ -224,7 +254,8 @@ export async function SweepWorkflow(input: SweepInput): Promise<SweepStatus> {
     return { ...carry, cells: [...cells.values()] };
   }
 
-  async function startCell(entry: CellEntry): Promise<void> {
+  /** Starts the cell's workflow; false when its previous execution has not closed yet (try again). */
+  async function startCell(entry: CellEntry): Promise<boolean> {
     entry.status = { ...entry.status, state: carry.paused ? 'paused' : 'running' };
     try {
       await startChild(CellWorkflow, {
@@ -244,9 +275,17 @@ export async function SweepWorkflow(input: SweepInput): Promise<SweepStatus> {
         workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
       });
     } catch (error) {
-      // Still running from before a continue-as-new whose snapshot missed its start: keep waiting for it.
       if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+      // A cell searched again whose previous execution is still closing (it told its end just
+      // before): start it again in a moment.
+      if (entry.restart === 'queued') {
+        entry.status = { ...entry.status, state: 'pending' };
+        return false;
+      }
+      // Still running from before a continue-as-new whose snapshot missed its start: keep waiting for it.
     }
+    delete entry.restart;
+    return true;
   }
 }
 
@@ -281,7 +320,9 @@ function sum<T>(items: T[], f: (item: T) => number): number {
  */
 function mergeExtension(spec: RawSweepSpec, extension: SweepExtension): RawSweepSpec {
   const merged: RawSweepSpec = { ...spec };
-  for (const field of EXTENSION_FIELDS) {
+  if (extension.width)
+    merged['width'] = { ...(spec['width'] as Record<string, unknown>), ...extension.width };
+  for (const field of EXTENSION_LISTS) {
     const extra = extension[field];
     if (extra === undefined) continue;
     const base = Array.isArray(spec[field]) ? [...(spec[field] as unknown[])] : [];
@@ -290,4 +331,25 @@ function mergeExtension(spec: RawSweepSpec, extension: SweepExtension): RawSweep
     merged[field] = base;
   }
   return merged;
+}
+
+/**
+ * An extension's width: seeds and succeed only, whole numbers, and seeds not below the plan's (more
+ * seeds add runs to a search; fewer would drop runs it has decided on). The merged spec is then
+ * validated as a whole (succeed ≤ seeds among the rest).
+ */
+function validateWidth(width: unknown, plan: SweepCarry['plan']): void {
+  if (width === null || typeof width !== 'object' || Array.isArray(width))
+    throw new Error('extension.width must be a mapping of seeds and succeed');
+  for (const [key, value] of Object.entries(width)) {
+    if (key !== 'seeds' && key !== 'succeed')
+      throw new Error(`extension.width.${key}: an extension changes only width.seeds and width.succeed`);
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < 1)
+      throw new Error(`extension.width.${key}: expected a whole number ≥ 1, got ${JSON.stringify(value)}`);
+  }
+  const seeds = (width as { seeds?: number }).seeds;
+  if (plan && seeds !== undefined && seeds < plan.seeds)
+    throw new Error(
+      `extension.width.seeds ${seeds}: an extension may only raise the seeds (now ${plan.seeds})`,
+    );
 }

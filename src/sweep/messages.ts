@@ -162,6 +162,12 @@ export interface CellEntry {
   cell: SweepCell;
   cellId: number;
   status: CellStatus;
+  /**
+   * Searched again under a new width plan (an extension with more seeds). `stopping`: it was
+   * running and has been told to stop; once it has ended it is searched again. `queued`: to be
+   * started again (its previous execution may still be closing).
+   */
+  restart?: 'stopping' | 'queued';
 }
 
 export interface CellInput {

@@ -11,6 +11,7 @@ import {
 } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import {
+  type ExtensionResult,
   extendUpdate,
   pauseSignal,
   resumeSignal,
@@ -119,12 +120,15 @@ export async function cancelSweep(client: Client, sweepId: string): Promise<void
   await (await runningSweep(client, sweepId)).cancel();
 }
 
-/** Adds cells; the sweep validates the extended spec as a whole and refuses it with the reason. */
+/**
+ * Adds cells, or raises the seeds (cells already searched are searched again); the sweep validates
+ * the extended spec as a whole and refuses it with the reason.
+ */
 export async function extendSweep(
   client: Client,
   sweepId: string,
   extension: SweepExtension,
-): Promise<string[]> {
+): Promise<ExtensionResult> {
   const handle = await runningSweep(client, sweepId);
   try {
     return await handle.executeUpdate(extendUpdate, { args: [extension] });

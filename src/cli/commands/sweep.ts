@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import type { Client } from '@temporalio/client';
 import { parse as parseYaml } from 'yaml';
-import { EXTENSION_FIELDS, type SweepExtension } from '../../../workflows/definitions.js';
+import { EXTENSION_FIELDS, EXTENSION_LISTS, type SweepExtension } from '../../../workflows/definitions.js';
 import { InputError } from '../../errors.js';
 import { parseInteger, parseOptions } from '../args.js';
 import type { Command } from '../command.js';
@@ -198,13 +198,23 @@ export const sweepCancelCommand = messageCommand(
 
 const extendUsage = `usage: sgc sweep extend <id> <extra.yaml>
 
-Adds cells to a running sweep. extra.yaml lists any of ${EXTENSION_FIELDS.join(', ')}, written as in a
-spec; they are added to the sweep's lists, and the sweep validates the extended spec as a whole.
+Extends a running sweep. extra.yaml gives any of ${EXTENSION_LISTS.join(', ')} (lists, written as in a
+spec: they are added to the sweep's, and the cells they create are searched like the others) and
+width: {seeds, succeed} (merged into the spec's width). The sweep validates the extended spec as a
+whole and refuses it, changing nothing, with the reason.
   k: [5]
-  groups: [C7]`;
+  groups: [C7]
+  width: {seeds: 3, succeed: 2}
+
+More seeds: width.seeds may only rise, and succeed must stay ≤ seeds (when neither the spec nor the
+extension gives succeed, it is the seeds). The new plan applies to every cell: cells not started yet
+use it; cells running are stopped (their runs in flight finish) and, like cells already finished,
+searched again from the start with it, as new cell workflows. Runs already in the store are cache
+hits, so only the runs the new plan adds are trained. Prints the new cells, one per line; the cells
+searched again are counted on stderr.`;
 export const sweepExtendCommand: Command = {
   name: ['sweep', 'extend'],
-  summary: 'add k values, groups, encodings or models to a running sweep',
+  summary: 'add k values, groups, encodings, models or seeds to a running sweep',
   usage: extendUsage,
   async run(args) {
     const { positionals } = parseOptions(args, {}, extendUsage);
@@ -213,8 +223,11 @@ export const sweepExtendCommand: Command = {
     const [sweepId, file] = positionals;
     const extension = readExtension(file);
     return withClient(async (client, { extendSweep }) => {
-      const added = await extendSweep(client, sweepId, extension);
-      console.error(`sweep ${sweepId}: ${added.length} new cell(s)`);
+      const { added, researched } = await extendSweep(client, sweepId, extension);
+      console.error(
+        `sweep ${sweepId}: ${added.length} new cell(s)` +
+          (extension.width ? `, ${researched.length} cell(s) searched again with the new width plan` : ''),
+      );
       for (const key of added) console.log(key);
       return 0;
     });
@@ -238,6 +251,10 @@ function readExtension(file: string): SweepExtension {
   for (const [field, value] of Object.entries(record)) {
     if (!(EXTENSION_FIELDS as readonly string[]).includes(field))
       throw new InputError(`${file}: ${field}: an extension adds only ${EXTENSION_FIELDS.join(', ')}`);
+    if (field === 'width') {
+      extension.width = readWidth(file, value);
+      continue;
+    }
     if (!Array.isArray(value) || value.length === 0)
       throw new InputError(`${file}: ${field}: expected a non-empty list, got ${JSON.stringify(value)}`);
     (extension as Record<string, unknown[]>)[field] = value;
@@ -245,4 +262,20 @@ function readExtension(file: string): SweepExtension {
   if (Object.keys(extension).length === 0)
     throw new InputError(`${file}: an extension adds at least one of ${EXTENSION_FIELDS.join(', ')}`);
   return extension;
+}
+
+/** An extension's width: {seeds, succeed}, whole numbers ≥ 1 (the sweep checks them against its plan). */
+function readWidth(file: string, value: unknown): NonNullable<SweepExtension['width']> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    throw new InputError(`${file}: width: expected a mapping {seeds, succeed}, got ${JSON.stringify(value)}`);
+  const width: NonNullable<SweepExtension['width']> = {};
+  for (const [key, n] of Object.entries(value)) {
+    if (key !== 'seeds' && key !== 'succeed')
+      throw new InputError(`${file}: width.${key}: an extension changes only width.seeds and width.succeed`);
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < 1)
+      throw new InputError(`${file}: width.${key}: expected a whole number ≥ 1, got ${JSON.stringify(n)}`);
+    width[key] = n;
+  }
+  if (Object.keys(width).length === 0) throw new InputError(`${file}: width: give seeds, succeed or both`);
+  return width;
 }

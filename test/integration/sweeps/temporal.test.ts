@@ -11,9 +11,11 @@ import { after, before, describe, test } from 'node:test';
 import type { Client } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
 import { stringify } from 'yaml';
+import { InputError } from '../../../src/errors.js';
 import { createEngine } from '../../../src/learn/engine/index.js';
 import { runTraining } from '../../../src/learn/trainer.js';
 import { openStore, type Store } from '../../../src/store/index.js';
+import { configHash } from '../../../src/sweep/configHash.js';
 import { expandSweep, runConfig, type SweepCell } from '../../../src/sweep/expand.js';
 import type { SweepStatus } from '../../../src/sweep/messages.js';
 import { parseSweepSpec } from '../../../src/sweep/spec.js';
@@ -23,13 +25,15 @@ import { connectClient } from '../../../src/temporal/connection.js';
 import type { DevServer } from '../../../src/temporal/devServer.js';
 import {
   cancelSweep,
+  extendSweep,
   pauseSweep,
   resumeSweep,
   startSweep,
   stopSweep,
   sweepStatus,
 } from '../../../src/temporal/sweeps.js';
-import { createWorkers, type SgcWorkers, workflowBundle } from '../../../src/temporal/worker.js';
+import { createWorkers, QUEUES, type SgcWorkers, workflowBundle } from '../../../src/temporal/worker.js';
+import { CODE_VERSION } from '../../../src/version.js';
 import { runWorkflowId, sweepWorkflowId } from '../../../workflows/definitions.js';
 import { type PostgresServer, startPostgres } from '../../helpers/postgres.js';
 import { runSgc, sgcBin } from '../../helpers/sgc.js';
@@ -361,6 +365,95 @@ describe('sweeps on a real Temporal server', { timeout: 600_000 }, () => {
       ext2.cells.map((c) => c.cellKey),
       ['C3/onehot/k2/mlp'],
     );
+  });
+
+  test('extend with more seeds: cells searched so far are searched again with the new plan; only runs not in the store train', async () => {
+    // Two cells one after the other (window 1), with runs of their own (learning rate), a short
+    // budget and two widths. The first cell's runs are in the store already (a sweep of it alone);
+    // the second's cannot train while no worker polls sgc-train: at the extension, one cell has
+    // finished and one is running.
+    const spec = {
+      ...basicSpec,
+      name: 'it-seeds',
+      groups: ['C3'],
+      k: [2, 3],
+      width: { values: [4, 16], seeds: 1 },
+      train: { ...basicSpec.train, lr: 0.0095, steps: 800 },
+    };
+    const first = await startSweep(client, { ...spec, name: 'it-seeds-first', k: [2] });
+    assert.equal(((await first.result()) as SweepStatus).state, 'done');
+    try {
+      await stopInProcessWorkers();
+      await startInProcessWorkers(['sgc-io']);
+      const handle = await startSweep(client, spec, { window: 1 });
+      await waitFor('the first cell to end and the second to wait for training', async () => {
+        const cells = (await handle.query<SweepStatus>('status')).cells;
+        return cells[0]?.state === 'done' && cells[1]?.state === 'running' && cells[1]?.runsInFlight === 2;
+      });
+      const before = new Map((await runRows(spec.name)).map((r) => [r.config_hash, r]));
+      const extra = join(dir, 'seeds.yaml');
+      writeFileSync(extra, stringify({ width: { seeds: 2 } }));
+      const cli = await runSgc(['sweep', 'extend', spec.name, extra], env());
+      assert.equal(cli.code, 0, cli.stderr);
+      assert.equal(cli.stdout.trim(), '', 'no new cells');
+      assert.match(cli.stderr, /2 cell\(s\) searched again/);
+      // Fewer seeds than the plan has: refused with the reason (an InputError: one line, exit 2).
+      await assert.rejects(
+        extendSweep(client, spec.name, { width: { seeds: 1 } }),
+        (e: Error) =>
+          e instanceof InputError &&
+          /seeds 1: an extension may only raise the seeds \(now 2\)$/.test(e.message),
+      );
+      await stopInProcessWorkers();
+      await startInProcessWorkers();
+      const final = await finalStatus(spec.name);
+      assert.equal(final.state, 'done');
+      assert.ok(final.cells.every((c) => c.state === 'done'));
+
+      const after = await runRows(spec.name);
+      for (const [hash, run] of before)
+        assert.equal(
+          after.find((r) => r.config_hash === hash)?.attempt,
+          run.attempt,
+          `run H=${run.h} seed ${run.seed} was not trained again`,
+        );
+      const trained = after.filter((r) => !before.has(r.config_hash));
+      assert.ok(
+        trained.some((r) => r.seed === 1),
+        `the new seeds trained: ${JSON.stringify(trained.map((r) => [r.h, r.seed]))}`,
+      );
+      // Each cell's H* in the store is the new plan's: the search replayed on the stored outcomes.
+      const plan = parseSweepSpec({ ...spec, width: { ...spec.width, seeds: 2 } }, 'test');
+      const outcomes = new Map(after.map((r) => [r.config_hash, r.outcome]));
+      for (const cell of expandSweep(plan).cells) {
+        let state = initialSearch(plan.width);
+        while (!state.result) {
+          const next = nextProbes(state);
+          state = next.state;
+          for (const p of next.probes) {
+            const outcome = outcomes.get(configHash(runConfig(cell, p.H, p.seed), CODE_VERSION));
+            assert.ok(outcome, `${cell.cellKey}: run H=${p.H} seed ${p.seed} is in the store`);
+            state = record(state, { ...p, succeeded: outcome === 'succeeded' });
+          }
+        }
+        const [row] = await store.driver.query<{
+          min_width: number | null;
+          lo: number | null;
+          hi: number | null;
+        }>(`SELECT min_width, lo, hi FROM min_width_by_k WHERE sweep = $1 AND k = $2`, [spec.name, cell.k]);
+        assert.deepEqual(
+          { minWidth: row.min_width, lo: row.lo, hi: row.hi },
+          { minWidth: state.result.minWidth, lo: state.result.lo, hi: state.result.hi },
+          `${cell.cellKey}: the stored bracket is the 2-seed search's`,
+        );
+      }
+    } finally {
+      // Whatever happened, the next tests get workers on every queue.
+      if (workers?.queues.length !== QUEUES.length) {
+        await stopInProcessWorkers();
+        await startInProcessWorkers();
+      }
+    }
   });
 
   test('a worker killed mid-run: the run finishes on a second worker from its checkpoint, no duplicate rows', async () => {
