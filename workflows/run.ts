@@ -1,7 +1,7 @@
 /**
  * RunWorkflow (id `run/<configHash>`): one (cell, H, seed). Looks the run up in the store (a final
- * result there is returned as it is: nothing is trained twice), trains it on `sgc-train`, and records
- * the result.
+ * result there is returned as it is: nothing is trained twice), trains it on the training queue of
+ * its engine (`sgc-train` for onnx, `sgc-train-<engine>` for the others), and records the result.
  *
  * The lookup and the record are local activities: they run in the worker that runs this workflow
  * (an `sgc-io` worker, which owns the store) within the workflow's own tasks, so a run costs two
@@ -26,7 +26,7 @@ import {
 } from '@temporalio/workflow';
 import type { IoActivities } from '../activities/io.js';
 import type { TrainActivities } from '../activities/train.js';
-import { INVALID_RUN_CONFIG, type RunInput, type RunReport, TRAIN_QUEUE } from '../src/sweep/messages.js';
+import { INVALID_RUN_CONFIG, type RunInput, type RunReport, trainQueueOf } from '../src/sweep/messages.js';
 
 const io = proxyLocalActivities<IoActivities>({
   startToCloseTimeout: '2 minutes',
@@ -36,7 +36,8 @@ const io = proxyLocalActivities<IoActivities>({
 export async function RunWorkflow(input: RunInput): Promise<RunReport> {
   const { ticket, options } = input;
   const train = proxyActivities<TrainActivities>({
-    taskQueue: TRAIN_QUEUE,
+    // The queue of the run's engine: only workers that serve that engine pick it up.
+    taskQueue: trainQueueOf(ticket.config.engine.name),
     startToCloseTimeout: '30 days',
     heartbeatTimeout: `${options.heartbeatTimeoutSeconds} seconds`,
     retry: { maximumAttempts: 5, nonRetryableErrorTypes: [INVALID_RUN_CONFIG] },

@@ -3,13 +3,33 @@
  * workflow history), and types only, so workflow code can import this file without pulling
  * anything that touches I/O into its sandbox.
  */
+import type { EngineName } from '../learn/engine/index.js';
 import type { RunConfig } from '../learn/runConfig.js';
 import type { SweepCell } from './expand.js';
 import type { Probe, SearchPhase, SearchResult, WidthPlan } from './widthSearch.js';
 
-/** Task queues: training is CPU-heavy and scales with workers; store I/O is light and quick. */
+/**
+ * Task queues: training is CPU-heavy and scales with workers; store I/O is light and quick.
+ * Training has one queue per engine, so that a worker serves only the engines it has (`sgc worker
+ * --engine tfjs`): onnx, the default engine, keeps `sgc-train`; the others use `sgc-train-<engine>`.
+ */
 export const TRAIN_QUEUE = 'sgc-train';
 export const IO_QUEUE = 'sgc-io';
+export const TRAIN_QUEUES = {
+  onnx: TRAIN_QUEUE,
+  tfjs: 'sgc-train-tfjs',
+  reference: 'sgc-train-reference',
+} as const satisfies Record<EngineName, string>;
+export type TrainQueue = (typeof TRAIN_QUEUES)[EngineName];
+
+/** Every task queue a worker can poll: each engine's training queue, then `sgc-io`. */
+export const QUEUES = [...Object.values(TRAIN_QUEUES), IO_QUEUE] as const;
+export type QueueName = (typeof QUEUES)[number];
+
+/** The training queue of a run's engine (a name no engine has goes to onnx's, which refuses it). */
+export function trainQueueOf(engine: string): TrainQueue {
+  return Object.hasOwn(TRAIN_QUEUES, engine) ? TRAIN_QUEUES[engine as EngineName] : TRAIN_QUEUE;
+}
 
 /** Failure types that retrying cannot help: a run config that cannot run, a spec that is refused. */
 export const INVALID_RUN_CONFIG = 'InvalidRunConfig';

@@ -1,6 +1,7 @@
 /**
- * A worker process's Temporal workers: one polling `sgc-train` (the training activity, as many at
- * once as `concurrency`) and one polling `sgc-io` (the store activities and the workflows, which are
+ * A worker process's Temporal workers: one per training queue it serves (`sgc-train` for onnx,
+ * `sgc-train-<engine>` for the other engines; each training as many runs at once as
+ * `concurrency`) and one polling `sgc-io` (the store activities and the workflows, which are
  * light). Any number of such processes on any number of machines share the work through the same
  * Temporal server and database.
  */
@@ -16,26 +17,28 @@ import {
 } from '@temporalio/worker';
 import { createIoActivities } from '../../activities/io.js';
 import { createTrainActivities, DEFAULT_CHECKPOINT_DIR } from '../../activities/train.js';
+import { ENGINE_NAMES, type EngineName } from '../learn/engine/index.js';
 import type { ResultsRepository } from '../store/index.js';
-import { IO_QUEUE, TRAIN_QUEUE } from '../sweep/messages.js';
+import { IO_QUEUE, QUEUES, type QueueName, TRAIN_QUEUES } from '../sweep/messages.js';
 import type { Telemetry } from '../telemetry/metrics.js';
 import type { TemporalTarget } from './connection.js';
-
-export const QUEUES = [TRAIN_QUEUE, IO_QUEUE] as const;
-export type QueueName = (typeof QUEUES)[number];
 
 export interface WorkerSettings {
   temporal: TemporalTarget;
   repository: ResultsRepository;
   telemetry: Telemetry;
+  /** Default: every queue (all engines' training and `sgc-io`). */
   queues?: readonly QueueName[];
-  /** Trainings at once on this worker. */
+  /** Trainings at once on each training queue this worker polls. */
   concurrency?: number;
-  backend?: string;
+  /** Backend for the runs of one engine whose config names none (e.g. onnx on cuda). */
+  backend?: { engine: EngineName; name: string };
   checkpointDir?: string;
   /** Names this worker in the store and in Temporal. */
   identity?: string;
 }
+
+export { QUEUES, type QueueName };
 
 export const workflowsPath = fileURLToPath(new URL('../../workflows/index.ts', import.meta.url));
 
@@ -77,7 +80,11 @@ export function installRuntime(sdkMetricsAddress?: string): void {
   runtimeInstalled = true;
   try {
     Runtime.install({
-      logger: new DefaultLogger('WARN'),
+      // Less the warning every training-only worker gives (it polls no workflow tasks, by design).
+      logger: new DefaultLogger('WARN', ({ level, message, meta }) => {
+        if (message.startsWith('No workflows registered')) return;
+        process.stderr.write(`temporal ${level}: ${message}${meta ? ` ${JSON.stringify(meta)}` : ''}\n`);
+      }),
       ...(sdkMetricsAddress
         ? { telemetryOptions: { metrics: { prometheus: { bindAddress: sdkMetricsAddress } } } }
         : {}),
@@ -100,16 +107,19 @@ export async function createWorkers(settings: WorkerSettings): Promise<SgcWorker
     defaultHeartbeatThrottleInterval: '1 second',
   };
   const workers: Worker[] = [];
-  if (queues.includes(TRAIN_QUEUE)) {
-    const concurrency = settings.concurrency ?? 1;
+  const concurrency = settings.concurrency ?? 1;
+  for (const engine of ENGINE_NAMES) {
+    const taskQueue = TRAIN_QUEUES[engine];
+    if (!queues.includes(taskQueue)) continue;
+    const backend = settings.backend?.engine === engine ? settings.backend.name : undefined;
     workers.push(
       await Worker.create({
         ...common,
-        taskQueue: TRAIN_QUEUE,
+        taskQueue,
         activities: createTrainActivities({
           telemetry: settings.telemetry,
           checkpointDir: settings.checkpointDir ?? DEFAULT_CHECKPOINT_DIR,
-          ...(settings.backend ? { backend: settings.backend } : {}),
+          ...(backend ? { backend } : {}),
           ...(settings.identity ? { worker: settings.identity } : {}),
         }),
         maxConcurrentActivityTaskExecutions: concurrency,

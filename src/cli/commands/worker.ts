@@ -4,26 +4,36 @@
  */
 import { hostname } from 'node:os';
 import { InputError } from '../../errors.js';
-import { DEFAULT_CHECKPOINT_DIR, IO_QUEUE, TRAIN_QUEUE } from '../../sweep/messages.js';
+import { ENGINE_NAMES, type EngineName } from '../../learn/engine/index.js';
+import {
+  DEFAULT_CHECKPOINT_DIR,
+  IO_QUEUE,
+  QUEUES,
+  type QueueName,
+  TRAIN_QUEUES,
+} from '../../sweep/messages.js';
 import { parseInteger, parseOptions } from '../args.js';
 import type { Command } from '../command.js';
 import { untilInterrupted } from '../interrupt.js';
 
-/** The task queues a worker can poll (the same as src/temporal/worker.ts's, without loading the SDK). */
-const QUEUES = [TRAIN_QUEUE, IO_QUEUE] as const;
-type QueueName = (typeof QUEUES)[number];
-
-const usage = `usage: sgc worker [--concurrency N] [--backend B] [--queues ${QUEUES.join(',')}]
+const usage = `usage: sgc worker [--concurrency N] [--engine ${ENGINE_NAMES.join('|')}] [--backend B]
+                  [--queues ${QUEUES.join(',')}]
                   [--metrics-port P | --no-metrics] [--metrics-host H] [--checkpoints DIR]
 
 Trains the runs of sweeps on the Temporal server at TEMPORAL_ADDRESS (default 127.0.0.1:7233, or
 the one a running \`sgc up\` started) and stores results in DATABASE_URL (default: the embedded
 database, through \`sgc up\` when it serves it). Runs until Ctrl-C, finishing the trainings in hand.
 
+Runs are trained on the task queue of their engine (spec.engine): ${ENGINE_NAMES.map((e) => `${e} on ${TRAIN_QUEUES[e]}`).join(', ')}.
+Without --engine a worker polls them all (each engine is loaded when its first run arrives).
+
 Options:
-  --concurrency <n>   trainings at once (default 1; about one per 2 cores suits the onnx engine)
-  --backend <b>       backend for runs whose spec names none (e.g. cuda on a GPU machine)
-  --queues <list>     task queues to poll (default both: ${QUEUES.join(',')})
+  --concurrency <n>   trainings at once on each training queue polled (default 1; about one per 2
+                      cores suits the onnx engine); with --engine, the worker's total
+  --engine <e>        train only this engine's runs (poll only its queue, and sgc-io)
+  --backend <b>       with --engine: backend for that engine's runs whose spec names none (e.g. cuda)
+  --queues <list>     task queues to poll (default: every engine's and sgc-io; with --engine, its own
+                      and sgc-io)
   --metrics-port <p>  Prometheus /metrics port (default 9464; 0 picks a free one)
   --no-metrics        serve no metrics endpoint
   --sdk-metrics-port <p>  also serve the Temporal SDK's own metrics (task slots, poll latency) on this port
@@ -31,12 +41,28 @@ Options:
   --checkpoints <dir> where training checkpoints go (default ${DEFAULT_CHECKPOINT_DIR}; share it between
                       machines for resumes to cross them)`;
 
-function parseQueues(text: string): QueueName[] {
-  const queues = text.split(',').map((q) => q.trim());
-  for (const q of queues)
+/**
+ * The queues a worker polls: --queues as given (each a known queue), by default every queue; with
+ * --engine, only that engine's training queue (a training queue of another engine is refused).
+ */
+export function workerQueues(options: { engine?: string; queues?: string }): {
+  engine: EngineName | undefined;
+  queues: QueueName[];
+} {
+  const { engine } = options;
+  if (engine !== undefined && !(ENGINE_NAMES as readonly string[]).includes(engine))
+    throw new InputError(`--engine: "${engine}" is not one of ${ENGINE_NAMES.join(', ')}`);
+  const own = engine === undefined ? undefined : TRAIN_QUEUES[engine as EngineName];
+  if (options.queues === undefined)
+    return { engine: engine as EngineName | undefined, queues: own ? [own, IO_QUEUE] : [...QUEUES] };
+  const queues = options.queues.split(',').map((q) => q.trim());
+  for (const q of queues) {
     if (!(QUEUES as readonly string[]).includes(q))
       throw new InputError(`--queues: "${q}" is not one of ${QUEUES.join(', ')}`);
-  return queues as QueueName[];
+    if (own && q !== own && q !== IO_QUEUE)
+      throw new InputError(`--queues: ${q} is not the queue of --engine ${engine} (${own})`);
+  }
+  return { engine: engine as EngineName | undefined, queues: queues as QueueName[] };
 }
 
 export const workerCommand: Command = {
@@ -48,8 +74,9 @@ export const workerCommand: Command = {
       args,
       {
         concurrency: { type: 'string', default: '1' },
+        engine: { type: 'string' },
         backend: { type: 'string' },
-        queues: { type: 'string', default: QUEUES.join(',') },
+        queues: { type: 'string' },
         'metrics-port': { type: 'string', default: '9464' },
         'no-metrics': { type: 'boolean' },
         'sdk-metrics-port': { type: 'string' },
@@ -61,7 +88,11 @@ export const workerCommand: Command = {
     if (positionals.length) throw new InputError(`unexpected argument "${positionals[0]}"\n${usage}`);
     const concurrency = parseInteger(values.concurrency, '--concurrency');
     if (concurrency < 1) throw new InputError(`--concurrency ${concurrency}: at least 1`);
-    const queues = parseQueues(values.queues);
+    const { engine, queues } = workerQueues(values);
+    if (values.backend !== undefined && engine === undefined)
+      throw new InputError(
+        `--backend ${values.backend}: give --engine too (a backend belongs to one engine: ${ENGINE_NAMES.join(', ')})`,
+      );
     const metricsPort = parseInteger(values['metrics-port'], '--metrics-port');
     if (metricsPort < 0 || metricsPort > 65535)
       throw new InputError(`--metrics-port ${metricsPort}: not a port`);
@@ -100,14 +131,14 @@ export const workerCommand: Command = {
       concurrency,
       checkpointDir: values.checkpoints,
       identity,
-      ...(values.backend ? { backend: values.backend } : {}),
+      ...(values.backend && engine ? { backend: { engine, name: values.backend } } : {}),
     });
     const metrics = !values['no-metrics']
       ? await startMetricsServer({ host: values['metrics-host'], port: metricsPort, telemetry })
       : undefined;
     console.error(
       `worker ${identity}: ${queues.join(', ')} on ${temporal.address}` +
-        (queues.includes(TRAIN_QUEUE) ? `, ${concurrency} training at once` : '') +
+        (queues.some((q) => q !== IO_QUEUE) ? `, ${concurrency} training at once per training queue` : '') +
         (metrics ? `, metrics at ${metrics.url}` : ''),
     );
     const running = workers.run();

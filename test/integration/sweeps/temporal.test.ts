@@ -17,7 +17,7 @@ import { runTraining } from '../../../src/learn/trainer.js';
 import { openStore, type Store } from '../../../src/store/index.js';
 import { configHash } from '../../../src/sweep/configHash.js';
 import { expandSweep, runConfig, type SweepCell } from '../../../src/sweep/expand.js';
-import type { SweepStatus } from '../../../src/sweep/messages.js';
+import { QUEUES, type QueueName, type SweepStatus } from '../../../src/sweep/messages.js';
 import { parseSweepSpec } from '../../../src/sweep/spec.js';
 import { initialSearch, nextProbes, record, type SearchResult } from '../../../src/sweep/widthSearch.js';
 import { createTelemetry } from '../../../src/telemetry/metrics.js';
@@ -32,7 +32,7 @@ import {
   stopSweep,
   sweepStatus,
 } from '../../../src/temporal/sweeps.js';
-import { createWorkers, QUEUES, type SgcWorkers, workflowBundle } from '../../../src/temporal/worker.js';
+import { createWorkers, type SgcWorkers, workflowBundle } from '../../../src/temporal/worker.js';
 import { CODE_VERSION } from '../../../src/version.js';
 import { runWorkflowId, sweepWorkflowId } from '../../../workflows/definitions.js';
 import { type PostgresServer, startPostgres } from '../../helpers/postgres.js';
@@ -74,7 +74,7 @@ let workers: SgcWorkers | undefined;
 let workersDone: Promise<void> | undefined;
 let dir: string;
 
-async function startInProcessWorkers(queues?: ('sgc-train' | 'sgc-io')[]) {
+async function startInProcessWorkers(queues?: QueueName[]) {
   workers = await createWorkers({
     temporal: { address: temporal.address, namespace: 'default' },
     repository: store.repository(),
@@ -545,6 +545,47 @@ describe('sweeps on a real Temporal server', { timeout: 600_000 }, () => {
       );
     } finally {
       for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+      await stopInProcessWorkers();
+      await startInProcessWorkers();
+    }
+  });
+
+  test('runs train on the queue of their engine: a tfjs worker trains tfjs runs and leaves onnx runs alone', async () => {
+    await stopInProcessWorkers();
+    await startInProcessWorkers(['sgc-train-tfjs', 'sgc-io']);
+    try {
+      const tiny = (name: string, engine: object) => ({
+        ...slowSpec(name, [4], 20),
+        engine,
+      });
+      const tfjs = tiny('it-tfjs', { name: 'tfjs', backend: 'cpu' });
+      const onnx = await startSweep(client, tiny('it-onnx-waits', { name: 'onnx' }));
+      const tfjsStatus = (await (await startSweep(client, tfjs)).result()) as SweepStatus;
+      assert.equal(tfjsStatus.state, 'done');
+      const [trained] = await store.driver.query<{ engine: string; backend: string; status: string }>(
+        `SELECT r.engine, r.backend, r.status::text AS status FROM run r JOIN cell_run cr ON cr.run_id = r.id
+           JOIN cell c ON c.id = cr.cell_id JOIN sweep s ON s.id = c.sweep_id WHERE s.name = $1`,
+        [tfjs.name],
+      );
+      assert.deepEqual(trained, { engine: 'tfjs', backend: 'cpu', status: 'done' });
+      // The onnx run waits on sgc-train, which no worker polls now: scheduled, never started.
+      const waiting = await waitFor(
+        'the onnx run to be registered',
+        async () => (await runRows('it-onnx-waits'))[0],
+      );
+      const pending = await waitFor('the onnx run to be scheduled', async () => {
+        const d = await client.workflow
+          .getHandle(runWorkflowId(waiting.config_hash))
+          .describe()
+          .catch(() => undefined);
+        return d?.raw.pendingActivities?.[0];
+      });
+      assert.equal(pending.activityType?.name, 'trainRun');
+      assert.equal(pending.state, 1 /* SCHEDULED */, 'not picked up by the tfjs worker');
+      await stopInProcessWorkers();
+      await startInProcessWorkers();
+      assert.equal(((await onnx.result()) as SweepStatus).state, 'done', 'an onnx worker then trains it');
+    } finally {
       await stopInProcessWorkers();
       await startInProcessWorkers();
     }
