@@ -1,9 +1,10 @@
 /**
  * The `sgc` command line as a function: dispatches to the registered commands; turns an InputError
- * into one line on stderr and exit code 2, so bad input never shows a stack trace. It lives apart
+ * into one line on stderr and exit code 2, so bad input never shows a stack trace; a Temporal server
+ * that stops answering is one line too, with exit code 1. It lives apart
  * from main.ts (which runs it at load) so that tests can call it in-process, thousands of times.
  */
-import { InputError } from '../errors.js';
+import { InputError, lostServerMessage } from '../errors.js';
 import type { Command } from './command.js';
 import { commands } from './commands/index.js';
 
@@ -49,6 +50,13 @@ export async function main(argv: string[]): Promise<number> {
     if (error instanceof InputError) {
       console.error(`sgc ${found.command.name.join(' ')}: ${error.message}`);
       return 2;
+    }
+    const lost = lostServerMessage(error);
+    if (lost !== undefined) {
+      console.error(
+        `sgc ${found.command.name.join(' ')}: lost the Temporal server (${lost}). If another \`sgc up\` or \`sgc run\` started it, that process has ended; run the command again.`,
+      );
+      return 1;
     }
     throw error;
   }

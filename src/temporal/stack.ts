@@ -55,20 +55,29 @@ function stackFile(home: string): string {
   return join(home, STACK_DIR, 'stack.json');
 }
 
-/** The Temporal server of a running `sgc up` in `home`, when one is running; else the default target. */
+/** The Temporal address a live `sgc up` or `sgc run` in `home` announced, if one is running. */
+function announcedTemporal(home: string): string | undefined {
+  try {
+    const announced = JSON.parse(readFileSync(stackFile(home), 'utf8')) as { pid: number; temporal: string };
+    process.kill(announced.pid, 0);
+    return announced.temporal;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The Temporal server commands in `home` talk to: TEMPORAL_ADDRESS when set, else the server of a
+ * running `sgc up` in `home`, else the default address.
+ */
 export function resolveStackTemporal(
   env: NodeJS.ProcessEnv = process.env,
   home = process.cwd(),
 ): TemporalTarget {
   const target = resolveTemporal(env);
   if (env['TEMPORAL_ADDRESS']?.trim()) return target;
-  try {
-    const announced = JSON.parse(readFileSync(stackFile(home), 'utf8')) as { pid: number; temporal: string };
-    process.kill(announced.pid, 0);
-    return { ...target, address: announced.temporal };
-  } catch {
-    return target;
-  }
+  const announced = announcedTemporal(home);
+  return announced ? { ...target, address: announced } : target;
 }
 
 export async function startStack(options: StackOptions): Promise<Stack> {
@@ -83,9 +92,13 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   };
   try {
     // --- Temporal -------------------------------------------------------------------------------------
+    // A Temporal server is reused only when it is this folder's own (its stack.json) or named by
+    // TEMPORAL_ADDRESS. Adopting whatever answers on the default port would let this folder's worker
+    // take another folder's tasks and write their results into this folder's store.
     let temporal = resolveStackTemporal(process.env, home);
+    const own = process.env['TEMPORAL_ADDRESS']?.trim() || announcedTemporal(home) !== undefined;
     let devServer: DevServer | undefined;
-    if (!(await isTemporalReachable(temporal))) {
+    if (!own || !(await isTemporalReachable(temporal))) {
       if (process.env['TEMPORAL_ADDRESS']?.trim())
         throw new InputError(`TEMPORAL_ADDRESS=${temporal.address}: no Temporal server answers there`);
       const defaultPort = Number(DEFAULT_TEMPORAL_ADDRESS.split(':')[1]);

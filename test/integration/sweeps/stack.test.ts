@@ -10,6 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { stringify } from 'yaml';
+import { waitForPort } from '../../../src/net.js';
+import { DEFAULT_TEMPORAL_ADDRESS } from '../../../src/temporal/connection.js';
+import { type DevServer, startDevServer } from '../../../src/temporal/devServer.js';
 import { sgcBin } from '../../helpers/sgc.js';
 import { waitFor } from '../../helpers/temporal.js';
 
@@ -47,16 +50,28 @@ const spec = {
 
 describe('sgc run and sgc up on the embedded stack', { timeout: 300_000 }, () => {
   let dir: string;
-  before(() => {
+  /** A Temporal server on the default port that belongs to someone else (when the port was free). */
+  let foreign: DevServer | undefined;
+  before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'sgc-stack-'));
     writeFileSync(join(dir, 'spec.yaml'), stringify(spec));
+    const defaultPort = Number(DEFAULT_TEMPORAL_ADDRESS.split(':')[1]);
+    if (!(await waitForPort('127.0.0.1', defaultPort, 1)))
+      foreign = await startDevServer({ port: defaultPort, uiPort: null, startTimeoutMs: 90_000 });
   });
-  after(() => rmSync(dir, { recursive: true, force: true }));
+  after(async () => {
+    await foreign?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
 
   test('sgc run: stack up, sweep run, H* printed; results in the store; a second run is all cache hits', async () => {
     const first = await sgcIn(dir, ['run', 'spec.yaml', '--metrics-port', '0']);
     assert.equal(first.code, 0, first.stderr);
-    assert.match(first.stderr, /started Temporal dev server/);
+    // A server answering on the default port is not this folder's: its worker would take that
+    // server's tasks into this folder's store. The stack starts its own.
+    const own = /started Temporal dev server at (\S+)/.exec(first.stderr);
+    assert.ok(own, first.stderr);
+    assert.notEqual(own[1], DEFAULT_TEMPORAL_ADDRESS);
     const row = first.stdout.split('\n').find((l) => l.startsWith('C3'));
     assert.ok(row, first.stdout);
     const hStar = Number(row.trim().split(/\s+/)[4]);
