@@ -10,9 +10,10 @@ import { untilInterrupted } from '../interrupt.js';
 
 const usage = `usage: sgc up [--concurrency N] [--metrics-port P] [--metrics-host H]
 
-Starts what is not already running: a Temporal dev server (the \`temporal\` CLI from PATH or
-SGC_TEMPORAL_CLI; state in .sgc/temporal.db), the results store (.sgc/db, served to other processes
-on the PostgreSQL protocol), a worker and the metrics endpoint. With TEMPORAL_ADDRESS or DATABASE_URL
+Starts what is not already running in this folder: a Temporal dev server (the \`temporal\` CLI from
+PATH or SGC_TEMPORAL_CLI; state in .sgc/temporal.db; another folder's server, or one of your own on
+the default port, is used only when TEMPORAL_ADDRESS names it), the results store (.sgc/db, served
+to other processes on the PostgreSQL protocol), a worker and the metrics endpoint. With TEMPORAL_ADDRESS or DATABASE_URL
 set, uses that server or database instead. Runs until Ctrl-C.
 
 Options:
