@@ -12,16 +12,25 @@ export function require(condition: unknown, message: string): asserts condition 
   if (!condition) throw new InputError(message);
 }
 
-/**
- * The message of a connection lost to a server (a Temporal server that stopped answering: gRPC
- * status 14, UNAVAILABLE), found on the error or its cause; undefined for any other error. The
- * command line prints it as one line, since it is the environment's fault, not a bug to trace.
- */
-export function lostServerMessage(error: unknown): string | undefined {
+/** The gRPC status code on `error` or the first of its causes that has one (Temporal's client errors wrap them). */
+export function grpcStatus(error: unknown): { code: number; details: string } | undefined {
   for (let e = error; e instanceof Error; e = e.cause) {
-    const details = (e as Error & { code?: unknown; details?: unknown }).details;
-    if ((e as Error & { code?: unknown }).code === 14)
-      return typeof details === 'string' && details ? details : e.message;
+    const { code, details } = e as Error & { code?: unknown; details?: unknown };
+    if (typeof code === 'number')
+      return { code, details: typeof details === 'string' && details ? details : e.message };
   }
   return undefined;
+}
+
+/** gRPC status codes sgc tells apart. */
+export const GrpcCode = { deadlineExceeded: 4, unavailable: 14 } as const;
+
+/**
+ * The message of a connection lost to a server (a Temporal server that stopped answering: gRPC
+ * status 14, UNAVAILABLE), undefined for any other error. The command line prints it as one line,
+ * since it is the environment's fault, not a bug to trace.
+ */
+export function lostServerMessage(error: unknown): string | undefined {
+  const status = grpcStatus(error);
+  return status?.code === GrpcCode.unavailable ? status.details : undefined;
 }

@@ -3,6 +3,7 @@
  * cells with their brackets, and the minimal-width table a finished sweep ends with.
  */
 import type { Client } from '@temporalio/client';
+import { GrpcCode, grpcStatus } from '../errors.js';
 import type { CellStatus, SweepStatus } from '../sweep/messages.js';
 import { sweepStatus } from '../temporal/sweeps.js';
 import { formatTable } from './format.js';
@@ -89,6 +90,9 @@ export interface WatchOptions {
 }
 
 /** Follows a sweep until it ends; returns its final status. */
+/** Status queries in a row that may time out (each waits about 10 s) before watching gives up. */
+const MAX_UNANSWERED = 6;
+
 export async function watchSweep(
   client: Client,
   sweepId: string,
@@ -98,8 +102,19 @@ export async function watchSweep(
   const live = options.live ?? false;
   let drawnLines = 0;
   let lastCounts = '';
+  let unanswered = 0;
   for (;;) {
-    const { status, ended } = await sweepStatus(client, sweepId);
+    let answer: Awaited<ReturnType<typeof sweepStatus>>;
+    try {
+      answer = await sweepStatus(client, sweepId);
+    } catch (error) {
+      // A query times out while no worker can take the sweep's workflow task, as when a worker
+      // has just restarted: ask again, for up to about a minute, before giving up.
+      if (grpcStatus(error)?.code !== GrpcCode.deadlineExceeded || ++unanswered > MAX_UNANSWERED) throw error;
+      continue;
+    }
+    unanswered = 0;
+    const { status, ended } = answer;
     if (live) {
       const text = `${summaryLine(status)}\n${cellsTable(status.cells)}\n`;
       write(`${drawnLines > 0 ? `\x1b[${drawnLines}A\x1b[J` : ''}${text}`);
