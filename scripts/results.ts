@@ -25,9 +25,10 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatCsv } from '../src/cli/commands/sql-format.js';
 import { loadSweepSpecFile } from '../src/cli/sweepSpecFile.js';
+import { InputError } from '../src/errors.js';
 import { writeFileAtomic } from '../src/files.js';
 import { formatFactor } from '../src/report/growth.js';
-import { replaceBetweenMarkers, resultSections } from '../src/report/results-tables.js';
+import { replaceBetweenMarkers, resultSections, staircaseTable } from '../src/report/results-tables.js';
 import { openStore } from '../src/store/open-store.js';
 
 const root = join(import.meta.dirname, '..');
@@ -157,8 +158,21 @@ async function main(): Promise<void> {
   let readme = readFileSync(readmePath, 'utf8');
   readme = replaceBetweenMarkers(readme, 'min-width', sections.minWidth);
   readme = replaceBetweenMarkers(readme, 'budget', sections.budget);
+  readme = replaceBetweenMarkers(
+    readme,
+    'staircases',
+    staircaseTable(readFileSync(join(out, 'staircase_events.csv'), 'utf8'), names('staircase')),
+  );
   writeFileAtomic(readmePath, readme);
   console.error('rewrote the README tables between the results: markers');
 }
 
-await main();
+try {
+  await main();
+} catch (error) {
+  // Bad input (an unknown option, a spec that no longer validates) gets one line and exit 2.
+  const code = (error as NodeJS.ErrnoException).code ?? '';
+  if (!(error instanceof InputError) && !code.startsWith('ERR_PARSE_ARGS')) throw error;
+  console.error(`npm run results: ${(error as Error).message}`);
+  process.exit(2);
+}

@@ -7,7 +7,7 @@
  *     b = Σ (k_i − k̄)(ln H_i − m̄) / Σ (k_i − k̄)²,   m̄ = mean ln H_i
  * so `ratio` is the factor H* grows by per step of k: 2 for the guide 2^(k−1)·|G|, 1 for a width that
  * does not grow. It needs H* at two or more values of k; cells without an H* are left out of the fit
- * and shown as "–" (their search found no width up to its maximum).
+ * and shown as "–" when their search found no width up to its maximum, "…" when it was stopped first.
  *
  * `overGuide` is the geometric mean of H*(k) / (2^(k−1)·|G|) over the fitted points: the measured
  * width as a multiple of the guide's.
@@ -23,6 +23,8 @@ export interface MinWidthRow {
   model: string;
   k: number;
   minWidth: number | null;
+  /** The cell's search ended (`done`), or was stopped before it could decide. */
+  finished: boolean;
 }
 
 export interface GrowthSeries {
@@ -31,7 +33,7 @@ export interface GrowthSeries {
   encoding: string;
   model: string;
   /** H* by k, in increasing k; null where the cell has no H*. */
-  widths: { k: number; minWidth: number | null }[];
+  widths: { k: number; minWidth: number | null; finished: boolean }[];
   /** e^b of the fit, or null with fewer than two H*. */
   ratio: number | null;
   /** Geometric mean of H* / (2^(k−1)·|G|), or null without an H*. */
@@ -70,7 +72,9 @@ export function growthSeries(
   }
   return [...bySeries.values()].map((cells) => {
     const { sweep, group, encoding, model } = cells[0];
-    const widths = cells.map((c) => ({ k: c.k, minWidth: c.minWidth })).sort((a, b) => a.k - b.k);
+    const widths = cells
+      .map((c) => ({ k: c.k, minWidth: c.minWidth, finished: c.finished }))
+      .sort((a, b) => a.k - b.k);
     const points = widths.flatMap((w) => (w.minWidth === null ? [] : [{ k: w.k, width: w.minWidth }]));
     const order = groupOrder(group);
     const overGuide = points.length
@@ -103,10 +107,12 @@ export function growthTable(series: readonly GrowthSeries[], ks: readonly number
     `|${header.map((_, i) => (i < 3 ? '---' : '---:')).join('|')}|`,
   ];
   for (const s of series) {
-    const byK = new Map(s.widths.map((w) => [w.k, w.minWidth]));
+    const byK = new Map(s.widths.map((w) => [w.k, w]));
     const cells = ks.map((k) => {
       const w = byK.get(k);
-      return w === undefined ? '' : w === null ? '–' : String(w);
+      if (!w) return '';
+      if (w.minWidth !== null) return String(w.minWidth);
+      return w.finished ? '–' : '…';
     });
     lines.push(
       `| ${[s.model, s.group, s.encoding, ...cells, formatFactor(s.ratio), formatFactor(s.overGuide)].join(' | ')} |`,

@@ -19,6 +19,7 @@ export function minWidthRows(csv: string): MinWidthRow[] {
     model: r.model,
     k: Number(r.k),
     minWidth: r.min_width === '' ? null : Number(r.min_width),
+    finished: r.status === 'done',
   }));
 }
 
@@ -50,6 +51,21 @@ export function budgetTable(
     lines.push(
       `| ${row.group}/${row.encoding}/k${row.k}/${row.model} | ${show(base?.minWidth)} | ${show(row.minWidth)} |`,
     );
+  }
+  return lines.join('\n');
+}
+
+/**
+ * One row per staircase run: its group and the irreps in the order they were acquired, each with
+ * the step (from `staircase_events.csv`: sweep, group, encoding, step, irrep).
+ */
+export function staircaseTable(eventsCsv: string, sweeps: readonly string[]): string {
+  const events = parseCsv(eventsCsv);
+  const lines = ['| run | group | irreps acquired (step) |', '|---|---|---|'];
+  for (const sweep of sweeps) {
+    const own = events.filter((e) => e.sweep === sweep).sort((a, b) => Number(a.step) - Number(b.step));
+    if (!own.length) continue;
+    lines.push(`| ${sweep} | ${own[0].group} | ${own.map((e) => `${e.irrep} (${e.step})`).join(' → ')} |`);
   }
   return lines.join('\n');
 }

@@ -30,12 +30,13 @@ describe('growth of H* with k', () => {
     assert.ok(Math.abs(r - Math.sqrt(8)) < 1e-12);
   });
 
-  test('series: cells without H* are shown as – and left out of the fit; the guide is 2^(k−1)·|G|', () => {
+  test('series: cells without H* are – (none up to the maximum) or … (stopped), and left out of the fit; the guide is 2^(k−1)·|G|', () => {
     const rows: MinWidthRow[] = [
-      { sweep: 's', group: 'C3', encoding: 'onehot', model: 'mlp', k: 3, minWidth: 24 },
-      { sweep: 's', group: 'C3', encoding: 'onehot', model: 'mlp', k: 2, minWidth: 6 },
-      { sweep: 's', group: 'C3', encoding: 'onehot', model: 'mlp', k: 4, minWidth: null },
-      { sweep: 's', group: 'D3', encoding: 'onehot', model: 'rnn', k: 2, minWidth: 11 },
+      { sweep: 's', group: 'C3', encoding: 'onehot', model: 'mlp', k: 3, minWidth: 24, finished: true },
+      { sweep: 's', group: 'C3', encoding: 'onehot', model: 'mlp', k: 2, minWidth: 6, finished: true },
+      { sweep: 's', group: 'C3', encoding: 'onehot', model: 'mlp', k: 4, minWidth: null, finished: true },
+      { sweep: 's', group: 'D3', encoding: 'onehot', model: 'rnn', k: 2, minWidth: 11, finished: true },
+      { sweep: 's', group: 'D3', encoding: 'onehot', model: 'rnn', k: 3, minWidth: null, finished: false },
     ];
     const series = growthSeries(rows, (g) => (g === 'C3' ? 3 : 6));
     assert.equal(series.length, 2);
@@ -49,7 +50,7 @@ describe('growth of H* with k', () => {
     assert.equal(series[1].ratio, null);
     const table = growthTable(series, [2, 3, 4, 5]).split('\n');
     assert.equal(table[2], '| mlp | C3 | onehot | 6 | 24 | – |  | 4.00 | 1.41 |');
-    assert.equal(table[3], '| rnn | D3 | onehot | 11 |  |  |  | – | 0.92 |');
+    assert.equal(table[3], '| rnn | D3 | onehot | 11 | … |  |  | – | 0.92 |');
   });
 });
 
