@@ -89,10 +89,10 @@ export interface WatchOptions {
   live?: boolean;
 }
 
-/** Follows a sweep until it ends; returns its final status. */
 /** Status queries in a row that may time out (each waits about 10 s) before watching gives up. */
 const MAX_UNANSWERED = 6;
 
+/** Follows a sweep until it ends; returns its final status. */
 export async function watchSweep(
   client: Client,
   sweepId: string,
