@@ -58,6 +58,11 @@ export const TrainSchema = z.strictObject({
   stopOnSuccess: z.boolean().default(true),
   /** Optional plateau detection: fail when the loss improves by less than `tolerance` (relative) over `window` steps. */
   plateau: z.strictObject({ window: positiveInt, tolerance: z.number().positive() }).optional(),
+  /**
+   * rnn and tree: first train the same model at k = 2 for up to `steps` steps, then start the k-step
+   * network from that pair solution (src/learn/warmStart.ts); `steps` above is the budget after it.
+   */
+  warmStart: z.strictObject({ steps: positiveInt }).optional(),
   /** Evaluate accuracy and irrep power every this many steps (besides log-spaced early steps). */
   evalEvery: positiveInt.optional(),
 });

@@ -76,13 +76,13 @@ describe('outcomes', () => {
     assert.ok(r.finalLoss <= 0.1 * r.initialLoss);
   });
 
-  test('the tree learns D3 with k = 4 (⌈log₂ 4⌉ = 2 levels) to accuracy 1', async () => {
+  test('the tree learns D3 with k = 4 (⌈log₂ 4⌉ = 2 levels) to accuracy 1, from a pair warm start', async () => {
     const r = await runTraining(
       config({
         encoding: { kind: 'onehot' },
         k: 4,
         model: { kind: 'tree', H: 32 },
-        train: { optimizer: 'adam', lr: 0.003, init: 0.5, steps: 1500, clip: 1 },
+        train: { optimizer: 'adam', lr: 0.003, init: 0.1, steps: 1000, clip: 1, warmStart: { steps: 1000 } },
         data: { kind: 'online', batch: 64 },
       }),
       referenceEngine,
