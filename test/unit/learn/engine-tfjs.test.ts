@@ -6,7 +6,7 @@ import { parseGroup } from '../../../src/algebra/parse.js';
 import { InputError } from '../../../src/errors.js';
 import type { EngineSession, EngineSetup, TensorEngine } from '../../../src/learn/engine/engine.js';
 import { referenceEngine } from '../../../src/learn/engine/reference.js';
-import { createTfjsEngine } from '../../../src/learn/engine/tfjs/index.js';
+import { createTfjsEngine, type TfjsSession } from '../../../src/learn/engine/tfjs/index.js';
 import { groupPositions } from '../../../src/learn/engine/tfjs/models.js';
 import { type GatherPolicy, transpose } from '../../../src/learn/engine/tfjs/ops.js';
 import type { Batch } from '../../../src/learn/models/reference.js';
@@ -76,6 +76,8 @@ interface Case {
   degree?: number;
   /** Sequences per batch (default BATCH); large enough, the mlp groups positions (groupPositions). */
   batch?: number;
+  /** wasm threads (default 1); large enough steps are then split (slices.ts). */
+  threads?: number;
 }
 
 const CASES: Case[] = [
@@ -101,12 +103,16 @@ const CASES: Case[] = [
   { kind: 'tree', k: 3, H: 6, optimizer: 'adam', backend: 'wasm', gather: 'gatherND' },
   { kind: 'tree', k: 5, H: 6, optimizer: 'per-neuron', backend: 'cpu' },
   { kind: 'tree', k: 4, H: 6, optimizer: 'adam', backend: 'wasm', gather: 'matmul' },
+  // Steps split over two threads: batch × H at the least work a split pays for (SPLIT_MIN_WORK).
+  { kind: 'mlp', k: 3, H: 128, optimizer: 'per-neuron', backend: 'wasm', batch: 1024, threads: 2 },
+  { kind: 'rnn', k: 3, H: 128, optimizer: 'per-neuron', backend: 'wasm', batch: 1024, threads: 2 },
+  { kind: 'tree', k: 3, H: 128, optimizer: 'adam', backend: 'wasm', batch: 1024, threads: 2 },
 ];
 
 const engines = new Map<string, Promise<TensorEngine>>();
-function engine(backend: string, gather: GatherPolicy = 'auto'): Promise<TensorEngine> {
-  const key = `${backend}/${gather}`;
-  if (!engines.has(key)) engines.set(key, createTfjsEngine({ backend, gather }));
+function engine(backend: string, gather: GatherPolicy = 'auto', threads = 1): Promise<TensorEngine> {
+  const key = `${backend}/${gather}/${threads}`;
+  if (!engines.has(key)) engines.set(key, createTfjsEngine({ backend, gather, threads }));
   return engines.get(key)!;
 }
 
@@ -137,14 +143,16 @@ describe('tfjs engine against the reference engine', () => {
     const count = c.batch ?? BATCH;
     const grouped =
       c.kind === 'mlp' && groupPositions(group.order, c.k, count).length < c.k ? ', grouped' : '';
-    test(`${c.kind} k = ${c.k}${degree}, ${c.optimizer}, ${c.backend}${gather}, B = ${count}${grouped}`, async () => {
-      const tfjs = await engine(c.backend, c.gather);
+    const threads = c.threads ? `, split over ${c.threads} threads` : '';
+    test(`${c.kind} k = ${c.k}${degree}, ${c.optimizer}, ${c.backend}${gather}, B = ${count}${grouped}${threads}`, async () => {
+      const tfjs = await engine(c.backend, c.gather, c.threads);
       assert.equal(tfjs.name, 'tfjs');
       assert.equal(tfjs.backend, c.backend);
       const setup = setupOf(c);
       const batches = Array.from({ length: STEPS }, (_, i) => batchOf(c.k, count, 100 + i));
       const ref = await referenceEngine.open(setup);
       await withSession(tfjs, setup, async (session) => {
+        assert.equal((session as TfjsSession).threads, c.threads ?? 1);
         const want = await ref.lossAndGradients(batches[0]);
         const got = await session.lossAndGradients(batches[0]);
         assert.ok(Math.abs(got.loss - want.loss) < 1e-5 * want.loss, `loss ${got.loss} vs ${want.loss}`);

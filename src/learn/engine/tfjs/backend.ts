@@ -4,9 +4,10 @@
  * first use, so mixing backends in one process is correct, only slower).
  *
  *  - `wasm` (default): XNNPACK kernels with SIMD. In Node the .wasm files are read from the
- *    package's dist folder. One thread: tfjs turns its threaded build off under Node (flag
- *    WASM_HAS_MULTITHREAD_SUPPORT, tensorflow/tfjs#3830; its pthread workers start from Blob URLs,
- *    which worker_threads cannot load).
+ *    package's dist folder. One thread per backend: tfjs turns its threaded build off under Node
+ *    (flag WASM_HAS_MULTITHREAD_SUPPORT, tensorflow/tfjs#3830; its pthread workers start from Blob
+ *    URLs, which worker_threads cannot load), so the engine splits large steps over worker threads
+ *    of its own, each with its own wasm backend (slices.ts).
  *  - `cpu`: the plain-JavaScript kernels; slow, but always available.
  *  - `tensorflow`: libtensorflow through `@tensorflow/tfjs-node-gpu` (CUDA) or `@tensorflow/tfjs-node`.
  *    Not dependencies of sgc (their install downloads libtensorflow); loaded at run time when the

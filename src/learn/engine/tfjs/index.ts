@@ -4,11 +4,15 @@
  * tf ops, weights and Adam moments kept in tf.Variables between steps. Every step runs inside one
  * tf.tidy, so the tensor count stays flat.
  *
+ * On wasm, which computes on one thread under Node, a session with large enough steps splits each
+ * batch over `threads` threads (slices.ts).
+ *
  * Files: backend.ts (loading wasm / cpu / tensorflow), gradients.ts (the standard-kernel gradients
  * tfjs-core's Node bundle lacks), ops.ts (gathers, layers, transposes), models.ts (mlp, rnn, tree),
- * update.ts (clip, per-neuron, Adam). Tested against the reference engine in
+ * update.ts (clip, per-neuron, Adam), slices.ts and sliceWorker.ts (data-parallel wasm steps). Tested against the reference engine in
  * test/unit/learn/engine-tfjs.test.ts; timed by bench/train-step-tfjs.bench.ts.
  */
+import { availableParallelism } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import { InputError } from '../../../errors.js';
 import type { Batch } from '../../models/reference.js';
@@ -22,8 +26,9 @@ import {
   registerBackend,
   type TfjsBackend,
 } from './backend.js';
-import { forward, loss, type Weights } from './models.js';
-import { chooseGatherMode, type GatherMode, type GatherPolicy, releaseHeld } from './ops.js';
+import { forward, lossAndGradients, type Weights } from './models.js';
+import { chooseGatherMode, type GatherMode, type GatherPolicy } from './ops.js';
+import { SliceWorkers, splitBatch, worthSplitting } from './slices.js';
 import { applyUpdate } from './update.js';
 
 export { TFJS_BACKENDS, type TfjsBackend } from './backend.js';
@@ -33,6 +38,11 @@ export interface TfjsEngineOptions {
   backend?: string;
   /** How first layers read rows of their tables; `auto` picks by backend and shape (for tests, benches). */
   gather?: GatherPolicy;
+  /**
+   * wasm: threads per session for steps large enough to split (slices.ts); default the machine's
+   * available parallelism. The other backends run their own threads.
+   */
+  threads?: number;
 }
 
 /**
@@ -45,11 +55,19 @@ export async function createTfjsEngine(options: TfjsEngineOptions = {}): Promise
   await registerBackend(backend);
   const policy = options.gather ?? 'auto';
   const mode = policy === 'auto' ? chooseGatherMode(backend) : policy;
+  const threads = backend === 'wasm' ? (options.threads ?? availableParallelism()) : 1;
+  if (!Number.isInteger(threads) || threads < 1)
+    throw new InputError(`tfjs threads must be a positive integer (got ${threads})`);
   return {
     name: 'tfjs',
     backend,
-    open: (setup) => openSession(setup, backend, mode),
+    open: (setup) => openSession(setup, backend, mode, threads),
   };
+}
+
+/** A tfjs session; `threads` says how many threads its steps are split over (1: not split). */
+export interface TfjsSession extends EngineSession {
+  readonly threads: number;
 }
 
 function checkParameters(model: ModelSpec, parameters: Parameters): void {
@@ -87,7 +105,8 @@ async function openSession(
   setup: EngineSetup,
   backend: TfjsBackend,
   mode: GatherMode,
-): Promise<EngineSession> {
+  threads: number,
+): Promise<TfjsSession> {
   const { model, optimizer } = setup;
   validateOptimizer(model, optimizer);
   checkParameters(model, setup.parameters);
@@ -121,17 +140,47 @@ async function openSession(
   let disposed = false;
 
   const weights = (): Weights => Object.fromEntries(params) as Weights;
-  const varList = [...params.values()];
-  const gradientsOf = (batch: Batch) => {
+  const slices = worthSplitting(model, setup.batchSize, threads)
+    ? await SliceWorkers.start(threads - 1, model, setup.encodings, mode)
+    : undefined;
+
+  /** Loss and gradients on `batch` as kept tensors (the caller disposes them), split over the threads. */
+  const gradients = async (batch: Batch): Promise<{ value: tf.Scalar; grads: Map<string, tf.Tensor> }> => {
+    const own = (part: Batch) =>
+      tf.tidy(() => {
+        const { value, grads } = lossAndGradients(model, params, X, part, mode);
+        return [value, ...[...params.keys()].map((name) => grads.get(name)!)];
+      });
+    const keep = ([value, ...grads]: tf.Tensor[]) => ({
+      value: value as tf.Scalar,
+      grads: new Map([...params.keys()].map((name, i) => [name, grads[i]])),
+    });
+    if (!slices || batch.count < 2 * slices.threads) return keep(own(batch));
+    const [first, ...rest] = splitBatch(batch, model.k, slices.threads);
+    const remote = slices.run(params, rest);
+    const mine = own(first);
     try {
-      return tf.variableGrads(() => loss(model, weights(), X, batch, mode), varList);
+      const others = await remote;
+      // L = Σ_s (B_s / B)·L_s and ∇L = Σ_s (B_s / B)·∇L_s (slices.ts).
+      const share = (count: number) => count / batch.count;
+      return keep(
+        tf.tidy(() => [
+          tf.add(
+            tf.mul(mine[0], share(first.count)),
+            others.reduce((t, o) => t + share(o.count) * o.loss, 0),
+          ),
+          ...[...params].map(([name, variable], i) =>
+            tf.addN([
+              tf.mul(mine[i + 1], share(first.count)),
+              ...others.map((o) => tf.mul(tf.tensor(o.grads.get(name)!, variable.shape), share(o.count))),
+            ]),
+          ),
+        ]),
+      );
     } finally {
-      releaseHeld();
+      tf.dispose(mine);
     }
   };
-  // A weight with no path to the loss (the rnn's W_mix at k = 2) gets no gradient from tfjs: zero.
-  const byName = (grads: tf.NamedTensorMap) =>
-    new Map([...params].map(([name, variable]) => [name, grads[variable.name] ?? tf.zerosLike(variable)]));
 
   const ready = async (batch?: Batch) => {
     if (disposed) throw new Error('tfjs session used after dispose()');
@@ -140,13 +189,16 @@ async function openSession(
   };
 
   return {
+    threads: slices?.threads ?? 1,
+
     async step(batch) {
       await ready(batch);
-      const value = tf.tidy(() => {
-        const { value, grads } = gradientsOf(batch);
-        applyUpdate(model, optimizer, params, byName(grads), { step: step + 1, m, v });
-        return value;
-      });
+      const { value, grads } = await gradients(batch);
+      try {
+        tf.tidy(() => applyUpdate(model, optimizer, params, grads, { step: step + 1, m, v }));
+      } finally {
+        tf.dispose([...grads.values()]);
+      }
       step += 1;
       const [l] = await value.data();
       value.dispose();
@@ -163,11 +215,11 @@ async function openSession(
 
     async lossAndGradients(batch) {
       await ready(batch);
-      const { value, grads } = tf.tidy(() => gradientsOf(batch));
-      const gradients = await readParameters(byName(grads));
+      const { value, grads } = await gradients(batch);
+      const out = await readParameters(grads);
       const [l] = await value.data();
-      tf.dispose([value, ...Object.values(grads)]);
-      return { loss: l, gradients };
+      tf.dispose([value, ...grads.values()]);
+      return { loss: l, gradients: out };
     },
 
     async getState(): Promise<TrainingState> {
@@ -205,6 +257,7 @@ async function openSession(
       if (disposed) return;
       disposed = true;
       tf.dispose([X, ...params.values(), ...m.values(), ...v.values()]);
+      await slices?.terminate();
     },
   };
 }

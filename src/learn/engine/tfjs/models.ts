@@ -9,7 +9,15 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Batch } from '../../models/reference.js';
 import type { ModelSpec } from '../../models/spec.js';
-import { constantLinear, type GatherMode, gatherSum, linear, powerLinear, type Rows } from './ops.js';
+import {
+  constantLinear,
+  type GatherMode,
+  gatherSum,
+  linear,
+  powerLinear,
+  type Rows,
+  releaseHeld,
+} from './ops.js';
 
 export type Weights = Record<string, tf.Tensor2D>;
 
@@ -158,4 +166,28 @@ export function loss(spec: ModelSpec, w: Weights, X: tf.Tensor2D, batch: Batch, 
   const y = forward(spec, w, X, batch, mode);
   const target = gatherSum([{ table: X, index: batch.targets.subarray(0, batch.count) }], mode);
   return tf.mean(tf.square(tf.sub(y, target)));
+}
+
+/**
+ * The loss on `batch` and its gradient for every parameter, by tfjs autodiff. Call inside tf.tidy. A
+ * weight with no path to the loss (the rnn's W_mix at k = 2) gets no gradient from tfjs: zero.
+ */
+export function lossAndGradients(
+  spec: ModelSpec,
+  params: Map<string, tf.Variable>,
+  X: tf.Tensor2D,
+  batch: Batch,
+  mode: GatherMode,
+): { value: tf.Scalar; grads: Map<string, tf.Tensor> } {
+  const weights = Object.fromEntries(params) as Weights;
+  let result: { value: tf.Scalar; grads: tf.NamedTensorMap };
+  try {
+    result = tf.variableGrads(() => loss(spec, weights, X, batch, mode), [...params.values()]);
+  } finally {
+    releaseHeld();
+  }
+  const grads = new Map(
+    [...params].map(([name, variable]) => [name, result.grads[variable.name] ?? tf.zerosLike(variable)]),
+  );
+  return { value: result.value, grads };
 }
