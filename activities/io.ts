@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { InputError } from '../src/errors.js';
-import type { CellProgress, ClaimedRun, ResultsRepository } from '../src/store/index.js';
+import type { CellProgress, ClaimedRun, ResultsRepository, RunFinish } from '../src/store/index.js';
 import { configHash } from '../src/sweep/configHash.js';
 import { expandSweep, runConfig, type SweepCell } from '../src/sweep/expand.js';
 import { encodingKey, groupKey, modelKey } from '../src/sweep/keys.js';
@@ -24,6 +24,7 @@ import {
 } from '../src/sweep/messages.js';
 import { parseSweepSpec } from '../src/sweep/spec.js';
 import type { Probe, SearchPhase } from '../src/sweep/widthSearch.js';
+import { runWorkflowId } from '../src/sweep/workflowIds.js';
 import type { Telemetry } from '../src/telemetry/metrics.js';
 import { CODE_VERSION } from '../src/version.js';
 
@@ -50,6 +51,13 @@ function isFinal(run: { outcome: string | null }, status: string): boolean {
   return (
     status !== 'running' && run.outcome !== null && FINAL_OUTCOMES.includes(run.outcome as RunOutcomeName)
   );
+}
+
+/** The result of a workflow that has completed; undefined while it runs (or ended otherwise). */
+async function completedOwnerReport(workflowId: string): Promise<RunReport | undefined> {
+  const handle = Context.current().client.workflow.getHandle(workflowId);
+  const { status } = await handle.describe();
+  return status.name === 'COMPLETED' ? ((await handle.result()) as RunReport) : undefined;
 }
 
 function reportOf(run: ClaimedRun, cached: boolean): RunReport {
@@ -261,13 +269,33 @@ export function createIoActivities(deps: IoDependencies) {
       return reportOf(run, false);
     },
 
-    /** Waits for a run that another workflow owns to finish, and returns its stored result. */
+    /**
+     * Waits for a run that another RunWorkflow owns to finish, and returns its stored result. An
+     * owner that completed while the store still says the run is going (its last write was lost,
+     * or the stack stopped between the two) would be waited for forever: its own report is taken
+     * instead, and its numbers are stored, without the curves, which went with the lost write.
+     */
     async awaitRun(ticket: RunTicket): Promise<RunReport> {
       await repository.upsertRuns([runInput(ticket)], ticket.cellId);
-      for (;;) {
+      for (let polls = 0; ; polls++) {
         const run = await repository.findRun(ticket.configHash);
         if (run && (isFinal(run, run.status) || run.status === 'failed' || run.status === 'cancelled')) {
           return isFinal(run, run.status) ? cacheHit(run) : reportOf(run, false);
+        }
+        if (polls % 10 === 0) {
+          const report = await completedOwnerReport(runWorkflowId(ticket.configHash));
+          if (report) {
+            await repository.finishRun(ticket.configHash, {
+              status: 'done',
+              outcome: report.outcome as RunFinish['outcome'],
+              error: 'its RunWorkflow completed, but its result was not stored: outcome and numbers only',
+              steps: report.steps,
+              finalLoss: report.finalLoss,
+              ...(report.finalAccuracy === null ? {} : { finalAccuracy: report.finalAccuracy }),
+              durationMs: Math.round(report.seconds * 1000),
+            });
+            return report;
+          }
         }
         Context.current().heartbeat();
         await sleep(1000, undefined, { signal: Context.current().cancellationSignal }).catch(() => undefined);

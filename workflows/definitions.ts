@@ -44,6 +44,4 @@ export const extendUpdate = defineUpdate<ExtensionResult, [SweepExtension]>('ext
 export const cellProgressSignal = defineSignal<[CellStatus]>('cellProgress');
 export const cellDoneSignal = defineSignal<[CellOutcome]>('cellDone');
 
-export const sweepWorkflowId = (sweepId: string): string => `sweep/${sweepId}`;
-export const cellWorkflowId = (sweepId: string, cellKey: string): string => `cell/${sweepId}/${cellKey}`;
-export const runWorkflowId = (configHash: string): string => `run/${configHash}`;
+export { cellWorkflowId, runWorkflowId, sweepWorkflowId } from '../src/sweep/workflowIds.js';

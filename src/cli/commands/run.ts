@@ -7,6 +7,7 @@ import { InputError } from '../../errors.js';
 import type { sweepStatus } from '../../temporal/sweeps.js';
 import { parseOptions } from '../args.js';
 import type { Command } from '../command.js';
+import { untilInterrupted } from '../interrupt.js';
 import { loadSweepSpecFile } from '../sweepSpecFile.js';
 import { sweepOptions } from './sweep.js';
 import { stackFlags, stackOptions } from './up.js';
@@ -49,8 +50,22 @@ export const runCommand: Command = {
         await startSweep(stack.client, loaded.raw, options);
         console.error(`started sweep ${sweepId}: ${loaded.expansion.cells.length} cells`);
       }
-      const status = await watchSweep(stack.client, sweepId, { live: process.stderr.isTTY });
-      console.log(minWidthTable(status));
+      // Ctrl-C stops the stack (its worker first), after which the watch's queries cannot be answered:
+      // end with one line, not with the failed query.
+      const watched = watchSweep(stack.client, sweepId, { live: process.stderr.isTTY });
+      const ended = await Promise.race([
+        watched.then((status) => ({ status })),
+        untilInterrupted().then((signal) => ({ signal })),
+      ]);
+      if ('signal' in ended) {
+        watched.catch(() => undefined);
+        console.error(
+          `sgc run: ${ended.signal}: stopped; the runs of sweep ${sweepId} that ended are stored, ` +
+            `and \`sgc run ${positionals[0]}\` continues it`,
+        );
+        return 130;
+      }
+      console.log(minWidthTable(ended.status));
       return 0;
     } finally {
       await stack.stop();

@@ -1,7 +1,8 @@
 /**
  * The one-command path a new user takes: `sgc run <spec>` in an empty folder brings up the embedded
  * stack (Temporal dev server, PGlite store, worker), runs the sweep and prints H* per cell; running
- * it again is all cache hits. `sgc up` serves the same stack to other commands until interrupted.
+ * it again is all cache hits, and Ctrl-C ends it with one line. `sgc up` serves the same stack to
+ * other commands until interrupted.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -111,5 +112,34 @@ describe('sgc run and sgc up on the embedded stack', { timeout: 300_000 }, () =>
     }
     assert.equal(await exited, 0, log);
     assert.match(log, /SIGINT: stopping/);
+  });
+
+  test('sgc run: Ctrl-C stops the stack and ends with one line, exit 130', async () => {
+    writeFileSync(
+      join(dir, 'long.yaml'),
+      stringify({ ...spec, name: 'stack-long', train: { ...spec.train, steps: 10_000_000 } }),
+    );
+    const env = { ...process.env };
+    delete env['DATABASE_URL'];
+    delete env['TEMPORAL_ADDRESS'];
+    const run = spawn(process.execPath, [sgcBin, 'run', 'long.yaml', '--metrics-port', '0'], {
+      cwd: dir,
+      env,
+    });
+    let log = '';
+    run.stderr.on('data', (d) => (log += d));
+    const exited = new Promise<number | null>((resolve) => run.on('close', resolve));
+    try {
+      await waitFor(
+        'the sweep to start training',
+        () => /runs \d+ done.*[1-9]\d* training/.test(log),
+        120_000,
+      );
+    } finally {
+      run.kill('SIGINT');
+    }
+    assert.equal(await exited, 130, log);
+    assert.match(log, /sgc run: SIGINT: stopped; the runs of sweep stack-long that ended are stored/);
+    assert.doesNotMatch(log, /ServiceError|\n\s+at /, 'no stack trace');
   });
 });
