@@ -110,7 +110,9 @@ export function createTrainActivities(deps: TrainDependencies) {
             },
             onProgress: (p) => {
               const now = performance.now();
-              deps.telemetry.trainingSteps(labels, p.step - lastStep, (now - lastTime) / 1000);
+              // The pair warm start counts its own steps; the run's count starts from 0 after it.
+              const steps = p.step >= lastStep ? p.step - lastStep : p.step;
+              deps.telemetry.trainingSteps(labels, steps, (now - lastTime) / 1000);
               lastStep = p.step;
               lastTime = now;
               const beat: TrainHeartbeat = {

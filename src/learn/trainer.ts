@@ -64,6 +64,8 @@ export interface Progress {
   acquired: number;
   irrepCount: number;
   stepsPerSecond: number;
+  /** Set while the pair warm start trains at k = 2 (its steps count from 0 again after it). */
+  warmStart?: true;
 }
 
 /** Everything needed to continue a run exactly: weights, optimizer, data stream, metrics so far. */
@@ -177,8 +179,7 @@ export async function runTraining(
   const steps = config.train.steps;
   const resume = callbacks.resumeFrom;
   // A resumed run takes its weights from the checkpoint, which was written after any warm start.
-  const warm =
-    config.train.warmStart && !resume ? await pairWarmStart(config, engine, callbacks.signal) : undefined;
+  const warm = config.train.warmStart && !resume ? await pairWarmStart(config, engine, callbacks) : undefined;
   const session: EngineSession = await engine.open({
     model,
     optimizer,
@@ -354,7 +355,7 @@ export async function runTraining(
 async function pairWarmStart(
   config: RunConfig,
   engine: TensorEngine,
-  signal?: AbortSignal,
+  callbacks: RunCallbacks,
 ): Promise<RunResult> {
   const { warmStart, ...train } = config.train;
   const pair: RunConfig = {
@@ -362,5 +363,9 @@ async function pairWarmStart(
     k: WARM_START_K,
     train: { ...train, steps: warmStart!.steps, stopOnSuccess: true },
   };
-  return runTraining(pair, engine, signal ? { signal } : {});
+  const { signal, onProgress } = callbacks;
+  return runTraining(pair, engine, {
+    ...(signal ? { signal } : {}),
+    ...(onProgress ? { onProgress: (p: Progress) => onProgress({ ...p, warmStart: true }) } : {}),
+  });
 }

@@ -64,7 +64,7 @@ function defaultFolder(config: RunConfig): string {
 
 function progressLine(p: Progress): string {
   const acc = p.accuracy === undefined ? '  –  ' : `${(100 * p.accuracy).toFixed(1)}%`;
-  return `step ${String(p.step).padStart(String(p.steps).length)}/${p.steps}  loss ${formatNumber(p.loss, 4).padEnd(9)}  acc ${acc}  irreps ${p.acquired}/${p.irrepCount}  ${p.stepsPerSecond.toFixed(0)} steps/s`;
+  return `${p.warmStart ? 'pair warm start (k = 2): ' : ''}step ${String(p.step).padStart(String(p.steps).length)}/${p.steps}  loss ${formatNumber(p.loss, 4).padEnd(9)}  acc ${acc}  irreps ${p.acquired}/${p.irrepCount}  ${p.stepsPerSecond.toFixed(0)} steps/s`;
 }
 
 function writeRunFolder(

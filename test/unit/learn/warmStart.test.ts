@@ -8,7 +8,7 @@ import { createEngine } from '../../../src/learn/engine/index.js';
 import { referenceForward } from '../../../src/learn/models/reference.js';
 import { initParameters, makeModelSpec, type Parameters } from '../../../src/learn/models/spec.js';
 import { RunConfigSchema } from '../../../src/learn/runConfig.js';
-import { resolveRun, runTraining } from '../../../src/learn/trainer.js';
+import { type Progress, resolveRun, runTraining } from '../../../src/learn/trainer.js';
 import { carryPairSolution } from '../../../src/learn/warmStart.js';
 
 const n = 3;
@@ -95,7 +95,13 @@ describe('training with a pair warm start', () => {
     assert.equal(scratch.finalAccuracy, 1);
     assert.ok(Math.abs(scratch.finalLoss - 8) < 0.1, `final loss ${scratch.finalLoss}`);
 
-    const warm = await runTraining(config('tree', 4, { steps: 1500, warmStart: { steps: 1500 } }), engine);
+    const progress: Progress[] = [];
+    const warm = await runTraining(config('tree', 4, { steps: 1500, warmStart: { steps: 1500 } }), engine, {
+      onProgress: (p) => progress.push(p),
+    });
+    // Progress shows the warm start first, then the run's own steps.
+    assert.equal(progress[0]?.warmStart, true);
+    assert.equal(progress.at(-1)?.warmStart, undefined);
     assert.equal(warm.outcome, 'succeeded', warm.reason);
     assert.ok(warm.finalLoss < 0.02 * 16, `final loss ${warm.finalLoss}`);
     assert.equal(warm.metrics.warmStart?.outcome, 'succeeded');
