@@ -6,13 +6,15 @@
  *
  *   npm run bench:train:tfjs                                # default sizes, wasm and cpu
  *   npm run bench:train:tfjs -- --sizes "10,3,2048;24,3,4096" --backends wasm --seconds 5 --rounds 3
+ *   npm run bench:train:tfjs -- --threads 1     # wasm on one thread (no split steps)
  *
  * The reference runs when a python with torch is found (SGC_REF_PYTHON, .venv-ref/bin/python, or
  * python3), with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset for that command only (they slow
- * OpenBLAS down on these machines); by default also with OMP_NUM_THREADS=1 (`--no-single-thread-ref`
- * to skip), since tfjs-wasm runs on one thread in Node: the first ratio is against PyTorch as a user
- * runs it, the second per core. The cpu backend runs only at the two smallest sizes unless `--cpu-all`:
- * its plain-JavaScript kernels take seconds per step above that.
+ * OpenBLAS down on these machines). tfjs-wasm splits large steps over `--threads` threads (default:
+ * every CPU, as the engine does; src/learn/engine/tfjs/slices.ts), so the reference runs with its own
+ * default threads too; `--single-thread-ref` adds PyTorch on one thread (OMP_NUM_THREADS=1), for a
+ * per-core ratio with `--threads 1`. The cpu backend runs only at the two smallest sizes unless
+ * `--cpu-all`: its plain-JavaScript kernels take seconds per step above that.
  */
 import { availableParallelism, loadavg } from 'node:os';
 import { formatTable } from '../src/cli/format.js';
@@ -43,12 +45,13 @@ async function main(): Promise<void> {
   const seconds = Number(option(args, '--seconds') ?? 3);
   const rounds = Number(option(args, '--rounds') ?? 2);
   const cpuAll = args.includes('--cpu-all');
-  // tfjs-wasm runs on one thread in Node: also time the reference on one thread, for the per-core ratio.
-  const single = !args.includes('--no-single-thread-ref');
+  const threads = Number(option(args, '--threads') ?? availableParallelism());
+  const single = args.includes('--single-thread-ref');
 
   console.log(
     `tfjs engine, mlp training step (per-neuron SGD, clip ${STEP_OPTIMIZER.clip}), full batch B = min(|G|^k, 4096); ` +
-      `median step, best of ${rounds} rounds, the reference measured just before sgc at each size`,
+      `median step, best of ${rounds} rounds, the reference measured just before sgc at each size; ` +
+      `wasm on up to ${threads} thread(s)`,
   );
   // The machine may be shared: interleave the reference and sgc size by size, round by round, and keep
   // each cell's best median, so that a burst of load does not land on one side only.
@@ -66,7 +69,7 @@ async function main(): Promise<void> {
       if (single) keep(`${key}/torch1`, measureTorchSteps([size], seconds, 1).ms.get(key));
       for (const backend of backends) {
         if (backend === 'cpu' && !cpuAll && i >= CPU_SIZES) continue;
-        const ms = await timeEngineStep(await createTfjsEngine({ backend, gather }), size, seconds);
+        const ms = await timeEngineStep(await createTfjsEngine({ backend, gather, threads }), size, seconds);
         keep(`${key}/${backend}`, ms);
         process.stderr.write(
           `  round ${round + 1} ${key}: torch ${ref.ms.get(key)?.toFixed(1)} ${backend} ${ms.toFixed(1)} ms\n`,
@@ -96,8 +99,7 @@ async function main(): Promise<void> {
   for (const b of backends) header.push(`tfjs-${b} ms`, `ref/${b}`, ...(single ? [`ref1/${b}`] : []));
   console.log(formatTable(header, rows));
   console.log(note);
-  if (single)
-    console.log('torch 1-thread: the same script with OMP_NUM_THREADS=1 (tfjs-wasm uses one thread in Node)');
+  if (single) console.log('torch 1-thread: the same script with OMP_NUM_THREADS=1');
   console.log(
     `load average at the end: ${loadavg()
       .map((x) => x.toFixed(1))

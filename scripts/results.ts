@@ -12,6 +12,8 @@
  *   sweeps.csv                per sweep: cells, runs, training seconds
  *   <sweep>/                  `sgc report` of each sweep (report.html, min-width.svg/.png; the
  *                             staircases also loss.* and power.*, the run's figures)
+ *   width-vs-depth-<group>.*  H*(k) of the two-layer network beside the RNN and the tree, warm-started
+ *                             and from scratch, on the one-hot cells of C5 and D3
  *
  * and rewrites the README's tables between the `results:` markers from those CSVs.
  *
@@ -28,7 +30,14 @@ import { loadSweepSpecFile } from '../src/cli/sweepSpecFile.js';
 import { InputError } from '../src/errors.js';
 import { writeFileAtomic } from '../src/files.js';
 import { formatFactor } from '../src/report/growth.js';
-import { replaceBetweenMarkers, resultSections, staircaseTable } from '../src/report/results-tables.js';
+import { renderFigure, svgToPng } from '../src/report/render.js';
+import {
+  comparisonCells,
+  replaceBetweenMarkers,
+  resultSections,
+  staircaseTable,
+} from '../src/report/results-tables.js';
+import { minWidthSpec } from '../src/report/sweep-figures.js';
 import { openStore } from '../src/store/open-store.js';
 
 const root = join(import.meta.dirname, '..');
@@ -40,6 +49,7 @@ const SPECS = [
   { file: 'examples/width-vs-k-mlp.yaml', kind: 'width' },
   { file: 'examples/width-vs-k-rnn.yaml', kind: 'width' },
   { file: 'examples/width-vs-k-tree.yaml', kind: 'width' },
+  { file: 'examples/width-vs-k-deep-scratch.yaml', kind: 'width' },
   { file: 'examples/width-budget-check.yaml', kind: 'budget' },
   { file: 'examples/staircase-d3.yaml', kind: 'staircase' },
   { file: 'examples/staircase-d5.yaml', kind: 'staircase' },
@@ -47,6 +57,15 @@ const SPECS = [
   { file: 'examples/staircase-i.yaml', kind: 'staircase' },
   { file: 'examples/staircase-c5xc5.yaml', kind: 'staircase' },
 ] as const;
+
+/** The lines of the width-vs-depth figures: each sweep, and what its model is labelled with. */
+const COMPARISON = new Map([
+  ['width-vs-k-mlp', ''],
+  ['width-vs-k-rnn-warm', 'warm start'],
+  ['width-vs-k-tree-warm', 'warm start'],
+  ['width-vs-k-deep-scratch', 'from scratch'],
+]);
+const COMPARISON_GROUPS = ['C5', 'D3'];
 
 /** The sweep whose cells the budget check repeats with more steps. */
 const BUDGET_BASE = 'width-vs-k-mlp';
@@ -140,6 +159,17 @@ async function main(): Promise<void> {
   }
 
   const csv = readFileSync(join(out, 'min_width_by_k.csv'), 'utf8');
+  for (const group of COMPARISON_GROUPS) {
+    const cells = comparisonCells(csv, group, 'onehot', COMPARISON);
+    const { svg, view } = await renderFigure(
+      minWidthSpec(cells, `${group} one-hot, two-layer network vs RNN and tree`),
+    );
+    view.finalize();
+    const file = join(out, `width-vs-depth-${group.toLowerCase()}`);
+    writeFileAtomic(`${file}.svg`, svg);
+    writeFileAtomic(`${file}.png`, svgToPng(svg));
+    console.error(`wrote docs/results/width-vs-depth-${group.toLowerCase()}.svg and .png`);
+  }
   const budget = specs.find((s) => s.kind === 'budget')!;
   const base = specs.find((s) => s.name === BUDGET_BASE)!;
   const sections = resultSections(

@@ -90,11 +90,12 @@ export function formatFactor(x: number | null): string {
 }
 
 /**
- * The README's table, one row per series: H* at each k of `ks`, the fitted ratio per step of k and
- * H* as a multiple of 2^(k−1)·|G|. Markdown, so the README and the test read the same text.
+ * The README's table, one row per series (sweep, model, group, encoding): H* at each k of `ks`, the
+ * fitted ratio per step of k and H* as a multiple of 2^(k−1)·|G|. Markdown, so the README and the test read the same text.
  */
 export function growthTable(series: readonly GrowthSeries[], ks: readonly number[]): string {
   const header = [
+    'sweep',
     'model',
     'group',
     'encoding',
@@ -104,7 +105,7 @@ export function growthTable(series: readonly GrowthSeries[], ks: readonly number
   ];
   const lines = [
     `| ${header.join(' | ')} |`,
-    `|${header.map((_, i) => (i < 3 ? '---' : '---:')).join('|')}|`,
+    `|${header.map((_, i) => (i < 4 ? '---' : '---:')).join('|')}|`,
   ];
   for (const s of series) {
     const byK = new Map(s.widths.map((w) => [w.k, w]));
@@ -115,7 +116,7 @@ export function growthTable(series: readonly GrowthSeries[], ks: readonly number
       return w.finished ? '–' : '…';
     });
     lines.push(
-      `| ${[s.model, s.group, s.encoding, ...cells, formatFactor(s.ratio), formatFactor(s.overGuide)].join(' | ')} |`,
+      `| ${[s.sweep, s.model, s.group, s.encoding, ...cells, formatFactor(s.ratio), formatFactor(s.overGuide)].join(' | ')} |`,
     );
   }
   return lines.join('\n');

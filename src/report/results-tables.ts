@@ -6,6 +6,7 @@
 import { parseGroup } from '../algebra/parse.js';
 import { parseCsv } from './csv.js';
 import { type GrowthSeries, growthSeries, growthTable, type MinWidthRow } from './growth.js';
+import type { SweepCellData } from './sweep-data.js';
 
 /** The values of k the width sweeps cover: the table's columns. */
 export const RESULT_KS = [2, 3, 4, 5] as const;
@@ -82,8 +83,10 @@ export function resultSections(
   steps: { base: number; budget: number },
 ): ResultSections {
   const rows = minWidthRows(csv);
+  // In the order the sweeps are listed (the CSV sorts them by name).
+  const rank = (sweep: string) => sweeps.width.indexOf(sweep);
   const series = growthSeries(
-    rows.filter((r) => sweeps.width.includes(r.sweep)),
+    rows.filter((r) => sweeps.width.includes(r.sweep)).sort((a, b) => rank(a.sweep) - rank(b.sweep)),
     (group) => parseGroup(group).order,
   );
   return {
@@ -111,4 +114,38 @@ export function replaceBetweenMarkers(text: string, id: string, body: string): s
   betweenMarkers(text, id);
   const { begin, end } = markers(id);
   return `${text.slice(0, text.indexOf(begin) + begin.length)}\n${body}\n${text.slice(text.indexOf(end))}`;
+}
+
+/**
+ * The cells of one group and encoding from several width sweeps, as one figure's cells: the model
+ * column names the sweep's model, followed by `label` where one is given (`rnn, from scratch`), so
+ * the two-layer network and the deep models of different trainings are lines of one H*(k) figure.
+ */
+export function comparisonCells(
+  csv: string,
+  group: string,
+  encoding: string,
+  labels: ReadonlyMap<string, string>,
+): SweepCellData[] {
+  return parseCsv(csv)
+    .filter((r) => r.group === group && r.encoding === encoding && labels.has(r.sweep))
+    .map((r, id) => {
+      const label = labels.get(r.sweep)!;
+      const width = (x: string) => (x === '' ? null : Number(x));
+      return {
+        id,
+        group: r.group,
+        encoding: r.encoding,
+        k: Number(r.k),
+        model: label ? `${r.model}, ${label}` : r.model,
+        status: r.status,
+        lo: width(r.lo),
+        hi: width(r.hi),
+        minWidth: width(r.min_width),
+        nonMonotone: r.non_monotone === 'true',
+        runs: Number(r.runs),
+        seeds: Number(r.seeds),
+        groupOrder: parseGroup(r.group).order,
+      };
+    });
 }

@@ -25,7 +25,7 @@ const readme = readFileSync(join(root, 'README.md'), 'utf8');
 const example = (name: string) => parse(readFileSync(join(root, 'examples', `${name}.yaml`), 'utf8'));
 
 /** The width sweeps' specs by sweep name (read from their example files, as the results are). */
-const WIDTH_FILES = ['width-vs-k-mlp', 'width-vs-k-rnn', 'width-vs-k-tree'];
+const WIDTH_FILES = ['width-vs-k-mlp', 'width-vs-k-rnn', 'width-vs-k-tree', 'width-vs-k-deep-scratch'];
 const specs = new Map(
   [...WIDTH_FILES, 'width-budget-check'].map((file) => [example(file).name as string, example(file)]),
 );
@@ -82,22 +82,23 @@ describe('docs/results', () => {
       new Set(
         minWidth
           .filter((r) => WIDTH_SWEEPS.includes(r.sweep))
-          .map((r) => `${r.sweep}/${r.group}/${r.encoding}`),
+          .map((r) => `${r.sweep}/${r.model}/${r.group}/${r.encoding}`),
       ).size,
     );
-    for (const [model, group, encoding, ...rest] of rows) {
+    for (const [sweep, model, group, encoding, ...rest] of rows) {
+      assert.ok(WIDTH_SWEEPS.includes(sweep), `${sweep} is not a width sweep`);
       RESULT_KS.forEach((k, i) => {
         const row = minWidth.find(
           (r) =>
+            r.sweep === sweep &&
             r.model === model &&
             r.group === group &&
             r.encoding === encoding &&
-            Number(r.k) === k &&
-            WIDTH_SWEEPS.includes(r.sweep),
+            Number(r.k) === k,
         );
         // "": k not in the sweep; "–": no width up to the search's maximum; "…": stopped before deciding.
         const shown = !row ? '' : row.min_width !== '' ? row.min_width : row.status === 'done' ? '–' : '…';
-        assert.equal(rest[i], shown, `${model} ${group} ${encoding} k=${k}`);
+        assert.equal(rest[i], shown, `${sweep} ${model} ${group} ${encoding} k=${k}`);
       });
     }
   });
@@ -106,12 +107,31 @@ describe('docs/results', () => {
     const growth = parseCsv(read('growth.csv'));
     const rows = tableRows(betweenMarkers(readme, 'min-width'));
     assert.equal(growth.length, rows.length);
-    for (const [model, group, encoding, ...rest] of rows) {
-      const g = growth.find((r) => r.model === model && r.group === group && r.encoding === encoding);
-      assert.ok(g, `${model} ${group} ${encoding} missing from growth.csv`);
+    for (const [sweep, model, group, encoding, ...rest] of rows) {
+      const g = growth.find(
+        (r) => r.sweep === sweep && r.model === model && r.group === group && r.encoding === encoding,
+      );
+      assert.ok(g, `${sweep} ${model} ${group} ${encoding} missing from growth.csv`);
       assert.equal(rest[RESULT_KS.length], g.ratio_per_k);
       assert.equal(rest[RESULT_KS.length + 1], g.over_guide);
     }
+  });
+
+  test('the README claims hold in the data: warm-started deep models flat, from scratch growing', () => {
+    const growth = parseCsv(read('growth.csv'));
+    const series = (sweep: string) => growth.filter((r) => r.sweep === sweep);
+    for (const sweep of ['width-vs-k-rnn-warm', 'width-vs-k-tree-warm']) {
+      const rows = series(sweep);
+      assert.equal(rows.length, 12, sweep);
+      // Flat: at most one grid step of noise over k = 2..5 (C2 one-hot's RNN: 4, 8, 6, 4).
+      for (const r of rows)
+        assert.ok(Number(r.ratio_per_k) <= 1.05, `${sweep} ${r.group} ${r.encoding}: ${r.ratio_per_k}`);
+    }
+    for (const r of series('width-vs-k-deep-scratch'))
+      assert.ok(
+        Number(r.ratio_per_k) >= 2,
+        `from scratch ${r.model} ${r.group}: ratio ${r.ratio_per_k} per step of k`,
+      );
   });
 
   test('runs.csv has every run each search used', () => {

@@ -49,8 +49,8 @@ describe('growth of H* with k', () => {
     assert.ok(Math.abs((series[0].overGuide as number) - Math.SQRT2) < 1e-12);
     assert.equal(series[1].ratio, null);
     const table = growthTable(series, [2, 3, 4, 5]).split('\n');
-    assert.equal(table[2], '| mlp | C3 | onehot | 6 | 24 | – |  | 4.00 | 1.41 |');
-    assert.equal(table[3], '| rnn | D3 | onehot | 11 | … |  |  | – | 0.92 |');
+    assert.equal(table[2], '| s | mlp | C3 | onehot | 6 | 24 | – |  | 4.00 | 1.41 |');
+    assert.equal(table[3], '| s | rnn | D3 | onehot | 11 | … |  |  | – | 0.92 |');
   });
 });
 
