@@ -200,6 +200,31 @@ describe('sweeps on a real Temporal server', { timeout: 600_000 }, () => {
     assert.deepEqual(await runRows(basicSpec.name), before, 'no run trained again (attempts unchanged)');
   });
 
+  test('a run whose RunWorkflow completed but whose result never reached the store is not waited for', {
+    timeout: 120_000,
+  }, async () => {
+    // The store loses the final write of one run of the C3, k = 2 cell: it still says `running`.
+    const [orphan] = await store.driver.query<{ config_hash: string; outcome: string }>(
+      `SELECT r.config_hash, r.outcome::text AS outcome FROM run r JOIN cell_run cr ON cr.run_id = r.id
+         JOIN cell c ON c.id = cr.cell_id JOIN sweep s ON s.id = c.sweep_id
+        WHERE s.name = $1 AND c."group" = 'C3' AND c.k = 2 ORDER BY r.h LIMIT 1`,
+      [basicSpec.name],
+    );
+    await store.driver.query(`UPDATE run SET status = 'running', outcome = NULL WHERE config_hash = $1`, [
+      orphan.config_hash,
+    ]);
+    // Another sweep needs that run: its RunWorkflow id is taken by the completed workflow, so the
+    // cell awaits the run, and takes the completed workflow's report instead of waiting forever.
+    const spec = { ...basicSpec, name: 'it-orphan', groups: ['C3'], k: [2] };
+    const cli = await runSgc(['sweep', 'start', writeSpec(spec), '--wait'], env());
+    assert.equal(cli.code, 0, cli.stderr);
+    const [row] = await store.driver.query<{ status: string; outcome: string }>(
+      `SELECT status::text AS status, outcome::text AS outcome FROM run WHERE config_hash = $1`,
+      [orphan.config_hash],
+    );
+    assert.deepEqual(row, { status: 'done', outcome: orphan.outcome });
+  });
+
   test('pause starts nothing new until resume', async () => {
     // One cell whose search runs one width after another: D3 at k = 3 needs several. Its own
     // learning rate, so that its runs train (cache hits come from the store within one workflow

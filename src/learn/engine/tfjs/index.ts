@@ -9,8 +9,9 @@
  *
  * Files: backend.ts (loading wasm / cpu / tensorflow), gradients.ts (the standard-kernel gradients
  * tfjs-core's Node bundle lacks), ops.ts (gathers, layers, transposes), models.ts (mlp, rnn, tree),
- * update.ts (clip, per-neuron, Adam), slices.ts and sliceWorker.ts (data-parallel wasm steps). Tested against the reference engine in
- * test/unit/learn/engine-tfjs.test.ts; timed by bench/train-step-tfjs.bench.ts.
+ * update.ts (clip, per-neuron, Adam), slices.ts and sliceWorker.ts (data-parallel wasm steps). Tested
+ * against the reference engine in test/unit/learn/engine-tfjs.test.ts; timed by
+ * bench/train-step-tfjs.bench.ts.
  */
 import { availableParallelism } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
@@ -158,7 +159,13 @@ async function openSession(
     if (!slices || batch.count < 2 * slices.threads) return keep(own(batch));
     const [first, ...rest] = splitBatch(batch, model.k, slices.threads);
     const remote = slices.run(params, rest);
-    const mine = own(first);
+    let mine: tf.Tensor[];
+    try {
+      mine = own(first);
+    } catch (error) {
+      await remote.catch(() => undefined);
+      throw error;
+    }
     try {
       const others = await remote;
       // L = Σ_s (B_s / B)·L_s and ∇L = Σ_s (B_s / B)·∇L_s (slices.ts).
