@@ -7,7 +7,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { sgc } from '../helpers/sgc.js';
+import { runSgc, sgc } from '../helpers/sgc.js';
 
 describe('sgc groups / group / encode', () => {
   test('groups lists every family with its example', () => {
@@ -112,7 +112,7 @@ describe('sgc groups / group / encode', () => {
     assert.equal(JSON.parse(s3.stdout).order, 6);
   });
 
-  test('bad input: one clear line, exit code 2, no stack trace', () => {
+  test('bad input: one clear line, exit code 2, no stack trace', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sgc-cli-'));
     writeFileSync(
       join(dir, 'bad.json'),
@@ -146,8 +146,10 @@ describe('sgc groups / group / encode', () => {
       [['encode', 'D3', '--bogus'], /Unknown option '--bogus'/],
       [['frobnicate'], /unknown command "frobnicate"/],
     ];
-    for (const [args, message] of cases) {
-      const r = sgc(...args);
+    // Started all at once: each process mostly waits on its own start-up, so they overlap.
+    const results = await Promise.all(cases.map(([args]) => runSgc(args)));
+    for (const [i, [args, message]] of cases.entries()) {
+      const r = results[i];
       assert.equal(r.code, 2, `sgc ${args.join(' ')} exits 2 (stderr: ${r.stderr})`);
       assert.match(r.stderr, message, `sgc ${args.join(' ')}`);
       assert.doesNotMatch(r.stderr, /\n\s+at /, `sgc ${args.join(' ')}: no stack trace`);
