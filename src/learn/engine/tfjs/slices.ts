@@ -131,7 +131,14 @@ export class SliceWorkers {
     encodings: Float64Array,
     mode: GatherMode,
   ): Promise<SliceWorkers> {
-    const workers = await Promise.all(Array.from({ length: count }, () => SliceWorker.start()));
+    const started = await Promise.allSettled(Array.from({ length: count }, () => SliceWorker.start()));
+    const workers = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+    const failed = started.find((s) => s.status === 'rejected');
+    if (failed) {
+      // Those that did start must not outlive the session that failed to open.
+      await Promise.all(workers.map((w) => w.terminate()));
+      throw failed.reason;
+    }
     const slices = new SliceWorkers(workers, model);
     try {
       await Promise.all(
