@@ -6,7 +6,8 @@
  *     const next = nextProbes(state);   // runs to start now (each returned exactly once)
  *     state = next.state;               // …which the state now holds as in flight
  *     …start next.probes, wait for any run to finish…
- *     state = record(state, { H, seed, succeeded });
+ *     state = record(state, { H, seed, succeeded });   // an outcome the trainer decided
+ *     // …or, for a run that crashed after its retries: state = recordError(state, { H, seed, reason })
  *   }
  *
  * Every function returns a new state and leaves its argument alone; states are plain JSON (no
@@ -53,6 +54,16 @@
  * trial passed, that failing width and the nearest passing one below it; `rechecks` lists every
  * re-check with its outcome.
  *
+ * ## Runs that end in error (recordError)
+ * An outcome (succeeded or failed) is what the trainer decided. A run that crashed after its retries
+ * has no outcome: it is recorded with recordError, never as a failure, since a failure would move lo
+ * and build the bracket on a crash. Its trial cannot be decided any more (a trial starts only the
+ * runs it needs, so the others cannot decide it without this one), so the search stops: nextProbes
+ * starts nothing more, runs still in flight are recorded as they come back (their trials' counts
+ * move, lo and hi do not), and once none is in flight the search ends *undecided*: `undecided` =
+ * 'run errors', H* = null, lo and hi as decided before the error (plain grids: null), `errors` the
+ * runs in question. Starting the sweep again re-runs them (the store does not keep `error` as final).
+ *
  * ## Plain grid (mode `values`)
  * Every value × every seed runs (all started at once: a grid is for collecting every outcome);
  * success(H) = at least m of the s seeds; H* = the smallest passing value, lo = the largest failing
@@ -83,6 +94,14 @@ export interface RunOutcome extends Probe {
   succeeded: boolean;
 }
 
+/** A run that crashed after its retries: no outcome (see "Runs that end in error"). */
+export interface RunError extends Probe {
+  reason: string;
+}
+
+/** Why a search ended without deciding H*: only run errors so far. */
+export type Undecided = 'run errors';
+
 export type TrialKind = 'primary' | 'recheck';
 
 /** success(H) decided on one set of seeds. `passed` is null while undecided. */
@@ -103,7 +122,7 @@ export interface NonMonotone {
 }
 
 export interface SearchResult {
-  /** H*: null when nothing up to max (or no value of the grid) passed. */
+  /** H*: null when nothing up to max (or no value of the grid) passed, or when undecided. */
   minWidth: number | null;
   /** The largest failing width below H* (all of them when H* is null); null when none failed. */
   lo: number | null;
@@ -111,8 +130,12 @@ export interface SearchResult {
   hi: number | null;
   nonMonotone: NonMonotone[];
   rechecks: { H: number; passed: boolean }[];
-  /** Every run, in the order recorded. */
+  /** Every run with an outcome, in the order recorded. */
   runs: RunOutcome[];
+  /** Set when the search stopped on run errors: H* is then unknown, not absent. */
+  undecided: Undecided | null;
+  /** The runs that ended in error (none unless undecided). */
+  errors: RunError[];
 }
 
 export type SearchPhase = 'gallop' | 'bisect' | 'recheck' | 'grid' | 'done';
@@ -128,6 +151,8 @@ export interface WidthSearchState {
   trials: Trial[];
   inFlight: Probe[];
   runs: RunOutcome[];
+  /** Runs recorded with recordError; any makes the search stop (see the header). */
+  errors: RunError[];
   result: SearchResult | null;
 }
 
@@ -206,6 +231,7 @@ export function initialSearch(plan: WidthPlan): WidthSearchState {
     trials: [],
     inFlight: [],
     runs: [],
+    errors: [],
     result: null,
   };
   if (plan.mode === 'search') openTrial(state, plan.start, 'primary');
@@ -229,6 +255,8 @@ function runsToStart(state: WidthSearchState, trial: Trial): number {
 export function nextProbes(state: WidthSearchState): { state: WidthSearchState; probes: Probe[] } {
   const next = copy(state);
   const probes: Probe[] = [];
+  // After a run error nothing new starts: the search only waits for the runs in flight.
+  if (errorsOf(next).length > 0) return { state: next, probes };
   for (const trial of next.trials) {
     if (trial.passed !== null) continue;
     const started = trial.successes + trial.failures + inFlightFor(next, trial);
@@ -240,12 +268,34 @@ export function nextProbes(state: WidthSearchState): { state: WidthSearchState; 
   return { state: next, probes };
 }
 
+/** States carried from before run errors existed have no `errors`. */
+function errorsOf(state: WidthSearchState): RunError[] {
+  state.errors ??= [];
+  return state.errors;
+}
+
+function takeInFlight(state: WidthSearchState, probe: Probe): void {
+  const at = state.inFlight.findIndex((p) => p.H === probe.H && p.seed === probe.seed);
+  if (at < 0) throw new Error(`run H=${probe.H} seed=${probe.seed} is not in flight`);
+  state.inFlight.splice(at, 1);
+}
+
+/**
+ * Records a run that nextProbes started and that ended without an outcome (it crashed after its
+ * retries). It is no failure: the search stops, and ends undecided once nothing is in flight.
+ */
+export function recordError(state: WidthSearchState, error: RunError): WidthSearchState {
+  const next = copy(state);
+  takeInFlight(next, error);
+  errorsOf(next).push({ H: error.H, seed: error.seed, reason: error.reason });
+  if (next.inFlight.length === 0) finishUndecided(next);
+  return next;
+}
+
 /** Records the outcome of a run that nextProbes started. */
 export function record(state: WidthSearchState, outcome: RunOutcome): WidthSearchState {
   const next = copy(state);
-  const at = next.inFlight.findIndex((p) => p.H === outcome.H && p.seed === outcome.seed);
-  if (at < 0) throw new Error(`run H=${outcome.H} seed=${outcome.seed} is not in flight`);
-  next.inFlight.splice(at, 1);
+  takeInFlight(next, outcome);
   next.runs.push({ H: outcome.H, seed: outcome.seed, succeeded: outcome.succeeded });
   const trial = next.trials.find(
     (t) => t.passed === null && t.H === outcome.H && t.seeds.includes(outcome.seed),
@@ -258,6 +308,11 @@ export function record(state: WidthSearchState, outcome: RunOutcome): WidthSearc
     if (trial.successes + trial.failures === s) trial.passed = trial.successes >= m;
   } else if (trial.successes >= m) trial.passed = true;
   else if (trial.failures >= s - m + 1) trial.passed = false;
+  if (errorsOf(next).length > 0) {
+    // Stopped on a run error: this run's trial is counted, but the bracket does not move.
+    if (next.inFlight.length === 0) finishUndecided(next);
+    return next;
+  }
   if (trial.passed === null) return next;
   if (next.plan.mode === 'values') {
     if (next.trials.every((t) => t.passed !== null)) finishGrid(next);
@@ -341,6 +396,25 @@ function finish(state: WidthSearchState, minWidth: number | null): void {
       .filter((t) => t.kind === 'recheck' && t.passed !== null)
       .map((t) => ({ H: t.H, passed: t.passed === true })),
     runs: state.runs,
+    undecided: null,
+    errors: [],
+  };
+}
+
+/** Ends a search stopped by run errors: no H*, and the bracket as decided before them. */
+function finishUndecided(state: WidthSearchState): void {
+  state.phase = 'done';
+  state.result = {
+    minWidth: null,
+    lo: state.lo,
+    hi: state.hi,
+    nonMonotone: nonMonotoneOutcomes(state.trials),
+    rechecks: state.trials
+      .filter((t) => t.kind === 'recheck' && t.passed !== null)
+      .map((t) => ({ H: t.H, passed: t.passed === true })),
+    runs: state.runs,
+    undecided: 'run errors',
+    errors: errorsOf(state),
   };
 }
 

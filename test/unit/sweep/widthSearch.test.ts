@@ -11,6 +11,7 @@ import {
   nextProbes,
   type Probe,
   record,
+  recordError,
   type SearchResult,
   searchGrid,
   type WidthPlan,
@@ -334,5 +335,112 @@ describe('width search: properties over random thresholds', () => {
     const plan = search(3, 5000, { perOctave: 3, seeds: 4, succeed: 3 });
     const oracle: Oracle = (H, seed) => H >= 700 + 97 * seed;
     assert.deepEqual(simulate(plan, oracle).started, simulate(plan, oracle).started);
+  });
+});
+
+describe('width search: runs that end in error are no failures', () => {
+  /** Drives the search like a CellWorkflow; `crashes(H, seed)` says which runs end in error. */
+  function simulateWithErrors(
+    plan: WidthPlan,
+    oracle: Oracle,
+    crashes: (H: number, seed: number) => boolean,
+  ): { result: SearchResult; started: string[] } {
+    let state = initialSearch(plan);
+    const pending: Probe[] = [];
+    const started: string[] = [];
+    for (let step = 0; step < 10_000; step++) {
+      assert.deepEqual(JSON.parse(JSON.stringify(state)), state);
+      if (state.result) return { result: state.result, started };
+      const next = nextProbes(state);
+      state = next.state;
+      pending.push(...next.probes);
+      started.push(...next.probes.map((p) => `${p.H}/${p.seed}`));
+      assert.ok(pending.length > 0, 'the search waits for nothing but has not finished');
+      const probe = pending.shift() as Probe;
+      state = crashes(probe.H, probe.seed)
+        ? recordError(state, { ...probe, reason: 'RangeError: boom' })
+        : record(state, { ...probe, succeeded: oracle(probe.H, probe.seed) });
+    }
+    assert.fail('the search did not finish');
+  }
+
+  test('an error while galloping: undecided, no H*, lo stays at the last real failure', () => {
+    // Without the error the search would end with H* = 16 (threshold 12, 1 seed).
+    const plan = search(2, 64, { seeds: 1, succeed: 1, recheck: false });
+    const clean = simulateWithErrors(plan, threshold(12), () => false).result;
+    assert.equal(clean.minWidth, 16);
+    assert.equal(clean.undecided, null);
+    assert.deepEqual(clean.errors, []);
+
+    const { result, started } = simulateWithErrors(plan, threshold(12), (H) => H === 8);
+    assert.equal(result.undecided, 'run errors');
+    assert.equal(result.minWidth, null);
+    // 2 and 4 failed for real; the crash at 8 is not a failure: lo does not become 8.
+    assert.equal(result.lo, 4);
+    assert.equal(result.hi, null);
+    assert.deepEqual(result.errors, [{ H: 8, seed: 0, reason: 'RangeError: boom' }]);
+    assert.deepEqual(
+      result.runs.map((r) => r.H),
+      [2, 4],
+    );
+    assert.deepEqual(started, ['2/0', '4/0', '8/0'], 'nothing starts after the error');
+  });
+
+  test('an error at a huge width (the H = 1e9 of issue 16) does not become the lo of the cell', () => {
+    const plan: WidthPlan = { mode: 'values', values: [4, 8, 1_000_000_000], seeds: 1, succeed: 1 };
+    const { result } = simulateWithErrors(plan, threshold(6), (H) => H === 1_000_000_000);
+    assert.equal(result.undecided, 'run errors');
+    assert.equal(result.minWidth, null);
+    assert.equal(result.lo, null);
+    assert.equal(result.hi, null);
+    assert.deepEqual(
+      result.errors.map((e) => e.H),
+      [1_000_000_000],
+    );
+    // The runs with outcomes are kept as they were recorded.
+    assert.deepEqual(
+      result.runs.map((r) => [r.H, r.succeeded]),
+      [
+        [4, false],
+        [8, true],
+      ],
+    );
+  });
+
+  test('runs in flight when another errs are still recorded; the search ends when the last is back', () => {
+    // 2 of 3 at 8: seeds 0 and 1 start together; seed 0 crashes, seed 1 succeeds later.
+    let state = nextProbes(initialSearch(search(8, 64))).state;
+    state = recordError(state, { H: 8, seed: 0, reason: 'worker bug' });
+    assert.equal(state.result, null, 'seed 1 is still in flight');
+    assert.deepEqual(nextProbes(state).probes, [], 'and nothing new starts');
+    state = record(state, { H: 8, seed: 1, succeeded: true });
+    assert.ok(state.result);
+    assert.equal(state.result.undecided, 'run errors');
+    assert.equal(state.result.minWidth, null);
+    assert.equal(state.result.hi, null, 'one success of the two needed decides nothing');
+    assert.equal(state.phase, 'done');
+    assert.deepEqual(state.result.runs, [{ H: 8, seed: 1, succeeded: true }]);
+  });
+
+  test('recordError refuses runs not in flight and leaves its argument alone', () => {
+    const first = nextProbes(initialSearch(search(8, 64)));
+    assert.throws(() => recordError(first.state, { H: 16, seed: 0, reason: 'x' }), /not in flight/);
+    const copy = structuredClone(first.state);
+    recordError(first.state, { H: 8, seed: 0, reason: 'x' });
+    assert.deepEqual(first.state, copy);
+  });
+
+  test('the bracket decided before an error is kept, the error is not added to it', () => {
+    // Threshold 40: gallop 8 (fail), 16 (fail), 32 (fail), 64 (pass); bisect 48 crashes.
+    const plan = search(8, 128, { seeds: 1, succeed: 1, perOctave: 2, recheck: false });
+    const { result } = simulateWithErrors(plan, threshold(40), (H) => H === 45);
+    assert.equal(result.undecided, 'run errors');
+    assert.equal(result.lo, 32);
+    assert.equal(result.hi, 64);
+    assert.equal(result.minWidth, null);
+    assert.deepEqual(
+      result.errors.map((e) => e.H),
+      [45],
+    );
   });
 });
