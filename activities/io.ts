@@ -7,6 +7,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { InputError } from '../src/errors.js';
+import { runCodeIdentity } from '../src/learn/codeIdentity.js';
+import { RESULTS_VERSION } from '../src/learn/resultsVersion.js';
 import type { CellProgress, ClaimedRun, ResultsRepository, RunFinish } from '../src/store/index.js';
 import { configHash } from '../src/sweep/configHash.js';
 import { expandSweep, runConfig, type SweepCell } from '../src/sweep/expand.js';
@@ -26,7 +28,6 @@ import { parseSweepSpec } from '../src/sweep/spec.js';
 import type { Probe, SearchPhase } from '../src/sweep/widthSearch.js';
 import { runWorkflowId } from '../src/sweep/workflowIds.js';
 import type { Telemetry } from '../src/telemetry/metrics.js';
-import { CODE_VERSION } from '../src/version.js';
 
 /** The sweep gauges are counted at most this often per sweep (see sweepGauges). */
 const GAUGE_EVERY_MS = 1000;
@@ -34,7 +35,11 @@ const GAUGE_EVERY_MS = 1000;
 export interface IoDependencies {
   repository: ResultsRepository;
   telemetry: Telemetry;
-  codeVersion?: string;
+  /**
+   * The results version runs are hashed and stored with (default RESULTS_VERSION): tests set
+   * another to play an older or newer sgc against the same store.
+   */
+  resultsVersion?: number;
 }
 
 /** The store's cell key of a sweep cell: the names the cell's key is made of. */
@@ -74,8 +79,12 @@ function reportOf(run: ClaimedRun, cached: boolean): RunReport {
   };
 }
 
-/** The store's row of a run ticket (its fields are fixed by the hash, so a repeat changes nothing). */
-function runInput(ticket: Pick<RunTicket, 'configHash' | 'H' | 'seed' | 'config'>) {
+/**
+ * The store's row of a run ticket (its fields are fixed by the hash, so a repeat changes nothing),
+ * with the code identity its hash was made with.
+ */
+function runInput(ticket: Pick<RunTicket, 'configHash' | 'H' | 'seed' | 'config'>, resultsVersion: number) {
+  const code = runCodeIdentity(ticket.config, resultsVersion);
   return {
     configHash: ticket.configHash,
     h: ticket.H,
@@ -83,12 +92,14 @@ function runInput(ticket: Pick<RunTicket, 'configHash' | 'H' | 'seed' | 'config'
     config: ticket.config,
     engine: ticket.config.engine.name,
     ...(ticket.config.engine.backend ? { backend: ticket.config.engine.backend } : {}),
+    resultsVersion: code.resultsVersion,
+    libraries: code.libraries,
   };
 }
 
 export function createIoActivities(deps: IoDependencies) {
   const { repository, telemetry } = deps;
-  const codeVersion = deps.codeVersion ?? CODE_VERSION;
+  const resultsVersion = deps.resultsVersion ?? RESULTS_VERSION;
 
   /** A stored final result used instead of training: counted as a cache hit and a `cached` run. */
   const cacheHit = (run: ClaimedRun): RunReport => {
@@ -174,7 +185,7 @@ export function createIoActivities(deps: IoDependencies) {
       const tickets: RunTicket[] = probes.map((probe) => {
         const config = runConfig(cell, probe.H, probe.seed);
         return {
-          configHash: configHash(config, codeVersion),
+          configHash: configHash(config, runCodeIdentity(config, resultsVersion)),
           H: probe.H,
           seed: probe.seed,
           config,
@@ -182,7 +193,10 @@ export function createIoActivities(deps: IoDependencies) {
           phase,
         };
       });
-      const runs = await repository.upsertRuns(tickets.map(runInput), cellId);
+      const runs = await repository.upsertRuns(
+        tickets.map((ticket) => runInput(ticket, resultsVersion)),
+        cellId,
+      );
       const planned: PlannedProbes = { tickets: [], cached: [] };
       tickets.forEach((ticket, i) => {
         telemetry.probe({ phase: phase === 'done' ? 'grid' : phase });
@@ -211,7 +225,7 @@ export function createIoActivities(deps: IoDependencies) {
       let claim = await repository.claimRun(ticket.configHash, FINAL_OUTCOMES, 'queued');
       if (!claim) {
         // Started without planProbes (another client): register it first.
-        await repository.upsertRuns([runInput(ticket)], ticket.cellId);
+        await repository.upsertRuns([runInput(ticket, resultsVersion)], ticket.cellId);
         claim = await repository.claimRun(ticket.configHash, FINAL_OUTCOMES, 'queued');
       }
       if (!claim || claim.started) return null;
@@ -276,7 +290,7 @@ export function createIoActivities(deps: IoDependencies) {
      * instead, and its numbers are stored, without the curves, which went with the lost write.
      */
     async awaitRun(ticket: RunTicket): Promise<RunReport> {
-      await repository.upsertRuns([runInput(ticket)], ticket.cellId);
+      await repository.upsertRuns([runInput(ticket, resultsVersion)], ticket.cellId);
       for (let polls = 0; ; polls++) {
         const run = await repository.findRun(ticket.configHash);
         if (run && (isFinal(run, run.status) || run.status === 'failed' || run.status === 'cancelled')) {

@@ -1,7 +1,9 @@
 /**
- * The code version hashed into every configHash: a new release of sgc trains runs afresh instead of
- * reusing results an older version computed. Read from package.json, so a release bump is the one
- * place to change it.
+ * sgc's package version, read from package.json.
+ *
+ * It is deliberately not part of a run's identity: configHash follows the code's numbers through
+ * the results version (src/learn/resultsVersion.ts) and the numerical libraries' versions, so a
+ * release that changes no number keeps every stored run a cache hit.
  */
 import { readFileSync } from 'node:fs';
 
@@ -10,4 +12,3 @@ const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url),
 };
 
 export const SGC_VERSION: string = pkg.version;
-export const CODE_VERSION = `sgc@${SGC_VERSION}`;

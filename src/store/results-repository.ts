@@ -72,6 +72,10 @@ export interface RunInput {
   config: Prisma.InputJsonValue;
   engine: string;
   backend?: string;
+  /** The code identity hashed into configHash (src/learn/codeIdentity.ts). */
+  resultsVersion?: number;
+  /** {package: version} of the numerical libraries of the run's engine. */
+  libraries?: Prisma.InputJsonValue;
   /** The cell whose search asked for this run; linked (once) when given. */
   cellId?: number;
 }

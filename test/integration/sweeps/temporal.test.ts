@@ -12,6 +12,7 @@ import type { Client } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
 import { stringify } from 'yaml';
 import { InputError } from '../../../src/errors.js';
+import { runCodeIdentity } from '../../../src/learn/codeIdentity.js';
 import { createEngine } from '../../../src/learn/engine/index.js';
 import { runTraining } from '../../../src/learn/trainer.js';
 import { openStore, type Store } from '../../../src/store/index.js';
@@ -33,7 +34,6 @@ import {
   sweepStatus,
 } from '../../../src/temporal/sweeps.js';
 import { createWorkers, type SgcWorkers, workflowBundle } from '../../../src/temporal/worker.js';
-import { CODE_VERSION } from '../../../src/version.js';
 import { runWorkflowId, sweepWorkflowId } from '../../../workflows/definitions.js';
 import { type PostgresServer, startPostgres } from '../../helpers/postgres.js';
 import { runSgc, sgcBin } from '../../helpers/sgc.js';
@@ -456,7 +456,8 @@ describe('sweeps on a real Temporal server', { timeout: 600_000 }, () => {
           const next = nextProbes(state);
           state = next.state;
           for (const p of next.probes) {
-            const outcome = outcomes.get(configHash(runConfig(cell, p.H, p.seed), CODE_VERSION));
+            const config = runConfig(cell, p.H, p.seed);
+            const outcome = outcomes.get(configHash(config, runCodeIdentity(config)));
             assert.ok(outcome, `${cell.cellKey}: run H=${p.H} seed ${p.seed} is in the store`);
             state = record(state, { ...p, succeeded: outcome === 'succeeded' });
           }

@@ -1,12 +1,28 @@
-/** configHash: equal runs written differently hash equal; anything that changes the result changes it. */
+/**
+ * configHash: equal runs written differently hash equal; anything that changes the result changes
+ * it, the code identity included (results version, library versions, engine and backend); the
+ * package version does not.
+ */
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { describe, test } from 'node:test';
-import { canonicalJson } from '../../../src/sweep/canonical.js';
+import { type CodeIdentity, runCodeIdentity } from '../../../src/learn/codeIdentity.js';
+import {
+  enginePackages,
+  NOT_INSTALLED,
+  TFJS_TENSORFLOW_PACKAGES,
+} from '../../../src/learn/engine/libraries.js';
+import { TENSORFLOW_PACKAGES } from '../../../src/learn/engine/tfjs/backend.js';
+import { RESULTS_VERSION } from '../../../src/learn/resultsVersion.js';
+import { canonicalJson, canonicalRunConfig } from '../../../src/sweep/canonical.js';
 import { configHash, isConfigHash } from '../../../src/sweep/configHash.js';
 import { expandSweep, runConfig } from '../../../src/sweep/expand.js';
 import { parseSweepSpec } from '../../../src/sweep/spec.js';
 
-const VERSION = 'sgc@0.1.0+abc123';
+/** A code identity written out, so that these tests do not depend on what is installed. */
+const VERSION: CodeIdentity = { resultsVersion: 3, libraries: { 'onnxruntime-node': '1.30.0' } };
 
 /** A config as parsed YAML, free to be mutated into a bad one. */
 // biome-ignore lint/suspicious/noExplicitAny: tests write wrong types into any field on purpose
@@ -132,8 +148,13 @@ describe('configHash: sensitivity', () => {
     });
   }
 
-  test('changing the code version changes the hash', () => {
-    assert.notEqual(configHash(terse(), 'sgc@0.1.0+def456'), base);
+  test('changing the results version changes the hash', () => {
+    assert.notEqual(configHash(terse(), { ...VERSION, resultsVersion: 4 }), base);
+  });
+
+  test("changing a library's version, or the set of libraries, changes the hash", () => {
+    assert.notEqual(configHash(terse(), { ...VERSION, libraries: { 'onnxruntime-node': '1.30.1' } }), base);
+    assert.notEqual(configHash(terse(), { ...VERSION, libraries: {} }), base);
   });
 
   test('all the variations are distinct from each other', () => {
@@ -145,8 +166,63 @@ describe('configHash: sensitivity', () => {
     assert.equal(new Set([base, ...hashes]).size, hashes.length + 1);
   });
 
-  test('an invalid run config or an empty code version is refused', () => {
+  test('an invalid run config or results version is refused', () => {
     assert.throws(() => configHash({ ...terse(), k: 1 }, VERSION), /k: 1/);
-    assert.throws(() => configHash(terse(), ' '), /code version/);
+    assert.throws(() => configHash(terse(), { ...VERSION, resultsVersion: 0 }), /results version/);
+    assert.throws(() => configHash(terse(), { ...VERSION, resultsVersion: 1.5 }), /results version/);
   });
 });
+
+describe('code identity', () => {
+  const installed = (name: string) =>
+    (
+      JSON.parse(readFileSync(createRequire(import.meta.url).resolve(`${name}/package.json`), 'utf8')) as {
+        version: string;
+      }
+    ).version;
+  const onnx = terse();
+  const tfjs = { ...terse(), engine: { name: 'tfjs', backend: 'cpu' } };
+
+  test("is the results version and the installed versions of the run's engine's libraries only", () => {
+    assert.deepEqual(runCodeIdentity(engineOf(onnx)), {
+      resultsVersion: RESULTS_VERSION,
+      libraries: { 'onnxruntime-node': installed('onnxruntime-node') },
+    });
+    const libraries = runCodeIdentity(engineOf(tfjs)).libraries;
+    assert.deepEqual(Object.keys(libraries).sort(), [
+      '@tensorflow/tfjs-backend-cpu',
+      '@tensorflow/tfjs-backend-wasm',
+      '@tensorflow/tfjs-core',
+    ]);
+    for (const [name, version] of Object.entries(libraries)) assert.equal(version, installed(name), name);
+    // The reference engine is sgc's own Float64 code: the results version covers it.
+    assert.deepEqual(runCodeIdentity({ engine: { name: 'reference' } }).libraries, {});
+  });
+
+  test('the tensorflow backend names its optional packages, installed or not', () => {
+    assert.deepEqual([...TFJS_TENSORFLOW_PACKAGES], [...TENSORFLOW_PACKAGES]);
+    const libraries = runCodeIdentity({ engine: { name: 'tfjs', backend: 'tensorflow' } }).libraries;
+    assert.deepEqual(Object.keys(libraries), enginePackages('tfjs', 'tensorflow'));
+    for (const name of TENSORFLOW_PACKAGES)
+      assert.ok(libraries[name] === NOT_INSTALLED || /^\d/.test(libraries[name]));
+  });
+
+  test('a run on another engine hashes other libraries: upgrading tfjs leaves onnx runs as they are', () => {
+    const onnxLibraries = runCodeIdentity(engineOf(onnx)).libraries;
+    assert.ok(!Object.keys(onnxLibraries).some((name) => name.startsWith('@tensorflow/')));
+    assert.ok(!('onnxruntime-node' in runCodeIdentity(engineOf(tfjs)).libraries));
+  });
+
+  test('the hash is of the config and the code identity, and nothing else (not the package version)', () => {
+    const code = runCodeIdentity(engineOf(onnx));
+    const expected = createHash('sha256')
+      .update(canonicalJson({ code, run: canonicalRunConfig(onnx) }), 'utf8')
+      .digest('hex');
+    assert.equal(configHash(onnx, code), expected);
+  });
+});
+
+/** A loose config's engine block, the schema's default filled in: what runCodeIdentity reads. */
+function engineOf(config: Loose) {
+  return { engine: config.engine ?? { name: 'onnx' } };
+}
