@@ -230,7 +230,7 @@ Runtime.install({
 const t0 = performance.now();
 const dir = mkdtempSync(join(tmpdir(), 'sgc-bench-sweep-'));
 const server = await startDevServer({ uiPort: null });
-const store = await openStore({ target: { kind: 'pglite', dir: join(dir, 'db') } });
+const store = await openStore({ target: { kind: 'embedded', home: dir }, create: true });
 const telemetry = createTelemetry();
 const temporal = { address: server.address, namespace: 'default' };
 const client = await connectClient(temporal);

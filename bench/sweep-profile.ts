@@ -67,7 +67,7 @@ function serverCpuMs(): number {
 Runtime.install({ logger: new DefaultLogger('WARN') });
 const dir = mkdtempSync(join(tmpdir(), 'sgc-profile-'));
 const server = await startDevServer({ uiPort: null });
-const store = await openStore({ target: { kind: 'pglite', dir: join(dir, 'db') } });
+const store = await openStore({ target: { kind: 'embedded', home: dir }, create: true });
 const temporal = { address: server.address, namespace: 'default' };
 const client = await connectClient(temporal);
 const workers = await createWorkers({

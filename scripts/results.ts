@@ -147,7 +147,7 @@ async function main(): Promise<void> {
         count(*)::integer AS runs, round(sum(duration_s)::numeric, 1) AS training_s
       FROM run_summary WHERE sweep IN (${sqlList(names())}) GROUP BY sweep ORDER BY sweep`,
   };
-  const store = await openStore({ command: 'npm run results' });
+  const store = await openStore({ create: true, command: 'npm run results' });
   try {
     for (const [file, sql] of Object.entries(queries)) {
       const result = await store.driver.readOnly((tx) => tx.queryTabular(sql, [], { raw: true }));

@@ -1,5 +1,5 @@
 /**
- * Turns errors from PostgreSQL (pg and PGlite raise the same fields) into one-line messages a user
+ * Turns errors from PostgreSQL (as pg raises them) into one-line messages a user
  * can act on. PostgreSQL's own message is kept: it is usually the best description of what is wrong.
  */
 
@@ -14,6 +14,8 @@ export interface PgErrorFields {
 /** SQLSTATE classes and codes the store treats specially. */
 export const SqlState = {
   readOnlyTransaction: '25006',
+  insufficientPrivilege: '42501',
+  queryCanceled: '57014',
   syntaxError: '42601',
   undefinedTable: '42P01',
   uniqueViolation: '23505',

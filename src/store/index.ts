@@ -26,4 +26,14 @@ export {
   type SweepProgress,
 } from './results-repository.js';
 export type { SqlDriver, SqlSession, TabularResult } from './sql-driver.js';
+export {
+  type CellGaugeRow,
+  type GaugeQueryable,
+  LIVE_SWEEP_STATES,
+  readSweepGauges,
+  type SweepGaugeOptions,
+  type SweepGaugeRow,
+  type SweepGauges,
+} from './sweep-gauges.js';
 export { resolveTarget, type StoreTarget } from './target.js';
+export { openReader, type ReaderConnection } from './reader-role.js';

@@ -1,7 +1,7 @@
 /**
  * Our own migration runner for Prisma's migration layout (prisma/migrations/<timestamp>_<name>/
- * migration.sql). Prisma's `migrate deploy` cannot run offline and cannot talk to PGlite; this runs
- * the same files on both, recording them in a table with the columns of Prisma's
+ * migration.sql). Prisma's `migrate deploy` cannot run offline (it downloads its schema engine); this
+ * runs the same files, recording them in a table with the columns of Prisma's
  * `_prisma_migrations`, so either tool can take over a database the other migrated.
  *
  * Rules: in name order, each once, each in its own transaction together with its record (a
@@ -132,10 +132,8 @@ export async function migrate(
     }
     return done;
   };
-  // On PostgreSQL, concurrent migrators (two workers starting) wait on an advisory lock held by a
-  // control transaction for the whole run, creating the bookkeeping table included. PGlite has one connection in one process: no lock needed
-  // (and a transaction around the others would deadlock on its single connection).
-  if (driver.kind === 'pglite') return run();
+  // Concurrent migrators (two workers starting) wait on an advisory lock held by a control
+  // transaction for the whole run, creating the bookkeeping table included.
   return driver.transaction(async (control) => {
     await control.query('SELECT pg_advisory_xact_lock($1)', [ADVISORY_LOCK_KEY]);
     return run();

@@ -1,30 +1,37 @@
 /**
- * Opens the results store: the driver for the configured target, pending migrations applied where
- * that is wanted, and a Prisma client and repository on the same connection, created on first use.
+ * Opens the results store: a connection to its PostgreSQL (the embedded server of the sgc home,
+ * attached and started where needed, or DATABASE_URL's), pending migrations applied where that is
+ * wanted, and a Prisma client and repository on the same pool, created on first use.
  */
 import { InputError } from '../errors.js';
+import { type AttachedStore, attachEmbedded } from './embedded/attach.js';
 import { migrate, migrationStatus } from './migrations.js';
 import { PgDriver } from './pg-driver.js';
-import { PGliteDriver } from './pglite-driver.js';
 import { createPrismaClient, type PrismaClient } from './prisma.js';
+import { grantReader } from './reader-role.js';
 import { ResultsRepository } from './results-repository.js';
-import type { SqlDriver } from './sql-driver.js';
 import { resolveTarget, type StoreTarget } from './target.js';
 
 export interface OpenStoreOptions {
   target?: StoreTarget;
   /**
-   * Apply pending migrations on open. Default: yes for the embedded database (it is ours to keep
+   * Apply pending migrations on open. Default: yes for the embedded store (it is ours to keep
    * current), no for a server (schema changes there are an explicit `sgc db migrate`).
    */
   migrate?: boolean;
-  /** Names this process in the embedded database's lock file. */
+  /** May create an embedded store where the folder has none (commands that start things). */
+  create?: boolean;
+  /** Names this process among the embedded server's users. */
   command?: string;
+  /** Lines for the user: a store created, a server started. */
+  log?: (line: string) => void;
 }
 
 export interface Store {
   readonly target: StoreTarget;
-  readonly driver: SqlDriver;
+  readonly driver: PgDriver;
+  /** The embedded server this process is attached to; undefined on DATABASE_URL. */
+  readonly embedded: AttachedStore | undefined;
   /** Names of the migrations applied while opening. */
   readonly applied: string[];
   /**
@@ -38,28 +45,60 @@ export interface Store {
   close(): Promise<void>;
 }
 
-export async function openDriver(target: StoreTarget, command = 'sgc'): Promise<SqlDriver> {
-  return target.kind === 'postgres' ? PgDriver.connect(target.url) : PGliteDriver.open(target.dir, command);
+export interface Connection {
+  driver: PgDriver;
+  embedded: AttachedStore | undefined;
+}
+
+/** A pool on the target as the role sgc writes with; an embedded server is attached (and started). */
+export async function openDriver(
+  target: StoreTarget,
+  options: Pick<OpenStoreOptions, 'create' | 'command' | 'log'> = {},
+): Promise<PgDriver> {
+  return (await openConnection(target, options)).driver;
+}
+
+/** openDriver, with the embedded server attached to (undefined on DATABASE_URL). */
+export async function openConnection(
+  target: StoreTarget,
+  options: Pick<OpenStoreOptions, 'create' | 'command' | 'log'> = {},
+): Promise<Connection> {
+  if (target.kind === 'postgres') return { driver: await PgDriver.connect(target.url), embedded: undefined };
+  const embedded = await attachEmbedded(target.home, {
+    create: options.create ?? false,
+    command: options.command ?? 'sgc',
+    log: options.log,
+  });
+  const driver = await PgDriver.connect(embedded.ownerUrl, {
+    onClose: () => embedded.release(),
+    location: `the embedded store in ${target.home} (127.0.0.1:${embedded.port})`,
+    max: 8,
+  });
+  return { driver, embedded };
 }
 
 export async function openStore(options: OpenStoreOptions = {}): Promise<Store> {
-  const target = options.target ?? resolveTarget();
-  const driver = await openDriver(target, options.command);
+  const target = options.target ?? resolveTarget({ create: options.create });
+  const { driver, embedded } = await openConnection(target, options);
   let applied: string[] = [];
   let schemaProblem: string | undefined;
   try {
-    if (options.migrate ?? target.kind === 'pglite') applied = await migrate(driver);
-    else schemaProblem = await describeSchemaProblem(driver);
+    if (options.migrate ?? target.kind === 'embedded') {
+      applied = await migrate(driver);
+      await grantReader(driver);
+    } else schemaProblem = await describeSchemaProblem(driver);
   } catch (error) {
     await driver.close();
     throw error;
   }
+  for (const name of applied) options.log?.(`applied migration ${name}`);
   let prisma: PrismaClient | undefined;
   let repository: ResultsRepository | undefined;
   const getPrisma = () => (prisma ??= createPrismaClient(driver));
   return {
     target,
     driver,
+    embedded,
     applied,
     prisma: getPrisma,
     schemaProblem,
@@ -75,7 +114,7 @@ export async function openStore(options: OpenStoreOptions = {}): Promise<Store> 
   };
 }
 
-async function describeSchemaProblem(driver: SqlDriver): Promise<string | undefined> {
+async function describeSchemaProblem(driver: PgDriver): Promise<string | undefined> {
   try {
     const { pending } = await migrationStatus(driver);
     if (pending.length === 0) return undefined;

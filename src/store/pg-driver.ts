@@ -1,14 +1,21 @@
-/** SqlDriver over a PostgreSQL server, through a pg connection pool (shared with Prisma's adapter). */
+/**
+ * SqlDriver over a PostgreSQL server, through a pg connection pool (shared with Prisma's adapter).
+ * A server that restarts, fails over or terminates our sessions must not take the process with it:
+ * every pooled connection has an error listener for its whole life (pg emits 'error' on a client
+ * whose connection drops, and an 'error' event with no listener ends the process), the broken
+ * connection leaves the pool, and the next query opens a new one; what was in flight fails and is
+ * retried by its caller.
+ */
 import pg from 'pg';
 import { InputError } from '../errors.js';
 import { describePgError, isPgError } from './db-errors.js';
-import type { SqlDriver, SqlSession, TabularOptions, TabularResult } from './sql-driver.js';
+import type { ReadOnlyOptions, SqlDriver, SqlSession, TabularOptions, TabularResult } from './sql-driver.js';
 
 const INT8_OID = 20;
 
 /**
- * bigint (count(*), sums) as a JS number, the same as PGlite returns it, so that output does not
- * depend on where the data lives; values beyond 2^53 stay strings rather than silently round.
+ * bigint (count(*), sums) as a JS number where it is exact; values beyond 2^53 stay strings rather
+ * than silently round.
  */
 function parseInt8(text: string): number | string {
   const value = Number(text);
@@ -72,6 +79,7 @@ function session(client: Queryable): SqlSession {
         columns: result.fields.map((f) => f.name),
         types: result.fields.map((f) => f.dataTypeID),
         rows: result.rows,
+        command: result.command,
       };
     },
     async exec(sql: string) {
@@ -80,21 +88,31 @@ function session(client: Queryable): SqlSession {
   };
 }
 
+export interface ConnectOptions {
+  /** Runs after the pool has ended (the embedded store releases its server). */
+  onClose?: () => Promise<void>;
+  /** Connections at once (default 4). */
+  max?: number;
+  /** Where the data lives, for messages, when the URL's host would mislead (the embedded store). */
+  location?: string;
+}
+
 export class PgDriver implements SqlDriver {
-  readonly kind = 'postgres' as const;
   readonly location: string;
   private readonly base: SqlSession;
 
   private constructor(
     readonly pool: pg.Pool,
     url: string,
+    private readonly onClose: (() => Promise<void>) | undefined,
+    location: string | undefined,
   ) {
-    this.location = redactUrl(url);
+    this.location = location ?? redactUrl(url);
     this.base = session(pool);
   }
 
   /** Connects and checks the connection, so that an unreachable server is reported here, once. */
-  static async connect(url: string): Promise<PgDriver> {
+  static async connect(url: string, options: ConnectOptions = {}): Promise<PgDriver> {
     let config: pg.PoolConfig;
     try {
       new URL(url);
@@ -104,14 +122,22 @@ export class PgDriver implements SqlDriver {
         `DATABASE_URL is not a valid URL (expected postgresql://user:password@host:port/database)`,
       );
     }
-    const pool = new pg.Pool({ ...config, max: 4, connectionTimeoutMillis: 10_000, types: typeParsers });
-    // An idle client losing its server must not crash the process; the next query reports it.
+    const pool = new pg.Pool({
+      ...config,
+      max: options.max ?? 4,
+      connectionTimeoutMillis: 10_000,
+      types: typeParsers,
+    });
+    // Idle clients report through the pool, checked-out ones (Prisma's transactions, ours) through
+    // their own listener: either way the query that meets the broken connection fails instead.
     pool.on('error', () => {});
-    const driver = new PgDriver(pool, url);
+    pool.on('connect', (client) => client.on('error', () => {}));
+    const driver = new PgDriver(pool, url, options.onClose, options.location);
     try {
       await pool.query('SELECT 1');
     } catch (error) {
       await pool.end().catch(() => {});
+      await options.onClose?.();
       throw new InputError(`cannot connect to PostgreSQL at ${driver.location}: ${connectionProblem(error)}`);
     }
     return driver;
@@ -144,10 +170,13 @@ export class PgDriver implements SqlDriver {
     }
   }
 
-  async readOnly<T>(fn: (tx: SqlSession) => Promise<T>) {
+  async readOnly<T>(fn: (tx: SqlSession) => Promise<T>, options: ReadOnlyOptions = {}) {
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN READ ONLY');
+      if (options.role) await client.query(`SET LOCAL ROLE ${pg.escapeIdentifier(options.role)}`);
+      if (options.statementTimeoutMs !== undefined)
+        await client.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.round(options.statementTimeoutMs))}`);
       // Taking a snapshot first means a following `SET TRANSACTION READ WRITE` is refused.
       await client.query('SELECT 1');
       try {
@@ -161,6 +190,10 @@ export class PgDriver implements SqlDriver {
   }
 
   async close() {
-    await this.pool.end();
+    try {
+      await this.pool.end();
+    } finally {
+      await this.onClose?.();
+    }
   }
 }

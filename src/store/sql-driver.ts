@@ -1,7 +1,7 @@
 /**
- * The one interface the store talks SQL through, whether the database is a PostgreSQL server (pg)
- * or the embedded PGlite. Prisma covers the object-style reads and writes; this covers what Prisma
- * does not do well: migration scripts, bulk ingest and users' own queries.
+ * The one interface the store talks SQL through (a PostgreSQL server, embedded or external, over a
+ * pg pool). Prisma covers the object-style reads and writes; this covers what Prisma does not do
+ * well: migration scripts, bulk ingest and users' own queries.
  */
 
 /** Column names and rows as arrays, so that `SELECT 1 AS a, 2 AS a` keeps both columns. */
@@ -10,12 +10,14 @@ export interface TabularResult {
   /** PostgreSQL type OID of each column. */
   types: number[];
   rows: unknown[][];
+  /** PostgreSQL's command tag (`SELECT`, `COMMIT`, …), for statements that return no columns. */
+  command?: string;
 }
 
 export interface TabularOptions {
   /**
    * Values exactly as PostgreSQL printed them (text, or null), untouched by the driver's parsers:
-   * what `sgc sql` shows, identical whichever driver ran the query.
+   * what `sgc sql` shows, exactly as psql would.
    */
   raw?: boolean;
 }
@@ -29,11 +31,15 @@ export interface SqlSession {
   exec(sql: string): Promise<void>;
 }
 
-export type DriverKind = 'postgres' | 'pglite';
+export interface ReadOnlyOptions {
+  /** A role to become for the transaction (SET LOCAL ROLE), e.g. sgc_reader on an external server. */
+  role?: string;
+  /** statement_timeout for the transaction, in milliseconds. */
+  statementTimeoutMs?: number;
+}
 
 export interface SqlDriver extends SqlSession {
-  readonly kind: DriverKind;
-  /** Where the data lives, for messages: a URL without its password, or the PGlite directory. */
+  /** Where the data lives, for messages: a URL without its password. */
   readonly location: string;
   /** Runs fn in one transaction on one connection: committed when fn resolves, rolled back when it throws. */
   transaction<T>(fn: (tx: SqlSession) => Promise<T>, options?: { readOnly?: boolean }): Promise<T>;
@@ -41,6 +47,6 @@ export interface SqlDriver extends SqlSession {
    * Runs fn in a read-only transaction that is always rolled back, whatever fn did, so nothing it
    * ran can change the database.
    */
-  readOnly<T>(fn: (tx: SqlSession) => Promise<T>): Promise<T>;
+  readOnly<T>(fn: (tx: SqlSession) => Promise<T>, options?: ReadOnlyOptions): Promise<T>;
   close(): Promise<void>;
 }

@@ -1,19 +1,27 @@
 /**
- * Where the results live: a PostgreSQL server when DATABASE_URL is set, otherwise the embedded
- * PGlite database in `.sgc/db` (SGC_DB_DIR overrides the directory) — reached through the process
- * that serves it (`sgc up`, `sgc db serve`) while one does, since PGlite allows one process only.
+ * Where the results live: the PostgreSQL server named by DATABASE_URL when it is set, otherwise the
+ * embedded PostgreSQL of the sgc home (`.sgc/`, found like git finds `.git`; see src/home.ts).
  */
-import { resolve } from 'node:path';
-import { servedUrl } from './dir-lock.js';
+import { findOrCreateHome, requireHome } from '../home.js';
 
-export type StoreTarget = { kind: 'postgres'; url: string } | { kind: 'pglite'; dir: string };
+export type StoreTarget = { kind: 'postgres'; url: string } | { kind: 'embedded'; home: string };
 
-export const DEFAULT_DB_DIR = '.sgc/db';
+export interface ResolveOptions {
+  /**
+   * Whether this command may create a store where there is none (`sgc up`, `sgc run`, `sgc db
+   * migrate`, …). A command that only reads must not: without a home it gets an InputError.
+   */
+  create?: boolean;
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+}
 
-export function resolveTarget(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): StoreTarget {
+export function resolveTarget(options: ResolveOptions = {}): StoreTarget {
+  const env = options.env ?? process.env;
+  const cwd = options.cwd ?? process.cwd();
   const url = env['DATABASE_URL']?.trim();
   if (url) return { kind: 'postgres', url };
-  const dir = resolve(cwd, env['SGC_DB_DIR']?.trim() || DEFAULT_DB_DIR);
-  const served = servedUrl(dir);
-  return served ? { kind: 'postgres', url: served } : { kind: 'pglite', dir };
+  const home = options.create ? findOrCreateHome(env, cwd) : requireHome(env, cwd);
+  return { kind: 'embedded', home };
 }
+

@@ -1,7 +1,8 @@
 /** `sgc db migrate`: applies the pending migrations in prisma/migrations to the results store. */
 import { InputError } from '../../errors.js';
 import { loadMigrations, migrate, migrationStatus } from '../../store/migrations.js';
-import { openDriver } from '../../store/open-store.js';
+import { openConnection } from '../../store/open-store.js';
+import { grantReader, READER_ROLE } from '../../store/reader-role.js';
 import { resolveTarget } from '../../store/target.js';
 import { parseOptions } from '../args.js';
 import type { Command } from '../command.js';
@@ -9,9 +10,11 @@ import type { Command } from '../command.js';
 const usage = `Usage: sgc db migrate [--status]
 
 Applies the migrations in prisma/migrations that the results store does not have yet, in order,
-each in its own transaction (a migration that fails leaves nothing of itself behind). The store is
-the PostgreSQL server in DATABASE_URL when set, otherwise the embedded database in .sgc/db, which
-also applies them by itself whenever it is opened.
+each in its own transaction (a migration that fails leaves nothing of itself behind), then lets the
+read-only role ${READER_ROLE} (where it exists) read every table and view. The store is the
+PostgreSQL server in DATABASE_URL when set, otherwise the embedded store of the nearest .sgc/ folder
+(SGC_HOME to name one), created here in .sgc/ when there is none; the embedded store also applies
+migrations by itself whenever it is opened.
 
 Options:
   --status   list applied and pending migrations, change nothing`;
@@ -24,7 +27,14 @@ export const dbMigrateCommand: Command = {
     const { values, positionals } = parseOptions(args, { status: { type: 'boolean' } }, usage);
     if (positionals.length) throw new InputError(`unexpected argument "${positionals[0]}"\n${usage}`);
     const migrations = loadMigrations();
-    const driver = await openDriver(resolveTarget(), 'sgc db migrate');
+    // --status only reads, so it creates no store; migrating is how one makes a store on purpose.
+    const target = resolveTarget({ create: !values.status });
+    const { driver, embedded } = await openConnection(target, {
+      create: !values.status,
+      command: 'sgc db migrate',
+      log: (line) => console.error(line),
+    });
+    if (embedded?.how === 'created') console.error(`created the results store in ${embedded.home}`);
     try {
       if (values.status) {
         const { applied, pending } = await migrationStatus(driver, migrations);
@@ -38,6 +48,11 @@ export const dbMigrateCommand: Command = {
         migrations,
         onApplied: (name) => console.log(`applied ${name}`),
       });
+      if (!(await grantReader(driver)))
+        console.error(
+          `note: no role ${READER_ROLE} on this server, so \`sgc sql\` and Grafana have no read-only login yet ` +
+            '(dashboards/provisioning/postgres-reader.sql creates one)',
+        );
       console.log(
         done.length
           ? `${driver.location}: ${done.length} migration(s) applied, up to date.`

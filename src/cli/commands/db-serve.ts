@@ -1,70 +1,89 @@
 /**
- * `sgc db serve`: puts the embedded PGlite database on the PostgreSQL wire protocol, so psql,
- * Grafana or any PostgreSQL client can read it while it runs. Clients are served one query at a
- * time (PGlite has a single connection); up to 16 may be connected, in turn or at once.
+ * `sgc db serve`: keeps the embedded store's PostgreSQL running for psql, Grafana or any PostgreSQL
+ * client until interrupted, and prints how to connect as the read-only role sgc_reader.
  */
+import { isIP } from 'node:net';
 import { InputError } from '../../errors.js';
-import { openStore } from '../../store/open-store.js';
-import type { PGliteDriver } from '../../store/pglite-driver.js';
-import { serveEmbedded } from '../../store/serve.js';
-import { resolveTarget } from '../../store/target.js';
+import { findOrCreateHome } from '../../home.js';
+import { attachEmbedded } from '../../store/embedded/attach.js';
+import { grafanaEnvironment, readerUrl } from '../../store/embedded/announce.js';
 import { parseOptions } from '../args.js';
 import type { Command } from '../command.js';
 import { untilInterrupted } from '../interrupt.js';
 
-const usage = `Usage: sgc db serve [--port 5432] [--host 127.0.0.1]
+const usage = `Usage: sgc db serve [--port <n>] [--host <addr> --expose]
 
-Serves the embedded results database (.sgc/db, or SGC_DB_DIR) on the PostgreSQL protocol until
-interrupted (Ctrl-C). Prints the connection string, e.g. for psql:
-  psql "postgresql://postgres@127.0.0.1:5432/postgres?sslmode=disable"
-While it runs, other sgc commands reach the same data with DATABASE_URL set to that string.
+Keeps the embedded results store (the PostgreSQL of the nearest .sgc/ folder, SGC_HOME to name
+one; created here when there is none) running until interrupted (Ctrl-C), and prints the URL of the
+read-only role sgc_reader on standard output (for psql: psql "<that URL>") and the environment Grafana's provisioned data source reads (dashboards/provisioning). Other sgc
+commands in this folder use the same server meanwhile. Every login needs its password
+(scram-sha-256); the passwords are in .sgc/store.json (mode 0600).
 
 Options:
-  --port <n>     TCP port (default 5432; 0 picks a free one)
-  --host <addr>  address to listen on (default 127.0.0.1; 0.0.0.0 exposes it to the network)`;
+  --port <n>       TCP port to start on (default: the store's own, chosen when it was created);
+                   refused while other sgc commands use the server on another port
+  --host <addr>    also listen on this address (default: 127.0.0.1 only); needs --expose
+  --expose         confirm --host: other machines can then log in as sgc_reader (read-only) with its
+                   password; the owner role stays loopback-only`;
 
 function parsePort(text: string): number {
   const port = Number(text);
-  if (!Number.isInteger(port) || port < 0 || port > 65535)
-    throw new InputError(`--port: "${text}" is not a port number (0-65535)`);
+  if (!Number.isInteger(port) || port < 1 || port > 65535)
+    throw new InputError(`--port: "${text}" is not a port number (1-65535)`);
   return port;
 }
 
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
+
 export const dbServeCommand: Command = {
   name: ['db', 'serve'],
-  summary: 'serve the embedded database to psql/Grafana on the PostgreSQL protocol',
+  summary: 'keep the embedded store running for psql/Grafana and print its read-only URL',
   usage,
   async run(args) {
     const { values, positionals } = parseOptions(
       args,
-      { port: { type: 'string', default: '5432' }, host: { type: 'string', default: '127.0.0.1' } },
+      { port: { type: 'string' }, host: { type: 'string' }, expose: { type: 'boolean' } },
       usage,
     );
     if (positionals.length) throw new InputError(`unexpected argument "${positionals[0]}"\n${usage}`);
-    const port = parsePort(values.port);
-    const target = resolveTarget();
-    if (target.kind === 'postgres')
+    if (process.env['DATABASE_URL']?.trim())
       throw new InputError(
         'DATABASE_URL is set, so the results are on a PostgreSQL server already: connect to it directly ' +
-          '(unset DATABASE_URL to serve the embedded database)',
+          '(unset DATABASE_URL to serve the embedded store)',
       );
-    const store = await openStore({ target, command: 'sgc db serve' });
-    const driver = store.driver as PGliteDriver;
-    for (const name of store.applied) console.error(`applied migration ${name}`);
-    let served: Awaited<ReturnType<typeof serveEmbedded>>;
+    const port = values.port === undefined ? undefined : parsePort(values.port);
+    const host = values.host?.trim();
+    const exposed = host !== undefined && !LOOPBACK.has(host);
+    if (exposed && !values.expose)
+      throw new InputError(
+        `--host ${host} would let other machines connect to the results store: add --expose to confirm ` +
+          '(they can log in as the read-only sgc_reader with its password)',
+      );
+    if (exposed && host !== '0.0.0.0' && host !== '::' && isIP(host) === 0)
+      throw new InputError(`--host ${host}: not an IP address of this machine (or 0.0.0.0 for all)`);
+    if (values.expose && !exposed) throw new InputError('--expose needs --host <addr> (an address other than loopback)');
+    const home = findOrCreateHome();
+    const store = await attachEmbedded(home, {
+      create: true,
+      command: 'sgc db serve',
+      port,
+      extraAddresses: exposed ? [host] : undefined,
+      log: (line) => console.error(line),
+    });
     try {
-      served = await serveEmbedded(driver, values.host, port);
-    } catch (error) {
-      await store.close();
-      throw error;
+      console.log(readerUrl(store));
+      const state = { created: 'created and started', started: 'started', running: 'already running, now kept up' };
+      console.error(`results store in ${home}: ${state[store.how]} on 127.0.0.1:${store.port} (Ctrl-C to stop)`);
+      if (exposed)
+        console.error(
+          `exposed: listening on ${host}:${store.port} too; any host that reaches it can log in as sgc_reader (read-only) with its password`,
+        );
+      console.error(`Grafana: ${grafanaEnvironment(store)}`);
+      const signal = await untilInterrupted();
+      console.error(`${signal}: stopping`);
+    } finally {
+      await store.release();
     }
-    const url = served.url;
-    console.log(url);
-    console.error(`Serving ${driver.location} (Ctrl-C to stop)`);
-    const signal = await untilInterrupted();
-    console.error(`${signal}: stopping`);
-    await served.stop();
-    await store.close();
     return 0;
   },
 };

@@ -48,8 +48,9 @@ export function typedValue(value: unknown, oid: number | undefined): unknown {
 
 export function formatTable(result: TabularResult): string {
   const { columns, rows } = result;
-  // A statement without a result set (SET, an empty SELECT list) has nothing to lay out.
-  if (columns.length === 0) return '(no result set)';
+  // A statement without a result set (SET, COMMIT, an empty SELECT list) has nothing to lay out:
+  // its command tag says what ran, as in psql.
+  if (columns.length === 0) return result.command ?? '(no result set)';
   // A value with line breaks spans several physical lines, continued with '+' as in psql.
   const cells = rows.map((row) => row.map((value) => valueText(value).split('\n')));
   const widths = columns.map((name, c) =>

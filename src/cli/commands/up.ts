@@ -12,9 +12,12 @@ const usage = `usage: sgc up [--concurrency N] [--metrics-port P] [--metrics-hos
 
 Starts what is not already running in this folder: a Temporal dev server (the \`temporal\` CLI from
 PATH or SGC_TEMPORAL_CLI; state in .sgc/temporal.db; another folder's server, or one of your own on
-the default port, is used only when TEMPORAL_ADDRESS names it), the results store (.sgc/db, served
-to other processes on the PostgreSQL protocol), a worker and the metrics endpoint. With TEMPORAL_ADDRESS or DATABASE_URL
-set, uses that server or database instead. Runs until Ctrl-C.
+the default port, is used only when TEMPORAL_ADDRESS names it), the results store (a PostgreSQL
+server on 127.0.0.1 with its data in .sgc/pg, which other sgc commands, psql and Grafana reach
+while it runs), a worker and the metrics endpoint. The .sgc/ folder is the nearest one in this
+folder or a parent (SGC_HOME to name one), else a new one here. With TEMPORAL_ADDRESS or
+DATABASE_URL set, uses that server or database instead. Prints the environment Grafana's
+provisioned data sources read. Runs until Ctrl-C.
 
 Options:
   --concurrency <n>   trainings at once in this worker (default 1; 0: no worker)
@@ -51,6 +54,7 @@ export const upCommand: Command = {
     const { startStack } = await import('../../temporal/stack.js');
     const stack = await startStack(stackOptions(values));
     for (const line of stack.started) console.error(`started ${line}`);
+    if (stack.grafana) console.error(`Grafana: ${stack.grafana}`);
     console.error(`ready: TEMPORAL_ADDRESS=${stack.temporal.address} (Ctrl-C to stop)`);
     const signal = await untilInterrupted();
     console.error(`${signal}: stopping`);

@@ -1,7 +1,7 @@
 /**
- * The store's integration suite, run unchanged on the embedded PGlite (pglite.test.ts) and on a
- * real PostgreSQL server (postgres.test.ts): migrations and drift, the repository's idempotent
- * writes, the views, and read-only queries.
+ * The store's integration suite, run unchanged on the embedded PostgreSQL (embedded.test.ts) and on
+ * an external PostgreSQL server (postgres.test.ts): migrations and drift, the repository's
+ * idempotent writes, the views, and users' queries as the read-only role.
  */
 import assert from 'node:assert/strict';
 import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -17,6 +17,7 @@ import {
 } from '../../../src/store/migrations.js';
 import { openDriver, openStore, type Store } from '../../../src/store/open-store.js';
 import { runReadOnlyQuery } from '../../../src/store/read-only-query.js';
+import { openReader, type ReaderConnection } from '../../../src/store/reader-role.js';
 import {
   type DmmfDatamodel,
   diffFacts,
@@ -453,19 +454,47 @@ export function storeSuite(makeBackend: () => Promise<Backend> | Backend) {
 
   describe('read-only queries', () => {
     let store: Store;
+    let reader: ReaderConnection;
     before(async () => {
-      store = await openStore({ target: await backend.freshTarget(), migrate: true });
-      await store.repository().upsertSweep({ name: 'kept' });
+      const target = await backend.freshTarget();
+      store = await openStore({ target, migrate: true });
+      const repo = store.repository();
+      const sweep = await repo.upsertSweep({ name: 'kept' });
+      const run = await repo.upsertRun({ configHash: 'kept-run', h: 4, seed: 0, config: {}, engine: 'test' });
+      await repo.writeMetrics([{ runId: run.id, step: 1, loss: 0.5 }]);
+      assert.ok(sweep);
+      reader = await openReader(target, await backend.readerEnv(target));
     });
     after(async () => {
+      await reader?.driver.close();
       await store?.close();
     });
 
     const sweeps = () => store.driver.query<{ name: string }>('SELECT name FROM sweep ORDER BY name');
 
+    /** One checksum of every table's rows: equal before and after means nothing changed. */
+    const checksum = async () => {
+      const tables = await store.driver.query<{ name: string }>(
+        `SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename`,
+      );
+      const parts: string[] = [];
+      for (const { name } of tables) {
+        const [row] = await store.driver.query<{ sum: string | null; n: number }>(
+          `SELECT md5(string_agg(t::text, '|' ORDER BY t::text)) AS sum, count(*)::integer AS n FROM "${name}" t`,
+        );
+        parts.push(`${name}:${row.n}:${row.sum}`);
+      }
+      return parts.join(' ');
+    };
+
+    it('runs as sgc_reader, never as the role sgc writes with', async () => {
+      const result = await runReadOnlyQuery(reader, 'SELECT current_user::text AS who');
+      assert.deepEqual(result.rows, [['sgc_reader']]);
+    });
+
     it('returns rows as PostgreSQL prints them, with column names and types', async () => {
       const result = await runReadOnlyQuery(
-        store.driver,
+        reader,
         `SELECT name, 1::int8 AS n, 'NaN'::float8 AS x, NULL AS nothing, true AS yes FROM sweep`,
       );
       assert.deepEqual(result.columns, ['name', 'n', 'x', 'nothing', 'yes']);
@@ -491,15 +520,39 @@ export function storeSuite(makeBackend: () => Promise<Backend> | Backend) {
       ],
       ['a syntax error', 'SELEC name FROM sweep', /syntax error at or near "SELEC" \(at character 1/],
       ['an unknown table', 'SELECT * FROM nope', /relation "nope" does not exist.*Tables: sweep/],
+      ['an UPDATE', `UPDATE sweep SET status = 'failed'`, /refused: queries run read-only/],
+      ['a TRUNCATE', 'TRUNCATE run_metric CASCADE', /refused: queries run read-only/],
+      ['a CREATE TABLE', 'CREATE TABLE t (x int)', /refused: queries run read-only/],
+      ['a temporary table', 'CREATE TEMP TABLE t (x int)', /refused/],
+      ['reading a server file', `SELECT pg_read_file('/etc/passwd')`, /refused: .*sgc_reader.*permission denied/],
+      ['importing a server file', `SELECT lo_import('/etc/passwd')`, /refused/],
+      ['running a program', `COPY (SELECT 1) TO PROGRAM 'id'`, /refused/],
+      [
+        'turning read-only off',
+        `SELECT set_config('transaction_read_only', 'off', true)`,
+        /read-write mode must be set before any query/,
+      ],
+      ['becoming another role', 'SET ROLE sgc_owner', /refused|permission denied|does not exist/],
+      ['a query past its timeout', 'SELECT pg_sleep(5)', /longer than 0.5 s and was stopped/],
     ] as const) {
       it(`refuses ${what} with a clear message and changes nothing`, async () => {
+        const before = await checksum();
         await assert.rejects(
-          runReadOnlyQuery(store.driver, sql),
+          runReadOnlyQuery(reader, sql, 500),
           (error: unknown) => error instanceof InputError && message.test(error.message),
         );
         assert.deepEqual(await sweeps(), [{ name: 'kept' }]);
         assert.ok(await tableExists(store.driver, 'run_metric'));
+        assert.equal(await checksum(), before);
       });
     }
+
+    it('shows the command tag of a statement without a result set, and changes nothing', async () => {
+      const before = await checksum();
+      const result = await runReadOnlyQuery(reader, 'COMMIT');
+      assert.deepEqual(result.columns, []);
+      assert.equal(result.command, 'COMMIT');
+      assert.equal(await checksum(), before);
+    });
   });
 }
