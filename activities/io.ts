@@ -1,7 +1,8 @@
 /**
  * Activities on `sgc-io`: everything the workflows read from or write to the results store, and the
- * metrics that follow from it. Every one is safe to repeat (the repository's writes are upserts and
- * idempotent inserts), since Temporal retries an activity whose worker died.
+ * per-process counters that follow from it (probes, cache hits; the sweep and cell gauges are read
+ * from the store at scrape time instead). Every one is safe to repeat (the repository's writes are
+ * upserts and idempotent inserts), since Temporal retries an activity whose worker died.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Context } from '@temporalio/activity';
@@ -28,9 +29,6 @@ import { parseSweepSpec } from '../src/sweep/spec.js';
 import type { Probe, SearchPhase } from '../src/sweep/widthSearch.js';
 import { runWorkflowId } from '../src/sweep/workflowIds.js';
 import type { Telemetry } from '../src/telemetry/metrics.js';
-
-/** The sweep gauges are counted at most this often per sweep (see sweepGauges). */
-const GAUGE_EVERY_MS = 1000;
 
 export interface IoDependencies {
   repository: ResultsRepository;
@@ -108,38 +106,6 @@ export function createIoActivities(deps: IoDependencies) {
     return reportOf(run, true);
   };
 
-  const refreshGauges = async (sweepName: string) => {
-    const progress = await repository.sweepProgress(sweepName);
-    telemetry.sweepCells({ sweep: sweepName }, progress.cells as Record<string, number>);
-    const runs = Object.values(progress.runs).reduce((a, b) => a + (b ?? 0), 0);
-    telemetry.sweepRuns({ sweep: sweepName }, progress.runs.done ?? 0, runs);
-  };
-  /**
-   * The sweep's gauges (cells and runs by status) count over all its runs: at most one count per
-   * sweep and GAUGE_EVERY_MS, with one more at the end of that interval when asked in between (a
-   * cell of short runs moves its bracket after every run). `now` counts at once (a cell's end).
-   */
-  const gaugeTimers = new Map<string, NodeJS.Timeout>();
-  const gaugedAt = new Map<string, number>();
-  const sweepGauges = async (sweepName: string, now = false) => {
-    const since = Date.now() - (gaugedAt.get(sweepName) ?? 0);
-    if (now || since >= GAUGE_EVERY_MS) {
-      clearTimeout(gaugeTimers.get(sweepName));
-      gaugeTimers.delete(sweepName);
-      gaugedAt.set(sweepName, Date.now());
-      await refreshGauges(sweepName);
-      return;
-    }
-    if (gaugeTimers.has(sweepName)) return;
-    const timer = setTimeout(() => {
-      gaugeTimers.delete(sweepName);
-      gaugedAt.set(sweepName, Date.now());
-      refreshGauges(sweepName).catch(() => undefined); // a gauge misses one update; the next one counts again
-    }, GAUGE_EVERY_MS - since);
-    timer.unref();
-    gaugeTimers.set(sweepName, timer);
-  };
-
   return {
     async recordSweep(
       sweepId: string,
@@ -168,7 +134,6 @@ export function createIoActivities(deps: IoDependencies) {
         const stored = await repository.upsertCell({ sweepId: sweep.id, ...storedCellKey(cell) });
         cells.push({ cell, cellId: stored.id });
       }
-      await sweepGauges(sweepId, true);
       return { plan, cells, skipped: expansion.skipped };
     },
 
@@ -317,15 +282,12 @@ export function createIoActivities(deps: IoDependencies) {
       }
     },
 
-    /** The cell's search state; on its end, the minimal-width gauge. */
-    async recordCell(cell: SweepCell, cellId: number, progress: CellProgress): Promise<void> {
+    /**
+     * The cell's search state. Nothing else: the sweep and cell gauges are read from the store
+     * when Prometheus scrapes (src/telemetry/metrics.ts), so every exporter shows these numbers.
+     */
+    async recordCell(_cell: SweepCell, cellId: number, progress: CellProgress): Promise<void> {
       await repository.updateCell(cellId, progress);
-      const labels = { sweep: cell.sweep, ...storedCellKey(cell) };
-      if (progress.status === 'done')
-        telemetry.cellResolved(labels, progress.minWidth ?? null, progress.lo ?? null, progress.hi ?? null);
-      else if (progress.lo !== undefined || progress.hi !== undefined)
-        telemetry.cellBracket(labels, progress.lo ?? null, progress.hi ?? null);
-      await sweepGauges(cell.sweep, progress.status !== 'searching');
     },
   };
 }

@@ -36,4 +36,3 @@ export {
   type SweepGauges,
 } from './sweep-gauges.js';
 export { resolveTarget, type StoreTarget } from './target.js';
-export { openReader, type ReaderConnection } from './reader-role.js';

@@ -18,7 +18,8 @@ import { untilInterrupted } from '../interrupt.js';
 
 const usage = `usage: sgc worker [--concurrency N] [--engine ${ENGINE_NAMES.join('|')}] [--backend B]
                   [--queues ${QUEUES.join(',')}]
-                  [--metrics-port P | --no-metrics] [--metrics-host H] [--checkpoints DIR]
+                  [--metrics-port P | --no-metrics] [--metrics-host H] [--metrics-sweep-window D]
+                  [--checkpoints DIR]
 
 Trains the runs of sweeps on the Temporal server at TEMPORAL_ADDRESS (default 127.0.0.1:7233, or
 the one a running \`sgc up\` started) and stores results in DATABASE_URL (default: the embedded
@@ -38,6 +39,9 @@ Options:
   --no-metrics        serve no metrics endpoint
   --sdk-metrics-port <p>  also serve the Temporal SDK's own metrics (task slots, poll latency) on this port
   --metrics-host <h>  address the metrics endpoint listens on (default 127.0.0.1)
+  --metrics-sweep-window <d>  how long an ended sweep stays in the sweep and cell gauges, which are
+                      read from the store at each scrape (default 1h, or SGC_METRICS_SWEEP_WINDOW;
+                      0: leave at once); SGC_METRICS_STORE_TIMEOUT bounds a scrape's wait (default 2s)
   --checkpoints <dir> where training checkpoints go (default ${DEFAULT_CHECKPOINT_DIR}; share it between
                       machines for resumes to cross them)`;
 
@@ -81,6 +85,7 @@ export const workerCommand: Command = {
         'no-metrics': { type: 'boolean' },
         'sdk-metrics-port': { type: 'string' },
         'metrics-host': { type: 'string', default: '127.0.0.1' },
+        'metrics-sweep-window': { type: 'string' },
         checkpoints: { type: 'string', default: DEFAULT_CHECKPOINT_DIR },
       },
       usage,
@@ -96,6 +101,8 @@ export const workerCommand: Command = {
     const metricsPort = parseInteger(values['metrics-port'], '--metrics-port');
     if (metricsPort < 0 || metricsPort > 65535)
       throw new InputError(`--metrics-port ${metricsPort}: not a port`);
+    const storeGauges = await import('../../telemetry/store-gauges.js');
+    const gaugeSettings = storeGauges.storeGaugeSettings(process.env, values['metrics-sweep-window']);
 
     // Loaded here rather than at the top: the SDK and the store are slow to load for other commands.
     const [
@@ -133,6 +140,8 @@ export const workerCommand: Command = {
       identity,
       ...(values.backend && engine ? { backend: { engine, name: values.backend } } : {}),
     });
+    // The sweep and cell gauges come from the store at each scrape, the same on every worker.
+    storeGauges.attachStoreGauges(telemetry, store.driver, gaugeSettings);
     const metrics = !values['no-metrics']
       ? await startMetricsServer({ host: values['metrics-host'], port: metricsPort, telemetry })
       : undefined;

@@ -1,7 +1,7 @@
 /**
  * "Minimal width vs k": the headline of a sweep, H*(k) per group, encoding and model on a log axis,
  * from the store (with the theory's 2^(k−1)·|G| for the two-layer model) and from Prometheus'
- * sgc_min_width, which the workers set as cells resolve (the two must agree).
+ * sgc_min_width, which every exporter reads from the store at scrape time (the two must agree).
  */
 import { VariableSort } from '@grafana/schema';
 import {
@@ -94,7 +94,8 @@ export const minWidthDashboard = dashboard({
     }),
     trend({
       title: 'H*(k) from Prometheus (sgc_min_width)',
-      description: 'The gauge each worker sets when a cell resolves; the same numbers as the store.',
+      description:
+        "sgc_min_width, which every worker reads from the store at each scrape: the same numbers as the store, while the sweep runs or has ended within the exporters' window (default 1 h).",
       w: 12,
       h: 10,
       xField: 'k',

@@ -1,7 +1,9 @@
 /**
  * "Sweep progress": how far one sweep has come. Cells by state, runs done against runs planned and
- * each cell's search bracket come from the workers' gauges (live); the cell table and run counts
- * from the store (exact, and there after the workers are gone).
+ * each cell's search bracket come from the sweep gauges, which every exporter reads from the store
+ * at scrape time (so all report the same; `max` picks any one, and keeps a line while one exporter
+ * misses a scrape); the cell table and run counts from the store directly (there after the sweep
+ * has left the gauges' window and the workers are gone).
  */
 import { VariableSort } from '@grafana/schema';
 import { dashboard, POSTGRES, prom, queryVariable, sql, stat, table, timeseries } from './build.js';
@@ -30,13 +32,16 @@ export const sweepProgressDashboard = dashboard({
       h: 6,
       unit: 'percentunit',
       targets: [
-        prom(`max(sgc_sweep_runs_done{sweep="$sweep"}) / max(sgc_sweep_runs_total{sweep="$sweep"})`, {
-          legend: 'done',
-        }),
+        prom(
+          `max(sum by (instance) (sgc_sweep_runs{sweep="$sweep", status="done"}) / sum by (instance) (sgc_sweep_runs{sweep="$sweep"}))`,
+          { legend: 'done' },
+        ),
       ],
     }),
     timeseries({
       title: 'Cells by state',
+      description:
+        "From the store at each scrape; an ended sweep stays for the exporters' window (default 1 h)",
       w: 9,
       h: 6,
       targets: [prom(`max by (state) (sgc_sweep_cells{sweep="$sweep"})`, { legend: '{{state}}' })],
@@ -46,8 +51,8 @@ export const sweepProgressDashboard = dashboard({
       w: 9,
       h: 6,
       targets: [
-        prom(`max(sgc_sweep_runs_done{sweep="$sweep"})`, { legend: 'done' }),
-        prom(`max(sgc_sweep_runs_total{sweep="$sweep"})`, { legend: 'planned' }),
+        prom(`max(sgc_sweep_runs{sweep="$sweep", status="done"})`, { legend: 'done' }),
+        prom(`max(sum by (instance) (sgc_sweep_runs{sweep="$sweep"}))`, { legend: 'planned' }),
       ],
     }),
     timeseries({

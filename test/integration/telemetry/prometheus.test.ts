@@ -1,12 +1,17 @@
 /**
- * A real Prometheus scrapes a real /metrics endpoint fed as a sweep feeds it, and every PromQL
- * expression in every dashboard returns data; sgc_min_width holds exactly the widths set.
+ * A real Prometheus scrapes a real /metrics endpoint whose per-process metrics are fed as a sweep
+ * feeds them and whose sweep and cell gauges come from a real PostgreSQL store, and every PromQL
+ * expression in every dashboard returns data; sgc_min_width holds exactly the store's widths.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { openStore, resolveTarget, type Store } from '../../../src/store/index.js';
 import { createTelemetry, type Telemetry } from '../../../src/telemetry/metrics.js';
 import { type MetricsServer, startMetricsServer } from '../../../src/telemetry/server.js';
+import { attachStoreGauges } from '../../../src/telemetry/store-gauges.js';
+import { type PostgresServer, startPostgres } from '../../helpers/postgres.js';
 import { type PrometheusServer, startPrometheus, waitForEveryPromQL } from '../../helpers/prometheus.js';
+import { seedSweep } from '../../helpers/seed-store.js';
 
 const SWEEP = 'prom-test';
 const cells = [
@@ -26,29 +31,44 @@ function activity(t: Telemetry, tick: number) {
     t.cacheHit();
     t.runFinished({ ...engine, outcome: 'cached' }, 0, false);
   }
-  t.sweepRuns({ sweep: SWEEP }, 10 + tick, 40);
 }
 
-describe('dashboards against a real Prometheus', () => {
+describe('dashboards against a real Prometheus', { timeout: 120_000 }, () => {
   let telemetry: Telemetry;
   let metrics: MetricsServer;
   let prometheus: PrometheusServer;
+  let postgres: PostgresServer | undefined;
+  let store: Store | undefined;
   before(async () => {
+    postgres = await startPostgres();
+    const url = await postgres.createDatabase();
+    store = await openStore({ target: resolveTarget({ env: { DATABASE_URL: url } }), migrate: true });
+    // Three resolved cells with their runs, and a cell still searching: brackets, no width.
+    await seedSweep(store.driver, { name: SWEEP, status: 'running' }, [
+      ...cells.map((c) => ({
+        ...c,
+        status: 'done',
+        lo: c.width - 1,
+        hi: c.width,
+        minWidth: c.width,
+        runs: [
+          { h: c.width - 1, outcome: 'failed' },
+          { h: c.width, outcome: 'succeeded' },
+        ],
+      })),
+      { group: 'C6', encoding: 'onehot', model: 'tree', k: 4, status: 'searching', lo: 8, hi: 32 },
+    ]);
     telemetry = createTelemetry();
+    attachStoreGauges(telemetry, store.driver, { sweepWindowSeconds: 3600, timeoutMs: 2000 });
     metrics = await startMetricsServer({ port: 0, telemetry });
     prometheus = await startPrometheus({ targets: [`127.0.0.1:${metrics.port}`] });
     telemetry.runStarted({ engine: 'onnx', backend: 'cpu' }); // one stays in flight
-    telemetry.sweepCells({ sweep: SWEEP }, { pending: 0, searching: 1, done: 3 });
-    for (const c of cells) {
-      telemetry.cellBracket({ sweep: SWEEP, ...c }, 0, null);
-      telemetry.cellResolved({ sweep: SWEEP, ...c }, c.width, c.width - 1, c.width);
-    }
-    // A cell still searching: brackets, no width.
-    telemetry.cellBracket({ sweep: SWEEP, group: 'C6', encoding: 'onehot', model: 'tree', k: 4 }, 8, 32);
   });
   after(async () => {
     await prometheus?.stop();
     await metrics?.close();
+    await store?.close();
+    await postgres?.stop();
   });
 
   it('returns data for every PromQL expression of every dashboard', async () => {

@@ -2,7 +2,7 @@
  * Issue 6's proof, end to end and with no mocks: a real Temporal dev server, a real PostgreSQL store,
  * a worker in this process serving /metrics, a real Prometheus scraping it every second. After a
  * small sweep, every PromQL expression of every dashboard returns data through Prometheus' HTTP API,
- * sgc_min_width holds exactly the H* the store holds per cell, and sgc_runs_finished_total counts
+ * sgc_min_width (read from the store at scrape time) holds exactly the H* the store holds per cell, and sgc_runs_finished_total counts
  * the runs that were trained.
  */
 import assert from 'node:assert/strict';
@@ -15,6 +15,7 @@ import { openStore, type Store } from '../../../src/store/index.js';
 import type { SweepStatus } from '../../../src/sweep/messages.js';
 import { createTelemetry, type Telemetry } from '../../../src/telemetry/metrics.js';
 import { type MetricsServer, startMetricsServer } from '../../../src/telemetry/server.js';
+import { attachStoreGauges } from '../../../src/telemetry/store-gauges.js';
 import { connectClient } from '../../../src/temporal/connection.js';
 import type { DevServer } from '../../../src/temporal/devServer.js';
 import { startSweep } from '../../../src/temporal/sweeps.js';
@@ -68,6 +69,8 @@ describe('a sweep on real servers, seen through a real Prometheus', { timeout: 1
     store = await openStore({ target: { kind: 'postgres', url }, migrate: true });
     client = await connectClient({ address: temporal.address, namespace: 'default' });
     telemetry = createTelemetry();
+    // The sweep and cell gauges come from the store at each scrape, as in `sgc worker`.
+    attachStoreGauges(telemetry, store.driver);
     metrics = await startMetricsServer({ host: '127.0.0.1', port: 0, telemetry });
     // Prometheus scrapes from before the first run, so that every counter has samples on both
     // sides of the sweep and rate() over them is positive.

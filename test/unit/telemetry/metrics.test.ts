@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { describe, it } from 'node:test';
 import { InputError } from '../../../src/errors.js';
+import type { SweepGauges } from '../../../src/store/sweep-gauges.js';
 import { createTelemetry, telemetry as shared } from '../../../src/telemetry/metrics.js';
 import { startMetricsServer } from '../../../src/telemetry/server.js';
 
@@ -23,7 +24,7 @@ function sample(text: string, name: string, labels: Record<string, string> = {})
 }
 
 const onnx = { engine: 'onnx', backend: 'cpu' };
-const cell = { sweep: 's1', group: 'C6', encoding: 'onehot', model: 'mlp', k: 3 };
+const storeCell = { sweep: 's1', group: 'C6', encoding: 'onehot', model: 'mlp', k: 3 };
 const cellLabels = { sweep: 's1', group: 'C6', encoding: 'onehot', model: 'mlp', k: '3' };
 
 describe('telemetry metrics', () => {
@@ -61,58 +62,139 @@ describe('telemetry metrics', () => {
     t.cacheHit();
     const text = await t.metricsText();
     assert.equal(sample(text, 'sgc_training_steps_total', onnx), 1000);
-    assert.equal(sample(text, 'sgc_training_step_duration_seconds_count', onnx), 1);
-    assert.equal(sample(text, 'sgc_training_step_duration_seconds_sum', onnx), 0.0005);
-    assert.equal(sample(text, 'sgc_training_step_duration_seconds_bucket', { ...onnx, le: '0.00025' }), 0);
-    assert.equal(sample(text, 'sgc_training_step_duration_seconds_bucket', { ...onnx, le: '0.0005' }), 1);
-    assert.equal(sample(text, 'sgc_training_step_duration_seconds_bucket', { ...onnx, le: '0.00001' }), 0);
+    assert.equal(sample(text, 'sgc_training_seconds_total', onnx), 0.5, 'the exact mean: 0.5 s / 1000 steps');
+    assert.equal(
+      sample(text, 'sgc_training_step_mean_seconds_count', onnx),
+      1,
+      'one report, one observation',
+    );
+    assert.equal(sample(text, 'sgc_training_step_mean_seconds_sum', onnx), 0.0005);
+    assert.equal(sample(text, 'sgc_training_step_mean_seconds_bucket', { ...onnx, le: '0.00025' }), 0);
+    assert.equal(sample(text, 'sgc_training_step_mean_seconds_bucket', { ...onnx, le: '0.0005' }), 1);
+    assert.equal(sample(text, 'sgc_training_step_mean_seconds_bucket', { ...onnx, le: '0.00001' }), 0);
+    assert.equal(
+      sample(text, 'sgc_training_step_duration_seconds_count', onnx),
+      undefined,
+      'the old name is gone',
+    );
     assert.equal(sample(text, 'sgc_search_probes_total', { phase: 'gallop' }), 2);
     assert.equal(sample(text, 'sgc_search_probes_total', { phase: 'bisect' }), 1);
     assert.equal(sample(text, 'sgc_cache_hits_total'), 1);
   });
 
-  it('sets the minimal width and brackets of a cell, and sweep gauges', async () => {
+  it('has no sweep or cell gauges and no sgc_store_up without a store, and none from memory', async () => {
     const t = createTelemetry();
-    t.cellBracket(cell, 0, null);
+    const text = await t.metricsText();
+    for (const name of ['sgc_store_up', 'sgc_min_width', 'sgc_sweep_cells', 'sgc_cell_bracket_lo'])
+      assert.ok(!new RegExp(`^${name}[ {]`, 'm').test(text), `${name} has no sample`);
+    assert.ok(!('cellResolved' in t) && !('sweepCells' in t), 'nothing can set them from memory');
+  });
+
+  it('fills the store gauges from one read per scrape, replacing the last scrape', async () => {
+    const t = createTelemetry();
+    let reads = 0;
+    const snapshots: SweepGauges[] = [
+      {
+        sweeps: [
+          { name: 's1', status: 'running', cells: { searching: 1, done: 1 }, runs: { done: 7, running: 1 } },
+        ],
+        cells: [
+          { ...storeCell, k: 3, status: 'done', lo: 40, hi: 48, minWidth: 48, runs: 6 },
+          { ...storeCell, k: 2, status: 'searching', lo: 0, hi: null, minWidth: null, runs: 2 },
+        ],
+      },
+      {
+        sweeps: [
+          { name: 's1', status: 'done', cells: { searching: 0, done: 1 }, runs: { done: 8, running: 0 } },
+        ],
+        cells: [{ ...storeCell, k: 3, status: 'done', lo: 40, hi: 48, minWidth: 48, runs: 6 }],
+      },
+    ];
+    t.useStore(async () => snapshots[Math.min(reads++, 1)]);
     let text = await t.metricsText();
-    assert.equal(sample(text, 'sgc_cell_bracket_lo', cellLabels), 0);
-    assert.equal(sample(text, 'sgc_cell_bracket_hi', cellLabels), undefined);
-    assert.equal(sample(text, 'sgc_min_width', cellLabels), undefined);
-    t.cellResolved(cell, 48, 40, 48);
-    t.cellResolved({ ...cell, k: 2 }, null, 64, null);
-    text = await t.metricsText();
+    assert.equal(reads, 1, 'one read for every store gauge of a scrape');
+    assert.equal(sample(text, 'sgc_store_up'), 1);
     assert.equal(sample(text, 'sgc_min_width', cellLabels), 48);
     assert.equal(sample(text, 'sgc_cell_bracket_lo', cellLabels), 40);
     assert.equal(sample(text, 'sgc_cell_bracket_hi', cellLabels), 48);
+    assert.equal(sample(text, 'sgc_cell_runs', cellLabels), 6);
+    assert.equal(sample(text, 'sgc_cell_bracket_lo', { ...cellLabels, k: '2' }), 0);
     assert.equal(
-      sample(text, 'sgc_min_width', { ...cellLabels, k: '2' }),
+      sample(text, 'sgc_cell_bracket_hi', { ...cellLabels, k: '2' }),
       undefined,
-      'no width found: no sample',
+      'null: no sample',
     );
-    t.sweepCells({ sweep: 's1' }, { searching: 3, pending: 1 });
-    t.sweepCells({ sweep: 's1' }, { searching: 2, done: 2 });
-    t.sweepRuns({ sweep: 's1' }, 7, 20);
+    assert.equal(sample(text, 'sgc_min_width', { ...cellLabels, k: '2' }), undefined);
+    assert.equal(sample(text, 'sgc_sweep_cells', { sweep: 's1', state: 'searching' }), 1);
+    assert.equal(sample(text, 'sgc_sweep_runs', { sweep: 's1', status: 'done' }), 7);
+    assert.equal(sample(text, 'sgc_sweep_info', { sweep: 's1', state: 'running' }), 1);
     text = await t.metricsText();
-    assert.equal(sample(text, 'sgc_sweep_cells', { sweep: 's1', state: 'searching' }), 2);
-    assert.equal(sample(text, 'sgc_sweep_cells', { sweep: 's1', state: 'done' }), 2);
+    assert.equal(reads, 2);
     assert.equal(
-      sample(text, 'sgc_sweep_cells', { sweep: 's1', state: 'pending' }),
-      0,
-      'a state left drops to 0',
+      sample(text, 'sgc_cell_runs', { ...cellLabels, k: '2' }),
+      undefined,
+      'a cell gone from the store',
     );
-    assert.equal(sample(text, 'sgc_sweep_runs_done', { sweep: 's1' }), 7);
-    assert.equal(sample(text, 'sgc_sweep_runs_total', { sweep: 's1' }), 20);
+    assert.equal(sample(text, 'sgc_sweep_info', { sweep: 's1', state: 'running' }), undefined);
+    assert.equal(sample(text, 'sgc_sweep_info', { sweep: 's1', state: 'done' }), 1);
+    assert.equal(sample(text, 'sgc_sweep_cells', { sweep: 's1', state: 'searching' }), 0);
   });
 
-  it('exposes build info and process metrics, with sgc_ names and bounded labels only', async () => {
+  it('answers a scrape whose store read fails or hangs, with sgc_store_up 0, and never doubles a hung read', async () => {
+    const t = createTelemetry();
+    const logs: string[] = [];
+    let reads = 0;
+    let release: (g: SweepGauges) => void = () => {};
+    const hung = new Promise<SweepGauges>((resolve) => (release = resolve));
+    const answer: SweepGauges = {
+      sweeps: [{ name: 's1', status: 'running', cells: { done: 1 }, runs: {} }],
+      cells: [],
+    };
+    // The first read hangs until released; reads after it answer at once.
+    t.useStore(() => (++reads === 1 ? hung : Promise.resolve(answer)), {
+      timeoutMs: 100,
+      log: (l) => logs.push(l),
+    });
+    t.runStarted(onnx);
+    const started = Date.now();
+    const [a, b] = await Promise.all([t.metricsText(), t.metricsText()]);
+    let text = await t.metricsText();
+    assert.ok(Date.now() - started < 1000, `${Date.now() - started} ms`);
+    assert.equal(reads, 1, 'one read, however many scrapes wait on it');
+    for (const x of [a, b, text]) {
+      assert.equal(sample(x, 'sgc_store_up'), 0);
+      assert.equal(sample(x, 'sgc_sweep_cells', { sweep: 's1', state: 'done' }), undefined);
+      assert.equal(sample(x, 'sgc_runs_in_flight', onnx), 1, 'per-process metrics still served');
+    }
+    assert.equal(logs.length, 1, `one line per change, not per scrape: ${logs.join(' | ')}`);
+    release(answer);
+    await new Promise((r) => setImmediate(r));
+    text = await t.metricsText();
+    assert.equal(reads, 2, 'a new read once the hung one has ended');
+    assert.equal(sample(text, 'sgc_store_up'), 1);
+    assert.equal(sample(text, 'sgc_sweep_cells', { sweep: 's1', state: 'done' }), 1);
+    assert.match(logs[1] ?? '', /answers again/);
+    t.useStore(async () => {
+      throw new Error('connect ECONNREFUSED 127.0.0.1:5432');
+    });
+    text = await t.metricsText();
+    assert.equal(sample(text, 'sgc_store_up'), 0);
+  });
+
+  it('exposes build info, sgc_ names, the standard process metrics and bounded labels only', async () => {
     const t = createTelemetry();
     t.runStarted(onnx);
     t.runFinished({ ...onnx, outcome: 'succeeded' }, 3, true);
-    t.cellResolved(cell, 48, 40, 48);
+    t.useStore(async () => ({
+      sweeps: [{ name: 's1', status: 'running', cells: { done: 1 }, runs: { done: 1 } }],
+      cells: [{ ...storeCell, status: 'done', lo: 40, hi: 48, minWidth: 48, runs: 3 }],
+    }));
     const text = await t.metricsText();
     assert.equal(sample(text, 'sgc_build_info', { version: '0.1.0', node: process.version }), 1);
-    assert.ok(sample(text, 'sgc_process_cpu_user_seconds_total') !== undefined);
-    assert.ok(sample(text, 'sgc_process_resident_memory_bytes') !== undefined);
+    assert.ok(sample(text, 'process_cpu_user_seconds_total') !== undefined);
+    assert.ok(sample(text, 'process_resident_memory_bytes') !== undefined);
+    assert.ok(!/^sgc_(process|nodejs)_/m.test(text), 'process metrics under their standard names');
+    assert.ok(!/^nodejs_\w+_total[ {]/m.test(text), 'no gauge named like a counter');
     const names = new Set<string>();
     const labelNames = new Set<string>();
     for (const line of text.split('\n')) {
@@ -121,7 +203,7 @@ describe('telemetry metrics', () => {
       names.add(m[1]);
       for (const [, k] of (m[3] ?? '').matchAll(/(\w+)="/g)) labelNames.add(k);
     }
-    for (const n of names) assert.match(n, /^sgc_/);
+    for (const n of names) assert.match(n, /^(sgc_|process_|nodejs_)/);
     const allowed = [
       'engine',
       'backend',
@@ -133,6 +215,7 @@ describe('telemetry metrics', () => {
       'model',
       'k',
       'state',
+      'status',
     ];
     const processLabels = ['le', 'version', 'node', 'kind', 'type', 'space', 'major', 'minor', 'patch'];
     for (const l of labelNames)
