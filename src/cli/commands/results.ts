@@ -16,6 +16,8 @@ const usage = `Usage: sgc results [sweep] [--json | --csv]
 Minimal width H* per k for each (group, encoding, model), for one sweep or all of them.
 In the table, a number is H*; "…" means the search is still going, "-" that it ended without
 one, and "*" that a wider H failed after a narrower one succeeded (see the cell's runs).
+The last column is the results version of the code that computed the row's runs (runs of an
+older version are never reused; the newest version's runs decide).
 
 Options:
   --json   the rows of the min_width_by_k view, as JSON
@@ -30,16 +32,28 @@ interface WidthRow {
   min_width: number | null;
   status: string;
   non_monotone: boolean;
+  /** The newest results version of the cell's runs; null before any run is recorded with one. */
+  results_version: number | null;
 }
 
-/** One row per (sweep, group, encoding, model), one column per k. */
+/**
+ * One row per (sweep, group, encoding, model), one column per k, and the results versions of the
+ * row's cells (one, or several while some cells have not been searched again since a bump).
+ */
 export function pivotByK(rows: WidthRow[]): TabularResult {
   const ks = [...new Set(rows.map((r) => r.k))].sort((a, b) => a - b);
   const lines = new Map<string, (string | null)[]>();
+  const versions = new Map<string, Set<number>>();
   for (const r of rows) {
     const key = JSON.stringify([r.sweep, r.group, r.encoding, r.model]);
     let line = lines.get(key);
-    if (!line) lines.set(key, (line = [r.sweep, r.group, r.encoding, r.model, ...ks.map(() => null)]));
+    if (!line) lines.set(key, (line = [r.sweep, r.group, r.encoding, r.model, ...ks.map(() => null), null]));
+    // undefined: a store whose views predate migration 20261203000200 (run code identity).
+    if (r.results_version !== null && r.results_version !== undefined) {
+      const seen = versions.get(key) ?? new Set();
+      versions.set(key, seen.add(r.results_version));
+      line[4 + ks.length] = [...seen].sort((a, b) => a - b).join(', ');
+    }
     const width =
       r.min_width !== null
         ? String(r.min_width)
@@ -48,11 +62,11 @@ export function pivotByK(rows: WidthRow[]): TabularResult {
           : '-';
     line[4 + ks.indexOf(r.k)] = r.non_monotone ? `${width}*` : width;
   }
-  const columns = ['sweep', 'group', 'encoding', 'model', ...ks.map((k) => `k=${k}`)];
+  const columns = ['sweep', 'group', 'encoding', 'model', ...ks.map((k) => `k=${k}`), 'results_version'];
   return {
     columns,
     // The k columns hold widths: typed as integers so they align right.
-    types: columns.map((_, i) => (i < 4 ? 25 : 23)),
+    types: columns.map((_, i) => (i < 4 || i === columns.length - 1 ? 25 : 23)),
     rows: [...lines.values()],
   };
 }

@@ -67,13 +67,14 @@ describe('query output', () => {
 });
 
 describe('sgc results table', () => {
-  it('puts k across, one row per (sweep, group, encoding, model), marking open and odd cells', () => {
+  it('puts k across, one row per (sweep, group, encoding, model), marking open and odd cells, with the results versions', () => {
     const row = (
       model: string,
       k: number,
       min_width: number | null,
       status: string,
       non_monotone = false,
+      results_version: number | null = 2,
     ) => ({
       sweep: 's',
       group: 'C6',
@@ -83,17 +84,29 @@ describe('sgc results table', () => {
       min_width,
       status,
       non_monotone,
+      results_version,
     });
     const table = pivotByK([
       row('mlp', 2, 8, 'done'),
       row('mlp', 3, null, 'searching'),
       row('rnn', 2, 4, 'done', true),
-      row('rnn', 4, null, 'failed'),
+      row('rnn', 4, null, 'failed', false, 1),
+      row('rnn', 5, null, 'pending', false, null),
     ]);
-    assert.deepEqual(table.columns, ['sweep', 'group', 'encoding', 'model', 'k=2', 'k=3', 'k=4']);
+    assert.deepEqual(table.columns, [
+      'sweep',
+      'group',
+      'encoding',
+      'model',
+      'k=2',
+      'k=3',
+      'k=4',
+      'k=5',
+      'results_version',
+    ]);
     assert.deepEqual(table.rows, [
-      ['s', 'C6', 'onehot', 'mlp', '8', '…', null],
-      ['s', 'C6', 'onehot', 'rnn', '4*', null, '-'],
+      ['s', 'C6', 'onehot', 'mlp', '8', '…', null, null, '2'],
+      ['s', 'C6', 'onehot', 'rnn', '4*', null, '-', '…', '1, 2'],
     ]);
   });
 });
