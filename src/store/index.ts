@@ -36,3 +36,4 @@ export {
   type SweepGauges,
 } from './sweep-gauges.js';
 export { resolveTarget, type StoreTarget } from './target.js';
+export { openReader, type ReaderConnection } from './reader-role.js';

@@ -1,19 +1,19 @@
 /**
  * The embedded stack on one machine (`sgc up`, `sgc run`): a Temporal dev server, the results store
- * (PGlite, served on the PostgreSQL protocol for other processes), a worker and the metrics
- * endpoint. What is already running is reused: a reachable Temporal server, a store served by
- * another process, workers already polling. TEMPORAL_ADDRESS and DATABASE_URL select a cluster and
- * a database instead of the embedded ones.
+ * (the embedded PostgreSQL of the sgc home, which other processes reach directly), a worker and the
+ * metrics endpoint. What is already running is reused: this folder's Temporal server, the store's
+ * running PostgreSQL, workers already polling. TEMPORAL_ADDRESS and DATABASE_URL select a cluster
+ * and a database instead of the embedded ones.
  */
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import { InputError } from '../errors.js';
 import { writeFileAtomic } from '../files.js';
+import { findHome, findOrCreateHome } from '../home.js';
 import { waitForPort } from '../net.js';
+import { grafanaEnvironment } from '../store/embedded/announce.js';
 import { openStore, type Store } from '../store/index.js';
-import type { PGliteDriver } from '../store/pglite-driver.js';
-import { type ServedDatabase, serveEmbedded } from '../store/serve.js';
 import { telemetry as processTelemetry, type Telemetry } from '../telemetry/metrics.js';
 import { startMetricsServer } from '../telemetry/server.js';
 import { attachStoreGauges } from '../telemetry/store-gauges.js';
@@ -26,8 +26,6 @@ import {
 } from './connection.js';
 import { type DevServer, startDevServer } from './devServer.js';
 import { createWorkers, type SgcWorkers } from './worker.js';
-
-export const STACK_DIR = '.sgc';
 
 export interface StackOptions {
   /** Trainings at once in this process's worker; 0: no worker here. */
@@ -44,20 +42,22 @@ export interface Stack {
   client: Client;
   store: Store;
   metricsUrl: string | undefined;
-  databaseUrl: string | undefined;
+  /** For the embedded store: the environment Grafana's provisioned data source reads. */
+  grafana: string | undefined;
   workers: SgcWorkers | undefined;
   /** What this stack started, for the user (`started Temporal dev server at …`). */
   started: string[];
   stop(): Promise<void>;
 }
 
-/** Where a running `sgc up` announces its Temporal address when it is not the default one. */
+/** Where a running `sgc up` announces its Temporal address. */
 function stackFile(home: string): string {
-  return join(home, STACK_DIR, 'stack.json');
+  return join(home, 'stack.json');
 }
 
-/** The Temporal address a live `sgc up` or `sgc run` in `home` announced, if one is running. */
-function announcedTemporal(home: string): string | undefined {
+/** The Temporal address a live `sgc up` or `sgc run` of the sgc home `home` announced, if one is running. */
+function announcedTemporal(home: string | undefined): string | undefined {
+  if (!home) return undefined;
   try {
     const announced = JSON.parse(readFileSync(stackFile(home), 'utf8')) as { pid: number; temporal: string };
     process.kill(announced.pid, 0);
@@ -68,12 +68,13 @@ function announcedTemporal(home: string): string | undefined {
 }
 
 /**
- * The Temporal server commands in `home` talk to: TEMPORAL_ADDRESS when set, else the server of a
- * running `sgc up` in `home`, else the default address.
+ * The Temporal server commands talk to: TEMPORAL_ADDRESS when set, else the server of a running
+ * `sgc up` of the sgc home `home` (by default the one found from the current folder), else the
+ * default address.
  */
 export function resolveStackTemporal(
   env: NodeJS.ProcessEnv = process.env,
-  home = process.cwd(),
+  home = findHome(env),
 ): TemporalTarget {
   const target = resolveTemporal(env);
   if (env['TEMPORAL_ADDRESS']?.trim()) return target;
@@ -82,8 +83,8 @@ export function resolveStackTemporal(
 }
 
 export async function startStack(options: StackOptions): Promise<Stack> {
-  // `.sgc/` in the current directory, where the store's default directory is too.
-  const home = process.cwd();
+  // The sgc home found from the current folder (like git's .git), or a new .sgc/ here.
+  const home = findOrCreateHome();
   const log = options.log ?? ((line: string) => console.error(line));
   const telemetry = options.telemetry ?? processTelemetry;
   const started: string[] = [];
@@ -107,15 +108,14 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       devServer = await startDevServer({
         port: portTaken ? 0 : defaultPort,
         uiPort: null,
-        dbFile: join(home, STACK_DIR, 'temporal.db'),
-        logFile: join(home, STACK_DIR, 'temporal.log'),
+        dbFile: join(home, 'temporal.db'),
+        logFile: join(home, 'temporal.log'),
       });
       temporal = { ...temporal, address: devServer.address };
       stops.push(() => devServer!.stop());
       started.push(
-        `Temporal dev server at ${devServer.address} (state in ${join(STACK_DIR, 'temporal.db')})`,
+        `Temporal dev server at ${devServer.address} (state in ${join(home, 'temporal.db')})`,
       );
-      mkdirSync(join(home, STACK_DIR), { recursive: true });
       writeFileAtomic(stackFile(home), JSON.stringify({ pid: process.pid, temporal: devServer.address }));
       stops.push(async () => rmSync(stackFile(home), { force: true }));
     }
@@ -123,16 +123,16 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     stops.push(() => client.connection.close());
 
     // --- store ------------------------------------------------------------------------------------------
-    const store = await openStore({ command: 'sgc up' });
+    const store = await openStore({ create: true, command: 'sgc up', log });
     stops.push(() => store.close());
-    let databaseUrl: string | undefined;
-    let served: ServedDatabase | undefined;
-    if (store.target.kind === 'pglite') {
-      served = await serveEmbedded(store.driver as PGliteDriver, '127.0.0.1', 0);
-      stops.push(() => served!.stop());
-      databaseUrl = served.url;
-      started.push(`results store ${store.target.dir} served at ${served.url}`);
-    } else databaseUrl = store.target.url;
+    let grafana: string | undefined;
+    if (store.embedded) {
+      const how = { created: 'created and started', started: 'started', running: 'running already' };
+      started.push(
+        `results store in ${store.embedded.home} (PostgreSQL, ${how[store.embedded.how]}) on 127.0.0.1:${store.embedded.port}`,
+      );
+      grafana = grafanaEnvironment(store.embedded);
+    }
 
     // --- worker -----------------------------------------------------------------------------------------
     // Always one here, even when other workers poll: more workers only add throughput.
@@ -143,7 +143,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         repository: store.repository(),
         telemetry,
         concurrency: options.concurrency,
-        checkpointDir: join(home, STACK_DIR, 'checkpoints'),
+        checkpointDir: join(home, 'checkpoints'),
       });
       const running = workers.run();
       running.catch((error) => log(`worker stopped: ${(error as Error).message}`));
@@ -168,7 +168,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       metricsUrl = metrics.url;
       started.push(`metrics at ${metrics.url}`);
     }
-    return { temporal, client, store, metricsUrl, databaseUrl, workers, started, stop };
+    return { temporal, client, store, metricsUrl, grafana, workers, started, stop };
   } catch (error) {
     await stop();
     throw error;
