@@ -2,7 +2,8 @@
  * Activities on `sgc-io`: everything the workflows read from or write to the results store, and the
  * per-process counters that follow from it (probes, cache hits; the sweep and cell gauges are read
  * from the store at scrape time instead). Every one is safe to repeat (the repository's writes are
- * upserts and idempotent inserts), since Temporal retries an activity whose worker died.
+ * upserts and idempotent inserts), since Temporal retries an activity whose worker died. Their
+ * errors are sorted for the workflows by guardStore: a store that cannot be reached is waited out.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Context } from '@temporalio/activity';
@@ -29,6 +30,7 @@ import { parseSweepSpec } from '../src/sweep/spec.js';
 import type { Probe, SearchPhase } from '../src/sweep/widthSearch.js';
 import { runWorkflowId } from '../src/sweep/workflowIds.js';
 import type { Telemetry } from '../src/telemetry/metrics.js';
+import { guardStore, storeOutage } from './storeOutage.js';
 
 export interface IoDependencies {
   repository: ResultsRepository;
@@ -38,6 +40,8 @@ export interface IoDependencies {
    * another to play an older or newer sgc against the same store.
    */
   resultsVersion?: number;
+  /** Where the store's outages are logged (a line when it goes, one when it is back): stderr. */
+  log?: (line: string) => void;
 }
 
 /** The store's cell key of a sweep cell: the names the cell's key is made of. */
@@ -106,7 +110,7 @@ export function createIoActivities(deps: IoDependencies) {
     return reportOf(run, true);
   };
 
-  return {
+  const activities = {
     async recordSweep(
       sweepId: string,
       fields: { status: 'running' | 'paused' | 'stopped' | 'done'; workflowId?: string },
@@ -290,6 +294,7 @@ export function createIoActivities(deps: IoDependencies) {
       await repository.updateCell(cellId, progress);
     },
   };
+  return guardStore(activities, storeOutage(telemetry.registry, deps.log));
 }
 
 export type IoActivities = ReturnType<typeof createIoActivities>;

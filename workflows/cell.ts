@@ -7,10 +7,16 @@
  *
  * pause: start no new runs until resume. stop: start no new runs, let the running ones finish, end
  * with the bracket reached. Cancelling the workflow cancels its runs.
+ *
+ * Only outcomes decided by training enter the search. Store calls (its own and its runs') wait for
+ * an unreachable store (workflows/storeCalls.ts) and the cell shows `waiting` meanwhile. A run that
+ * ends in error (it crashed after its retries) is recorded as such (recordError), never as a
+ * failed width: the search stops and the cell ends `undecided`.
  */
 
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import {
+  ActivityFailure,
   ApplicationFailure,
   CancellationScope,
   ChildWorkflowFailure,
@@ -19,7 +25,6 @@ import {
   isCancellation,
   ParentClosePolicy,
   proxyActivities,
-  proxyLocalActivities,
   setHandler,
   sleep,
   startChild,
@@ -27,45 +32,67 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { IoActivities } from '../activities/io.js';
-import type {
-  CellInput,
-  CellOutcome,
-  CellState,
-  CellStatus,
-  RunReport,
-  RunTicket,
+import {
+  type CellInput,
+  type CellOutcome,
+  type CellState,
+  type CellStatus,
+  DEFAULT_RETRY,
+  earliestWaiting,
+  FINAL_OUTCOMES,
+  IO_ERROR,
+  IO_QUEUE,
+  type RunReport,
+  type RunTicket,
+  type Waiting,
 } from '../src/sweep/messages.js';
-import { IO_QUEUE } from '../src/sweep/messages.js';
-import { initialSearch, nextProbes, record, type WidthSearchState } from '../src/sweep/widthSearch.js';
+import {
+  initialSearch,
+  nextProbes,
+  record,
+  recordError,
+  type WidthSearchState,
+} from '../src/sweep/widthSearch.js';
 import {
   cellDoneSignal,
   cellProgressSignal,
   pauseSignal,
   resumeSignal,
+  runWaitingSignal,
   runWorkflowId,
   stopSignal,
 } from './definitions.js';
 import { RunWorkflow } from './run.js';
+import { storeCalls } from './storeCalls.js';
 
-/** The store's reads and writes: quick, so local activities (in this workflow's own tasks, on its worker). */
 /** Progress signals to the sweep at most this often (see `progress`). */
 const PROGRESS_EVERY_MS = 1000;
 
-const io = proxyLocalActivities<IoActivities>({
-  startToCloseTimeout: '2 minutes',
-  retry: { maximumAttempts: 20, maximumInterval: '10 seconds' },
-});
-
-/** Waiting on a run that another sweep's workflow is training: as long as that run takes. */
-const awaitOther = proxyActivities<IoActivities>({
-  taskQueue: IO_QUEUE,
-  startToCloseTimeout: '30 days',
-  heartbeatTimeout: '1 minute',
-  retry: { maximumAttempts: 20, maximumInterval: '30 seconds' },
-});
-
 export async function CellWorkflow(input: CellInput): Promise<CellOutcome> {
   const { cell, cellId, options } = input;
+  const retry = options.retry ?? DEFAULT_RETRY;
+  /**
+   * The store's reads and writes: quick, so local activities (in this workflow's own tasks, on its
+   * worker) within the retry budget; waiting as activities while the store is unreachable.
+   */
+  let ownWait: Waiting | null = null;
+  const io = storeCalls({
+    retry,
+    first: 'local',
+    onWaiting: (waiting) => {
+      ownWait = waiting;
+      showWaiting();
+    },
+  });
+  /** Waiting on a run that another sweep's workflow is training: as long as that run takes. */
+  const awaitOther = proxyActivities<IoActivities>({
+    taskQueue: IO_QUEUE,
+    startToCloseTimeout: '30 days',
+    heartbeatTimeout: '1 minute',
+    // No limit on attempts: its failures are an unreachable store or Temporal server, waited out.
+    // An error that is neither (IO_ERROR) ends it, and the run counts as one in error.
+    retry: { maximumInterval: `${retry.waitIntervalSeconds} seconds`, nonRetryableErrorTypes: [IO_ERROR] },
+  });
   let search: WidthSearchState = initialSearch(input.plan);
   let paused = input.paused;
   let stopping = false;
@@ -84,6 +111,8 @@ export async function CellWorkflow(input: CellInput): Promise<CellOutcome> {
     runsInFlight: 0,
     cachedRuns: 0,
     trainingSeconds: 0,
+    waiting: null,
+    runErrors: 0,
   };
   const parent = workflowInfo().parent;
   const sweep = parent ? getExternalWorkflowHandle(parent.workflowId) : undefined;
@@ -124,19 +153,36 @@ export async function CellWorkflow(input: CellInput): Promise<CellOutcome> {
   };
 
   /**
-   * Runs started and not yet back (by `H/seed`), and those back but not yet taken. Runs that finish
-   * together are taken as one batch with one progress signal: a signal costs a round trip, and on
-   * short runs one per run would make the cell lag behind its runs.
+   * Runs started and not yet back (by config hash), and those back but not yet taken. Runs that
+   * finish together are taken as one batch with one progress signal: a signal costs a round trip,
+   * and on short runs one per run would make the cell lag behind its runs.
    */
   const running = new Set<string>();
   const settled: RunReport[] = [];
   let failure: unknown;
-  const key = (p: { H: number; seed: number }) => `${p.H}/${p.seed}`;
+  /**
+   * The earliest wait for the store, of this cell's own calls and its runs' (they signal theirs); a
+   * change is told to the sweep at once. `tell` is not awaited: this runs in handlers.
+   */
+  const runWaits = new Map<string, Waiting>();
+  setHandler(runWaitingSignal, ({ configHash, waiting }) => {
+    if (waiting && running.has(configHash)) runWaits.set(configHash, waiting);
+    else runWaits.delete(configHash);
+    showWaiting();
+  });
+  function showWaiting() {
+    const waiting = earliestWaiting([ownWait, ...runWaits.values()]);
+    if ((waiting?.since ?? null) === (status.waiting?.since ?? null)) return;
+    status.waiting = waiting;
+    tell().catch(() => undefined);
+  }
   const launch = (ticket: RunTicket) => {
-    running.add(key(ticket));
-    runOne(ticket, options).then(
+    running.add(ticket.configHash);
+    runOne(ticket, options, awaitOther).then(
       (report) => {
-        running.delete(key(report));
+        running.delete(ticket.configHash);
+        // A run that is back waits for nothing (its last signal may not have come yet).
+        if (runWaits.delete(ticket.configHash)) showWaiting();
         settled.push(report);
       },
       (error) => {
@@ -152,7 +198,22 @@ export async function CellWorkflow(input: CellInput): Promise<CellOutcome> {
       status.runsDone += 1;
       if (report.cached) status.cachedRuns += 1;
       else status.trainingSeconds += report.seconds;
-      search = record(search, { H: report.H, seed: report.seed, succeeded: report.outcome === 'succeeded' });
+      // Only what training decided is an outcome; a run in error (or cancelled by another sweep
+      // that owned it) is none, and stops the search undecided.
+      if (FINAL_OUTCOMES.includes(report.outcome))
+        search = record(search, {
+          H: report.H,
+          seed: report.seed,
+          succeeded: report.outcome === 'succeeded',
+        });
+      else {
+        status.runErrors = (status.runErrors ?? 0) + 1;
+        search = recordError(search, {
+          H: report.H,
+          seed: report.seed,
+          reason: report.reason ?? `run ended ${report.outcome}`,
+        });
+      }
       const bracket = search.result ?? { lo: search.lo, hi: search.hi, minWidth: null };
       status.lo = bracket.lo;
       status.hi = bracket.hi;
@@ -203,6 +264,7 @@ export async function CellWorkflow(input: CellInput): Promise<CellOutcome> {
       status.runsInFlight = running.size;
       await progress();
     }
+    if (search.result?.undecided) state = 'undecided';
   } catch (error) {
     state = isCancellation(error) ? 'cancelled' : 'failed';
     await CancellationScope.nonCancellable(async () => {
@@ -218,7 +280,7 @@ export async function CellWorkflow(input: CellInput): Promise<CellOutcome> {
   status.state = state;
   status.runsInFlight = 0;
   await io.recordCell(cell, cellId, {
-    status: state === 'stopped' ? 'stopped' : 'done',
+    status: state === 'stopped' ? 'stopped' : state === 'undecided' ? 'undecided' : 'done',
     lo: status.lo,
     hi: status.hi,
     minWidth: status.minWidth,
@@ -232,33 +294,55 @@ export async function CellWorkflow(input: CellInput): Promise<CellOutcome> {
 
 /**
  * One run as a child workflow. A run that another workflow already owns (another sweep training the
- * same config, or a finished RunWorkflow the reuse policy will not start again) is awaited instead.
- * A run that failed for good counts as a failure of its width, and is stored as `error`.
+ * same config, or a finished RunWorkflow the reuse policy will not start again) is awaited instead;
+ * when that one ended without an outcome (it crashed, or was cancelled), the run is started here
+ * again, up to the retry budget's attempts. A run that failed for good (its RunWorkflow failed:
+ * training kept throwing) comes back with outcome `error`, which the search does not count as an
+ * outcome; the store has it as `error`.
  */
-async function runOne(ticket: RunTicket, options: CellInput['options']): Promise<RunReport> {
-  try {
-    const child = await startChild(RunWorkflow, {
-      workflowId: runWorkflowId(ticket.configHash),
-      args: [{ ticket, options }],
-      workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
-      // A run shared with another sweep must not die with this cell: cancellation is explicit.
-      parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
-    });
-    return await child.result();
-  } catch (error) {
-    if (error instanceof WorkflowExecutionAlreadyStartedError) return awaitOther.awaitRun(ticket);
-    if (error instanceof ChildWorkflowFailure && !isCancellation(error))
-      return {
-        configHash: ticket.configHash,
-        H: ticket.H,
-        seed: ticket.seed,
-        outcome: 'error',
-        steps: 0,
-        finalLoss: null,
-        finalAccuracy: null,
-        seconds: 0,
-        cached: false,
-      };
-    throw error;
+async function runOne(
+  ticket: RunTicket,
+  options: CellInput['options'],
+  awaitOther: Pick<IoActivities, 'awaitRun'>,
+): Promise<RunReport> {
+  const inError = (reason: string): RunReport => ({
+    configHash: ticket.configHash,
+    H: ticket.H,
+    seed: ticket.seed,
+    outcome: 'error',
+    steps: 0,
+    finalLoss: null,
+    finalAccuracy: null,
+    seconds: 0,
+    cached: false,
+    reason,
+  });
+  const attempts = (options.retry ?? DEFAULT_RETRY).attempts;
+  for (let awaited = 1; ; awaited++) {
+    try {
+      const child = await startChild(RunWorkflow, {
+        workflowId: runWorkflowId(ticket.configHash),
+        args: [{ ticket, options }],
+        workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
+        // A run shared with another sweep must not die with this cell: cancellation is explicit.
+        parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
+      });
+      return await child.result();
+    } catch (error) {
+      if (error instanceof WorkflowExecutionAlreadyStartedError) {
+        let report: RunReport;
+        try {
+          report = await awaitOther.awaitRun(ticket);
+        } catch (awaitError) {
+          if (isCancellation(awaitError) || !(awaitError instanceof ActivityFailure)) throw awaitError;
+          return inError((awaitError.cause ?? awaitError).message);
+        }
+        if (FINAL_OUTCOMES.includes(report.outcome) || awaited >= attempts) return report;
+        continue;
+      }
+      if (error instanceof ChildWorkflowFailure && !isCancellation(error))
+        return inError((error.cause ?? error).message);
+      throw error;
+    }
   }
 }

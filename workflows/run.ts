@@ -3,44 +3,68 @@
  * result there is returned as it is: nothing is trained twice), trains it on the training queue of
  * its engine (`sgc-train` for onnx, `sgc-train-<engine>` for the others), and records the result.
  *
- * The lookup and the record are local activities: they run in the worker that runs this workflow
- * (an `sgc-io` worker, which owns the store) within the workflow's own tasks, so a run costs two
- * workflow tasks and one activity task on the server (it was four and three with ordinary
- * activities). They are the same idempotent io activities; a worker that dies during one makes
- * the workflow task time out, and the next worker repeats it. The lookup is skipped for a run the
- * cell's planProbes has already claimed (found idle, not cached, and marked started).
+ * The lookup and the record are store calls (workflows/storeCalls.ts): local activities within the
+ * retry budget, in the worker that runs this workflow (an `sgc-io` worker, which owns the store), so
+ * a run costs two workflow tasks and one activity task on the server. When the store cannot be
+ * reached they wait for it, as long as it takes, and tell the cell that started the run (which shows
+ * it): a trained result is never thrown away for want of a store. The lookup is skipped for a run
+ * the cell's planProbes has already claimed (found idle, not cached, and marked started).
  *
- * It completes only with a final outcome (succeeded, failed, diverged, invalid): results the same
- * config would reproduce. A run that crashed after its retries, or was cancelled, ends the workflow
- * failed or cancelled, and the id's reuse policy (allow duplicates of failed runs only) lets a later
- * start re-run exactly those.
+ * Outcomes come only from training: it completes with succeeded, failed, diverged or invalid, the
+ * results the same config would reproduce. Training attempts that time out (a worker died, or
+ * stopped heartbeating) are retried without limit; a training that keeps throwing ends the run
+ * `error` after the retry budget's attempts, and the workflow fails, so that the cell records no
+ * outcome for it and the id's reuse policy (allow duplicates of failed runs only) lets a later start
+ * re-run exactly those. A cancelled run ends cancelled.
  */
 import {
   ActivityCancellationType,
   ActivityFailure,
   ApplicationFailure,
   CancellationScope,
+  getExternalWorkflowHandle,
   isCancellation,
   proxyActivities,
-  proxyLocalActivities,
+  TimeoutFailure,
+  workflowInfo,
 } from '@temporalio/workflow';
-import type { IoActivities } from '../activities/io.js';
 import type { TrainActivities } from '../activities/train.js';
-import { INVALID_RUN_CONFIG, type RunInput, type RunReport, trainQueueOf } from '../src/sweep/messages.js';
-
-const io = proxyLocalActivities<IoActivities>({
-  startToCloseTimeout: '2 minutes',
-  retry: { maximumAttempts: 20, maximumInterval: '10 seconds' },
-});
+import {
+  DEFAULT_RETRY,
+  INVALID_RUN_CONFIG,
+  type RunInput,
+  type RunReport,
+  type TrainedRun,
+  trainQueueOf,
+} from '../src/sweep/messages.js';
+import { runWaitingSignal } from './definitions.js';
+import { storeCalls } from './storeCalls.js';
 
 export async function RunWorkflow(input: RunInput): Promise<RunReport> {
   const { ticket, options } = input;
+  const retry = options.retry ?? DEFAULT_RETRY;
+  const parent = workflowInfo().parent;
+  const io = storeCalls({
+    retry,
+    first: 'local',
+    // The cell shows the wait; a cell that has gone (its sweep was cancelled) cannot, and need not.
+    onWaiting: (waiting) => {
+      if (!parent) return;
+      getExternalWorkflowHandle(parent.workflowId)
+        .signal(runWaitingSignal, { configHash: ticket.configHash, waiting })
+        .catch(() => undefined);
+    },
+  });
   const train = proxyActivities<TrainActivities>({
     // The queue of the run's engine: only workers that serve that engine pick it up.
     taskQueue: trainQueueOf(ticket.config.engine.name),
     startToCloseTimeout: '30 days',
     heartbeatTimeout: `${options.heartbeatTimeoutSeconds} seconds`,
-    retry: { maximumAttempts: 5, nonRetryableErrorTypes: [INVALID_RUN_CONFIG] },
+    retry: {
+      maximumAttempts: retry.attempts,
+      maximumInterval: `${retry.maxIntervalSeconds} seconds`,
+      nonRetryableErrorTypes: [INVALID_RUN_CONFIG],
+    },
     // Wait for the activity to stop training before the workflow counts as cancelled, so a
     // cancelled sweep leaves no training running behind it.
     cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
@@ -51,7 +75,18 @@ export async function RunWorkflow(input: RunInput): Promise<RunReport> {
   const cached = ticket.claimed ? null : await io.claimRun(ticket);
   if (cached) return cached;
   try {
-    const trained = await train.trainRun({ configHash: ticket.configHash, config: ticket.config });
+    let trained: TrainedRun;
+    for (;;) {
+      try {
+        trained = await train.trainRun({ configHash: ticket.configHash, config: ticket.config });
+        break;
+      } catch (error) {
+        // The last attempt timed out: its worker died or lost the server, which is no outcome and
+        // no error of the run. Train it again, with the budget starting over: a run ends `error`
+        // only when its last attempt threw.
+        if (!(error instanceof ActivityFailure && error.cause instanceof TimeoutFailure)) throw error;
+      }
+    }
     return await io.recordRun(ticket, trained);
   } catch (error) {
     if (isCancellation(error)) {
@@ -62,6 +97,8 @@ export async function RunWorkflow(input: RunInput): Promise<RunReport> {
     const message = (cause ?? (error as Error)).message;
     if (cause instanceof ApplicationFailure && cause.type === INVALID_RUN_CONFIG)
       return io.recordRunEnd(ticket, 'invalid', message);
+    // Training kept throwing (or a store call kept failing with an error other than the store's
+    // absence): the run ends `error`, which the cell does not count as an outcome.
     await io.recordRunEnd(ticket, 'error', message);
     throw ApplicationFailure.nonRetryable(`run ${ticket.configHash} failed: ${message}`, 'RunError');
   }

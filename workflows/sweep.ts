@@ -10,6 +10,9 @@
  * Messages: `status` query; `pause` (cells start no new runs), `resume`, `stop` (running runs
  * finish, nothing new starts) signals; `extend` update (more groups, encodings, k or models).
  * Cancelling the sweep cancels its cells, and with them their running trainings.
+ *
+ * Its store calls wait for an unreachable store (workflows/storeCalls.ts); the status query shows
+ * the earliest wait of the sweep and its running cells as `waiting`.
  */
 
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
@@ -22,25 +25,24 @@ import {
   getExternalWorkflowHandle,
   isCancellation,
   ParentClosePolicy,
-  proxyActivities,
   setHandler,
   sleep,
   startChild,
   WorkflowIdReusePolicy,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { IoActivities } from '../activities/io.js';
-import type {
-  CellEntry,
-  CellState,
-  CellStatus,
-  RawSweepSpec,
-  SweepCarry,
-  SweepInput,
-  SweepState,
-  SweepStatus,
+import {
+  type CellEntry,
+  type CellState,
+  type CellStatus,
+  earliestWaiting,
+  type RawSweepSpec,
+  type SweepCarry,
+  type SweepInput,
+  type SweepState,
+  type SweepStatus,
+  type Waiting,
 } from '../src/sweep/messages.js';
-import { IO_QUEUE } from '../src/sweep/messages.js';
 import { CellWorkflow } from './cell.js';
 import {
   cellDoneSignal,
@@ -55,17 +57,23 @@ import {
   statusQuery,
   stopSignal,
 } from './definitions.js';
+import { storeCalls } from './storeCalls.js';
 
-const io = proxyActivities<IoActivities>({
-  taskQueue: IO_QUEUE,
-  startToCloseTimeout: '5 minutes',
-  retry: { maximumAttempts: 20, maximumInterval: '10 seconds' },
-});
-
-const ENDED: readonly CellState[] = ['done', 'failed', 'stopped', 'cancelled'];
+const ENDED: readonly CellState[] = ['done', 'undecided', 'failed', 'stopped', 'cancelled'];
 
 export async function SweepWorkflow(input: SweepInput): Promise<SweepStatus> {
   const { sweepId, options } = input;
+  /** The sweep's own wait for the store, if any (its cells tell theirs in their status). */
+  let ownWait: Waiting | null = null;
+  const io = storeCalls({
+    retry: options.retry,
+    // Activities, not local ones: registering a large spec's cells may take a while.
+    first: 'activity',
+    startToCloseTimeout: '5 minutes',
+    onWaiting: (waiting) => {
+      ownWait = waiting;
+    },
+  });
   let spec = input.spec;
   const carry: SweepCarry = input.carried ?? {
     startedAt: new Date().toISOString(),
@@ -106,6 +114,10 @@ export async function SweepWorkflow(input: SweepInput): Promise<SweepStatus> {
       cachedRuns: sum(list, (c) => c.cachedRuns),
       trainingSeconds: sum(list, (c) => c.trainingSeconds),
       skipped: carry.skipped,
+      waiting: earliestWaiting([
+        ownWait,
+        ...list.filter((c) => !ENDED.includes(c.state)).map((c) => c.waiting),
+      ]),
     };
   };
 
@@ -306,6 +318,8 @@ function pendingStatus(cellKey: string): CellStatus {
     runsInFlight: 0,
     cachedRuns: 0,
     trainingSeconds: 0,
+    waiting: null,
+    runErrors: 0,
   };
 }
 

@@ -4,7 +4,7 @@
  */
 import type { Client } from '@temporalio/client';
 import { GrpcCode, grpcStatus } from '../errors.js';
-import type { CellStatus, SweepStatus } from '../sweep/messages.js';
+import type { CellStatus, SweepStatus, Waiting } from '../sweep/messages.js';
 import { sweepStatus } from '../temporal/sweeps.js';
 import { formatTable } from './format.js';
 
@@ -17,7 +17,18 @@ function duration(seconds: number): string {
   return h > 0 ? `${h}:${pad(m)}:${pad(s % 60)}` : `${m}:${pad(s % 60)}`;
 }
 
-const ENDED = new Set(['done', 'failed', 'stopped', 'cancelled']);
+const ENDED = new Set(['done', 'undecided', 'failed', 'stopped', 'cancelled']);
+
+/**
+ * `waiting: store unreachable since 12:03:04 (2:10)`: work held up by the store, not failed; it
+ * resumes by itself when the store is back. Undefined when nothing waits.
+ */
+export function waitingText(waiting: Waiting | null | undefined, now: Date = new Date()): string | undefined {
+  if (!waiting) return undefined;
+  const since = new Date(waiting.since);
+  const clock = since.toISOString().slice(11, 19);
+  return `waiting: ${waiting.reason} since ${clock} UTC (${duration((now.getTime() - since.getTime()) / 1000)})`;
+}
 
 /**
  * The summary line. Throughput counts trained runs (not cache hits) per minute of wall time; the
@@ -28,6 +39,8 @@ export function summaryLine(status: SweepStatus, now: Date = new Date()): string
   const total = status.cells.length;
   const ended = status.cells.filter((c) => ENDED.has(c.state)).length;
   const solved = status.cells.filter((c) => c.minWidth !== null).length;
+  const undecided = status.cells.filter((c) => c.state === 'undecided').length;
+  const runErrors = status.cells.reduce((n, c) => n + (c.runErrors ?? 0), 0);
   const trained = status.runsDone - status.cachedRuns;
   const perMinute = elapsed > 0 ? (trained / elapsed) * 60 : 0;
   const eta =
@@ -36,10 +49,12 @@ export function summaryLine(status: SweepStatus, now: Date = new Date()): string
       : ended === total
         ? '0:00'
         : '?';
+  const waiting = waitingText(status.waiting, now);
   return [
     `sweep ${status.sweepId}: ${status.state}`,
-    `cells ${ended}/${total} ended, ${solved} with H*`,
-    `runs ${status.runsDone} done (${status.cachedRuns} cached), ${status.runsInFlight} training`,
+    ...(waiting ? [waiting] : []),
+    `cells ${ended}/${total} ended, ${solved} with H*${undecided > 0 ? `, ${undecided} undecided: run errors` : ''}`,
+    `runs ${status.runsDone} done (${status.cachedRuns} cached${runErrors > 0 ? `, ${runErrors} error` : ''}), ${status.runsInFlight} training`,
     `${perMinute.toFixed(1)} runs/min`,
     `elapsed ${duration(elapsed)}`,
     `ETA ${eta}`,
@@ -53,7 +68,7 @@ export function cellsTable(cells: readonly CellStatus[]): string {
     ['cell', 'state', 'phase', 'lo', 'hi', 'H*', 'runs', 'training'],
     cells.map((c) => [
       c.cellKey,
-      c.state,
+      c.waiting ? `${c.state}, waiting` : c.state,
       c.phase ?? '',
       show(c.lo),
       show(c.hi),
@@ -73,7 +88,12 @@ export function minWidthTable(status: SweepStatus): string {
       encoding,
       k.replace(/^k/, ''),
       model,
-      c.minWidth === null ? `none ≤ ${show(c.lo)}` : c.minWidth,
+      // An undecided cell has no H*: it is unknown (a run ended in error), not absent below lo.
+      c.state === 'undecided'
+        ? 'undecided: run errors'
+        : c.minWidth === null
+          ? `none ≤ ${show(c.lo)}`
+          : c.minWidth,
       show(c.lo),
       show(c.hi),
       c.runsDone,
@@ -122,6 +142,7 @@ export async function watchSweep(
     } else {
       const counts = [
         status.state,
+        status.waiting?.since ?? '',
         status.runsDone,
         status.runsInFlight,
         status.cells.map((c) => c.state).join(),

@@ -35,6 +35,15 @@ export function trainQueueOf(engine: string): TrainQueue {
 export const INVALID_RUN_CONFIG = 'InvalidRunConfig';
 export const INVALID_SPEC = 'InvalidSpec';
 
+/**
+ * Failure types of the store activities (activities/io.ts). STORE_UNAVAILABLE: the store could not
+ * be reached (refused or lost connection, server shutting down, timeout): infrastructure, waited
+ * out, never an outcome. IO_ERROR: anything else (a bug, a constraint): retried within the retry
+ * budget, then it fails the caller.
+ */
+export const STORE_UNAVAILABLE = 'StoreUnavailable';
+export const IO_ERROR = 'IoError';
+
 /** Where workers write training checkpoints unless told otherwise (shared between workers of a machine). */
 export const DEFAULT_CHECKPOINT_DIR = '.sgc/checkpoints';
 
@@ -73,6 +82,8 @@ export interface RunReport {
   seconds: number;
   /** True when the result came from the store without training. */
   cached: boolean;
+  /** Why a run with outcome `error` (or `cancelled`) has none the search can use. */
+  reason?: string;
 }
 
 /** What the training activity produced: the report plus the curves that recordRun stores. */
@@ -110,7 +121,33 @@ export interface PlannedProbes {
   cached: RunReport[];
 }
 
-export type CellState = 'pending' | 'running' | 'paused' | 'done' | 'failed' | 'stopped' | 'cancelled';
+/**
+ * `undecided`: the search stopped because a run ended in error (crashed after its retries): no H*,
+ * and no bracket built on that run. Starting the sweep again re-runs the runs in error.
+ */
+export type CellState =
+  | 'pending'
+  | 'running'
+  | 'paused'
+  | 'done'
+  | 'undecided'
+  | 'failed'
+  | 'stopped'
+  | 'cancelled';
+
+/** Work held up by infrastructure, not failed: shown by status and watch until it resumes. */
+export interface Waiting {
+  reason: 'store unreachable';
+  /** When the first call still waiting began (ISO time). */
+  since: string;
+}
+
+/** The wait that began first (ISO times compare as strings); null when none. */
+export function earliestWaiting(waits: readonly (Waiting | null | undefined)[]): Waiting | null {
+  let first: Waiting | null = null;
+  for (const w of waits) if (w && (first === null || w.since < first.since)) first = w;
+  return first;
+}
 
 /** A cell as the sweep's status query shows it. */
 export interface CellStatus {
@@ -124,6 +161,10 @@ export interface CellStatus {
   runsInFlight: number;
   cachedRuns: number;
   trainingSeconds: number;
+  /** Set while a store call of the cell or of one of its runs waits for the store (absent: none). */
+  waiting?: Waiting | null;
+  /** Runs that ended in error (crashed after their retries); any makes the cell undecided. */
+  runErrors?: number;
 }
 
 export type SweepState = 'running' | 'paused' | 'stopping' | 'done' | 'stopped' | 'cancelled';
@@ -140,6 +181,8 @@ export interface SweepStatus {
   /** Seconds of training summed over finished runs (cached ones excluded). */
   trainingSeconds: number;
   skipped: { group: string; encoding: string; reason: string }[];
+  /** The earliest wait for the store among the sweep and its running cells; null when none waits. */
+  waiting?: Waiting | null;
 }
 
 export interface SweepOptions {
@@ -149,12 +192,38 @@ export interface SweepOptions {
   historyLimit: number;
   /** A training attempt whose heartbeats stop for this long is retried (on another worker). */
   heartbeatTimeoutSeconds: number;
+  /** How errors are retried (absent in sweeps started before it existed: the defaults). */
+  retry?: RetryBudget;
+}
+
+/**
+ * The retry budget. A store call is tried `attempts` times, `maxIntervalSeconds` apart at most
+ * (backoff from 1 s, doubling). When the last attempt found the store unreachable, the call waits
+ * for the store as long as it takes (the sweep shows `waiting`), trying again at most
+ * `waitIntervalSeconds` apart; any other error fails it. A training attempt that throws is retried
+ * the same way, and the run ends `error` after `attempts`; attempts that time out (a worker died)
+ * never use up the budget.
+ */
+export interface RetryBudget {
+  attempts: number;
+  maxIntervalSeconds: number;
+  waitIntervalSeconds: number;
+}
+
+export const DEFAULT_RETRY: RetryBudget = { attempts: 5, maxIntervalSeconds: 10, waitIntervalSeconds: 30 };
+
+/** The longest a call spends in its budget's backoff before it is given up or starts to wait. */
+export function retryBudgetSeconds(retry: RetryBudget): number {
+  let total = 0;
+  for (let i = 0; i < retry.attempts - 1; i++) total += Math.min(2 ** i, retry.maxIntervalSeconds);
+  return total;
 }
 
 export const DEFAULT_SWEEP_OPTIONS: SweepOptions = {
   window: 16,
   historyLimit: 10_000,
   heartbeatTimeoutSeconds: 15,
+  retry: DEFAULT_RETRY,
 };
 
 /** A sweep spec as the user wrote it (YAML data): validated by the activities, never in workflow code. */

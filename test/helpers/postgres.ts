@@ -7,6 +7,9 @@
  *   const pg = await startPostgres();
  *   const url = await pg.createDatabase();  // an empty database of its own
  *   ...
+ *   await pg.stopServer();                  // an outage: the server goes, its data stays
+ *   await pg.startServer();                 // …and comes back on the same port and data
+ *   ...
  *   await pg.stop();
  */
 import { execFileSync } from 'node:child_process';
@@ -22,6 +25,14 @@ export interface PostgresServer {
   port: number;
   /** Creates an empty database with a fresh name and returns its URL. */
   createDatabase(): Promise<string>;
+  /**
+   * Stops the server as a restart or an outage does (`pg_ctl stop -m fast`: sessions are
+   * terminated), keeping its data directory and port; startServer brings it back.
+   */
+  stopServer(): Promise<void>;
+  /** Starts the stopped server again, on the same data directory and port. */
+  startServer(): Promise<void>;
+  /** Stops the server and deletes its data. */
   stop(): Promise<void>;
 }
 
@@ -76,6 +87,9 @@ export async function startPostgres(options: StartOptions = {}): Promise<Postgre
   const settings = [`-p ${port}`, '-c listen_addresses=127.0.0.1', '-k /tmp'];
   if (!options.durable) settings.push('-c fsync=off', '-c synchronous_commit=off', '-c full_page_writes=off');
   let started = false;
+  const logFile = join(dir, 'server.log');
+  const startServer = () =>
+    run('pg_ctl', ['-D', data, '-w', '-l', logFile, '-o', settings.join(' '), 'start']);
   const stopNow = () => {
     if (started) {
       started = false;
@@ -90,7 +104,7 @@ export async function startPostgres(options: StartOptions = {}): Promise<Postgre
   process.on('exit', stopNow);
   try {
     run('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8', '--locale=C']);
-    run('pg_ctl', ['-D', data, '-w', '-l', join(dir, 'server.log'), '-o', settings.join(' '), 'start']);
+    startServer();
     started = true;
   } catch (error) {
     stopNow();
@@ -113,6 +127,16 @@ export async function startPostgres(options: StartOptions = {}): Promise<Postgre
         await client.end();
       }
       return `postgresql://postgres@127.0.0.1:${port}/${name}`;
+    },
+    async stopServer() {
+      if (!started) throw new Error('the PostgreSQL server is not running');
+      run('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']);
+      started = false;
+    },
+    async startServer() {
+      if (started) throw new Error('the PostgreSQL server is already running');
+      startServer();
+      started = true;
     },
     async stop() {
       stopNow();
