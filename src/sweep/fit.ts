@@ -5,21 +5,25 @@
  * is skipped (`powersMismatch`); every other problem of an encoding with a group is an error.
  *
  * Group facts are memoised by name: parsing a group and computing its irreps is pure but not free,
- * and a spec asks for the same group once per encoding.
+ * and a spec asks for the same group once per encoding. Irreps are computed only for what needs
+ * them, and then only their labels (irrepLabels): checking a spec on a group of order 4096 costs its
+ * Cayley table, not its Fourier analysis (an encoding's power spectrum and the theory's assumptions
+ * are the trainer's business, src/task/encoding.ts `encode`).
  */
 
 import type { FiniteGroup } from '../algebra/group.js';
-import { irrepsOf } from '../algebra/irreps/index.js';
+import { irrepLabels } from '../algebra/irreps/index.js';
 import { parseGroup } from '../algebra/parse.js';
 import { InputError } from '../errors.js';
 import type { EncodingSpec } from '../task/encoding.js';
-import { encode } from '../task/encoding.js';
+import { resolveEncoding } from '../task/encoding.js';
 
 export interface GroupFacts {
   /** The group's own name (canonical form of what was written). */
-  name: string;
-  order: number;
-  irrepLabels: readonly string[];
+  readonly name: string;
+  readonly order: number;
+  /** Computed on first use (it needs the irreps). */
+  readonly irrepLabels: readonly string[];
 }
 
 const groupsByName = new Map<string, { group: FiniteGroup; facts: GroupFacts }>();
@@ -28,7 +32,15 @@ function known(name: string): { group: FiniteGroup; facts: GroupFacts } {
   let entry = groupsByName.get(name);
   if (!entry) {
     const group = parseGroup(name);
-    const facts = { name: group.name, order: group.order, irrepLabels: irrepsOf(group).map((r) => r.label) };
+    let labels: readonly string[] | undefined;
+    const facts: GroupFacts = {
+      name: group.name,
+      order: group.order,
+      get irrepLabels() {
+        labels ??= irrepLabels(group);
+        return labels;
+      },
+    };
     groupsByName.set(name, (entry = { group, facts }));
   }
   return entry;
@@ -43,7 +55,7 @@ export type EncodingFit = { fits: true } | { fits: false; mismatch: boolean; rea
 
 /**
  * Whether `encoding` can encode `group`. `mismatch` marks the one skippable problem: a powers list
- * whose length is not the group's irrep count. Everything else `encode` rejects (a vector of the
+ * whose length is not the group's irrep count. Everything else `resolveEncoding` rejects (a vector of the
  * wrong length, a non-zero trivial power, …) comes back with mismatch false.
  */
 export function encodingFit(groupName: string, encoding: EncodingSpec): EncodingFit {
@@ -58,7 +70,7 @@ export function encodingFit(groupName: string, encoding: EncodingSpec): Encoding
     };
   }
   try {
-    encode(known(groupName).group, encoding);
+    resolveEncoding(known(groupName).group, encoding);
     return { fits: true };
   } catch (error) {
     if (error instanceof InputError) return { fits: false, mismatch: false, reason: error.message };
@@ -68,5 +80,5 @@ export function encodingFit(groupName: string, encoding: EncodingSpec): Encoding
 
 /** The encoding with every default filled in, as `encode` resolves it (throws its InputError). */
 export function resolvedEncoding(groupName: string, encoding: EncodingSpec): EncodingSpec {
-  return encode(known(groupName).group, encoding).spec;
+  return resolveEncoding(known(groupName).group, encoding);
 }
