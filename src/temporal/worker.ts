@@ -19,7 +19,7 @@ import { createIoActivities } from '../../activities/io.js';
 import { createTrainActivities, DEFAULT_CHECKPOINT_DIR } from '../../activities/train.js';
 import { ENGINE_NAMES, type EngineName } from '../learn/engine/index.js';
 import type { ResultsRepository } from '../store/index.js';
-import { IO_QUEUE, QUEUES, type QueueName, TRAIN_QUEUES } from '../sweep/messages.js';
+import { IO_QUEUE, QUEUES, type QueueName, STORE_UNAVAILABLE, TRAIN_QUEUES } from '../sweep/messages.js';
 import type { Telemetry } from '../telemetry/metrics.js';
 import type { TemporalTarget } from './connection.js';
 
@@ -83,6 +83,13 @@ export function installRuntime(sdkMetricsAddress?: string): void {
       // Less the warning every training-only worker gives (it polls no workflow tasks, by design).
       logger: new DefaultLogger('WARN', ({ level, message, meta }) => {
         if (message.startsWith('No workflows registered')) return;
+        // An attempt that found the store unreachable: the outage is logged once, when it begins
+        // and when it ends (activities/storeOutage.ts), not once per attempt of every waiting call.
+        if (
+          message === 'Activity failed' &&
+          (meta?.['error'] as { type?: unknown } | undefined)?.type === STORE_UNAVAILABLE
+        )
+          return;
         process.stderr.write(`temporal ${level}: ${message}${meta ? ` ${JSON.stringify(meta)}` : ''}\n`);
       }),
       ...(sdkMetricsAddress

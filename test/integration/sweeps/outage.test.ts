@@ -11,7 +11,7 @@
  * port), and in-process workers.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -50,7 +50,12 @@ let postgres: PostgresServer;
 let dir: string;
 const opened: Store[] = [];
 
-async function runWorkers(namespace: string, store: Store, telemetry: Telemetry) {
+async function runWorkers(
+  namespace: string,
+  store: Store,
+  telemetry: Telemetry,
+  checkpointDir = join(dir, `checkpoints-${namespace}`),
+) {
   const workers: SgcWorkers = await waitFor(
     `a worker on namespace ${namespace}`,
     // A namespace just registered takes the server a moment to know everywhere.
@@ -60,7 +65,7 @@ async function runWorkers(namespace: string, store: Store, telemetry: Telemetry)
         repository: store.repository(),
         telemetry,
         concurrency: 1,
-        checkpointDir: join(dir, `checkpoints-${namespace}`),
+        checkpointDir,
       }).catch(() => undefined),
     60_000,
     500,
@@ -84,11 +89,11 @@ async function runRows(store: Store) {
   );
 }
 
-async function cellRows(store: Store) {
+async function cellRows(store: Store, sweep = spec.name) {
   return store.driver.query<Record<string, unknown>>(
     `SELECT "group", k, status::text AS status, min_width, lo, hi, runs FROM min_width_by_k
       WHERE sweep = $1 ORDER BY "group", k`,
-    [spec.name],
+    [sweep],
   );
 }
 
@@ -231,6 +236,61 @@ describe('the store goes away during a sweep', { timeout: 600_000 }, () => {
         rows.every((r) => r['status'] === 'done' && r['outcome'] !== 'error'),
         JSON.stringify(rows),
       );
+    } finally {
+      await workers.stop();
+      await client.connection.close();
+    }
+  });
+
+  test('a run whose training keeps throwing ends error, and its cell undecided: no width is counted as failed', async () => {
+    // A real, deterministic training error: the worker's checkpoint folder cannot be created (its
+    // parent is a file), so every attempt throws ENOTDIR at its first checkpoint (after 2 s).
+    const notADir = join(dir, 'a-file');
+    writeFileSync(notADir, '');
+    const store = await openStore({
+      target: { kind: 'postgres', url: await postgres.createDatabase() },
+      migrate: true,
+    });
+    opened.push(store);
+    const client = await connectClient({ address: temporal.address, namespace: 'default' });
+    const workers = await runWorkers('default', store, createTelemetry(), join(notADir, 'checkpoints'));
+    try {
+      // Long runs (no early stop), so that each attempt reaches a checkpoint.
+      const errorSpec = {
+        ...spec,
+        name: 'it-run-error',
+        groups: ['C3'],
+        train: { ...spec.train, steps: 200_000, stopOnSuccess: false },
+      };
+      const handle = await startSweep(client, errorSpec, {
+        retry: { attempts: 2, maxIntervalSeconds: 1, waitIntervalSeconds: 1 },
+      });
+      const final = (await handle.result()) as SweepStatus;
+      assert.equal(final.state, 'done');
+      const [cell] = final.cells;
+      // Before, the error counted as a failure at H = 2 and the gallop went on up to max, each
+      // width failing the same way: "no H* up to 64", a wrong answer. Now the search stops.
+      assert.deepEqual(
+        [cell.state, cell.minWidth, cell.lo, cell.hi, cell.runsDone, cell.runErrors],
+        ['undecided', null, null, null, 1, 1],
+      );
+      const [row] = await cellRows(store, errorSpec.name);
+      assert.deepEqual(
+        [row?.['status'], row?.['min_width'], row?.['lo'], row?.['hi']],
+        ['undecided', null, null, null],
+      );
+      const runs = await store.driver.query<{ h: number; status: string; outcome: string; error: string }>(
+        `SELECT h, status::text AS status, outcome::text AS outcome, error FROM run`,
+      );
+      assert.equal(runs.length, 1);
+      assert.deepEqual([runs[0].h, runs[0].status, runs[0].outcome], [2, 'failed', 'error']);
+      assert.match(runs[0].error, /ENOTDIR|not a directory/);
+      // Shown as such.
+      const cli = await runSgc(['sweep', 'status', errorSpec.name], { TEMPORAL_ADDRESS: temporal.address });
+      assert.equal(cli.code, 0, cli.stderr);
+      assert.match(cli.stdout, /1 undecided: run errors/);
+      assert.match(cli.stdout, /1 error\)/);
+      assert.match(cli.stdout, /C3\/onehot\/k2\/mlp\s+undecided/);
     } finally {
       await workers.stop();
       await client.connection.close();
