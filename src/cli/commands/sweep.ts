@@ -8,6 +8,7 @@ import type { Client } from '@temporalio/client';
 import { parse as parseYaml } from 'yaml';
 import { EXTENSION_FIELDS, EXTENSION_LISTS, type SweepExtension } from '../../../workflows/definitions.js';
 import { InputError } from '../../errors.js';
+import { DEFAULT_RETRY, type RetryBudget } from '../../sweep/messages.js';
 import { parseInteger, parseOptions } from '../args.js';
 import type { Command } from '../command.js';
 import { formatTable } from '../format.js';
@@ -43,7 +44,7 @@ function oneSweepId(positionals: string[], usage: string): string {
   return positionals[0];
 }
 
-const startUsage = `usage: sgc sweep start <spec.yaml> [--wait] [--window N] [--heartbeat-timeout S]
+const startUsage = `usage: sgc sweep start <spec.yaml> [--wait] [--window N] [--heartbeat-timeout S] [--retries N]
 
 Validates the spec, then starts its sweep (workflow sweep/<name>) and returns; with --wait, follows
 it to the end and prints the minimal-width table. Starting a finished sweep again trains only what
@@ -52,7 +53,9 @@ is not in the store (runs that failed or were cancelled); everything else is a c
 Options:
   --wait                  follow the sweep until it ends
   --window <n>            cells searched at once (default 16)
-  --heartbeat-timeout <s> seconds without a heartbeat before a training moves to another worker (default 15)`;
+  --heartbeat-timeout <s> seconds without a heartbeat before a training moves to another worker (default 15)
+  --retries <n>           attempts of a store call before it waits for an unreachable store (the sweep
+                          shows waiting), and of a training that throws before its run ends error (default 5)`;
 
 export const sweepStartCommand: Command = {
   name: ['sweep', 'start'],
@@ -61,7 +64,12 @@ export const sweepStartCommand: Command = {
   async run(args) {
     const { values, positionals } = parseOptions(
       args,
-      { wait: { type: 'boolean' }, window: { type: 'string' }, 'heartbeat-timeout': { type: 'string' } },
+      {
+        wait: { type: 'boolean' },
+        window: { type: 'string' },
+        'heartbeat-timeout': { type: 'string' },
+        retries: { type: 'string' },
+      },
       startUsage,
     );
     if (positionals.length !== 1) throw new InputError(`give one sweep spec file\n${startUsage}`);
@@ -81,9 +89,9 @@ export const sweepStartCommand: Command = {
   },
 };
 
-/** --window and --heartbeat-timeout, checked. */
-export function sweepOptions(values: { window?: string; 'heartbeat-timeout'?: string }) {
-  const options: { window?: number; heartbeatTimeoutSeconds?: number } = {};
+/** --window, --heartbeat-timeout and --retries, checked. */
+export function sweepOptions(values: { window?: string; 'heartbeat-timeout'?: string; retries?: string }) {
+  const options: { window?: number; heartbeatTimeoutSeconds?: number; retry?: RetryBudget } = {};
   if (values.window !== undefined) {
     options.window = parseInteger(values.window, '--window');
     if (options.window < 1) throw new InputError(`--window ${values.window}: at least 1 cell at once`);
@@ -92,6 +100,11 @@ export function sweepOptions(values: { window?: string; 'heartbeat-timeout'?: st
     options.heartbeatTimeoutSeconds = parseInteger(values['heartbeat-timeout'], '--heartbeat-timeout');
     if (options.heartbeatTimeoutSeconds < 2)
       throw new InputError(`--heartbeat-timeout ${values['heartbeat-timeout']}: at least 2 seconds`);
+  }
+  if (values.retries !== undefined) {
+    const attempts = parseInteger(values.retries, '--retries');
+    if (attempts < 1) throw new InputError(`--retries ${values.retries}: at least 1 attempt`);
+    options.retry = { ...DEFAULT_RETRY, attempts };
   }
   return options;
 }
