@@ -11,12 +11,12 @@ export interface CliResult {
 }
 
 /**
- * This process's environment without DATABASE_URL (so a developer's own setting cannot leak into a
- * test), plus `env`; pass DATABASE_URL explicitly to use a server.
+ * This process's environment without DATABASE_URL, SGC_HOME and SGC_READER_URL (so a developer's
+ * own settings cannot leak into a test), plus `env`; pass them explicitly to use them.
  */
 function environment(env: Record<string, string>): NodeJS.ProcessEnv {
   const base = { ...process.env };
-  delete base['DATABASE_URL'];
+  for (const name of ['DATABASE_URL', 'SGC_HOME', 'SGC_READER_URL']) delete base[name];
   return { ...base, ...env };
 }
 
@@ -27,9 +27,14 @@ export function sgc(...args: string[]): CliResult {
 }
 
 /** `sgc …` without blocking this process (for servers and concurrent clients); `input` goes to stdin. */
-export function runSgc(args: string[], env: Record<string, string> = {}, input?: string): Promise<CliResult> {
+export function runSgc(
+  args: string[],
+  env: Record<string, string> = {},
+  input?: string,
+  cwd?: string,
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [sgcBin, ...args], { env: environment(env) });
+    const child = spawn(process.execPath, [sgcBin, ...args], { env: environment(env), cwd });
     child.stdin.end(input ?? '');
     let stdout = '';
     let stderr = '';

@@ -23,7 +23,7 @@ import { openStore } from '../../src/store/open-store.js';
 import { encode } from '../../src/task/encoding.js';
 import { figureCounts, withReportPage } from '../helpers/browser.js';
 import { type CliResult, runSgc } from '../helpers/sgc.js';
-import { freshPgliteDir } from './store/fixtures.js';
+import { freshHome } from './store/fixtures.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const SWEEP = 'width-demo';
@@ -126,8 +126,8 @@ function synthetic(group: string, ok: boolean) {
   return { metrics, irrepPowers, events, finalLoss: metrics.at(-1)!.loss };
 }
 
-async function fillStore(dir: string): Promise<void> {
-  const store = await openStore({ target: { kind: 'pglite', dir } });
+async function fillStore(home: string): Promise<void> {
+  const store = await openStore({ target: { kind: 'embedded', home } });
   try {
     const repo = store.repository();
     await repo.upsertSweep({ name: 'another-sweep', status: 'done' });
@@ -192,7 +192,7 @@ function inlineData(html: string) {
 /** Vega numbers its clip paths per process: equal figures differ only there. */
 const withoutClipIds = (svg: string) => svg.replace(/clip\d+/g, 'clip');
 
-/** What the store holds, read once after the report was written (PGlite admits one process at a time). */
+/** What the store holds, read once after the report was written. */
 interface StoreSnapshot {
   widths: { group: string; encoding: string; model: string; k: number; min_width: number | null }[];
   runs: { id: number; group: string; k: number; model: string; h: number; seed: number }[];
@@ -200,8 +200,8 @@ interface StoreSnapshot {
   losses: Map<number, [number, number][]>;
 }
 
-async function snapshot(dir: string): Promise<StoreSnapshot> {
-  const store = await openStore({ target: { kind: 'pglite', dir } });
+async function snapshot(home: string): Promise<StoreSnapshot> {
+  const store = await openStore({ target: { kind: 'embedded', home } });
   try {
     const q = store.driver;
     const widths = await q.query<StoreSnapshot['widths'][number]>(
@@ -266,11 +266,9 @@ describe('sweep reports', () => {
   let unknownInEmpty: Promise<CliResult>;
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'sgc-sweep-report-'));
-    db = await freshPgliteDir();
-    env = { SGC_DB_DIR: db };
-    unknownInEmpty = freshPgliteDir().then((empty) =>
-      runSgc(['report', 'no-such-sweep'], { SGC_DB_DIR: empty }),
-    );
+    db = await freshHome();
+    env = { SGC_HOME: db };
+    unknownInEmpty = freshHome().then((empty) => runSgc(['report', 'no-such-sweep'], { SGC_HOME: empty }));
     await fillStore(db);
     out = join(dir, 'out');
     const r = await runSgc(['report', SWEEP, '--out', out], env);

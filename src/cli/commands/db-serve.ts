@@ -5,8 +5,9 @@
 import { isIP } from 'node:net';
 import { InputError } from '../../errors.js';
 import { findOrCreateHome } from '../../home.js';
-import { attachEmbedded } from '../../store/embedded/attach.js';
 import { grafanaEnvironment, readerUrl } from '../../store/embedded/announce.js';
+import { attachEmbedded, embeddedPaths } from '../../store/embedded/attach.js';
+import { runningServer } from '../../store/embedded/postmaster.js';
 import { parseOptions } from '../args.js';
 import type { Command } from '../command.js';
 import { untilInterrupted } from '../interrupt.js';
@@ -61,7 +62,8 @@ export const dbServeCommand: Command = {
       );
     if (exposed && host !== '0.0.0.0' && host !== '::' && isIP(host) === 0)
       throw new InputError(`--host ${host}: not an IP address of this machine (or 0.0.0.0 for all)`);
-    if (values.expose && !exposed) throw new InputError('--expose needs --host <addr> (an address other than loopback)');
+    if (values.expose && !exposed)
+      throw new InputError('--expose needs --host <addr> (an address other than loopback)');
     const home = findOrCreateHome();
     const store = await attachEmbedded(home, {
       create: true,
@@ -72,15 +74,34 @@ export const dbServeCommand: Command = {
     });
     try {
       console.log(readerUrl(store));
-      const state = { created: 'created and started', started: 'started', running: 'already running, now kept up' };
-      console.error(`results store in ${home}: ${state[store.how]} on 127.0.0.1:${store.port} (Ctrl-C to stop)`);
+      const state = {
+        created: 'created and started',
+        started: 'started',
+        running: 'already running, now kept up',
+      };
+      console.error(
+        `results store in ${home}: ${state[store.how]} on 127.0.0.1:${store.port} (Ctrl-C to stop)`,
+      );
       if (exposed)
         console.error(
           `exposed: listening on ${host}:${store.port} too; any host that reaches it can log in as sgc_reader (read-only) with its password`,
         );
       console.error(`Grafana: ${grafanaEnvironment(store)}`);
-      const signal = await untilInterrupted();
-      console.error(`${signal}: stopping`);
+      // Watching the server also keeps this process alive (signal listeners alone do not).
+      const { dataDir } = embeddedPaths(home);
+      let watch: NodeJS.Timeout | undefined;
+      const lost = new Promise<'lost'>((resolve) => {
+        watch = setInterval(() => {
+          if (!runningServer(dataDir)) resolve('lost');
+        }, 2000);
+      });
+      const ended = await Promise.race([untilInterrupted(), lost]);
+      clearInterval(watch);
+      if (ended === 'lost') {
+        console.error(`the results store's PostgreSQL stopped (see ${embeddedPaths(home).logFile})`);
+        return 1;
+      }
+      console.error(`${ended}: stopping`);
     } finally {
       await store.release();
     }

@@ -36,7 +36,9 @@ export function serverOsUser(): OsUser | undefined {
     return lookup();
   } catch {
     try {
-      execFileSync('useradd', ['--system', '--user-group', '--no-create-home', 'postgres'], { stdio: 'ignore' });
+      execFileSync('useradd', ['--system', '--user-group', '--no-create-home', 'postgres'], {
+        stdio: 'ignore',
+      });
       return lookup();
     } catch (error) {
       throw new InputError(
@@ -88,7 +90,9 @@ export function initdb(files: ServerFiles, admin: { user: string; password: stri
       { ...(user ?? {}), encoding: 'utf8', env: { ...process.env, LC_ALL: 'C' } },
     );
     if (result.status !== 0)
-      throw new Error(`initdb failed (${result.status ?? result.signal}): ${(result.stderr || result.stdout).trim()}`);
+      throw new Error(
+        `initdb failed (${result.status ?? result.signal}): ${(result.stderr || result.stdout).trim()}`,
+      );
   } finally {
     try {
       execFileSync('rm', ['-f', pwfile]);
@@ -153,7 +157,12 @@ function lastProblem(logFile: string, from: number): string {
   try {
     const text = readFileSync(logFile, 'utf8').slice(from);
     const lines = text.split('\n').filter((l) => /\b(FATAL|PANIC|ERROR)\b/.test(l));
-    return lines.at(-1)?.trim() ?? text.trim().split('\n').at(-1) ?? '';
+    const line = lines.at(-1) ?? text.trim().split('\n').at(-1) ?? '';
+    // Without the log line's timestamp and pid: `FATAL:  database files are incompatible …`.
+    return line
+      .replace(/^\d{4}-\d\d-\d\d [\d:.]+ \S+ \[\d+\] /, '')
+      .replace(/\s+/g, ' ')
+      .trim();
   } catch {
     return '';
   }
@@ -205,7 +214,12 @@ export async function startServer(files: ServerFiles, options: StartOptions): Pr
       '-c',
       'unix_socket_directories=',
     ],
-    { ...(user ?? {}), detached: true, stdio: ['ignore', log, log], env: { ...process.env, LC_MESSAGES: 'C' } },
+    {
+      ...(user ?? {}),
+      detached: true,
+      stdio: ['ignore', log, log],
+      env: { ...process.env, LC_MESSAGES: 'C' },
+    },
   );
   closeSync(log);
   let exited: number | null | undefined;
@@ -227,7 +241,9 @@ export async function startServer(files: ServerFiles, options: StartOptions): Pr
     await sleep(25);
   }
   child.kill('SIGQUIT');
-  throw new InputError(`the embedded PostgreSQL in ${files.dataDir} did not become ready in 120 s (log: ${files.logFile})`);
+  throw new InputError(
+    `the embedded PostgreSQL in ${files.dataDir} did not become ready in 120 s (log: ${files.logFile})`,
+  );
 }
 
 /** Fast shutdown (SIGINT: sessions end, data is checkpointed), escalating if it does not end. */

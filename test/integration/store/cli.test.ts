@@ -1,23 +1,27 @@
 /**
  * `sgc sql`, `sgc results` and `sgc db migrate` through the real command line, on the embedded
- * database and on a PostgreSQL server, including the faults a user meets: a write attempt, a typo,
- * an unreachable server, a database in use, a corrupted directory, a migration that cannot apply.
+ * store and on a PostgreSQL server, including the faults a user meets: a write attempt, a typo, a
+ * wrong password, an unreachable server, a folder without a store, a corrupted data directory, a
+ * migration that cannot apply, a server left behind by a killed process.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import pg from 'pg';
 import { sqlCommand } from '../../../src/cli/commands/sql.js';
 import { InputError } from '../../../src/errors.js';
-import { lockPathFor } from '../../../src/store/dir-lock.js';
+import { embeddedPaths } from '../../../src/store/embedded/attach.js';
+import { readCredentials } from '../../../src/store/embedded/credentials.js';
+import { runningServer } from '../../../src/store/embedded/postmaster.js';
 import { loadMigrations } from '../../../src/store/migrations.js';
 import { openDriver, openStore } from '../../../src/store/open-store.js';
-import { PGliteDriver } from '../../../src/store/pglite-driver.js';
 import type { StoreTarget } from '../../../src/store/target.js';
 import { type PostgresServer, startPostgres } from '../../helpers/postgres.js';
 import { type CliResult, runSgc } from '../../helpers/sgc.js';
-import { freshPgliteDir } from './fixtures.js';
+import { freshHome, scratchDir } from './fixtures.js';
 
 /** A user error: exit 2, one line on stderr naming the command, no stack trace. */
 function assertUserError(result: CliResult, pattern: RegExp) {
@@ -74,12 +78,12 @@ function treeDigest(dir: string): string {
   return hash.digest('hex');
 }
 
-describe('sgc db migrate / sql / results on the embedded database', () => {
-  let dir: string;
+describe('sgc db migrate / sql / results on the embedded store', () => {
+  let home: string;
   let env: Record<string, string>;
   before(async () => {
-    dir = await freshPgliteDir();
-    env = { SGC_DB_DIR: dir };
+    home = await freshHome();
+    env = { SGC_HOME: home };
   });
 
   it('db migrate applies the migrations, then has nothing to do', async () => {
@@ -90,11 +94,15 @@ describe('sgc db migrate / sql / results on the embedded database', () => {
     assert.equal(second.code, 0, second.stderr);
     assert.match(second.stdout, /Up to date\./);
     assert.doesNotMatch(second.stdout, /pending/);
-    assert.equal(existsSync(lockPathFor(dir)), false, 'the lock is released on exit');
+    assert.equal(
+      runningServer(embeddedPaths(home).dataDir),
+      undefined,
+      'the server stops with its last user',
+    );
   });
 
   it('sql prints an aligned table or CSV (JSON: see results --json and the unit tests)', async () => {
-    await seed({ kind: 'pglite', dir });
+    await seed({ kind: 'embedded', home });
     const query = `SELECT k, min_width, status FROM min_width_by_k WHERE sweep = 'demo' ORDER BY k`;
     const table = await runSgc(['sql', query], env);
     assert.equal(table.code, 0, table.stderr);
@@ -144,7 +152,7 @@ describe('sgc db migrate / sql / results on the embedded database', () => {
       await runSgc(['sql', 'DELETE FROM sweep'], env),
       /refused: queries run read-only.*Nothing was changed/,
     );
-    const check = await PGliteDriver.open(dir);
+    const check = await openDriver({ kind: 'embedded', home });
     try {
       assert.deepEqual(await check.query('SELECT count(*)::integer AS n FROM sweep'), [{ n: 1 }]);
     } finally {
@@ -154,6 +162,10 @@ describe('sgc db migrate / sql / results on the embedded database', () => {
 
   it('reports a syntax error in one line; bad options are caught before opening anything', async () => {
     assertUserError(await runSgc(['sql', 'SELECT FROM WHERE'], env), /syntax error at or near "WHERE"/);
+    assertUserError(
+      await runSgc(['sql', '--timeout', '0', 'SELECT 1'], env),
+      /--timeout 0: a number of seconds above 0/,
+    );
     await assert.rejects(
       async () => sqlCommand.run([]),
       (e: unknown) => e instanceof InputError && /expected one query/.test(e.message),
@@ -169,45 +181,96 @@ describe('sgc db migrate / sql / results on the embedded database', () => {
     );
   });
 
-  it('reports a database that another process holds', async () => {
-    const holder = await PGliteDriver.open(dir, 'test holder');
+  it('uses the server another process keeps running, and leaves it running', async () => {
+    const holder = await openDriver({ kind: 'embedded', home }, { command: 'test holder' });
     try {
-      assertUserError(
-        await runSgc(['sql', 'SELECT 1'], env),
-        new RegExp(`in use by process ${process.pid} \\("test holder"`),
+      const server = runningServer(embeddedPaths(home).dataDir);
+      assert.ok(server, 'the holder started the server');
+      const result = await runSgc(['sql', 'SELECT count(*) AS n FROM sweep'], env);
+      assert.equal(result.code, 0, result.stderr);
+      assert.equal(
+        runningServer(embeddedPaths(home).dataDir)?.pid,
+        server.pid,
+        'the same server, still running',
       );
+      assert.deepEqual(await holder.query('SELECT 1 AS one'), [{ one: 1 }]);
     } finally {
       await holder.close();
     }
-    assert.equal(existsSync(lockPathFor(dir)), false, 'free again once its holder closed it');
+    assert.equal(runningServer(embeddedPaths(home).dataDir), undefined, 'stopped once its holder closed it');
+  });
+
+  it('refuses a wrong password: every login needs its own (scram-sha-256)', async () => {
+    const holder = await openDriver({ kind: 'embedded', home });
+    try {
+      const credentials = readCredentials(home);
+      assert.ok(credentials);
+      assert.equal(statSync(join(home, 'store.json')).mode & 0o777, 0o600, 'store.json is 0600');
+      for (const user of ['sgc_reader', 'sgc_owner', 'sgc_admin', 'postgres']) {
+        const client = new pg.Client({
+          connectionString: `postgresql://${user}:wrong@127.0.0.1:${credentials.port}/sgc`,
+        });
+        client.on('error', () => {});
+        await assert.rejects(client.connect(), /password authentication failed/);
+      }
+      const hba = readFileSync(join(embeddedPaths(home).dataDir, 'pg_hba.conf'), 'utf8');
+      assert.doesNotMatch(hba.replace(/^#.*$/gm, ''), /trust/);
+    } finally {
+      await holder.close();
+    }
   });
 });
 
-describe('faults on the embedded database', () => {
-  it('a corrupted directory: one message, nothing in it touched', async () => {
-    const dir = await freshPgliteDir();
-    const control = join(dir, 'global', 'pg_control');
+describe('finding the store (like git finds .git)', () => {
+  it('a command in a subfolder uses the store of its parent', async () => {
+    const home = await freshHome(); // <scratch>/.sgc
+    const project = dirname(home);
+    const sub = join(project, 'a', 'b');
+    mkdirSync(sub, { recursive: true });
+    const result = await runSgc(['sql', 'SELECT current_database() AS db'], {}, undefined, sub);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /\n sgc\n/);
+    assert.equal(existsSync(join(sub, '.sgc')), false);
+  });
+
+  it('reading commands in an empty folder create nothing and exit 2', async () => {
+    const empty = scratchDir('sgc-empty-');
+    for (const args of [['results'], ['sql', 'SELECT 1'], ['report', 'x'], ['db', 'migrate', '--status']]) {
+      assertUserError(
+        await runSgc(args, {}, undefined, empty),
+        /no sgc results store in .* `sgc up` or `sgc db migrate`/,
+      );
+    }
+    assert.deepEqual(readdirSync(empty), []);
+  });
+});
+
+describe('faults on the embedded store', () => {
+  it('a corrupted data directory: one message, nothing in it touched', async () => {
+    const home = await freshHome();
+    const dataDir = embeddedPaths(home).dataDir;
+    const control = join(dataDir, 'global', 'pg_control');
     writeFileSync(control, Buffer.alloc(statSync(control).size, 0x5a));
-    const before = treeDigest(dir);
+    const before = treeDigest(dataDir);
     assertUserError(
-      await runSgc(['sql', 'SELECT 1'], { SGC_DB_DIR: dir }),
-      /cannot open the embedded database .* may be corrupted .* nothing in it was changed/,
+      await runSgc(['sql', 'SELECT 1'], { SGC_HOME: home }),
+      /the embedded PostgreSQL in .* did not start: FATAL: .*(pg_control|control file|incompatible)/,
     );
-    assert.equal(treeDigest(dir), before);
-    assert.equal(existsSync(lockPathFor(dir)), false);
+    assert.equal(treeDigest(dataDir), before);
+    assert.equal(existsSync(embeddedPaths(home).lockFile), false, 'the start lock is released');
   });
 
   it('a migration that fails half-way is rolled back whole', async () => {
-    const dir = await freshPgliteDir();
+    const home = await freshHome();
     // A table already named like one the first migration creates, after it created its enums.
-    const driver = await PGliteDriver.open(dir);
+    const driver = await openDriver({ kind: 'embedded', home });
     await driver.exec('CREATE TABLE "cell" (note text)');
     await driver.close();
     assertUserError(
-      await runSgc(['db', 'migrate'], { SGC_DB_DIR: dir }),
+      await runSgc(['db', 'migrate'], { SGC_HOME: home }),
       /migration \d+_init failed and was rolled back, nothing of it applied: relation "cell" already exists/,
     );
-    const check = await PGliteDriver.open(dir);
+    const check = await openDriver({ kind: 'embedded', home });
     try {
       const [row] = await check.query<{ enums: number; tables: number; records: number }>(
         `SELECT (SELECT count(*) FROM pg_type WHERE typname = 'sweep_status')::integer AS enums,
@@ -218,6 +281,33 @@ describe('faults on the embedded database', () => {
     } finally {
       await check.close();
     }
+  });
+
+  it('a server left by a killed process is adopted, and stopped by the last user', async () => {
+    const home = await freshHome();
+    const { dataDir } = embeddedPaths(home);
+    // A process that starts the server and dies without releasing it (SIGKILL).
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        '-e',
+        `const { openDriver } = await import(${JSON.stringify(new URL('../../../src/store/open-store.ts', import.meta.url).href)});
+         await openDriver({ kind: 'embedded', home: ${JSON.stringify(home)} });
+         console.log('attached');
+         setInterval(() => {}, 1000);`,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
+    const orphan = runningServer(dataDir);
+    assert.ok(orphan);
+    child.kill('SIGKILL');
+    await new Promise((r) => child.once('exit', r));
+    const result = await runSgc(['sql', 'SELECT 1 AS one'], { SGC_HOME: home });
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(runningServer(dataDir), undefined, 'the orphan was adopted and stopped with its last user');
   });
 });
 
@@ -249,6 +339,17 @@ describe('sgc on a PostgreSQL server (DATABASE_URL)', () => {
     );
   });
 
+  it('never runs a query as the superuser DATABASE_URL logs in as', async () => {
+    assertUserError(
+      await runSgc(['sql', `COPY (SELECT 1) TO PROGRAM 'id'`], { DATABASE_URL: url }),
+      /DATABASE_URL logs in as a superuser \(postgres\), and sgc sql never runs a query with those powers/,
+    );
+    assertUserError(
+      await runSgc(['sql', 'SELECT 1'], { DATABASE_URL: url, SGC_READER_URL: url }),
+      /SGC_READER_URL logs in as a superuser/,
+    );
+  });
+
   it('migrates, queries and reports results there', async () => {
     const migrated = await runSgc(['db', 'migrate'], { DATABASE_URL: url });
     assert.equal(migrated.code, 0, migrated.stderr);
@@ -258,13 +359,32 @@ describe('sgc on a PostgreSQL server (DATABASE_URL)', () => {
     assert.equal(results.code, 0, results.stderr);
     assert.match(results.stdout, /^sweep,group,encoding,model,k,min_width,seeds,runs,/);
     assert.match(results.stdout, /\r\ndemo,D3,onehot,mlp,2,8,2,2,done,/);
+    // A plain owner role that is a member of sgc_reader: queries run as sgc_reader through SET ROLE.
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    try {
+      await admin.query(
+        `DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'sgc_reader') THEN CREATE ROLE sgc_reader; END IF; END $$`,
+      );
+      await admin.query(
+        `DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'lab_owner') THEN CREATE ROLE lab_owner LOGIN; END IF; END $$`,
+      );
+      await admin.query('GRANT sgc_reader TO lab_owner');
+      await admin.query('GRANT SELECT ON ALL TABLES IN SCHEMA public TO sgc_reader');
+    } finally {
+      await admin.end();
+    }
+    const member = new URL(url);
+    member.username = 'lab_owner';
+    const asMember = { DATABASE_URL: member.toString() };
     assertUserError(
-      await runSgc(['sql', `UPDATE cell SET min_width = 1`], { DATABASE_URL: url }),
+      await runSgc(['sql', `UPDATE cell SET min_width = 1`], asMember),
       /refused: queries run read-only/,
     );
-    const json = await runSgc(['sql', '--json', 'SELECT min(min_width) AS w FROM cell'], {
-      DATABASE_URL: url,
-    });
-    assert.deepEqual(JSON.parse(json.stdout), [{ w: 8 }]);
+    const who = await runSgc(
+      ['sql', '--json', 'SELECT current_user AS who, min(min_width) AS w FROM cell'],
+      asMember,
+    );
+    assert.deepEqual(JSON.parse(who.stdout), [{ who: 'sgc_reader', w: 8 }]);
   });
 });

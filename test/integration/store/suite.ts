@@ -25,6 +25,7 @@ import {
   factsFromDmmf,
 } from '../../../src/store/schema-drift.js';
 import type { SqlDriver } from '../../../src/store/sql-driver.js';
+import { storeChecksum } from '../../helpers/storeChecksum.js';
 import { type Backend, scratchDir } from './fixtures.js';
 
 const schemaPath = new URL('../../../prisma/schema.prisma', import.meta.url);
@@ -472,20 +473,7 @@ export function storeSuite(makeBackend: () => Promise<Backend> | Backend) {
 
     const sweeps = () => store.driver.query<{ name: string }>('SELECT name FROM sweep ORDER BY name');
 
-    /** One checksum of every table's rows: equal before and after means nothing changed. */
-    const checksum = async () => {
-      const tables = await store.driver.query<{ name: string }>(
-        `SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename`,
-      );
-      const parts: string[] = [];
-      for (const { name } of tables) {
-        const [row] = await store.driver.query<{ sum: string | null; n: number }>(
-          `SELECT md5(string_agg(t::text, '|' ORDER BY t::text)) AS sum, count(*)::integer AS n FROM "${name}" t`,
-        );
-        parts.push(`${name}:${row.n}:${row.sum}`);
-      }
-      return parts.join(' ');
-    };
+    const checksum = () => storeChecksum(store.driver);
 
     it('runs as sgc_reader, never as the role sgc writes with', async () => {
       const result = await runReadOnlyQuery(reader, 'SELECT current_user::text AS who');
@@ -524,7 +512,11 @@ export function storeSuite(makeBackend: () => Promise<Backend> | Backend) {
       ['a TRUNCATE', 'TRUNCATE run_metric CASCADE', /refused: queries run read-only/],
       ['a CREATE TABLE', 'CREATE TABLE t (x int)', /refused: queries run read-only/],
       ['a temporary table', 'CREATE TEMP TABLE t (x int)', /refused/],
-      ['reading a server file', `SELECT pg_read_file('/etc/passwd')`, /refused: .*sgc_reader.*permission denied/],
+      [
+        'reading a server file',
+        `SELECT pg_read_file('/etc/passwd')`,
+        /refused: .*sgc_reader.*permission denied/,
+      ],
       ['importing a server file', `SELECT lo_import('/etc/passwd')`, /refused/],
       ['running a program', `COPY (SELECT 1) TO PROGRAM 'id'`, /refused/],
       [

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { InputError } from '../../../src/errors.js';
 import { defaultMigrationsDir, loadMigrations } from '../../../src/store/migrations.js';
 import { resolveTarget } from '../../../src/store/target.js';
 
@@ -44,15 +45,41 @@ describe('migration files', () => {
 });
 
 describe('store target', () => {
-  it('is the server in DATABASE_URL when set, else PGlite in .sgc/db or SGC_DB_DIR', () => {
-    assert.deepEqual(resolveTarget({ DATABASE_URL: 'postgresql://h/db' }, '/w'), {
-      kind: 'postgres',
-      url: 'postgresql://h/db',
-    });
-    assert.deepEqual(resolveTarget({}, '/w'), { kind: 'pglite', dir: '/w/.sgc/db' });
-    assert.deepEqual(resolveTarget({ DATABASE_URL: ' ', SGC_DB_DIR: 'data/db' }, '/w'), {
-      kind: 'pglite',
-      dir: '/w/data/db',
-    });
+  it('is the server in DATABASE_URL when set, else the embedded store of the sgc home found like git finds .git', () => {
+    const root = mkdtempSync(join(tmpdir(), 'sgc-target-'));
+    try {
+      const sub = join(root, 'a', 'b');
+      mkdirSync(sub, { recursive: true });
+      assert.deepEqual(resolveTarget({ env: { DATABASE_URL: 'postgresql://h/db' }, cwd: sub }), {
+        kind: 'postgres',
+        url: 'postgresql://h/db',
+      });
+      assert.throws(
+        () => resolveTarget({ env: { DATABASE_URL: ' ' }, cwd: sub }),
+        (e: unknown) =>
+          e instanceof InputError && /no sgc results store in .*`sgc up` or `sgc db migrate`/.test(e.message),
+      );
+      assert.equal(existsSync(join(sub, '.sgc')), false, 'a reading command creates nothing');
+      assert.deepEqual(resolveTarget({ env: {}, cwd: sub, create: true }), {
+        kind: 'embedded',
+        home: join(sub, '.sgc'),
+      });
+      mkdirSync(join(root, '.sgc'));
+      rmSync(join(sub, '.sgc'), { recursive: true });
+      assert.deepEqual(resolveTarget({ env: {}, cwd: sub }), { kind: 'embedded', home: join(root, '.sgc') });
+      assert.deepEqual(
+        resolveTarget({ env: { SGC_HOME: join(root, 'elsewhere') }, cwd: sub, create: true }),
+        {
+          kind: 'embedded',
+          home: join(root, 'elsewhere'),
+        },
+      );
+      assert.deepEqual(resolveTarget({ env: { SGC_HOME: '../../elsewhere' }, cwd: sub }), {
+        kind: 'embedded',
+        home: join(root, 'elsewhere'),
+      });
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });
