@@ -80,7 +80,13 @@ export function minWidthFigureData(cells: readonly SweepCellData[]): MinWidthFig
       const searching = SEARCHING.has(c.status);
       const at = searching && positive(c.hi) ? c.hi : c.lo;
       if (!positive(at)) return [];
-      return [{ ...place(c), at, label: searching ? 'searching' : `no H* ≤ ${at}` }];
+      // An undecided cell (a run ended in error) has no H* to report: unknown, not absent below lo.
+      const label = searching
+        ? 'searching'
+        : c.status === 'undecided'
+          ? 'undecided: run errors'
+          : `no H* ≤ ${at}`;
+      return [{ ...place(c), at, label }];
     });
   const theory: MinWidthFigureData['theory'] = [];
   const seen = new Set<string>();

@@ -36,6 +36,14 @@ const cells: SweepCellData[] = [
 ];
 
 describe('the H*(k) figure', () => {
+  test('an undecided cell (a run ended in error) is labelled so, never "no H* ≤ lo"', () => {
+    const data = minWidthFigureData([cell({ group: 'C3', k: 2, model: 'mlp', status: 'undecided', lo: 8 })]);
+    assert.deepEqual(
+      data.unresolved.map((u) => [u.at, u.label]),
+      [[8, 'undecided: run errors']],
+    );
+  });
+
   test('cells go to the layer that fits them', () => {
     const data = minWidthFigureData(cells);
     assert.deepEqual(
