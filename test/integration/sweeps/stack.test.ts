@@ -1,12 +1,12 @@
 /**
  * The one-command path a new user takes: `sgc run <spec>` in an empty folder brings up the embedded
- * stack (Temporal dev server, PGlite store, worker), runs the sweep and prints H* per cell; running
+ * stack (Temporal dev server, embedded PostgreSQL store, worker), runs the sweep and prints H* per cell; running
  * it again is all cache hits, and Ctrl-C ends it with one line. `sgc up` serves the same stack to
  * other commands until interrupted.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -55,6 +55,7 @@ describe('sgc run and sgc up on the embedded stack', { timeout: 300_000 }, () =>
   let foreign: DevServer | undefined;
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'sgc-stack-'));
+    chmodSync(dir, 0o755); // as root, the embedded PostgreSQL runs as the postgres user
     writeFileSync(join(dir, 'spec.yaml'), stringify(spec));
     const defaultPort = Number(DEFAULT_TEMPORAL_ADDRESS.split(':')[1]);
     if (!(await waitForPort('127.0.0.1', defaultPort, 1)))

@@ -17,10 +17,10 @@ import { createEngine } from '../../../src/learn/engine/index.js';
 import { runTraining } from '../../../src/learn/trainer.js';
 import { openStore, type Store } from '../../../src/store/index.js';
 import { configHash } from '../../../src/sweep/configHash.js';
-import { expandSweep, runConfig, type SweepCell } from '../../../src/sweep/expand.js';
+import { expandSweep, runConfig } from '../../../src/sweep/expand.js';
 import { QUEUES, type QueueName, type SweepStatus } from '../../../src/sweep/messages.js';
 import { parseSweepSpec } from '../../../src/sweep/spec.js';
-import { initialSearch, nextProbes, record, type SearchResult } from '../../../src/sweep/widthSearch.js';
+import { initialSearch, nextProbes, record } from '../../../src/sweep/widthSearch.js';
 import { createTelemetry } from '../../../src/telemetry/metrics.js';
 import { connectClient } from '../../../src/temporal/connection.js';
 import type { DevServer } from '../../../src/temporal/devServer.js';
@@ -35,6 +35,7 @@ import {
 } from '../../../src/temporal/sweeps.js';
 import { createWorkers, type SgcWorkers, workflowBundle } from '../../../src/temporal/worker.js';
 import { runWorkflowId, sweepWorkflowId } from '../../../workflows/definitions.js';
+import { directSearch } from '../../helpers/directSearch.js';
 import { type PostgresServer, startPostgres } from '../../helpers/postgres.js';
 import { runSgc, sgcBin } from '../../helpers/sgc.js';
 import { startTemporal, waitFor } from '../../helpers/temporal.js';
@@ -119,24 +120,6 @@ async function runRows(sweep: string) {
 
 async function finalStatus(sweepId: string): Promise<SweepStatus> {
   return (await client.workflow.getHandle(sweepWorkflowId(sweepId)).result()) as SweepStatus;
-}
-
-/** The same width search, without Temporal: the policy driven by a plain loop over runTraining. */
-async function directSearch(
-  cell: SweepCell,
-  plan: ReturnType<typeof parseSweepSpec>['width'],
-): Promise<SearchResult> {
-  const engine = await createEngine('onnx');
-  let state = initialSearch(plan);
-  while (!state.result) {
-    const next = nextProbes(state);
-    state = next.state;
-    for (const probe of next.probes) {
-      const result = await runTraining(runConfig(cell, probe.H, probe.seed), engine);
-      state = record(state, { ...probe, succeeded: result.outcome === 'succeeded' });
-    }
-  }
-  return state.result;
 }
 
 describe('sweeps on a real Temporal server', { timeout: 600_000 }, () => {

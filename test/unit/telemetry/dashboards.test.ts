@@ -5,6 +5,7 @@
  * fits, and the fields the panels' options name. Also: the committed files are exactly what
  * `sgc dashboards export` writes, and `sgc dashboards push` talks to Grafana's HTTP API as it should.
  */
+
 import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage } from 'node:http';
@@ -15,6 +16,8 @@ import { type Dashboard, defaultDashboard, type Panel } from '@grafana/schema';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { InputError } from '../../../src/errors.js';
+import { grafanaEnvironment } from '../../../src/store/embedded/announce.js';
+import type { AttachedStore } from '../../../src/store/embedded/attach.js';
 import { queryNeeds } from '../../../src/telemetry/dashboards/build.js';
 import {
   dashboardQueries,
@@ -233,6 +236,15 @@ describe('dashboards', () => {
     }
     assert.equal(byUid.get('sgc-prometheus')?.url, 'http://127.0.0.1:9090');
     assert.equal(byUid.get('sgc-postgres')?.user, 'sgc_reader');
+    // Every variable the PostgreSQL source reads is one that `sgc up` / `sgc db serve` print.
+    const printed = grafanaEnvironment({
+      port: 5555,
+      credentials: { database: 'sgc', reader: { user: 'sgc_reader', password: 'pw' } },
+    } as AttachedStore);
+    const names = new Set(printed.split(' ').map((pair) => pair.split('=')[0]));
+    const read = [...JSON.stringify(byUid.get('sgc-postgres')).matchAll(/\$([A-Z_]+)/g)].map((m) => m[1]);
+    assert.deepEqual(read.sort(), ['SGC_PG_DATABASE', 'SGC_PG_HOST', 'SGC_PG_PORT', 'SGC_READER_PASSWORD']);
+    for (const name of read) assert.ok(names.has(name), `${name} is printed for Grafana`);
     const providers = parseYaml(committed('provisioning/dashboards/sgc.yaml')) as {
       providers: { type: string; options: { path: string } }[];
     };
