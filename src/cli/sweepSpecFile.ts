@@ -6,12 +6,21 @@
  *
  * Every problem is an InputError of one line that starts with the file's path (and, for YAML
  * syntax, `path:line:column`), because the command line prints it as the whole answer to the user.
+ *
+ * A valid spec can still ask for runs this machine cannot do (src/cli/runLimits.ts): every cell is
+ * checked at its largest width against the memory budget and the exhaustive-data cap, and the whole
+ * sweep against the run-count limit, from |G| and the config alone (no group is Fourier-analysed).
  */
 import { readFileSync, statSync } from 'node:fs';
 import { parseDocument, YAMLError } from 'yaml';
 import { InputError } from '../errors.js';
-import { expandSweep, runConfig, type SweepExpansion } from '../sweep/expand.js';
+import type { RunEstimate } from '../learn/resources.js';
+import type { RunConfig } from '../learn/runConfig.js';
+import { expandSweep, runConfig, type SweepCell, type SweepExpansion } from '../sweep/expand.js';
+import { groupFacts } from '../sweep/fit.js';
+import { cellRunBound } from '../sweep/runBound.js';
 import { parseSweepSpec, type SweepSpec } from '../sweep/spec.js';
+import { checkRun, type RunLimits, runLimits } from './runLimits.js';
 
 /**
  * More cells than this is a typo (a k list pasted twice, a generated group list), not a sweep: each
@@ -32,6 +41,8 @@ export interface LoadedSweepSpec {
    * that many again, with fresh seeds).
    */
   runsPerWidth: number;
+  /** The most memory-hungry run of the sweep (a cell at its largest width), and what it costs. */
+  largestRun: { cell: SweepCell; H: number; estimate: RunEstimate } | undefined;
 }
 
 /** The text of `path`, or an InputError saying in one line why it cannot be read. */
@@ -134,8 +145,11 @@ function checkSize(data: Record<string, unknown>, path: string): void {
   }
 }
 
-/** Reads, validates and expands the sweep spec in `path`; throws a one-line InputError for any problem. */
-export function loadSweepSpecFile(path: string): LoadedSweepSpec {
+/**
+ * Reads, validates and expands the sweep spec in `path` and checks its runs against `limits`; throws
+ * a one-line InputError for any problem.
+ */
+export function loadSweepSpecFile(path: string, limits: RunLimits = runLimits()): LoadedSweepSpec {
   const data = parseYaml(readSpecText(path), path);
   if (data === null || data === undefined)
     throw new InputError(`${path}: empty; a sweep spec is a YAML mapping (name:, groups:, encodings:, …)`);
@@ -161,14 +175,68 @@ export function loadSweepSpecFile(path: string): LoadedSweepSpec {
   // The spec's blocks were validated on their own; a run config checks them together, with H and
   // the cell's group, k and model in place: what `sgc train` would refuse is refused now.
   const firstWidth = spec.width.mode === 'search' ? spec.width.start : spec.width.values[0];
+  const configs: RunConfig[] = [];
   for (const cell of expansion.cells) {
     try {
-      runConfig(cell, firstWidth, 0);
+      configs.push(runConfig(cell, firstWidth, 0));
     } catch (error) {
       if (!(error instanceof InputError)) throw error;
       const source = `run ${cell.sweep}/${cell.cellKey}/H${firstWidth}/seed0`;
       throw oneLine(error, path, source, `cell ${cell.cellKey} (H = ${firstWidth}): `);
     }
   }
-  return { raw: data as Record<string, unknown>, spec, expansion, runsPerWidth: spec.width.seeds };
+  const largestRun = checkRunsFit(path, spec, expansion.cells, configs, limits);
+  const bound = cellRunBound(spec.width);
+  const runs = bound.max * expansion.cells.length;
+  if (runs > limits.maxRuns && !limits.allowLarge)
+    throw new InputError(
+      `${path}: runs: up to ${runs.toLocaleString('en')} (${expansion.cells.length.toLocaleString('en')} cells × ` +
+        `${bound.max.toLocaleString('en')} per cell at most), above the limit of ${limits.maxRuns.toLocaleString('en')} ` +
+        'a sweep starts without --allow-large',
+    );
+  return {
+    raw: data as Record<string, unknown>,
+    spec,
+    expansion,
+    runsPerWidth: spec.width.seeds,
+    largestRun,
+  };
+}
+
+/**
+ * Every cell at its largest width (memory grows with H), then, when that does not fit, at its
+ * smallest, to tell a width that is too large from a cell that cannot run at any width. Returns the
+ * run with the largest estimate.
+ */
+function checkRunsFit(
+  path: string,
+  spec: SweepSpec,
+  cells: readonly SweepCell[],
+  configs: readonly RunConfig[],
+  limits: RunLimits,
+): LoadedSweepSpec['largestRun'] {
+  const plan = spec.width;
+  const widest = plan.mode === 'search' ? plan.max : Math.max(...plan.values);
+  const narrowest = plan.mode === 'search' ? plan.start : Math.min(...plan.values);
+  const widthField = plan.mode === 'search' ? 'width.search.max' : 'width.values';
+  const at = (config: RunConfig, H: number): RunConfig => ({ ...config, model: { ...config.model, H } });
+  let largest: LoadedSweepSpec['largestRun'];
+  cells.forEach((cell, i) => {
+    const n = groupFacts(cell.group).order;
+    const { estimate, problem } = checkRun(at(configs[i], widest), cell.group, n, limits);
+    if (problem?.field === 'k')
+      throw new InputError(`${path}: k: ${problem.value} (cell ${cell.cellKey}): ${problem.reason}`);
+    if (problem) {
+      const narrow =
+        narrowest < widest ? checkRun(at(configs[i], narrowest), cell.group, n, limits).problem : undefined;
+      if (narrow)
+        throw new InputError(
+          `${path}: cell ${cell.cellKey}: even at the smallest width H = ${narrowest}, ${narrow.reason}`,
+        );
+      throw new InputError(`${path}: ${widthField}: ${widest} (cell ${cell.cellKey}): ${problem.reason}`);
+    }
+    if (estimate && (!largest || estimate.bytes > largest.estimate.bytes))
+      largest = { cell, H: widest, estimate };
+  });
+  return largest;
 }

@@ -8,20 +8,23 @@ import type { sweepStatus } from '../../temporal/sweeps.js';
 import { parseOptions } from '../args.js';
 import type { Command } from '../command.js';
 import { untilInterrupted } from '../interrupt.js';
+import { limitFlags, limitFlagsUsage, runLimits } from '../runLimits.js';
 import { loadSweepSpecFile } from '../sweepSpecFile.js';
 import { sweepOptions } from './sweep.js';
 import { stackFlags, stackOptions } from './up.js';
 
-const usage = `usage: sgc run <spec.yaml> [--concurrency N] [--window N] [--metrics-port P]
+const usage = `usage: sgc run <spec.yaml> [--concurrency N] [--window N] [--metrics-port P] [--memory-budget SIZE] [--allow-large]
 
-Validates the spec, brings up the embedded stack (as \`sgc up\`, reusing a running one), starts the
+Validates the spec, brings up the embedded stack (as \`sgc up\`; where this folder's \`sgc up\` is
+running, its stack is used instead: its Temporal server, store, worker and metrics), starts the
 sweep, follows it, and prints the minimal width H* of every cell. Interrupted (Ctrl-C), the sweep
 keeps its place: run the same command again to carry on, or \`sgc sweep cancel <name>\`.
 
 Options:
   --concurrency <n>   trainings at once in this process's worker (default 1)
   --window <n>        cells searched at once (default 16)
-  --metrics-port <p>  Prometheus /metrics port (default 9464; 0 picks a free one)`;
+  --metrics-port <p>  Prometheus /metrics port (default 9464; 0 picks a free one)
+${limitFlagsUsage}`;
 
 export const runCommand: Command = {
   name: ['run'],
@@ -30,19 +33,22 @@ export const runCommand: Command = {
   async run(args) {
     const { values, positionals } = parseOptions(
       args,
-      { ...stackFlags, window: { type: 'string' }, 'heartbeat-timeout': { type: 'string' } },
+      { ...stackFlags, window: { type: 'string' }, 'heartbeat-timeout': { type: 'string' }, ...limitFlags },
       usage,
     );
     if (positionals.length !== 1) throw new InputError(`give one sweep spec file\n${usage}`);
-    const loaded = loadSweepSpecFile(positionals[0]);
+    const loaded = loadSweepSpecFile(positionals[0], runLimits(values));
     const options = sweepOptions(values);
     // Loaded here, not at the top: the Temporal SDK is slow to load for every other command.
     const { startStack } = await import('../../temporal/stack.js');
+    const { describeStack } = await import('../../temporal/stackRecord.js');
     const { startSweep, sweepStatus } = await import('../../temporal/sweeps.js');
     const { minWidthTable, watchSweep } = await import('../sweepView.js');
-    const stack = await startStack(stackOptions(values));
+    const stack = await startStack({ ...stackOptions(values), adopt: true, command: 'sgc run' });
     try {
       for (const line of stack.started) console.error(`started ${line}`);
+      if (stack.adopted)
+        console.error(`using the stack already running here: ${describeStack(stack.adopted)}`);
       const sweepId = loaded.spec.name;
       const { running } = await isRunning(sweepStatus, stack.client, sweepId);
       if (running) console.error(`sweep ${sweepId} is already running: following it`);
@@ -56,7 +62,16 @@ export const runCommand: Command = {
       const ended = await Promise.race([
         watched.then((status) => ({ status })),
         untilInterrupted().then((signal) => ({ signal })),
+        stack.ownerGone.then(() => ({ gone: true as const })),
       ]);
+      if ('gone' in ended) {
+        watched.catch(() => undefined);
+        console.error(
+          `sgc run: the stack this run used (${stack.adopted?.command}, pid ${stack.adopted?.pid}) has stopped; ` +
+            `the runs of sweep ${sweepId} that ended are stored, and \`sgc run ${positionals[0]}\` continues it`,
+        );
+        return 1;
+      }
       if ('signal' in ended) {
         watched.catch(() => undefined);
         console.error(

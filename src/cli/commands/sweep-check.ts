@@ -5,54 +5,29 @@
  * It touches neither Temporal nor the store, so it is safe to run on any spec at any time.
  */
 import { InputError } from '../../errors.js';
+import { formatBytes, formatDuration } from '../../learn/resources.js';
 import { encodingKey, modelKey } from '../../sweep/keys.js';
-import { searchGrid, type WidthPlan } from '../../sweep/widthSearch.js';
+import { cellRunBound } from '../../sweep/runBound.js';
+import type { WidthPlan } from '../../sweep/widthSearch.js';
 import { parseOptions } from '../args.js';
 import type { Command } from '../command.js';
 import { formatTable } from '../format.js';
+import { limitFlags, limitFlagsUsage, runLimits } from '../runLimits.js';
 import { loadSweepSpecFile } from '../sweepSpecFile.js';
 
-const usage = `usage: sgc sweep check <spec.yaml> [--json]
+const usage = `usage: sgc sweep check <spec.yaml> [--json] [--memory-budget SIZE] [--allow-large]
 
 Validates a sweep spec as \`sgc sweep start\` would, without starting anything, and prints the cells
 (one per group × encoding × k × model), the (group, encoding) pairs that powersMismatch: skip leaves
-out, the widths each cell may try, and how many runs the sweep can take. Exit 0 when the spec is
-valid; otherwise one line naming the problem, and exit 2.
+out, the widths each cell may try, how many runs the sweep can take, and the memory and rough time
+of its largest run. Exit 0 when the spec is valid and its runs fit this machine; otherwise one line
+naming the field, the value and the limit, and exit 2.
 
 Options:
-  --json   the same as one JSON object`;
+  --json                 the same as one JSON object
+${limitFlagsUsage}`;
 
-/** How many runs one cell can take under `plan`, and the widths it may try. */
-export interface CellRunBound {
-  /** The widths a cell may try: the search grid, or the listed values. */
-  widths: number[];
-  /** Search: at most this many runs when no re-check of H* fails. Values: every value × seed. */
-  expected: number;
-  /** No cell takes more runs than this, whatever the outcomes. */
-  max: number;
-}
-
-/**
- * Bounds from the search's invariants (src/sweep/widthSearch.ts): a trial runs at most `seeds` runs;
- * each grid width gets at most one primary trial and one re-check. Without re-check failures, the
- * search gallops over the octave points (start·2^j and max), then bisects a bracket that holds at
- * most perOctave − 1 grid widths (⌈log₂ perOctave⌉ trials), then re-checks once.
- */
-export function cellRunBound(plan: WidthPlan): CellRunBound {
-  if (plan.mode === 'values') {
-    const runs = plan.values.length * plan.seeds;
-    return { widths: plan.values, expected: runs, max: runs };
-  }
-  const widths = searchGrid(plan.start, plan.max, plan.perOctave);
-  const gallop = widths.filter((H) => H === plan.max || Number.isInteger(Math.log2(H / plan.start))).length;
-  const rechecks = plan.recheck ? 1 : 0;
-  const trials = gallop + Math.ceil(Math.log2(plan.perOctave)) + rechecks;
-  return {
-    widths,
-    expected: Math.min(trials, widths.length * (1 + rechecks)) * plan.seeds,
-    max: widths.length * (1 + rechecks) * plan.seeds,
-  };
-}
+export { type CellRunBound, cellRunBound } from '../../sweep/runBound.js';
 
 function count(n: number, noun: string): string {
   return `${n} ${noun}${n === 1 ? '' : 's'}`;
@@ -70,13 +45,21 @@ export const sweepCheckCommand: Command = {
   summary: 'validate a sweep spec and show its cells, widths and run count, starting nothing',
   usage,
   run(args) {
-    const { values, positionals } = parseOptions(args, { json: { type: 'boolean' } }, usage);
+    const { values, positionals } = parseOptions(args, { json: { type: 'boolean' }, ...limitFlags }, usage);
     if (positionals.length !== 1)
       throw new InputError(
         `give one spec.yaml (got ${positionals.length} arguments); see sgc sweep check --help`,
       );
     const file = positionals[0];
-    const { spec, expansion, runsPerWidth } = loadSweepSpecFile(file);
+    const limits = runLimits(values);
+    const { spec, expansion, runsPerWidth, largestRun } = loadSweepSpecFile(file, limits);
+    const largest = largestRun && {
+      cellKey: largestRun.cell.cellKey,
+      H: largestRun.H,
+      memoryBytes: Math.round(largestRun.estimate.bytes),
+      seconds: Math.round(largestRun.estimate.seconds),
+      memoryBudgetBytes: Math.round(limits.memoryBytes),
+    };
     const bound = cellRunBound(spec.width);
     const cells = expansion.cells.map((c) => ({
       cellKey: c.cellKey,
@@ -101,6 +84,7 @@ export const sweepCheckCommand: Command = {
             skipped: expansion.skipped,
             width: { ...spec.width, widths: bound.widths },
             runs,
+            largestRun: largest,
           },
           null,
           2,
@@ -138,6 +122,12 @@ export const sweepCheckCommand: Command = {
       `  ${spec.width.mode === 'search' ? 'grid' : 'values'} (${bound.widths.length}): ${bound.widths.join(', ')}`,
       `Runs: ${estimate}`,
     );
+    if (largestRun)
+      lines.push(
+        `Largest run: cell ${largestRun.cell.cellKey} at H = ${largestRun.H}: about ` +
+          `${formatBytes(largestRun.estimate.bytes)} of memory (budget ${formatBytes(limits.memoryBytes)}), ` +
+          `roughly ${formatDuration(largestRun.estimate.seconds)} of training on 2 cores for its whole step budget`,
+      );
     console.log(lines.join('\n'));
     return 0;
   },

@@ -12,6 +12,7 @@ import { DEFAULT_RETRY, type RetryBudget } from '../../sweep/messages.js';
 import { parseInteger, parseOptions } from '../args.js';
 import type { Command } from '../command.js';
 import { formatTable } from '../format.js';
+import { limitFlags, limitFlagsUsage, runLimits } from '../runLimits.js';
 import { loadSweepSpecFile } from '../sweepSpecFile.js';
 
 /**
@@ -55,7 +56,8 @@ Options:
   --window <n>            cells searched at once (default 16)
   --heartbeat-timeout <s> seconds without a heartbeat before a training moves to another worker (default 15)
   --retries <n>           attempts of a store call before it waits for an unreachable store (the sweep
-                          shows waiting), and of a training that throws before its run ends error (default 5)`;
+                          shows waiting), and of a training that throws before its run ends error (default 5)
+${limitFlagsUsage}`;
 
 export const sweepStartCommand: Command = {
   name: ['sweep', 'start'],
@@ -69,11 +71,12 @@ export const sweepStartCommand: Command = {
         window: { type: 'string' },
         'heartbeat-timeout': { type: 'string' },
         retries: { type: 'string' },
+        ...limitFlags,
       },
       startUsage,
     );
     if (positionals.length !== 1) throw new InputError(`give one sweep spec file\n${startUsage}`);
-    const loaded = loadSweepSpecFile(positionals[0]);
+    const loaded = loadSweepSpecFile(positionals[0], runLimits(values));
     const options = sweepOptions(values);
     return withClient(async (client, { startSweep, watchSweep, minWidthTable }) => {
       await startSweep(client, loaded.raw, options);

@@ -27,16 +27,24 @@ import {
   resolveRun,
   runTraining,
 } from '../../learn/trainer.js';
+import { groupFacts } from '../../sweep/fit.js';
 import { parseWithSchema } from '../../validation.js';
 import { parseOptions } from '../args.js';
 import type { Command } from '../command.js';
 import { formatNumber } from '../format.js';
+import { checkRun, limitFlags, limitFlagsUsage, runLimits } from '../runLimits.js';
 
 const usage = `usage: sgc train <run.yaml> [--out <folder>] [--engine onnx|tfjs|reference] [--backend B]
+                 [--memory-budget SIZE]
        sgc train --resume <folder>
 
 Trains one network without any server, showing progress, and writes a run folder (default
 runs/<name>) with the config, loss and evaluation CSVs, metrics, final weights and a checkpoint.
+A run that cannot fit this machine (its estimated memory above the budget, exhaustive data above
+data.cap) is refused before anything is built, with one line naming the field and the limit.
+
+Options:
+${limitFlagsUsage.split('\n').slice(0, 2).join('\n')}
 
 run.yaml:
   group: D3
@@ -114,12 +122,15 @@ export const trainCommand: Command = {
         resume: { type: 'string' },
         engine: { type: 'string' },
         backend: { type: 'string' },
+        'memory-budget': limitFlags['memory-budget'],
       },
       usage,
     );
+    const limits = runLimits(values);
     let config: RunConfig;
     let folder: string;
     let resumeFrom: Checkpoint | undefined;
+    let source: string;
     if (values.resume) {
       folder = values.resume;
       const configPath = join(folder, 'config.json');
@@ -127,6 +138,7 @@ export const trainCommand: Command = {
       if (!existsSync(configPath) || !existsSync(checkpointPath))
         throw new InputError(`${folder}: not a run folder with config.json and checkpoint.json`);
       config = parseWithSchema(RunConfigSchema, JSON.parse(readFileSync(configPath, 'utf8')), configPath);
+      source = configPath;
       try {
         resumeFrom = deserializeCheckpoint(readFileSync(checkpointPath, 'utf8'));
       } catch (error) {
@@ -135,11 +147,18 @@ export const trainCommand: Command = {
     } else {
       if (positionals.length !== 1) throw new InputError(`give one run.yaml\n${usage}`);
       config = readConfig(positionals[0]);
+      source = positionals[0];
       if (values.engine)
         config.engine = { ...config.engine, name: values.engine as RunConfig['engine']['name'] };
       if (values.backend) config.engine = { ...config.engine, backend: values.backend };
       folder = values.out ?? defaultFolder(config);
     }
+    // Before the group's irreps, the datasets or the weights exist: a run that cannot fit is one line.
+    const { problem } = checkRun(config, config.group, groupFacts(config.group).order, limits);
+    if (problem)
+      throw new InputError(
+        `${source}: ${problem.field === 'k' ? 'k' : 'model.H'}: ${problem.value}: ${problem.reason}`,
+      );
     const setup = resolveRun(config);
     const engine = await createEngine(config.engine.name, config.engine.backend);
     const newFolder = !existsSync(folder);
