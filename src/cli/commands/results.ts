@@ -15,7 +15,9 @@ const usage = `Usage: sgc results [sweep] [--json | --csv]
 
 Minimal width H* per k for each (group, encoding, model), for one sweep or all of them.
 In the table, a number is H*; "…" means the search is still going, "-" that it ended without
-one, and "*" that a wider H failed after a narrower one succeeded (see the cell's runs).
+one, "?" that it stopped undecided because runs ended in error (not a failed width: start the
+sweep again to re-run them), and "*" that a wider H failed after a narrower one succeeded (see
+the cell's runs).
 The last column is the results version of the code that computed the row's runs (runs of an
 older version are never reused; the newest version's runs decide).
 
@@ -59,7 +61,9 @@ export function pivotByK(rows: WidthRow[]): TabularResult {
         ? String(r.min_width)
         : r.status === 'pending' || r.status === 'searching'
           ? '…'
-          : '-';
+          : r.status === 'undecided'
+            ? '?'
+            : '-';
     line[4 + ks.indexOf(r.k)] = r.non_monotone ? `${width}*` : width;
   }
   const columns = ['sweep', 'group', 'encoding', 'model', ...ks.map((k) => `k=${k}`), 'results_version'];

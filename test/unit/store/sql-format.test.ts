@@ -92,6 +92,7 @@ describe('sgc results table', () => {
       row('rnn', 2, 4, 'done', true),
       row('rnn', 4, null, 'failed', false, 1),
       row('rnn', 5, null, 'pending', false, null),
+      row('tree', 2, null, 'undecided', false, 2),
     ]);
     assert.deepEqual(table.columns, [
       'sweep',
@@ -107,6 +108,7 @@ describe('sgc results table', () => {
     assert.deepEqual(table.rows, [
       ['s', 'C6', 'onehot', 'mlp', '8', '…', null, null, '2'],
       ['s', 'C6', 'onehot', 'rnn', '4*', null, '-', '…', '1, 2'],
+      ['s', 'C6', 'onehot', 'tree', '?', null, null, null, '2'],
     ]);
   });
 });
