@@ -132,24 +132,30 @@ describe('sweep and cell gauges read from the store at scrape time', { timeout: 
     const t = exporter(window);
     assert.ok(storeGaugeLines(await t.metricsText(), ['live']).length > 0);
     await store!.driver.query(`UPDATE sweep SET status = 'done', updated_at = now() WHERE name = 'live'`);
-    const ended = Date.now();
-    const text = await t.metricsText();
-    assert.equal(
-      sampleValue(text, 'sgc_sweep_info', { sweep: 'live', state: 'done' }),
-      1,
-      'ended, still shown',
-    );
-    assert.deepEqual(storeGaugeLines(text, ['live']), await expectedStoreLines(store!.driver, ['live']));
-    await waitFor(
-      'the ended sweep to leave',
-      async () => storeGaugeLines(await t.metricsText(), ['live']).length === 0,
-      (window + 5) * 1000,
-      250,
-    );
-    const seconds = (Date.now() - ended) / 1000;
-    assert.ok(seconds >= window - 0.5, `left after ${seconds} s, window ${window} s`);
-    assert.equal(sampleValue(await t.metricsText(), 'sgc_store_up'), 1);
-    await store!.driver.query(`UPDATE sweep SET status = 'running', updated_at = now() WHERE name = 'live'`);
+    try {
+      const ended = Date.now();
+      const text = await t.metricsText();
+      assert.equal(
+        sampleValue(text, 'sgc_sweep_info', { sweep: 'live', state: 'done' }),
+        1,
+        'ended, still shown',
+      );
+      assert.deepEqual(storeGaugeLines(text, ['live']), await expectedStoreLines(store!.driver, ['live']));
+      await waitFor(
+        'the ended sweep to leave',
+        async () => storeGaugeLines(await t.metricsText(), ['live']).length === 0,
+        (window + 5) * 1000,
+        250,
+      );
+      const seconds = (Date.now() - ended) / 1000;
+      assert.ok(seconds >= window - 0.5, `left after ${seconds} s, window ${window} s`);
+      assert.equal(sampleValue(await t.metricsText(), 'sgc_store_up'), 1);
+    } finally {
+      // Running again for the tests after this one, whatever happened here.
+      await store!.driver.query(
+        `UPDATE sweep SET status = 'running', updated_at = now() WHERE name = 'live'`,
+      );
+    }
   });
 
   test('passes promtool check metrics without a warning, with every metric in use', async () => {
@@ -176,48 +182,52 @@ describe('sweep and cell gauges read from the store at scrape time', { timeout: 
     const t = exporter(3600, timeoutMs);
     t.runStarted({ engine: 'onnx', backend: 'cpu' });
     const server = await startMetricsServer({ port: 0, telemetry: t });
-    // A real slow store: another session holds an exclusive lock on a table the gauges read, so
-    // their query waits in PostgreSQL until the lock goes.
-    const locker = new pg.Client({ connectionString: url });
-    await locker.connect();
+    // Closed whatever happens: an open server would keep the test process from ever exiting.
     try {
-      await locker.query('BEGIN');
-      await locker.query('LOCK TABLE sweep IN ACCESS EXCLUSIVE MODE');
-      logs.length = 0;
-      const started = Date.now();
-      const res = await fetch(server.url);
-      const ms = Date.now() - started;
-      const text = await res.text();
-      assert.equal(res.status, 200);
-      assert.ok(ms < timeoutMs + 1000, `the scrape took ${ms} ms`);
-      assert.equal(sampleValue(text, 'sgc_store_up'), 0);
-      assert.deepEqual(storeGaugeLines(text), [], 'no store gauge while the store does not answer');
-      assert.equal(sampleValue(text, 'sgc_runs_in_flight', { engine: 'onnx', backend: 'cpu' }), 1);
-      assert.ok((sampleValue(text, 'sgc_store_scrape_duration_seconds') ?? 0) >= timeoutMs / 1000 - 0.05);
-      assert.equal(promtoolCheck(text).output, '');
-      assert.match(logs.join('\n'), /store is not answering \(no answer within 700 ms\)/);
-      // A second scrape while the first read still waits: answered in time too, by the same read.
-      const again = await (await fetch(server.url)).text();
-      assert.equal(sampleValue(again, 'sgc_store_up'), 0);
+      // A real slow store: another session holds an exclusive lock on a table the gauges read, so
+      // their query waits in PostgreSQL until the lock goes.
+      const locker = new pg.Client({ connectionString: url });
+      await locker.connect();
+      try {
+        await locker.query('BEGIN');
+        await locker.query('LOCK TABLE sweep IN ACCESS EXCLUSIVE MODE');
+        logs.length = 0;
+        const started = Date.now();
+        const res = await fetch(server.url);
+        const ms = Date.now() - started;
+        const text = await res.text();
+        assert.equal(res.status, 200);
+        assert.ok(ms < timeoutMs + 1000, `the scrape took ${ms} ms`);
+        assert.equal(sampleValue(text, 'sgc_store_up'), 0);
+        assert.deepEqual(storeGaugeLines(text), [], 'no store gauge while the store does not answer');
+        assert.equal(sampleValue(text, 'sgc_runs_in_flight', { engine: 'onnx', backend: 'cpu' }), 1);
+        assert.ok((sampleValue(text, 'sgc_store_scrape_duration_seconds') ?? 0) >= timeoutMs / 1000 - 0.05);
+        assert.equal(promtoolCheck(text).output, '');
+        assert.match(logs.join('\n'), /store is not answering \(no answer within 700 ms\)/);
+        // A second scrape while the first read still waits: answered in time too, by the same read.
+        const again = await (await fetch(server.url)).text();
+        assert.equal(sampleValue(again, 'sgc_store_up'), 0);
+      } finally {
+        await locker.query('ROLLBACK').catch(() => undefined);
+        await locker.end();
+      }
+      const back = await waitFor(
+        'the store gauges to come back',
+        async () => {
+          const text = await (await fetch(server.url)).text();
+          return sampleValue(text, 'sgc_store_up') === 1 ? text : undefined;
+        },
+        10_000,
+        100,
+      );
+      assert.deepEqual(
+        storeGaugeLines(back),
+        await expectedStoreLines(store!.driver, ['live', 'paused-long', 'ended-now']),
+      );
+      assert.match(logs.join('\n'), /store answers again/);
     } finally {
-      await locker.query('ROLLBACK').catch(() => undefined);
-      await locker.end();
+      await server.close();
     }
-    const back = await waitFor(
-      'the store gauges to come back',
-      async () => {
-        const text = await (await fetch(server.url)).text();
-        return sampleValue(text, 'sgc_store_up') === 1 ? text : undefined;
-      },
-      10_000,
-      100,
-    );
-    assert.deepEqual(
-      storeGaugeLines(back),
-      await expectedStoreLines(store!.driver, ['live', 'paused-long', 'ended-now']),
-    );
-    assert.match(logs.join('\n'), /store answers again/);
-    await server.close();
   });
 
   test('an unreachable store: sgc_store_up 0 and the per-process metrics still served', async () => {
