@@ -219,6 +219,7 @@ export function createIoActivities(deps: IoDependencies) {
           finalLoss: trained.finalLoss,
           finalAccuracy: trained.finalAccuracy,
           durationMs: Math.round(trained.seconds * 1000),
+          attempts: trained.attempts,
           worker: trained.worker,
           backend: trained.backend,
         },

@@ -2,38 +2,42 @@
  * The training activity on `sgc-train`: one run, on the engine its config names, with progress
  * heartbeats and checkpoints so that a worker that dies costs only the steps since the last one.
  *
- * - Heartbeats carry {step, loss, accuracy, checkpoint}. A retry (its worker died, or the heartbeat
- *   timed out) reads the last heartbeat and resumes from that checkpoint file: the run then ends with
+ * - Checkpoints live in the run's own folder, `<checkpointDir>/<configHash>/` (runCheckpoints.ts): a
+ *   retry (its worker died, or the heartbeat timed out) finds the latest one from the run's identity
+ *   alone, so a kill at any time after the first checkpoint resumes from it. The first is written
+ *   within the first second of training, then one every `checkpointSeconds`. The run then ends with
  *   the weights it would have reached straight through (the trainer's checkpoints are exact).
+ * - Heartbeats carry {step, loss, accuracy, checkpoint} for people and tools to see progress.
+ * - Every attempt keeps a ledger of its training time there; the attempt that finishes reports the
+ *   time of all of them and how many there were (run.duration_ms, run.attempts).
  * - Cancellation arrives with a heartbeat's response; the trainer checks the abort signal every step,
  *   so the loop stops within a step of it.
  * - A config that cannot run (InputError while resolving it) is a non-retryable InvalidRunConfig.
  *   Divergence is an outcome, not an error.
  *
- * Checkpoint files live in a directory every worker can read (SGC_CHECKPOINT_DIR, default
- * .sgc/checkpoints): workers on several machines need it on a shared file system for resumes to
- * cross machines; without one a retry elsewhere starts the run over, which gives the same result.
+ * The checkpoint directory (SGC_CHECKPOINT_DIR, default .sgc/checkpoints) must be shared by the
+ * workers for resumes to cross machines; without that a retry elsewhere starts the run over, which
+ * gives the same result (and its duration counts only the attempts it can see).
  */
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { InputError } from '../src/errors.js';
-import { writeFileAtomic } from '../src/files.js';
-import { deserializeCheckpoint, serializeCheckpoint } from '../src/learn/checkpoint.js';
+import { readCheckpointFile } from '../src/learn/checkpoint.js';
 import type { TensorEngine } from '../src/learn/engine/engine.js';
 import { createEngine } from '../src/learn/engine/index.js';
 import type { RunConfig } from '../src/learn/runConfig.js';
-import {
-  type Checkpoint,
-  type RunResult,
-  type RunSetup,
-  resolveRun,
-  runTraining,
-} from '../src/learn/trainer.js';
+import { type RunResult, type RunSetup, resolveRun, runTraining } from '../src/learn/trainer.js';
 import { INVALID_RUN_CONFIG, type TrainedRun, type TrainHeartbeat } from '../src/sweep/messages.js';
 import type { Telemetry } from '../src/telemetry/metrics.js';
+import { RunCheckpoints } from './runCheckpoints.js';
+
+/** The first checkpoint comes this soon into training, whatever the checkpoint interval. */
+const FIRST_CHECKPOINT_SECONDS = 1;
+/** A training attempt's ledger (its time so far) is rewritten at most this often. */
+const LEDGER_SECONDS = 1;
 
 export interface TrainDependencies {
   telemetry: Telemetry;
@@ -80,15 +84,27 @@ export function createTrainActivities(deps: TrainDependencies) {
         throw error;
       }
 
-      const path = join(checkpointDir, `${configHash}.json`);
-      const last = context.info.heartbeatDetails as TrainHeartbeat | undefined;
-      let resumeFrom: Checkpoint | undefined;
-      if (last?.checkpoint && existsSync(last.checkpoint))
-        resumeFrom = deserializeCheckpoint(readFileSync(last.checkpoint, 'utf8'));
-      let checkpoint: string | null = resumeFrom ? (last?.checkpoint ?? null) : null;
-      let lastWrite = Date.now();
+      const { info } = context;
+      const folder = new RunCheckpoints(
+        checkpointDir,
+        configHash,
+        `${info.workflowExecution?.runId ?? 'activity'}-${info.attempt}`,
+      );
+      const warn = (message: string) => context.log.warn(message);
+      let resumeFrom = folder.latest(warn);
+      // A checkpoint named by the last heartbeat of a worker from before the run folders (a JSON
+      // file at <checkpointDir>/<configHash>.json) still resumes.
+      const last = info.heartbeatDetails as TrainHeartbeat | undefined;
+      const legacy = join(checkpointDir, `${configHash}.json`);
+      if (!resumeFrom && last?.checkpoint === legacy && existsSync(legacy))
+        resumeFrom = readCheckpointFile(legacy).checkpoint;
+      let checkpoint: string | null = resumeFrom ? folder.checkpointPath : null;
       let lastStep = resumeFrom?.step ?? 0;
       let lastTime = performance.now();
+      const trainingStarted = performance.now();
+      const trainedSeconds = () => (performance.now() - trainingStarted) / 1000;
+      let nextCheckpoint = FIRST_CHECKPOINT_SECONDS;
+      let nextLedger = 0;
       const labels = { engine: engine.name, backend: engine.backend };
       deps.telemetry.runStarted(labels);
 
@@ -100,16 +116,19 @@ export function createTrainActivities(deps: TrainDependencies) {
           {
             signal: context.cancellationSignal,
             ...(resumeFrom ? { resumeFrom } : {}),
-            checkpointEvery: Math.max(1, Math.round(config.train.steps / 200)),
+            checkpointDue: () => trainedSeconds() >= nextCheckpoint,
+            finalCheckpoint: false,
             onCheckpoint: (c) => {
-              if (Date.now() - lastWrite < checkpointMs) return;
-              mkdirSync(checkpointDir, { recursive: true });
-              writeFileAtomic(path, serializeCheckpoint(c));
-              checkpoint = path;
-              lastWrite = Date.now();
+              folder.write(c);
+              checkpoint = folder.checkpointPath;
+              nextCheckpoint = trainedSeconds() + checkpointMs / 1000;
             },
             onProgress: (p) => {
               const now = performance.now();
+              if (trainedSeconds() >= nextLedger) {
+                folder.recordAttempt({ worker, seconds: trainedSeconds(), step: p.step });
+                nextLedger = trainedSeconds() + LEDGER_SECONDS;
+              }
               // The pair warm start counts its own steps; the run's count starts from 0 after it.
               const steps = p.step >= lastStep ? p.step - lastStep : p.step;
               deps.telemetry.trainingSteps(labels, steps, (now - lastTime) / 1000);
@@ -131,13 +150,21 @@ export function createTrainActivities(deps: TrainDependencies) {
         throw error;
       }
       deps.telemetry.runFinished({ ...labels, outcome: result.outcome }, result.seconds, true);
-      if (result.outcome === 'cancelled') throw new CancelledFailure('training cancelled');
-      rmSync(path, { force: true });
-      return trainedRun(result, setup, {
+      if (result.outcome === 'cancelled') {
+        folder.recordAttempt({ worker, seconds: result.seconds, step: result.steps });
+        throw new CancelledFailure('training cancelled');
+      }
+      // Every attempt's time: the others' ledgers, and this attempt's own measure.
+      const others = folder.otherAttempts();
+      const seconds = others.reduce((total, a) => total + a.seconds, result.seconds);
+      folder.remove();
+      rmSync(legacy, { force: true });
+      return trainedRun({ ...result, seconds }, setup, {
         engine: engine.name,
         backend: engine.backend,
         worker,
-        attempt: context.info.attempt,
+        attempt: info.attempt,
+        attempts: others.length + 1,
         resumedFromStep: resumeFrom?.step ?? null,
       });
     },
@@ -150,7 +177,7 @@ export type TrainActivities = ReturnType<typeof createTrainActivities>;
 export function trainedRun(
   result: RunResult,
   setup: RunSetup,
-  where: Pick<TrainedRun, 'engine' | 'backend' | 'worker' | 'attempt' | 'resumedFromStep'>,
+  where: Pick<TrainedRun, 'engine' | 'backend' | 'worker' | 'attempt' | 'attempts' | 'resumedFromStep'>,
 ): TrainedRun {
   const accuracyAt = new Map(result.metrics.evaluations.map((e) => [e.step, e.accuracy]));
   const labels = setup.irreps.map((irrep) => irrep.label);

@@ -93,9 +93,16 @@ export interface RunResult {
 
 export interface RunCallbacks {
   onProgress?: (p: Progress) => void;
-  /** Called every `checkpointEvery` steps and at the end. */
+  /** Called every `checkpointEvery` steps (or when checkpointDue says so) and at the end. */
   onCheckpoint?: (c: Checkpoint) => void | Promise<void>;
   checkpointEvery?: number;
+  /**
+   * Asked after every step instead of counting `checkpointEvery`: a checkpoint by the clock (the
+   * training activity wants its first one within 2 s, whatever a step costs). Cheap: called often.
+   */
+  checkpointDue?: (step: number) => boolean;
+  /** Whether onCheckpoint also gets the state at the end of the run (default true). */
+  finalCheckpoint?: boolean;
   /** Stops the run within one step. */
   signal?: AbortSignal;
   resumeFrom?: Checkpoint;
@@ -301,8 +308,8 @@ export async function runTraining(
           break;
         }
       }
-      if (callbacks.onCheckpoint && step % checkpointEvery === 0 && step < steps)
-        await callbacks.onCheckpoint(await checkpoint());
+      const due = callbacks.checkpointDue ? callbacks.checkpointDue(step) : step % checkpointEvery === 0;
+      if (callbacks.onCheckpoint && due && step < steps) await callbacks.onCheckpoint(await checkpoint());
       const now = performance.now();
       if (callbacks.onProgress && (now - lastProgress > 250 || step === steps)) {
         lastProgress = now;
@@ -330,7 +337,8 @@ export async function runTraining(
     const w = metrics.warmStart;
     if (w) reason += `; after a pair warm start at k = ${WARM_START_K} (${w.outcome} in ${w.steps} steps)`;
     const state = await session.getState();
-    if (callbacks.onCheckpoint && outcome !== 'diverged') await callbacks.onCheckpoint(await checkpoint());
+    if (callbacks.onCheckpoint && callbacks.finalCheckpoint !== false && outcome !== 'diverged')
+      await callbacks.onCheckpoint(await checkpoint());
     return {
       outcome,
       reason,

@@ -98,6 +98,8 @@ export interface RunFinish {
   finalLoss?: number | null;
   finalAccuracy?: number;
   durationMs?: number;
+  /** Training attempts the result took (duration_ms sums them all). */
+  attempts?: number;
 }
 
 /** The fields of a run that a claim reports (a cached result is built from them). */
@@ -364,7 +366,8 @@ export class ResultsRepository {
       await tx.query(
         `UPDATE run SET status = $2::run_status, outcome = $3::run_outcome, error = $4, steps = $5,
                 final_loss = $6, final_accuracy = $7, duration_ms = $8, finished_at = now(),
-                worker = coalesce($9, worker), backend = coalesce($10, backend)
+                worker = coalesce($9, worker), backend = coalesce($10, backend),
+                attempts = coalesce($11, attempts)
           WHERE id = $1`,
         [
           runId,
@@ -377,6 +380,7 @@ export class ResultsRepository {
           f.durationMs ?? null,
           f.worker ?? null,
           f.backend ?? null,
+          f.attempts ?? null,
         ],
       );
     });

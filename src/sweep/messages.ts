@@ -93,12 +93,15 @@ export interface TrainedRun {
   steps: number;
   finalLoss: number | null;
   finalAccuracy: number;
+  /** Training seconds of every attempt together (what duration_ms stores). */
   seconds: number;
   engine: string;
   backend: string;
   worker: string;
-  /** Training attempts it took (1 + resumes after a worker died). */
+  /** The training activity's attempt that finished it (Temporal's count, from 1). */
   attempt: number;
+  /** Training attempts whose time `seconds` sums (1 + attempts before this one, found on disk). */
+  attempts: number;
   resumedFromStep: number | null;
   metrics: { step: number; loss: number; accuracy: number | null }[];
   irrepPowers: { step: number; irrep: string; power: number }[];
@@ -110,7 +113,8 @@ export interface TrainHeartbeat {
   step: number;
   loss: number;
   accuracy: number | null;
-  /** Path of the latest checkpoint file, when one was written. */
+  /** Path of the latest checkpoint file, when one was written (informative: a retry finds the
+   * checkpoint from the run's identity, `<checkpointDir>/<configHash>/`, not from here). */
   checkpoint: string | null;
 }
 

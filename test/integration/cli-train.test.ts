@@ -34,7 +34,7 @@ describe('sgc train', () => {
       'evaluations.csv',
       'metrics.json',
       'weights.json',
-      'checkpoint.json',
+      'checkpoint.bin',
     ])
       assert.ok(existsSync(join(out, f)), f);
     const loss = readFileSync(join(out, 'loss.csv'), 'utf8').trim().split('\n');

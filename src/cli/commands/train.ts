@@ -7,7 +7,8 @@
  *   evaluations.csv   step, loss, accuracy, and the output power of each irrep
  *   metrics.json      all of the above as JSON, with the acquisition events
  *   weights.json      the final weights (name → row-major numbers, with shapes)
- *   checkpoint.json   weights, optimizer and data-stream state: `--resume <folder>` continues from it
+ *   checkpoint.bin    weights, optimizer and data-stream state (binary, src/learn/checkpoint.ts):
+ *                     `--resume <folder>` continues from it (or from a checkpoint.json of older folders)
  *   loss, power, accuracy .svg/.png and report.html   the figures and the HTML report (`sgc report`),
  *                     rendered last: a figure that fails to render loses none of the data above
  */
@@ -16,7 +17,7 @@ import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { InputError } from '../../errors.js';
 import { writeFileAtomic } from '../../files.js';
-import { deserializeCheckpoint, serializeCheckpoint } from '../../learn/checkpoint.js';
+import { readCheckpointFile, writeCheckpointFile } from '../../learn/checkpoint.js';
 import { createEngine } from '../../learn/engine/index.js';
 import { type ModelSpec, parameterShapes } from '../../learn/models/spec.js';
 import { type RunConfig, RunConfigSchema } from '../../learn/runConfig.js';
@@ -134,13 +135,16 @@ export const trainCommand: Command = {
     if (values.resume) {
       folder = values.resume;
       const configPath = join(folder, 'config.json');
-      const checkpointPath = join(folder, 'checkpoint.json');
-      if (!existsSync(configPath) || !existsSync(checkpointPath))
-        throw new InputError(`${folder}: not a run folder with config.json and checkpoint.json`);
+      // checkpoint.json: a run folder written before checkpoints were binary.
+      const checkpointPath = [join(folder, 'checkpoint.bin'), join(folder, 'checkpoint.json')].find((p) =>
+        existsSync(p),
+      );
+      if (!existsSync(configPath) || !checkpointPath)
+        throw new InputError(`${folder}: not a run folder with config.json and checkpoint.bin`);
       config = parseWithSchema(RunConfigSchema, JSON.parse(readFileSync(configPath, 'utf8')), configPath);
       source = configPath;
       try {
-        resumeFrom = deserializeCheckpoint(readFileSync(checkpointPath, 'utf8'));
+        resumeFrom = readCheckpointFile(checkpointPath).checkpoint;
       } catch (error) {
         throw new InputError(`${checkpointPath}: unreadable checkpoint (${(error as Error).message})`);
       }
@@ -189,7 +193,7 @@ export const trainCommand: Command = {
           onProgress,
           signal: controller.signal,
           ...(resumeFrom ? { resumeFrom } : {}),
-          onCheckpoint: (c) => writeFileAtomic(join(folder, 'checkpoint.json'), serializeCheckpoint(c)),
+          onCheckpoint: (c) => writeCheckpointFile(join(folder, 'checkpoint.bin'), c),
         },
         setup,
       );
