@@ -1,15 +1,15 @@
 /**
- * The embedded stack on one machine (`sgc up`, `sgc run`): a Temporal dev server, the results store
- * (the embedded PostgreSQL of the sgc home, which other processes reach directly), a worker and the
- * metrics endpoint. What is already running is reused: this folder's Temporal server, the store's
- * running PostgreSQL, workers already polling. TEMPORAL_ADDRESS and DATABASE_URL select a cluster
- * and a database instead of the embedded ones.
+ * The embedded stack of an sgc home (`sgc up`, `sgc run`): a Temporal dev server, the results store
+ * (the home's embedded PostgreSQL, which other processes reach directly), a worker and the metrics
+ * endpoint. One stack per home, claimed in `.sgc/stack.json` (stackRecord.ts): a second `sgc up`
+ * is refused, and `sgc run` beside a running `sgc up` uses that stack (its Temporal server, store,
+ * worker and metrics) instead of starting another. TEMPORAL_ADDRESS and DATABASE_URL select a
+ * cluster and a database instead of the embedded ones. The dev server is a child in this process's
+ * group: killing the group ends it, and one left by a killed owner is stopped by the next stack.
  */
-import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import { InputError } from '../errors.js';
-import { writeFileAtomic } from '../files.js';
 import { findHome, findOrCreateHome } from '../home.js';
 import { waitForPort } from '../net.js';
 import { grafanaEnvironment } from '../store/embedded/announce.js';
@@ -25,6 +25,7 @@ import {
   type TemporalTarget,
 } from './connection.js';
 import { type DevServer, startDevServer } from './devServer.js';
+import { claimStack, describeStack, isAlive, liveStack, type StackRecord } from './stackRecord.js';
 import { createWorkers, type SgcWorkers } from './worker.js';
 
 export interface StackOptions {
@@ -35,6 +36,13 @@ export interface StackOptions {
   metricsPort: number | null;
   log?: (line: string) => void;
   telemetry?: Telemetry;
+  /**
+   * `sgc run`: when the home's stack is running already (an `sgc up`), use it rather than refuse.
+   * `sgc up` leaves this off: a second stack in one home is an error.
+   */
+  adopt?: boolean;
+  /** Who this stack is, in stack.json and messages. */
+  command?: string;
 }
 
 export interface Stack {
@@ -47,30 +55,22 @@ export interface Stack {
   workers: SgcWorkers | undefined;
   /** What this stack started, for the user (`started Temporal dev server at …`). */
   started: string[];
+  /** Set when this process uses another's stack (sgc run beside sgc up): that stack's record. */
+  adopted: StackRecord | undefined;
+  /** Resolves if the adopted stack's owner goes away (never for a stack of one's own). */
+  ownerGone: Promise<void>;
   stop(): Promise<void>;
 }
 
-/** Where a running `sgc up` announces its Temporal address. */
-function stackFile(home: string): string {
-  return join(home, 'stack.json');
-}
-
-/** The Temporal address a live `sgc up` or `sgc run` of the sgc home `home` announced, if one is running. */
-function announcedTemporal(home: string | undefined): string | undefined {
-  if (!home) return undefined;
-  try {
-    const announced = JSON.parse(readFileSync(stackFile(home), 'utf8')) as { pid: number; temporal: string };
-    process.kill(announced.pid, 0);
-    return announced.temporal;
-  } catch {
-    return undefined;
-  }
-}
+const NO_TEMPORAL =
+  'no Temporal server for this folder: start the stack with `sgc up` here (or in the folder that holds ' +
+  'this .sgc/), or set TEMPORAL_ADDRESS to a server of yours';
 
 /**
- * The Temporal server commands talk to: TEMPORAL_ADDRESS when set, else the server of a running
- * `sgc up` of the sgc home `home` (by default the one found from the current folder), else the
- * default address.
+ * The Temporal server commands talk to: TEMPORAL_ADDRESS when set, else the server of the running
+ * stack of the sgc home `home` (by default the one found from the current folder). Never whatever
+ * answers on the default port: another folder's server would show (and run) another folder's sweeps.
+ * With neither, an InputError that says how to get one.
  */
 export function resolveStackTemporal(
   env: NodeJS.ProcessEnv = process.env,
@@ -78,8 +78,60 @@ export function resolveStackTemporal(
 ): TemporalTarget {
   const target = resolveTemporal(env);
   if (env['TEMPORAL_ADDRESS']?.trim()) return target;
-  const announced = announcedTemporal(home);
-  return announced ? { ...target, address: announced } : target;
+  const stack = liveStack(home);
+  if (stack?.temporal) return { ...target, address: stack.temporal };
+  throw new InputError(NO_TEMPORAL);
+}
+
+/** Resolves when `pid` is gone (checked every second; the timer does not keep the process alive). */
+function whenGone(pid: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setInterval(() => {
+      if (!isAlive(pid)) {
+        clearInterval(timer);
+        resolve();
+      }
+    }, 1000);
+    timer.unref();
+  });
+}
+
+/** The running stack of another process, used as it is: a client and the store, nothing started. */
+async function adoptStack(record: StackRecord, log: (line: string) => void): Promise<Stack> {
+  const temporal = resolveStackTemporal(process.env);
+  const client = await connectClient(temporal);
+  try {
+    const store = await openStore({ create: true, command: 'sgc run', log });
+    return {
+      temporal,
+      client,
+      store,
+      metricsUrl: record.metricsUrl,
+      grafana: undefined,
+      workers: undefined,
+      started: [],
+      adopted: record,
+      ownerGone: whenGone(record.pid),
+      async stop() {
+        await client.connection.close().catch(() => undefined);
+        await store.close().catch(() => undefined);
+      },
+    };
+  } catch (error) {
+    await client.connection.close().catch(() => undefined);
+    throw error;
+  }
+}
+
+/** Waits for a stack that is still starting to be ready, or to go away. */
+async function readyStack(home: string): Promise<StackRecord | undefined> {
+  const deadline = Date.now() + 180_000;
+  for (;;) {
+    const record = liveStack(home);
+    if (!record || record.state === 'ready') return record;
+    if (Date.now() > deadline) return record;
+    await new Promise((r) => setTimeout(r, 200));
+  }
 }
 
 export async function startStack(options: StackOptions): Promise<Stack> {
@@ -87,22 +139,33 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const home = findOrCreateHome();
   const log = options.log ?? ((line: string) => console.error(line));
   const telemetry = options.telemetry ?? processTelemetry;
+  const command = options.command ?? 'sgc up';
+  const claim = await claimStack(home, command, log);
+  if ('running' in claim) {
+    const running = options.adopt ? await readyStack(home) : claim.running;
+    if (options.adopt && running?.state === 'ready') return adoptStack(running, log);
+    throw new InputError(
+      `a stack is already running in ${home}: ${describeStack(running ?? claim.running)}. ` +
+        'Stop it first (Ctrl-C where it runs), or use it: `sgc run <spec>`, `sgc sweep …`',
+    );
+  }
+  const record = claim.claimed;
   const started: string[] = [];
-  const stops: (() => Promise<void>)[] = [];
+  const stops: (() => Promise<void>)[] = [async () => record.release()];
   const stop = async () => {
     for (const s of stops.reverse()) await s().catch(() => undefined);
   };
   try {
     // --- Temporal -------------------------------------------------------------------------------------
-    // A Temporal server is reused only when it is this folder's own (its stack.json) or named by
-    // TEMPORAL_ADDRESS. Adopting whatever answers on the default port would let this folder's worker
-    // take another folder's tasks and write their results into this folder's store.
-    let temporal = resolveStackTemporal(process.env, home);
-    const own = process.env['TEMPORAL_ADDRESS']?.trim() || announcedTemporal(home) !== undefined;
+    // TEMPORAL_ADDRESS names a server to use; otherwise this stack starts its own dev server, with its
+    // state in the home. Whatever answers on the default port is never adopted: its worker would take
+    // another folder's tasks and write their results into this folder's store.
+    let temporal = resolveTemporal(process.env);
     let devServer: DevServer | undefined;
-    if (!own || !(await isTemporalReachable(temporal))) {
-      if (process.env['TEMPORAL_ADDRESS']?.trim())
+    if (process.env['TEMPORAL_ADDRESS']?.trim()) {
+      if (!(await isTemporalReachable(temporal)))
         throw new InputError(`TEMPORAL_ADDRESS=${temporal.address}: no Temporal server answers there`);
+    } else {
       const defaultPort = Number(DEFAULT_TEMPORAL_ADDRESS.split(':')[1]);
       const portTaken = await waitForPort('127.0.0.1', defaultPort, 1);
       devServer = await startDevServer({
@@ -113,17 +176,15 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       });
       temporal = { ...temporal, address: devServer.address };
       stops.push(() => devServer!.stop());
-      started.push(
-        `Temporal dev server at ${devServer.address} (state in ${join(home, 'temporal.db')})`,
-      );
-      writeFileAtomic(stackFile(home), JSON.stringify({ pid: process.pid, temporal: devServer.address }));
-      stops.push(async () => rmSync(stackFile(home), { force: true }));
+      started.push(`Temporal dev server at ${devServer.address} (state in ${join(home, 'temporal.db')})`);
+      record.update({ temporalPid: devServer.pid });
     }
+    record.update({ temporal: temporal.address });
     const client = await connectClient(temporal);
     stops.push(() => client.connection.close());
 
     // --- store ------------------------------------------------------------------------------------------
-    const store = await openStore({ create: true, command: 'sgc up', log });
+    const store = await openStore({ create: true, command, log });
     stops.push(() => store.close());
     let grafana: string | undefined;
     if (store.embedded) {
@@ -132,6 +193,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         `results store in ${store.embedded.home} (PostgreSQL, ${how[store.embedded.how]}) on 127.0.0.1:${store.embedded.port}`,
       );
       grafana = grafanaEnvironment(store.embedded);
+      record.update({ storePort: store.embedded.port });
     }
 
     // --- worker -----------------------------------------------------------------------------------------
@@ -168,7 +230,19 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       metricsUrl = metrics.url;
       started.push(`metrics at ${metrics.url}`);
     }
-    return { temporal, client, store, metricsUrl, grafana, workers, started, stop };
+    record.update({ metricsUrl, state: 'ready' });
+    return {
+      temporal,
+      client,
+      store,
+      metricsUrl,
+      grafana,
+      workers,
+      started,
+      adopted: undefined,
+      ownerGone: new Promise(() => {}),
+      stop,
+    };
   } catch (error) {
     await stop();
     throw error;

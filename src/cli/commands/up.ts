@@ -17,7 +17,8 @@ server on 127.0.0.1 with its data in .sgc/pg, which other sgc commands, psql and
 while it runs), a worker and the metrics endpoint. The .sgc/ folder is the nearest one in this
 folder or a parent (SGC_HOME to name one), else a new one here. With TEMPORAL_ADDRESS or
 DATABASE_URL set, uses that server or database instead. Prints the environment Grafana's
-provisioned data sources read. Runs until Ctrl-C.
+provisioned data sources read. Runs until Ctrl-C. One stack per .sgc/: a second \`sgc up\` there is
+refused (exit 2, saying what runs); \`sgc run\` there uses the running one.
 
 Options:
   --concurrency <n>   trainings at once in this worker (default 1; 0: no worker)
@@ -52,7 +53,7 @@ export const upCommand: Command = {
     if (positionals.length) throw new InputError(`unexpected argument "${positionals[0]}"\n${usage}`);
     // Loaded here, not at the top: the Temporal SDK is slow to load for every other command.
     const { startStack } = await import('../../temporal/stack.js');
-    const stack = await startStack(stackOptions(values));
+    const stack = await startStack({ ...stackOptions(values), command: 'sgc up' });
     for (const line of stack.started) console.error(`started ${line}`);
     if (stack.grafana) console.error(`Grafana: ${stack.grafana}`);
     console.error(`ready: TEMPORAL_ADDRESS=${stack.temporal.address} (Ctrl-C to stop)`);

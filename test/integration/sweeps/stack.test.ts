@@ -6,14 +6,23 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { stringify } from 'yaml';
-import { waitForPort } from '../../../src/net.js';
+import { freePort, waitForPort } from '../../../src/net.js';
 import { DEFAULT_TEMPORAL_ADDRESS } from '../../../src/temporal/connection.js';
 import { type DevServer, startDevServer } from '../../../src/temporal/devServer.js';
+import { isAlive } from '../../../src/temporal/stackRecord.js';
 import { sgcBin } from '../../helpers/sgc.js';
 import { waitFor } from '../../helpers/temporal.js';
 
@@ -37,6 +46,31 @@ function sgcIn(cwd: string, args: string[]): Promise<Result> {
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
+}
+
+function startUp(cwd: string, args: string[]) {
+  const env = { ...process.env };
+  delete env['DATABASE_URL'];
+  delete env['TEMPORAL_ADDRESS'];
+  const child = spawn(process.execPath, [sgcBin, 'up', ...args], { cwd, env });
+  let log = '';
+  child.stderr.on('data', (d) => (log += d));
+  child.stdout.on('data', (d) => (log += d));
+  const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+  return { child, log: () => log, exited };
+}
+
+/** Waits for `sgc up`'s ready line; if it exits first, fails with what it printed. */
+function untilReady(up: ReturnType<typeof startUp>, what = 'sgc up to be ready') {
+  return waitFor(
+    what,
+    () => {
+      if (up.child.exitCode !== null)
+        throw new Error(`sgc up exited with ${up.child.exitCode}:\n${up.log()}`);
+      return up.log().includes('ready:');
+    },
+    120_000,
+  );
 }
 
 const spec = {
@@ -93,26 +127,86 @@ describe('sgc run and sgc up on the embedded stack', { timeout: 300_000 }, () =>
     assert.ok(second.stdout.includes(row), `the same table:\n${second.stdout}`);
   });
 
-  test('sgc up serves the stack: sweep list and sql from other processes; Ctrl-C stops it', async () => {
-    const env = { ...process.env };
-    delete env['DATABASE_URL'];
-    delete env['TEMPORAL_ADDRESS'];
-    const up = spawn(process.execPath, [sgcBin, 'up', '--metrics-port', '0'], { cwd: dir, env });
-    let log = '';
-    up.stderr.on('data', (d) => (log += d));
-    const exited = new Promise<number | null>((resolve) => up.on('close', resolve));
+  test('sgc up serves the stack: sweep list, sql and sgc run from other processes; a second sgc up is refused; Ctrl-C stops it', async () => {
+    const metricsPort = await freePort();
+    const up = startUp(dir, ['--metrics-port', String(metricsPort)]);
     try {
-      await waitFor('sgc up to be ready', () => log.includes('ready:'), 120_000);
+      await untilReady(up);
       const list = await sgcIn(dir, ['sweep', 'list']);
       assert.equal(list.code, 0, list.stderr);
       assert.match(list.stdout, /stack-tiny\s+completed/);
       const sql = await sgcIn(dir, ['sql', 'SELECT count(*) AS n FROM sweep']);
-      assert.equal(sql.code, 0, `the store is reachable through sgc up: ${sql.stderr}`);
+      assert.equal(sql.code, 0, `the store is reachable beside sgc up: ${sql.stderr}`);
+
+      // sgc run with the same metrics port: it uses the running stack, so it starts no second
+      // Temporal server, store or metrics endpoint (which would fail on that port).
+      const run = await sgcIn(dir, ['run', 'spec.yaml', '--metrics-port', String(metricsPort)]);
+      assert.equal(run.code, 0, run.stderr);
+      assert.match(run.stderr, /using the stack already running here: sgc up \(pid \d+/);
+      assert.doesNotMatch(run.stderr, /started Temporal dev server/);
+      assert.match(run.stdout, /^C3/m);
+
+      const second = await sgcIn(dir, ['up', '--metrics-port', '0']);
+      assert.equal(second.code, 2, second.stderr);
+      assert.match(
+        second.stderr.trim(),
+        /^sgc up: a stack is already running in .*\.sgc: sgc up \(pid \d+, since .*\), Temporal at 127\.0\.0\.1:\d+, results store on 127\.0\.0\.1:\d+, metrics at http:\/\/127\.0\.0\.1:\d+\/metrics\. Stop it first/,
+      );
+      assert.equal(second.stderr.trim().split('\n').length, 1);
     } finally {
-      up.kill('SIGINT');
+      up.child.kill('SIGINT');
     }
-    assert.equal(await exited, 0, log);
-    assert.match(log, /SIGINT: stopping/);
+    assert.equal(await up.exited, 0, up.log());
+    assert.match(up.log(), /SIGINT: stopping/);
+    assert.equal(existsSync(join(dir, '.sgc', 'stack.json')), false, 'the stack record goes with its stack');
+  });
+
+  test('no stack here: sweep commands say so in one line, never using the server on the default port', async () => {
+    const empty = mkdtempSync(join(tmpdir(), 'sgc-nostack-'));
+    try {
+      const list = await sgcIn(empty, ['sweep', 'list']);
+      assert.equal(list.code, 2, list.stderr);
+      assert.match(
+        list.stderr.trim(),
+        /^sgc sweep list: no Temporal server for this folder: start the stack with `sgc up`/,
+      );
+      assert.deepEqual(readdirSync(empty), [], 'nothing created');
+    } finally {
+      rmSync(empty, { recursive: true, force: true });
+    }
+  });
+
+  test('two sgc up at once: one runs, the other exits 2; a Temporal server left by a killed sgc up is stopped, never doubled', async () => {
+    const a = startUp(dir, ['--metrics-port', '0', '--concurrency', '0']);
+    const b = startUp(dir, ['--metrics-port', '0', '--concurrency', '0']);
+    const first = await Promise.race([
+      a.exited.then((code) => ({ loser: a, winner: b, code })),
+      b.exited.then((code) => ({ loser: b, winner: a, code })),
+    ]);
+    assert.equal(first.code, 2, first.loser.log());
+    assert.match(first.loser.log(), /a stack is already running in /);
+    const { winner } = first;
+    await untilReady(winner, 'the other sgc up to be ready');
+    const record = JSON.parse(readFileSync(join(dir, '.sgc', 'stack.json'), 'utf8')) as {
+      temporalPid: number;
+    };
+    assert.ok(record.temporalPid > 0);
+    // SIGKILL of sgc up alone: its Temporal dev server (a child) is left running on .sgc/temporal.db.
+    winner.child.kill('SIGKILL');
+    await winner.exited;
+    assert.ok(isAlive(record.temporalPid), 'the orphaned dev server runs on');
+    const again = startUp(dir, ['--metrics-port', '0', '--concurrency', '0']);
+    try {
+      await untilReady(again, 'sgc up to be ready again');
+      assert.match(again.log(), /stopping the Temporal dev server \(pid \d+\) left running by sgc up/);
+      assert.equal(isAlive(record.temporalPid), false, 'the orphan was stopped, not doubled');
+      const list = await sgcIn(dir, ['sweep', 'list']);
+      assert.equal(list.code, 0, list.stderr);
+      assert.match(list.stdout, /stack-tiny/, 'the same Temporal state, on the new server');
+    } finally {
+      again.child.kill('SIGINT');
+    }
+    assert.equal(await again.exited, 0, again.log());
   });
 
   test('sgc run: Ctrl-C stops the stack and ends with one line, exit 130', async () => {

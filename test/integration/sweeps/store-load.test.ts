@@ -56,7 +56,11 @@ function upIn(dir: string): { child: ChildProcess; log: () => string; exited: Pr
   const env = { ...process.env };
   for (const name of ['DATABASE_URL', 'TEMPORAL_ADDRESS', 'SGC_HOME']) delete env[name];
   // A process group of its own, so that the test can kill sgc up with everything it started.
-  const child = spawn(process.execPath, [sgcBin, 'up', '--metrics-port', '0'], { cwd: dir, env, detached: true });
+  const child = spawn(process.execPath, [sgcBin, 'up', '--metrics-port', '0'], {
+    cwd: dir,
+    env,
+    detached: true,
+  });
   let log = '';
   child.stderr?.on('data', (d) => (log += d));
   child.stdout?.on('data', (d) => (log += d));
@@ -106,7 +110,12 @@ function assertMatches(actual: Awaited<ReturnType<typeof stored>>, expected: Exp
 }
 
 async function sweepEnded(dir: string, name: string): Promise<boolean> {
-  const r = await runSgc(['sql', '--csv', `SELECT status FROM sweep WHERE name = '${name}'`], {}, undefined, dir);
+  const r = await runSgc(
+    ['sql', '--csv', `SELECT status FROM sweep WHERE name = '${name}'`],
+    {},
+    undefined,
+    dir,
+  );
   return r.code === 0 && /\ndone\b/.test(r.stdout);
 }
 
@@ -143,11 +152,19 @@ describe('the embedded store under load and after a crash', { timeout: 900_000 }
       assert.ok(credentials);
       const readers = [
         loop('sql', async () =>
-          check('sql', await runSgc(['sql', 'SELECT status, count(*) FROM run GROUP BY status'], {}, undefined, dir)),
+          check(
+            'sql',
+            await runSgc(['sql', 'SELECT status, count(*) FROM run GROUP BY status'], {}, undefined, dir),
+          ),
         ),
-        loop('results', async () => check('results', await runSgc(['results', 'loaded'], {}, undefined, dir))),
+        loop('results', async () =>
+          check('results', await runSgc(['results', 'loaded'], {}, undefined, dir)),
+        ),
         loop('report', async () =>
-          check('report', await runSgc(['report', 'loaded', '--out', join(dir, 'report')], {}, undefined, dir)),
+          check(
+            'report',
+            await runSgc(['report', 'loaded', '--out', join(dir, 'report')], {}, undefined, dir),
+          ),
         ),
         loop('pg', async () => {
           const client = new pg.Client({
@@ -195,7 +212,12 @@ describe('the embedded store under load and after a crash', { timeout: 900_000 }
       await waitFor(
         'a few runs to be stored',
         async () => {
-          const r = await runSgc(['sql', '--csv', `SELECT count(*) FROM run WHERE status = 'done'`], {}, undefined, dir);
+          const r = await runSgc(
+            ['sql', '--csv', `SELECT count(*) FROM run WHERE status = 'done'`],
+            {},
+            undefined,
+            dir,
+          );
           return r.code === 0 && Number(r.stdout.split('\n')[1]) >= 3;
         },
         300_000,
@@ -214,5 +236,53 @@ describe('the embedded store under load and after a crash', { timeout: 900_000 }
     }
     assert.equal(await second.exited, 0, second.log());
     assertMatches(await stored(dir, 'crashed'), expected);
+  });
+
+  test('every sgc session terminated again and again during a sweep: sgc up stays up, the sweep completes, same H*', async () => {
+    const dir = join(root, 'terminate');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'spec.yaml'), stringify(spec('terminated')));
+    const expected = await undisturbed('terminated');
+    const up = upIn(dir);
+    let stop = false;
+    let terminated = 0;
+    let killer: Promise<void> | undefined;
+    try {
+      await waitFor('sgc up to be ready', () => up.log().includes('ready:'), 180_000);
+      const credentials = readCredentials(join(dir, '.sgc'));
+      assert.ok(credentials);
+      const started = await runSgc(['sweep', 'start', 'spec.yaml'], {}, undefined, dir);
+      assert.equal(started.code, 0, started.stderr);
+      // As a restart or a failover would: every session of the role sgc writes with, every 2 s.
+      killer = (async () => {
+        const admin = new pg.Client({
+          connectionString: `postgresql://${credentials.admin.user}:${credentials.admin.password}@127.0.0.1:${credentials.port}/postgres`,
+        });
+        admin.on('error', () => {});
+        await admin.connect();
+        try {
+          while (!stop) {
+            const { rows } = await admin.query(
+              `SELECT count(*)::integer AS n FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+                WHERE usename = $1 AND pid <> pg_backend_pid()) t`,
+              [credentials.owner.user],
+            );
+            terminated += rows[0].n;
+            await new Promise((r) => setTimeout(r, 2000));
+          }
+        } finally {
+          await admin.end().catch(() => {});
+        }
+      })();
+      await waitFor('the sweep to end', () => sweepEnded(dir, 'terminated'), 600_000, 2000);
+    } finally {
+      stop = true;
+      await killer;
+      up.child.kill('SIGINT');
+    }
+    assert.equal(await up.exited, 0, `sgc up stayed up and stopped cleanly:\n${up.log()}`);
+    assert.ok(terminated >= 3, `sessions were terminated (${terminated})`);
+    assert.doesNotMatch(up.log(), /Connection terminated unexpectedly\n\s+at |Unhandled 'error' event/);
+    assertMatches(await stored(dir, 'terminated'), expected);
   });
 });
