@@ -21,9 +21,10 @@ const usage = `usage: sgc worker [--concurrency N] [--engine ${ENGINE_NAMES.join
                   [--metrics-port P | --no-metrics] [--metrics-host H] [--metrics-sweep-window D]
                   [--checkpoints DIR]
 
-Trains the runs of sweeps on the Temporal server at TEMPORAL_ADDRESS (default 127.0.0.1:7233, or
-the one a running \`sgc up\` started) and stores results in DATABASE_URL (default: the embedded
-database, through \`sgc up\` when it serves it). Runs until Ctrl-C, finishing the trainings in hand.
+Trains the runs of sweeps on the Temporal server at TEMPORAL_ADDRESS, or else the one this folder's
+running \`sgc up\` started (never whatever answers on the default port), and stores results in
+DATABASE_URL, or else the embedded store of the nearest .sgc/ folder (SGC_HOME to name one). Runs
+until Ctrl-C, finishing the trainings in hand.
 
 Runs are trained on the task queue of their engine (spec.engine): ${ENGINE_NAMES.map((e) => `${e} on ${TRAIN_QUEUES[e]}`).join(', ')}.
 Without --engine a worker polls them all (each engine is loaded when its first run arrives).
