@@ -27,6 +27,7 @@ import {
   type TrainedRun,
 } from '../src/sweep/messages.js';
 import { parseSweepSpec } from '../src/sweep/spec.js';
+import { specHash } from '../src/sweep/specHash.js';
 import type { Probe, SearchPhase } from '../src/sweep/widthSearch.js';
 import { runWorkflowId } from '../src/sweep/workflowIds.js';
 import type { Telemetry } from '../src/telemetry/metrics.js';
@@ -132,7 +133,13 @@ export function createIoActivities(deps: IoDependencies) {
         if (error instanceof InputError) throw ApplicationFailure.nonRetryable(error.message, INVALID_SPEC);
         throw error;
       }
-      const sweep = await repository.upsertSweep({ name: sweepId, spec: raw as object });
+      // The spec and its hash are stored at each start and extension: the spec stored under a name
+      // is the one its cells came from (src/cli/sweepName.ts compares a new start with it).
+      const sweep = await repository.upsertSweep({
+        name: sweepId,
+        spec: raw as object,
+        specHash: specHash(raw),
+      });
       const cells: RegisteredCells['cells'] = [];
       for (const cell of expansion.cells) {
         const stored = await repository.upsertCell({ sweepId: sweep.id, ...storedCellKey(cell) });

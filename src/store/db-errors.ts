@@ -18,6 +18,7 @@ export const SqlState = {
   queryCanceled: '57014',
   syntaxError: '42601',
   undefinedTable: '42P01',
+  undefinedColumn: '42703',
   uniqueViolation: '23505',
 } as const;
 

@@ -163,7 +163,8 @@ function expectedDefault(
     return undefined;
   }
   if (field.kind === 'enum') return `'${String(d)}'::${enumDbName.get(field.type)}`;
-  if (typeof d === 'string') return `'${d.replace(/'/g, "''")}'::text`;
+  // A Json field's default is JSON text, which PostgreSQL stores cast to the column's jsonb.
+  if (typeof d === 'string') return `'${d.replace(/'/g, "''")}'::${field.type === 'Json' ? 'jsonb' : 'text'}`;
   return String(d);
 }
 

@@ -71,6 +71,17 @@ export async function findSweep(
   }
 }
 
+/** Whether the sweep's workflow (sweep/<sweepId>) is running now; false when there is none. */
+export async function isSweepRunning(client: Client, sweepId: string): Promise<boolean> {
+  try {
+    const description = await client.workflow.getHandle(sweepWorkflowId(sweepId)).describe();
+    return description.status.name === 'RUNNING';
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError) return false;
+    throw error;
+  }
+}
+
 async function runningSweep(client: Client, sweepId: string): Promise<SweepHandle> {
   const { handle, running } = await findSweep(client, sweepId);
   if (!running) throw new InputError(`sweep ${sweepId} has already ended`);

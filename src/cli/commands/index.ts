@@ -22,6 +22,14 @@ import {
   sweepWatchCommand,
 } from './sweep.js';
 import { sweepCheckCommand } from './sweep-check.js';
+import {
+  sweepArchiveCommand,
+  sweepDeleteCommand,
+  sweepNoteCommand,
+  sweepRenameCommand,
+  sweepTagCommand,
+  sweepUnarchiveCommand,
+} from './sweep-manage.js';
 import { theoryCommand } from './theory.js';
 import { trainCommand } from './train.js';
 import { upCommand } from './up.js';
@@ -46,6 +54,12 @@ export const commands: Command[] = [
   sweepStopCommand,
   sweepCancelCommand,
   sweepExtendCommand,
+  sweepDeleteCommand,
+  sweepRenameCommand,
+  sweepArchiveCommand,
+  sweepUnarchiveCommand,
+  sweepTagCommand,
+  sweepNoteCommand,
   reportCommand,
   resultsCommand,
   sqlCommand,

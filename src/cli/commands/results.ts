@@ -11,9 +11,10 @@ import { parseOptions } from '../args.js';
 import type { Command } from '../command.js';
 import { chosenFormat, formatResult, formatTable, typedValue } from './sql-format.js';
 
-const usage = `Usage: sgc results [sweep] [--json | --csv]
+const usage = `Usage: sgc results [sweep] [--all] [--json | --csv]
 
-Minimal width H* per k for each (group, encoding, model), for one sweep or all of them.
+Minimal width H* per k for each (group, encoding, model), for one sweep or all of them (archived
+sweeps, see \`sgc sweep archive\`, only with --all or by name).
 In the table, a number is H*; "…" means the search is still going, "-" that it ended without
 one, "?" that it stopped undecided because runs ended in error (not a failed width: start the
 sweep again to re-run them), and "*" that a wider H failed after a narrower one succeeded (see
@@ -22,6 +23,7 @@ The last column is the results version of the code that computed the row's runs 
 older version are never reused; the newest version's runs decide).
 
 Options:
+  --all    archived sweeps too
   --json   the rows of the min_width_by_k view, as JSON
   --csv    the same as CSV`;
 
@@ -82,7 +84,7 @@ export const resultsCommand: Command = {
   async run(args) {
     const { values, positionals } = parseOptions(
       args,
-      { json: { type: 'boolean' }, csv: { type: 'boolean' } },
+      { json: { type: 'boolean' }, csv: { type: 'boolean' }, all: { type: 'boolean' } },
       usage,
     );
     const format = chosenFormat(values);
@@ -91,8 +93,14 @@ export const resultsCommand: Command = {
     const sweep = positionals[0];
     const store = await openStore({ command: 'sgc results' });
     try {
-      const query = `SELECT * FROM min_width_by_k ${sweep === undefined ? '' : 'WHERE sweep = $1'}
-                     ORDER BY sweep, "group", encoding, model, k`;
+      // Archived sweeps are left out of the whole table only: a sweep asked for by name is shown.
+      const where =
+        sweep !== undefined
+          ? 'WHERE sweep = $1'
+          : values.all
+            ? ''
+            : 'WHERE sweep NOT IN (SELECT name FROM sweep WHERE archived_at IS NOT NULL)';
+      const query = `SELECT * FROM min_width_by_k ${where} ORDER BY sweep, "group", encoding, model, k`;
       let result: TabularResult;
       try {
         result = await store.driver.queryTabular(query, sweep === undefined ? [] : [sweep], { raw: true });
@@ -100,6 +108,10 @@ export const resultsCommand: Command = {
         if (isPgError(error) && error.code === SqlState.undefinedTable)
           throw new InputError(
             `the database at ${store.driver.location} has no sgc tables yet: run \`sgc db migrate\``,
+          );
+        if (isPgError(error) && error.code === SqlState.undefinedColumn)
+          throw new InputError(
+            `the database at ${store.driver.location} lacks migrations: run \`sgc db migrate\``,
           );
         throw error;
       }

@@ -1,18 +1,23 @@
 /**
  * `sgc sweep start|list|status|watch|pause|resume|stop|cancel|extend`: sweeps on the Temporal server
  * of TEMPORAL_ADDRESS (or of a running `sgc up`). Specs are validated here, before anything is sent:
- * a bad spec costs nothing and changes nothing.
+ * a bad spec costs nothing and changes nothing. `start` also checks the spec against the one stored
+ * under its name (src/cli/sweepName.ts). Managing stored sweeps is in sweep-manage.ts.
  */
 import { readFileSync } from 'node:fs';
 import type { Client } from '@temporalio/client';
 import { parse as parseYaml } from 'yaml';
 import { EXTENSION_FIELDS, EXTENSION_LISTS, type SweepExtension } from '../../../workflows/definitions.js';
 import { InputError } from '../../errors.js';
+import type { Store } from '../../store/open-store.js';
+import type { SweepRecord } from '../../store/sweep-admin.js';
 import { DEFAULT_RETRY, type RetryBudget } from '../../sweep/messages.js';
 import { parseInteger, parseOptions } from '../args.js';
 import type { Command } from '../command.js';
 import { formatTable } from '../format.js';
 import { limitFlags, limitFlagsUsage, runLimits } from '../runLimits.js';
+import { formatTags, sweepListRows } from '../sweepListing.js';
+import { claimSweepName } from '../sweepName.js';
 import { loadSweepSpecFile } from '../sweepSpecFile.js';
 
 /**
@@ -30,7 +35,7 @@ async function loadSweepApi() {
 }
 type SweepApi = Awaited<ReturnType<typeof loadSweepApi>>;
 
-async function withClient<T>(work: (client: Client, api: SweepApi) => Promise<T>): Promise<T> {
+export async function withClient<T>(work: (client: Client, api: SweepApi) => Promise<T>): Promise<T> {
   const api = await loadSweepApi();
   const client = await api.connectClient(api.resolveStackTemporal());
   try {
@@ -40,19 +45,62 @@ async function withClient<T>(work: (client: Client, api: SweepApi) => Promise<T>
   }
 }
 
+/**
+ * The results store of this folder (or DATABASE_URL), open for `work`. Loaded on use, like the
+ * Temporal SDK. A store whose schema lags this checkout is refused: its sweep table lacks the
+ * columns the commands read and write.
+ */
+export async function withStore<T>(command: string, work: (store: Store) => Promise<T>): Promise<T> {
+  const { openStore } = await import('../../store/open-store.js');
+  const store = await openStore({ command });
+  try {
+    if (store.schemaProblem) throw new InputError(store.schemaProblem);
+    return await work(store);
+  } finally {
+    await store.close();
+  }
+}
+
+/**
+ * The name rule before a start (`sgc sweep start`, `sgc run`): refused when the name holds another
+ * spec; with `replace`, the stored sweep is archived first (and that is said on stderr).
+ */
+export async function checkSweepName(
+  store: Store,
+  client: Client,
+  raw: Record<string, unknown>,
+  replace: boolean,
+): Promise<void> {
+  const [{ SweepAdmin }, { isSweepRunning }] = await Promise.all([
+    import('../../store/sweep-admin.js'),
+    import('../../temporal/sweeps.js'),
+  ]);
+  const { archivedAs } = await claimSweepName(new SweepAdmin(store.driver), raw, {
+    replace,
+    isRunning: (name) => isSweepRunning(client, name),
+  });
+  if (archivedAs) console.error(`archived the stored sweep ${String(raw['name'])} as ${archivedAs}`);
+}
+
 function oneSweepId(positionals: string[], usage: string): string {
   if (positionals.length !== 1) throw new InputError(`give one sweep id (the spec's name)\n${usage}`);
   return positionals[0];
 }
 
-const startUsage = `usage: sgc sweep start <spec.yaml> [--wait] [--window N] [--heartbeat-timeout S] [--retries N]
+const startUsage = `usage: sgc sweep start <spec.yaml> [--wait] [--replace] [--window N] [--heartbeat-timeout S] [--retries N]
 
 Validates the spec, then starts its sweep (workflow sweep/<name>) and returns; with --wait, follows
 it to the end and prints the minimal-width table. Starting a finished sweep again trains only what
 is not in the store (runs that failed or were cancelled); everything else is a cache hit.
 
+A sweep name holds one spec: a spec that differs from the one stored under its name (other groups,
+k, budget, …; defaults written out and list order do not count) is refused with the differences,
+and nothing is started. Add to a sweep with \`sgc sweep extend\`, or give the spec another name.
+
 Options:
   --wait                  follow the sweep until it ends
+  --replace               archive the stored sweep of that name first (renamed <name>@<UTC time>,
+                          its runs kept and queryable), then start this spec under the name
   --window <n>            cells searched at once (default 16)
   --heartbeat-timeout <s> seconds without a heartbeat before a training moves to another worker (default 15)
   --retries <n>           attempts of a store call before it waits for an unreachable store (the sweep
@@ -68,6 +116,7 @@ export const sweepStartCommand: Command = {
       args,
       {
         wait: { type: 'boolean' },
+        replace: { type: 'boolean' },
         window: { type: 'string' },
         'heartbeat-timeout': { type: 'string' },
         retries: { type: 'string' },
@@ -79,6 +128,9 @@ export const sweepStartCommand: Command = {
     const loaded = loadSweepSpecFile(positionals[0], runLimits(values));
     const options = sweepOptions(values);
     return withClient(async (client, { startSweep, watchSweep, minWidthTable }) => {
+      await withStore('sgc sweep start', (store) =>
+        checkSweepName(store, client, loaded.raw, values.replace ?? false),
+      );
       await startSweep(client, loaded.raw, options);
       console.error(`started sweep ${loaded.spec.name}: ${loaded.expansion.cells.length} cells`);
       if (!values.wait) {
@@ -112,24 +164,38 @@ export function sweepOptions(values: { window?: string; 'heartbeat-timeout'?: st
   return options;
 }
 
-const listUsage = 'usage: sgc sweep list\n\nEvery sweep on the Temporal server, newest first.';
+const listUsage = `usage: sgc sweep list [--all]
+
+Every sweep of the results store, newest first, with the state of its Temporal workflow (the store's
+last recorded state where Temporal has none, e.g. after a rename), and its tags. Archived sweeps
+(\`sgc sweep archive\`) are left out unless --all, which adds an archived column. Where no results
+store can be found, the sweeps on the Temporal server.
+
+Options:
+  --all   archived sweeps too`;
 export const sweepListCommand: Command = {
   name: ['sweep', 'list'],
-  summary: 'the sweeps on the Temporal server',
+  summary: 'the sweeps of the store and the Temporal server',
   usage: listUsage,
   async run(args) {
-    const { positionals } = parseOptions(args, {}, listUsage);
+    const { values, positionals } = parseOptions(args, { all: { type: 'boolean' } }, listUsage);
     if (positionals.length) throw new InputError(`unexpected argument "${positionals[0]}"\n${listUsage}`);
+    const all = values.all ?? false;
     return withClient(async (client, { listSweeps }) => {
-      const sweeps = await listSweeps(client);
+      const temporal = await listSweeps(client);
+      const stored = await storedSweeps(all);
+      const rows = sweepListRows(temporal, stored);
+      const columns = ['sweep', 'status', 'started', 'ended', 'tags', ...(all ? ['archived'] : [])];
       console.log(
         formatTable(
-          ['sweep', 'status', 'started', 'ended'],
-          sweeps.map((s) => [
-            s.sweepId,
-            s.status,
-            s.startTime.toISOString(),
-            s.closeTime?.toISOString() ?? '',
+          columns,
+          rows.map((r) => [
+            r.sweep,
+            r.status,
+            r.started.toISOString(),
+            r.ended?.toISOString() ?? '',
+            formatTags(r.tags),
+            ...(all ? [r.archived ? 'yes' : ''] : []),
           ]),
         ),
       );
@@ -137,6 +203,19 @@ export const sweepListCommand: Command = {
     });
   },
 };
+
+/** The store's sweeps, or undefined where this folder has no store (Temporal's list is then all). */
+async function storedSweeps(all: boolean): Promise<SweepRecord[] | undefined> {
+  const { resolveTarget } = await import('../../store/target.js');
+  try {
+    resolveTarget();
+  } catch (error) {
+    if (error instanceof InputError) return undefined;
+    throw error;
+  }
+  const { SweepAdmin } = await import('../../store/sweep-admin.js');
+  return withStore('sgc sweep list', (store) => new SweepAdmin(store.driver).list({ all }));
+}
 
 const statusUsage = "usage: sgc sweep status <id> [--json]\n\nThe sweep's cells, brackets and runs, once.";
 export const sweepStatusCommand: Command = {
