@@ -194,6 +194,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       );
       grafana = grafanaEnvironment(store.embedded);
       record.update({ storePort: store.embedded.port });
+      store.embedded.keepRunning(log);
     }
 
     // --- worker -----------------------------------------------------------------------------------------

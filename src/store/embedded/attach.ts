@@ -33,7 +33,14 @@ import {
   type StoreCredentials,
   writeCredentials,
 } from './credentials.js';
-import { initdb, isInitialised, type RunningServer, runningServer, startServer, stopServer } from './postmaster.js';
+import {
+  initdb,
+  isInitialised,
+  type RunningServer,
+  runningServer,
+  startServer,
+  stopServer,
+} from './postmaster.js';
 import { createRoles } from './roles.js';
 
 export interface EmbeddedPaths {
@@ -81,6 +88,12 @@ export interface AttachedStore {
   readerUrl: string;
   /** What attaching did: `created`, `started`, or `running` (someone else's server, or an orphan). */
   how: 'created' | 'started' | 'running';
+  /**
+   * For long-lived attachers (`sgc up`, workers): checks every few seconds that the server runs and
+   * starts it again (same data, same port) if it stopped under them — killed, crashed, or stopped by
+   * hand — logging one line each time. Connections in flight fail meanwhile and are retried.
+   */
+  keepRunning(log: (line: string) => void): void;
   release(): Promise<void>;
 }
 
@@ -120,7 +133,9 @@ async function withLock<T>(path: string, fn: () => Promise<T>): Promise<T> {
         continue;
       }
       if (Date.now() > deadline)
-        throw new InputError(`the embedded store's lock ${path} is held by process ${holder} for over 3 minutes`);
+        throw new InputError(
+          `the embedded store's lock ${path} is held by process ${holder} for over 3 minutes`,
+        );
       await sleep(20);
     }
   }
@@ -177,7 +192,8 @@ async function start(
       }
       return { server: result.started, credentials };
     }
-    if (options.port !== undefined) throw new InputError(`port ${options.port} on 127.0.0.1 is in use; pick another with --port`);
+    if (options.port !== undefined)
+      throw new InputError(`port ${options.port} on 127.0.0.1 is in use; pick another with --port`);
     // The store's own port was taken by something else meanwhile: move to a free one and keep it.
     const previous = port;
     port = await freePort();
@@ -250,6 +266,7 @@ export async function attachEmbedded(home: string, options: AttachOptions): Prom
   // A process that exits without releasing (process.exit, a crash) must not look like a user.
   const forget = () => rmSync(userFile, { force: true });
   process.on('exit', forget);
+  let watch: NodeJS.Timeout | undefined;
   return {
     home,
     credentials,
@@ -257,9 +274,30 @@ export async function attachEmbedded(home: string, options: AttachOptions): Prom
     ownerUrl: loginUrl(credentials.owner, port, credentials.database),
     readerUrl: loginUrl(credentials.reader, port, credentials.database),
     how,
+    keepRunning(log) {
+      let restarting = false;
+      watch = setInterval(() => {
+        if (restarting || released || runningServer(paths.dataDir)) return;
+        restarting = true;
+        log(`the results store's PostgreSQL stopped (see ${paths.logFile}); starting it again`);
+        withLock(paths.lockFile, async () => {
+          if (released || runningServer(paths.dataDir)) return;
+          const started = await startServer(paths, { port: credentials.port });
+          if ('portInUse' in started) throw new InputError(`port ${credentials.port} is taken meanwhile`);
+          registerUser(paths, options.command);
+        })
+          .then(() => log(`the results store's PostgreSQL runs again on 127.0.0.1:${credentials.port}`))
+          .catch((error) => log(`could not start the results store's PostgreSQL again: ${(error as Error).message}`))
+          .finally(() => {
+            restarting = false;
+          });
+      }, 3000);
+      watch.unref();
+    },
     async release() {
       if (released) return;
       released = true;
+      clearInterval(watch);
       process.off('exit', forget);
       await withLock(paths.lockFile, async () => {
         forget();

@@ -21,6 +21,7 @@ import { openDriver, openStore } from '../../../src/store/open-store.js';
 import type { StoreTarget } from '../../../src/store/target.js';
 import { type PostgresServer, startPostgres } from '../../helpers/postgres.js';
 import { type CliResult, runSgc } from '../../helpers/sgc.js';
+import { waitFor } from '../../helpers/temporal.js';
 import { freshHome, scratchDir } from './fixtures.js';
 
 /** A user error: exit 2, one line on stderr naming the command, no stack trace. */
@@ -281,6 +282,42 @@ describe('faults on the embedded store', () => {
     } finally {
       await check.close();
     }
+  });
+
+  it('a server killed under a long-lived process is started again, and its pool reconnects', async () => {
+    const home = await freshHome();
+    const store = await openStore({ target: { kind: 'embedded', home } });
+    const lines: string[] = [];
+    try {
+      assert.ok(store.embedded);
+      store.embedded.keepRunning((line) => lines.push(line));
+      await store.repository().upsertSweep({ name: 'before' });
+      const killed = runningServer(embeddedPaths(home).dataDir);
+      assert.ok(killed);
+      process.kill(killed.pid, 'SIGKILL');
+      await waitFor(
+        'the server to run again',
+        () => {
+          const now = runningServer(embeddedPaths(home).dataDir);
+          return now && now.pid !== killed.pid && now.status === 'ready';
+        },
+        60_000,
+      );
+      // The pool's broken connections fail once and are replaced: the next queries work.
+      const rows = await waitFor(
+        'a query to work again',
+        () => store.driver.query<{ name: string }>('SELECT name FROM sweep').catch(() => undefined),
+        30_000,
+      );
+      assert.deepEqual(rows, [{ name: 'before' }], 'nothing lost (WAL recovery)');
+      assert.match(
+        lines.join('\n'),
+        /PostgreSQL stopped .* starting it again\n.*runs again on 127\.0\.0\.1:\d+/,
+      );
+    } finally {
+      await store.close();
+    }
+    assert.equal(runningServer(embeddedPaths(home).dataDir), undefined, 'stopped with its last user');
   });
 
   it('a server left by a killed process is adopted, and stopped by the last user', async () => {
