@@ -10,17 +10,19 @@ import type { Command } from '../command.js';
 import { untilInterrupted } from '../interrupt.js';
 import { limitFlags, limitFlagsUsage, runLimits } from '../runLimits.js';
 import { loadSweepSpecFile } from '../sweepSpecFile.js';
-import { sweepOptions } from './sweep.js';
+import { checkSweepName, sweepOptions } from './sweep.js';
 import { stackFlags, stackOptions } from './up.js';
 
-const usage = `usage: sgc run <spec.yaml> [--concurrency N] [--window N] [--metrics-port P] [--memory-budget SIZE] [--allow-large]
+const usage = `usage: sgc run <spec.yaml> [--replace] [--concurrency N] [--window N] [--metrics-port P] [--memory-budget SIZE] [--allow-large]
 
 Validates the spec, brings up the embedded stack (as \`sgc up\`; where this folder's \`sgc up\` is
 running, its stack is used instead: its Temporal server, store, worker and metrics), starts the
 sweep, follows it, and prints the minimal width H* of every cell. Interrupted (Ctrl-C), the sweep
-keeps its place: run the same command again to carry on, or \`sgc sweep cancel <name>\`.
+keeps its place: run the same command again to carry on, or \`sgc sweep cancel <name>\`. A spec that
+differs from the one stored under its name is refused with the differences (see \`sgc sweep start\`).
 
 Options:
+  --replace           archive the stored sweep of that name first (as <name>@<UTC time>), then start
   --concurrency <n>   trainings at once in this process's worker (default 1)
   --window <n>        cells searched at once (default 16)
   --metrics-port <p>  Prometheus /metrics port (default 9464; 0 picks a free one)
@@ -33,7 +35,13 @@ export const runCommand: Command = {
   async run(args) {
     const { values, positionals } = parseOptions(
       args,
-      { ...stackFlags, window: { type: 'string' }, 'heartbeat-timeout': { type: 'string' }, ...limitFlags },
+      {
+        ...stackFlags,
+        window: { type: 'string' },
+        'heartbeat-timeout': { type: 'string' },
+        replace: { type: 'boolean' },
+        ...limitFlags,
+      },
       usage,
     );
     if (positionals.length !== 1) throw new InputError(`give one sweep spec file\n${usage}`);
@@ -50,6 +58,8 @@ export const runCommand: Command = {
       if (stack.adopted)
         console.error(`using the stack already running here: ${describeStack(stack.adopted)}`);
       const sweepId = loaded.spec.name;
+      // Before following a running sweep too: one of another spec is not this file's sweep.
+      await checkSweepName(stack.store, stack.client, loaded.raw, values.replace ?? false);
       const { running } = await isRunning(sweepStatus, stack.client, sweepId);
       if (running) console.error(`sweep ${sweepId} is already running: following it`);
       else {
