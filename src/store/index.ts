@@ -11,6 +11,7 @@ export type { IrrepPowerPoint, MetricPoint, RunEventPoint } from './bulk-insert.
 export { loadMigrations, type MigrationStatus, migrate, migrationStatus } from './migrations.js';
 export { type OpenStoreOptions, openDriver, openStore, type Store } from './open-store.js';
 export { runReadOnlyQuery } from './read-only-query.js';
+export { openReader, type ReaderConnection } from './reader-role.js';
 export {
   type Cell,
   type CellKey,
@@ -36,4 +37,3 @@ export {
   type SweepGauges,
 } from './sweep-gauges.js';
 export { resolveTarget, type StoreTarget } from './target.js';
-export { openReader, type ReaderConnection } from './reader-role.js';

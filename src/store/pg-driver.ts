@@ -176,7 +176,9 @@ export class PgDriver implements SqlDriver {
       await client.query('BEGIN READ ONLY');
       if (options.role) await client.query(`SET LOCAL ROLE ${pg.escapeIdentifier(options.role)}`);
       if (options.statementTimeoutMs !== undefined)
-        await client.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.round(options.statementTimeoutMs))}`);
+        await client.query(
+          `SET LOCAL statement_timeout = ${Math.max(1, Math.round(options.statementTimeoutMs))}`,
+        );
       // Taking a snapshot first means a following `SET TRANSACTION READ WRITE` is refused.
       await client.query('SELECT 1');
       try {

@@ -97,7 +97,9 @@ export async function openReader(
     const risky = tooPowerful(powers);
     if (readerUrl) {
       if (risky)
-        throw new InputError(`SGC_READER_URL logs in as ${risky}; sgc sql runs queries only as a read-only role`);
+        throw new InputError(
+          `SGC_READER_URL logs in as ${risky}; sgc sql runs queries only as a read-only role`,
+        );
       return { driver, setRole: undefined };
     }
     if (powers.user === READER_ROLE && !risky) return { driver, setRole: undefined };

@@ -24,4 +24,3 @@ export function resolveTarget(options: ResolveOptions = {}): StoreTarget {
   const home = options.create ? findOrCreateHome(env, cwd) : requireHome(env, cwd);
   return { kind: 'embedded', home };
 }
-

@@ -48,7 +48,9 @@ export const sqlCommand: Command = {
     const format = chosenFormat(values);
     if (format === 'both') throw new InputError('choose one of --json and --csv');
     const timeoutMs =
-      values.timeout === undefined ? DEFAULT_QUERY_TIMEOUT_MS : parseFinite(values.timeout, '--timeout') * 1000;
+      values.timeout === undefined
+        ? DEFAULT_QUERY_TIMEOUT_MS
+        : parseFinite(values.timeout, '--timeout') * 1000;
     if (!(timeoutMs > 0)) throw new InputError(`--timeout ${values.timeout}: a number of seconds above 0`);
     let query: string;
     if (values.file !== undefined) {

@@ -3,8 +3,9 @@
  * read-only URL for psql, and the environment Grafana's provisioned data source reads
  * (dashboards/provisioning/datasources/sgc.yaml).
  */
-import { loginUrl } from './credentials.js';
+
 import type { AttachedStore } from './attach.js';
+import { loginUrl } from './credentials.js';
 
 export function readerUrl(store: AttachedStore, host = '127.0.0.1'): string {
   return loginUrl(store.credentials.reader, store.port, store.credentials.database, host);
