@@ -287,7 +287,9 @@ export async function attachEmbedded(home: string, options: AttachOptions): Prom
           registerUser(paths, options.command);
         })
           .then(() => log(`the results store's PostgreSQL runs again on 127.0.0.1:${credentials.port}`))
-          .catch((error) => log(`could not start the results store's PostgreSQL again: ${(error as Error).message}`))
+          .catch((error) =>
+            log(`could not start the results store's PostgreSQL again: ${(error as Error).message}`),
+          )
           .finally(() => {
             restarting = false;
           });
