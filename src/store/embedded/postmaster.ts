@@ -213,6 +213,10 @@ export async function startServer(files: ServerFiles, options: StartOptions): Pr
       // TCP only: no socket files in /var/run or /tmp that another cluster or user could share.
       '-c',
       'unix_socket_directories=',
+      // Every sgc process holds a small pool (a worker up to 8, a one-shot command 1–2): room for a
+      // lab's workers, readers and Grafana at once, where PostgreSQL's default 100 is soon used up.
+      '-c',
+      'max_connections=300',
     ],
     {
       ...(user ?? {}),
