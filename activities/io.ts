@@ -112,11 +112,23 @@ export function createIoActivities(deps: IoDependencies) {
   };
 
   const activities = {
+    /** The sweep's state; a start gives its start time (and clears the end), an end its end time. */
     async recordSweep(
       sweepId: string,
-      fields: { status: 'running' | 'paused' | 'stopped' | 'done'; workflowId?: string },
+      fields: {
+        status: 'running' | 'paused' | 'stopped' | 'done' | 'cancelled' | 'failed';
+        workflowId?: string;
+        startedAt?: string;
+        endedAt?: string | null;
+      },
     ) {
-      await repository.upsertSweep({ name: sweepId, ...fields });
+      const { startedAt, endedAt, ...rest } = fields;
+      await repository.upsertSweep({
+        name: sweepId,
+        ...rest,
+        ...(startedAt === undefined ? {} : { startedAt: new Date(startedAt) }),
+        ...(endedAt === undefined ? {} : { endedAt: endedAt === null ? null : new Date(endedAt) }),
+      });
     },
 
     /** Validates the spec, expands it and registers its cells (existing ones are kept as they are). */

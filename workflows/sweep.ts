@@ -20,6 +20,7 @@ import {
   ActivityFailure,
   ApplicationFailure,
   CancellationScope,
+  ContinueAsNew,
   condition,
   continueAsNew,
   getExternalWorkflowHandle,
@@ -85,6 +86,8 @@ export async function SweepWorkflow(input: SweepInput): Promise<SweepStatus> {
   };
   const cells = new Map<string, CellEntry>(carry.cells.map((c) => [c.cell.cellKey, c]));
   let cancelled = false;
+  /** When this start ended (its status then stops the clock: elapsed and throughput end there). */
+  let endedAt: string | null = null;
   /** Bumped by every message; the main loop sleeps until it moves. */
   let changes = 0;
   const tooLong = () => {
@@ -114,6 +117,7 @@ export async function SweepWorkflow(input: SweepInput): Promise<SweepStatus> {
       cachedRuns: sum(list, (c) => c.cachedRuns),
       trainingSeconds: sum(list, (c) => c.trainingSeconds),
       skipped: carry.skipped,
+      endedAt,
       waiting: earliestWaiting([
         ownWait,
         ...list.filter((c) => !ENDED.includes(c.state)).map((c) => c.waiting),
@@ -215,7 +219,12 @@ export async function SweepWorkflow(input: SweepInput): Promise<SweepStatus> {
 
   try {
     if (!input.carried) {
-      await io.recordSweep(sweepId, { status: 'running', workflowId: workflowInfo().workflowId });
+      await io.recordSweep(sweepId, {
+        status: 'running',
+        workflowId: workflowInfo().workflowId,
+        startedAt: carry.startedAt,
+        endedAt: null,
+      });
       const registered = await registerCells(spec);
       carry.skipped = registered.skipped;
       for (const { cell, cellId } of registered.cells)
@@ -235,16 +244,22 @@ export async function SweepWorkflow(input: SweepInput): Promise<SweepStatus> {
       const version = changes;
       await condition(() => changes !== version || tooLong());
     }
+    endedAt = new Date().toISOString();
     const final = status();
-    await io.recordSweep(sweepId, { status: final.state === 'stopped' ? 'stopped' : 'done' });
+    await io.recordSweep(sweepId, { status: final.state === 'stopped' ? 'stopped' : 'done', endedAt });
     return final;
   } catch (error) {
     if (isCancellation(error)) {
       cancelled = true;
+      endedAt = new Date().toISOString();
       await CancellationScope.nonCancellable(async () => {
         await tellCells((h) => h.cancel());
-        await io.recordSweep(sweepId, { status: 'stopped' });
+        await io.recordSweep(sweepId, { status: 'cancelled', endedAt });
       });
+    } else if (!(error instanceof ContinueAsNew)) {
+      // The workflow fails (a refused spec, a bug): the store says so, rather than `running` for ever.
+      endedAt = new Date().toISOString();
+      await io.recordSweep(sweepId, { status: 'failed', endedAt }).catch(() => undefined);
     }
     throw error;
   }

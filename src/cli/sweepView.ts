@@ -4,9 +4,10 @@
  */
 import type { Client } from '@temporalio/client';
 import { GrpcCode, grpcStatus } from '../errors.js';
+import type { SqlSession } from '../store/sql-driver.js';
 import type { CellStatus, SweepStatus, Waiting } from '../sweep/messages.js';
-import { sweepStatus } from '../temporal/sweeps.js';
 import { formatTable } from './format.js';
+import { trueSweepStatus } from './sweepTruth.js';
 
 function duration(seconds: number): string {
   if (!Number.isFinite(seconds) || seconds < 0) return '?';
@@ -31,14 +32,38 @@ export function waitingText(waiting: Waiting | null | undefined, now: Date = new
 }
 
 /**
- * The summary line. Throughput counts trained runs (not cache hits) per minute of wall time; the
- * ETA extrapolates the time per ended cell to the cells left, which is rough while few have ended.
+ * Seconds from the sweep's start to its end, or to `now` while it runs: an ended sweep's elapsed
+ * time (and so its throughput) no longer moves.
+ */
+export function elapsedSeconds(
+  status: Pick<SweepStatus, 'startedAt' | 'endedAt'>,
+  now: Date = new Date(),
+): number {
+  const end = status.endedAt ? new Date(status.endedAt) : now;
+  return (end.getTime() - new Date(status.startedAt).getTime()) / 1000;
+}
+
+/**
+ * `3 training, 2 queued`: runs whose training activity a worker has started, and runs claimed or
+ * scheduled that wait for one. `5 in flight` where the split is not known (no store to count from).
+ */
+export function inFlightText(status: Pick<SweepStatus, 'runsInFlight' | 'runsTraining'>): string {
+  if (status.runsTraining === undefined) return `${status.runsInFlight} in flight`;
+  const queued = Math.max(0, status.runsInFlight - status.runsTraining);
+  return `${status.runsTraining} training, ${queued} queued`;
+}
+
+/**
+ * The summary line. Throughput counts trained runs (not cache hits) per minute of the sweep's time
+ * (up to its end); the ETA extrapolates the time per ended cell to the cells left, which is rough
+ * while few have ended.
  */
 export function summaryLine(status: SweepStatus, now: Date = new Date()): string {
-  const elapsed = (now.getTime() - new Date(status.startedAt).getTime()) / 1000;
+  const elapsed = elapsedSeconds(status, now);
   const total = status.cells.length;
   const ended = status.cells.filter((c) => ENDED.has(c.state)).length;
-  const solved = status.cells.filter((c) => c.minWidth !== null).length;
+  // Only an ended cell has its H*: a cell searched again still has its old one in memory.
+  const solved = status.cells.filter((c) => ENDED.has(c.state) && c.minWidth !== null).length;
   const undecided = status.cells.filter((c) => c.state === 'undecided').length;
   const runErrors = status.cells.reduce((n, c) => n + (c.runErrors ?? 0), 0);
   const trained = status.runsDone - status.cachedRuns;
@@ -54,7 +79,7 @@ export function summaryLine(status: SweepStatus, now: Date = new Date()): string
     `sweep ${status.sweepId}: ${status.state}`,
     ...(waiting ? [waiting] : []),
     `cells ${ended}/${total} ended, ${solved} with H*${undecided > 0 ? `, ${undecided} undecided: run errors` : ''}`,
-    `runs ${status.runsDone} done (${status.cachedRuns} cached${runErrors > 0 ? `, ${runErrors} error` : ''}), ${status.runsInFlight} training`,
+    `runs ${status.runsDone} done (${status.cachedRuns} cached${runErrors > 0 ? `, ${runErrors} error` : ''}), ${inFlightText(status)}`,
     `${perMinute.toFixed(1)} runs/min`,
     `elapsed ${duration(elapsed)}`,
     `ETA ${eta}`,
@@ -65,7 +90,7 @@ const show = (x: number | null) => (x === null ? '—' : x);
 
 export function cellsTable(cells: readonly CellStatus[]): string {
   return formatTable(
-    ['cell', 'state', 'phase', 'lo', 'hi', 'H*', 'runs', 'training'],
+    ['cell', 'state', 'phase', 'lo', 'hi', 'H*', 'runs', 'training', 'queued'],
     cells.map((c) => [
       c.cellKey,
       c.waiting ? `${c.state}, waiting` : c.state,
@@ -74,7 +99,9 @@ export function cellsTable(cells: readonly CellStatus[]): string {
       show(c.hi),
       show(c.minWidth),
       c.runsDone,
-      c.runsInFlight,
+      // Without the split (no store), every run in flight shows under training, as before.
+      c.runsTraining ?? c.runsInFlight,
+      c.runsTraining === undefined ? '' : Math.max(0, c.runsInFlight - c.runsTraining),
     ]),
   );
 }
@@ -107,6 +134,8 @@ export interface WatchOptions {
   write?: (text: string) => void;
   /** Redraw in place (a terminal) instead of printing a line whenever something changed. */
   live?: boolean;
+  /** The results store to count cells and runs from (the workflow's own counters without one). */
+  store?: SqlSession;
 }
 
 /** Status queries in a row that may time out (each waits about 10 s) before watching gives up. */
@@ -124,9 +153,9 @@ export async function watchSweep(
   let lastCounts = '';
   let unanswered = 0;
   for (;;) {
-    let answer: Awaited<ReturnType<typeof sweepStatus>>;
+    let answer: Awaited<ReturnType<typeof trueSweepStatus>>;
     try {
-      answer = await sweepStatus(client, sweepId);
+      answer = await trueSweepStatus(client, sweepId, options.store);
     } catch (error) {
       // A query times out while no worker can take the sweep's workflow task, as when a worker
       // has just restarted: ask again, for up to about a minute, before giving up.
@@ -145,6 +174,7 @@ export async function watchSweep(
         status.waiting?.since ?? '',
         status.runsDone,
         status.runsInFlight,
+        status.runsTraining ?? '',
         status.cells.map((c) => c.state).join(),
       ].join('|');
       if (counts !== lastCounts || ended) write(`${summaryLine(status)}\n`);

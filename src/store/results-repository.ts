@@ -44,6 +44,9 @@ export interface SweepInput {
   specHash?: string;
   status?: SweepStatus;
   workflowId?: string;
+  /** When the sweep's newest start began; ended (null while it runs). */
+  startedAt?: Date;
+  endedAt?: Date | null;
 }
 
 export interface CellKey {

@@ -169,9 +169,25 @@ export interface CellStatus {
   waiting?: Waiting | null;
   /** Runs that ended in error (crashed after their retries); any makes the cell undecided. */
   runErrors?: number;
+  /** Of its runs in flight, those training on a worker (see SweepStatus.runsTraining). */
+  runsTraining?: number;
 }
 
-export type SweepState = 'running' | 'paused' | 'stopping' | 'done' | 'stopped' | 'cancelled';
+/**
+ * A sweep's state, as `sgc sweep list`, `status`, `watch` and the store's sweep.status say it. The
+ * workflow says running, paused, stopping, done, stopped or cancelled; the command line adds
+ * `waiting` (a running sweep whose store calls wait for an unreachable store) and `failed` (its
+ * workflow failed, or was terminated).
+ */
+export type SweepState =
+  | 'running'
+  | 'waiting'
+  | 'paused'
+  | 'stopping'
+  | 'done'
+  | 'stopped'
+  | 'cancelled'
+  | 'failed';
 
 export interface SweepStatus {
   sweepId: string;
@@ -187,6 +203,16 @@ export interface SweepStatus {
   skipped: { group: string; encoding: string; reason: string }[];
   /** The earliest wait for the store among the sweep and its running cells; null when none waits. */
   waiting?: Waiting | null;
+  /** When this start of the sweep ended (ISO time); absent or null while it runs. */
+  endedAt?: string | null;
+  /**
+   * Of the runs in flight, those whose training activity has started on a worker (the rest are
+   * queued: claimed or scheduled, waiting for a worker). Set by the command line from Temporal's
+   * pending activities; absent in the workflow's own answer.
+   */
+  runsTraining?: number;
+  /** Where the counts come from: `store` when they were read from the results store. */
+  counts?: 'store' | 'workflow';
 }
 
 export interface SweepOptions {

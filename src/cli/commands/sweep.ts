@@ -217,7 +217,12 @@ async function storedSweeps(all: boolean): Promise<SweepRecord[] | undefined> {
   return withStore('sgc sweep list', (store) => new SweepAdmin(store.driver).list({ all }));
 }
 
-const statusUsage = "usage: sgc sweep status <id> [--json]\n\nThe sweep's cells, brackets and runs, once.";
+const statusUsage = `usage: sgc sweep status <id> [--json]
+
+The sweep's state (running, waiting, paused, stopping, done, stopped, cancelled, failed), its cells,
+brackets and runs, once. Cells and runs are counted from the results store (the workflow's own
+counts where no store can be found); \`training\` counts runs a worker is training now, \`queued\`
+runs claimed or scheduled that wait for one. Elapsed time and runs/min stop at the sweep's end.`;
 export const sweepStatusCommand: Command = {
   name: ['sweep', 'status'],
   summary: 'cells, brackets and runs of a sweep',
@@ -225,8 +230,11 @@ export const sweepStatusCommand: Command = {
   async run(args) {
     const { values, positionals } = parseOptions(args, { json: { type: 'boolean' } }, statusUsage);
     const sweepId = oneSweepId(positionals, statusUsage);
-    return withClient(async (client, { sweepStatus, summaryLine, cellsTable }) => {
-      const { status } = await sweepStatus(client, sweepId);
+    const { trueSweepStatus, withFoundStore } = await import('../sweepTruth.js');
+    return withClient(async (client, { summaryLine, cellsTable }) => {
+      const { status } = await withFoundStore('sgc sweep status', (store) =>
+        trueSweepStatus(client, sweepId, store),
+      );
       if (values.json) console.log(JSON.stringify(status, null, 2));
       else console.log(`${summaryLine(status)}\n${cellsTable(status.cells)}`);
       return 0;
@@ -236,8 +244,9 @@ export const sweepStatusCommand: Command = {
 
 const watchUsage = `usage: sgc sweep watch <id>
 
-Follows a sweep live until it ends (cells solved, runs done, brackets per cell, throughput, ETA),
-then prints the minimal-width table.`;
+Follows a sweep live until it ends (state, cells solved, runs done, training and queued, brackets
+per cell, throughput, ETA), then prints the minimal-width table. Counts come from the results store,
+as in \`sgc sweep status\`.`;
 export const sweepWatchCommand: Command = {
   name: ['sweep', 'watch'],
   summary: 'follow a sweep live until it ends',
@@ -245,8 +254,11 @@ export const sweepWatchCommand: Command = {
   async run(args) {
     const { positionals } = parseOptions(args, {}, watchUsage);
     const sweepId = oneSweepId(positionals, watchUsage);
+    const { withFoundStore } = await import('../sweepTruth.js');
     return withClient(async (client, { watchSweep, minWidthTable }) => {
-      const status = await watchSweep(client, sweepId, { live: process.stderr.isTTY });
+      const status = await withFoundStore('sgc sweep watch', (store) =>
+        watchSweep(client, sweepId, { live: process.stderr.isTTY, ...(store ? { store } : {}) }),
+      );
       console.log(minWidthTable(status));
       return 0;
     });
