@@ -52,8 +52,10 @@ function timedUp(): Promise<number> {
         child.kill('SIGINT');
       }
     });
-    child.on('exit', (code) =>
-      ms !== undefined && code === 0 ? resolve(ms) : reject(new Error(`sgc up: ${code}\n${stderr}`)),
+    child.on('exit', (code, signal) =>
+      ms !== undefined && code === 0
+        ? resolve(ms)
+        : reject(new Error(`sgc up: ${code} ${signal}\n${stderr}`)),
     );
   });
 }

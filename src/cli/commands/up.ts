@@ -51,13 +51,16 @@ export const upCommand: Command = {
   async run(args) {
     const { values, positionals } = parseOptions(args, stackFlags, usage);
     if (positionals.length) throw new InputError(`unexpected argument "${positionals[0]}"\n${usage}`);
+    // Listening from the start: Ctrl-C while the stack comes up stops it cleanly once it is up,
+    // rather than killing this process with its children half-started.
+    const interrupted = untilInterrupted();
     // Loaded here, not at the top: the Temporal SDK is slow to load for every other command.
     const { startStack } = await import('../../temporal/stack.js');
     const stack = await startStack({ ...stackOptions(values), command: 'sgc up' });
     for (const line of stack.started) console.error(`started ${line}`);
     if (stack.grafana) console.error(`Grafana: ${stack.grafana}`);
     console.error(`ready: TEMPORAL_ADDRESS=${stack.temporal.address} (Ctrl-C to stop)`);
-    const signal = await untilInterrupted();
+    const signal = await interrupted;
     console.error(`${signal}: stopping`);
     await stack.stop();
     return 0;
