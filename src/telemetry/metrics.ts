@@ -318,14 +318,6 @@ export function createTelemetry(): Telemetry {
       },
     );
     storeGauge(
-      'sgc_cell_runs',
-      'Runs a cell search has used so far, whatever their status (from the store)',
-      cellNames,
-      (set, g) => {
-        for (const c of g.cells) set(cellOf(c), c.runs);
-      },
-    );
-    storeGauge(
       'sgc_sweep_cells',
       'Cells of a sweep in each state (from the store)',
       ['sweep', 'state'],

@@ -14,7 +14,6 @@ export const STORE_GAUGES = [
   'sgc_min_width',
   'sgc_cell_bracket_lo',
   'sgc_cell_bracket_hi',
-  'sgc_cell_runs',
   'sgc_sweep_cells',
   'sgc_sweep_runs',
   'sgc_sweep_info',
@@ -88,10 +87,9 @@ export async function expectedStoreLines(db: GaugeQueryable, sweeps: readonly st
     min_width: number | null;
     lo: number | null;
     hi: number | null;
-    runs: number;
     status: string;
   }>(
-    `SELECT sweep, "group", encoding, model, k, min_width, lo, hi, runs, status::text AS status
+    `SELECT sweep, "group", encoding, model, k, min_width, lo, hi, status::text AS status
        FROM min_width_by_k WHERE sweep = ANY($1::text[])`,
     [sweeps],
   );
@@ -100,7 +98,6 @@ export async function expectedStoreLines(db: GaugeQueryable, sweeps: readonly st
     if (c.min_width !== null) lines.push({ name: 'sgc_min_width', labels, value: c.min_width });
     if (c.lo !== null) lines.push({ name: 'sgc_cell_bracket_lo', labels, value: c.lo });
     if (c.hi !== null) lines.push({ name: 'sgc_cell_bracket_hi', labels, value: c.hi });
-    lines.push({ name: 'sgc_cell_runs', labels, value: c.runs });
   }
   const runs = await db.query<{ sweep: string; status: string; n: number }>(
     `SELECT sweep, status::text AS status, count(DISTINCT run_id)::integer AS n

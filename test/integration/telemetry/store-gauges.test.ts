@@ -104,7 +104,6 @@ describe('sweep and cell gauges read from the store at scrape time', { timeout: 
     // Spot checks against the seed, in case the views and the gauges were wrong together.
     const c3k2 = { sweep: 'live', group: 'C3', encoding: 'onehot', model: 'mlp', k: '2' };
     assert.equal(sampleValue(ta, 'sgc_min_width', c3k2), 6);
-    assert.equal(sampleValue(ta, 'sgc_cell_runs', c3k2), 3);
     assert.equal(sampleValue(ta, 'sgc_cell_bracket_lo', { ...c3k2, k: '3' }), 0);
     assert.equal(sampleValue(ta, 'sgc_min_width', { ...c3k2, k: '3' }), undefined, 'not resolved yet');
     assert.equal(sampleValue(ta, 'sgc_sweep_cells', { sweep: 'live', state: 'searching' }), 1);
