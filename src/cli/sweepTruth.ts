@@ -10,9 +10,16 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import { runWorkflowId, statusQuery, sweepWorkflowId } from '../../workflows/definitions.js';
 import { InputError } from '../errors.js';
 import type { SqlSession } from '../store/sql-driver.js';
-import { ENDED_CELL_STATUSES, type StoredSweepFigures, storedSweepFigures } from '../store/sweep-status.js';
+import {
+  ENDED_CELL_STATUSES,
+  type StoredSweepFigures,
+  type StoredSweepSummary,
+  storedSweepFigures,
+} from '../store/sweep-status.js';
 import type { CellState, CellStatus, SweepState, SweepStatus } from '../sweep/messages.js';
 import type { SweepListing } from '../temporal/sweeps.js';
+import { formatTable } from './format.js';
+import { formatTags, type SweepListRow } from './sweepListing.js';
 
 /** Temporal's PendingActivityState: STARTED (a worker has it) and CANCEL_REQUESTED (still running). */
 const ACTIVITY_STARTED = 2;
@@ -264,4 +271,77 @@ export async function withFoundStore<T>(
   } finally {
     await store.close();
   }
+}
+
+/** One sweep of `sgc sweep list` (also its --json form). Counts are null where there is no store. */
+export interface SweepListLine {
+  sweep: string;
+  state: string;
+  cells: number | null;
+  cellsEnded: number | null;
+  /** Cells that ended with a minimal width H*. */
+  cellsWithMinWidth: number | null;
+  runsDone: number | null;
+  runsInFlight: number | null;
+  started: string;
+  /** Null while the sweep runs. */
+  ended: string | null;
+  tags: Record<string, string>;
+  archived: boolean;
+}
+
+const ENDED_STATES = new Set([
+  'done',
+  'stopped',
+  'cancelled',
+  'failed',
+  'completed',
+  'terminated',
+  'timed_out',
+]);
+
+/**
+ * The listing's rows with the store's counts and times: the store records each start and end of a
+ * sweep, so they hold for a sweep Temporal no longer knows (renamed, or on another server).
+ */
+export function sweepListLines(
+  rows: readonly SweepListRow[],
+  summaries: ReadonlyMap<string, StoredSweepSummary> | undefined,
+): SweepListLine[] {
+  return rows.map((r) => {
+    const s = summaries?.get(r.sweep);
+    const ended = ENDED_STATES.has(r.status);
+    return {
+      sweep: r.sweep,
+      state: r.status,
+      cells: s?.cells ?? null,
+      cellsEnded: s?.cellsEnded ?? null,
+      cellsWithMinWidth: s?.cellsWithMinWidth ?? null,
+      runsDone: s?.runsDone ?? null,
+      runsInFlight: s?.runsInFlight ?? null,
+      started: (s?.startedAt ?? r.started).toISOString(),
+      ended: ended ? ((s?.endedAt ?? r.ended)?.toISOString() ?? null) : null,
+      tags: r.tags,
+      archived: r.archived,
+    };
+  });
+}
+
+/** The table of `sgc sweep list`: cells as ended/total, runs as done (+ in flight). */
+export function sweepListTable(lines: readonly SweepListLine[], all: boolean): string {
+  const known = (n: number | null) => (n === null ? '' : String(n));
+  return formatTable(
+    ['sweep', 'state', 'cells', 'H*', 'runs', 'started', 'ended', 'tags', ...(all ? ['archived'] : [])],
+    lines.map((l) => [
+      l.sweep,
+      l.state,
+      l.cells === null ? '' : `${l.cellsEnded}/${l.cells}`,
+      known(l.cellsWithMinWidth),
+      l.runsDone === null ? '' : `${l.runsDone}${l.runsInFlight ? ` +${l.runsInFlight}` : ''}`,
+      l.started,
+      l.ended ?? '',
+      formatTags(l.tags),
+      ...(all ? [l.archived ? 'yes' : ''] : []),
+    ]),
+  );
 }

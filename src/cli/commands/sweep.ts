@@ -10,13 +10,11 @@ import { parse as parseYaml } from 'yaml';
 import { EXTENSION_FIELDS, EXTENSION_LISTS, type SweepExtension } from '../../../workflows/definitions.js';
 import { InputError } from '../../errors.js';
 import type { Store } from '../../store/open-store.js';
-import type { SweepRecord } from '../../store/sweep-admin.js';
 import { DEFAULT_RETRY, type RetryBudget } from '../../sweep/messages.js';
 import { parseInteger, parseOptions } from '../args.js';
 import type { Command } from '../command.js';
-import { formatTable } from '../format.js';
 import { limitFlags, limitFlagsUsage, runLimits } from '../runLimits.js';
-import { formatTags, sweepListRows } from '../sweepListing.js';
+import { sweepListRows } from '../sweepListing.js';
 import { claimSweepName } from '../sweepName.js';
 import { loadSweepSpecFile } from '../sweepSpecFile.js';
 
@@ -164,48 +162,50 @@ export function sweepOptions(values: { window?: string; 'heartbeat-timeout'?: st
   return options;
 }
 
-const listUsage = `usage: sgc sweep list [--all]
+const listUsage = `usage: sgc sweep list [--all] [--json]
 
 Every sweep of the results store, newest first, with the state of its Temporal workflow (the store's
 last recorded state where Temporal has none, e.g. after a rename), and its tags. Archived sweeps
 (\`sgc sweep archive\`) are left out unless --all, which adds an archived column. Where no results
 store can be found, the sweeps on the Temporal server.
 
+State: running, waiting (for an unreachable store), paused, stopping, done, stopped, cancelled or
+failed. cells: ended/total; H*: cells that ended with a minimal width; runs: done (+ in flight),
+all counted in the store; started and ended: the sweep's latest start (ended empty while it runs).
+
 Options:
-  --all   archived sweeps too`;
+  --all   archived sweeps too
+  --json  the same as a JSON list`;
 export const sweepListCommand: Command = {
   name: ['sweep', 'list'],
   summary: 'the sweeps of the store and the Temporal server',
   usage: listUsage,
   async run(args) {
-    const { values, positionals } = parseOptions(args, { all: { type: 'boolean' } }, listUsage);
+    const { values, positionals } = parseOptions(
+      args,
+      { all: { type: 'boolean' }, json: { type: 'boolean' } },
+      listUsage,
+    );
     if (positionals.length) throw new InputError(`unexpected argument "${positionals[0]}"\n${listUsage}`);
     const all = values.all ?? false;
+    const { sweepListLines, sweepListTable, withTrueStates } = await import('../sweepTruth.js');
     return withClient(async (client, { listSweeps }) => {
-      const temporal = await listSweeps(client);
+      // Temporal's word for a workflow (running, completed) is not the sweep's state: paused,
+      // stopped and the like come from the workflow itself.
+      const temporal = await withTrueStates(client, await listSweeps(client));
       const stored = await storedSweeps(all);
-      const rows = sweepListRows(temporal, stored);
-      const columns = ['sweep', 'status', 'started', 'ended', 'tags', ...(all ? ['archived'] : [])];
-      console.log(
-        formatTable(
-          columns,
-          rows.map((r) => [
-            r.sweep,
-            r.status,
-            r.started.toISOString(),
-            r.ended?.toISOString() ?? '',
-            formatTags(r.tags),
-            ...(all ? [r.archived ? 'yes' : ''] : []),
-          ]),
-        ),
-      );
+      const lines = sweepListLines(sweepListRows(temporal, stored?.records), stored?.summaries);
+      console.log(values.json ? JSON.stringify(lines, null, 2) : sweepListTable(lines, all));
       return 0;
     });
   },
 };
 
-/** The store's sweeps, or undefined where this folder has no store (Temporal's list is then all). */
-async function storedSweeps(all: boolean): Promise<SweepRecord[] | undefined> {
+/**
+ * The store's sweeps and their cell and run counts, or undefined where this folder has no store
+ * (Temporal's list is then all).
+ */
+async function storedSweeps(all: boolean) {
   const { resolveTarget } = await import('../../store/target.js');
   try {
     resolveTarget();
@@ -213,8 +213,14 @@ async function storedSweeps(all: boolean): Promise<SweepRecord[] | undefined> {
     if (error instanceof InputError) return undefined;
     throw error;
   }
-  const { SweepAdmin } = await import('../../store/sweep-admin.js');
-  return withStore('sgc sweep list', (store) => new SweepAdmin(store.driver).list({ all }));
+  const [{ SweepAdmin }, { storedSweepSummaries }] = await Promise.all([
+    import('../../store/sweep-admin.js'),
+    import('../../store/sweep-status.js'),
+  ]);
+  return withStore('sgc sweep list', async (store) => ({
+    records: await new SweepAdmin(store.driver).list({ all }),
+    summaries: await storedSweepSummaries(store.driver),
+  }));
 }
 
 const statusUsage = `usage: sgc sweep status <id> [--json]

@@ -134,7 +134,7 @@ describe('sgc run and sgc up on the embedded stack', { timeout: 300_000 }, () =>
       await untilReady(up);
       const list = await sgcIn(dir, ['sweep', 'list']);
       assert.equal(list.code, 0, list.stderr);
-      assert.match(list.stdout, /stack-tiny\s+completed/);
+      assert.match(list.stdout, /stack-tiny\s+done/);
       const sql = await sgcIn(dir, ['sql', 'SELECT count(*) AS n FROM sweep']);
       assert.equal(sql.code, 0, `the store is reachable beside sgc up: ${sql.stderr}`);
 

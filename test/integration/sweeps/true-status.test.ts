@@ -1,0 +1,277 @@
+/**
+ * A sweep's true status (issue 15) on a real Temporal dev server, a real PostgreSQL and in-process
+ * workers (one training at a time): `sgc sweep list`, `status` and the store's sweep.status say
+ * paused, stopped, cancelled and done; training counts only runs a worker is training, the others
+ * are queued; elapsed time stops at the end; after the workers restart, the counts equal the store's.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { Client } from '@temporalio/client';
+import { type SweepListLine, trueSweepStatus } from '../../../src/cli/sweepTruth.js';
+import { summaryLine } from '../../../src/cli/sweepView.js';
+import { openStore, type Store } from '../../../src/store/index.js';
+import type { SweepStatus } from '../../../src/sweep/messages.js';
+import { createTelemetry } from '../../../src/telemetry/metrics.js';
+import { connectClient } from '../../../src/temporal/connection.js';
+import type { DevServer } from '../../../src/temporal/devServer.js';
+import { cancelSweep, pauseSweep, resumeSweep, startSweep, stopSweep } from '../../../src/temporal/sweeps.js';
+import { createWorkers, type SgcWorkers } from '../../../src/temporal/worker.js';
+import { sweepWorkflowId } from '../../../workflows/definitions.js';
+import { type PostgresServer, startPostgres } from '../../helpers/postgres.js';
+import { runSgc } from '../../helpers/sgc.js';
+import { startTemporal, waitFor } from '../../helpers/temporal.js';
+
+const TRAIN = { optimizer: 'per-neuron', lr: 0.01, init: 1e-3, clip: 0.1 };
+
+/** Runs on a grid (all asked for at once), each training `steps` steps without stopping early. */
+function gridSpec(name: string, values: number[], steps: number) {
+  return {
+    name,
+    groups: ['C3'],
+    encodings: [{ kind: 'onehot' }],
+    k: [2],
+    models: ['mlp'],
+    width: { values, seeds: 1 },
+    train: { ...TRAIN, steps, stopOnSuccess: false },
+  };
+}
+
+let temporal: DevServer;
+let postgres: PostgresServer;
+let databaseUrl: string;
+let store: Store;
+let client: Client;
+let workers: SgcWorkers | undefined;
+let workersDone: Promise<void> | undefined;
+let dir: string;
+
+async function startWorkers() {
+  workers = await createWorkers({
+    temporal: { address: temporal.address, namespace: 'default' },
+    repository: store.repository(),
+    telemetry: createTelemetry(),
+    // One training at a time: every other run in flight is queued.
+    concurrency: 1,
+    checkpointDir: join(dir, 'checkpoints'),
+  });
+  workersDone = workers.run();
+}
+
+async function stopWorkers() {
+  workers?.shutdown();
+  await workersDone;
+  workers = undefined;
+}
+
+const env = () => ({ TEMPORAL_ADDRESS: temporal.address, DATABASE_URL: databaseUrl });
+
+const status = async (sweep: string) => (await trueSweepStatus(client, sweep, store.driver)).status;
+
+/** `sgc sweep list --json`, as a user runs it. */
+async function listed(sweep: string): Promise<SweepListLine> {
+  const cli = await runSgc(['sweep', 'list', '--json'], env());
+  assert.equal(cli.code, 0, cli.stderr);
+  const line = (JSON.parse(cli.stdout) as SweepListLine[]).find((l) => l.sweep === sweep);
+  assert.ok(line, `${sweep} in ${cli.stdout}`);
+  return line;
+}
+
+/** `sgc sweep status --json`, as a user runs it. */
+async function cliStatus(sweep: string): Promise<SweepStatus> {
+  const cli = await runSgc(['sweep', 'status', sweep, '--json'], env());
+  assert.equal(cli.code, 0, cli.stderr);
+  return JSON.parse(cli.stdout) as SweepStatus;
+}
+
+async function storedStatus(sweep: string) {
+  const rows = await store.driver.query<{ status: string; ended: boolean }>(
+    'SELECT status::text AS status, ended_at IS NOT NULL AS ended FROM sweep WHERE name = $1',
+    [sweep],
+  );
+  return rows[0];
+}
+
+/** What the store counts for the sweep, as status shows it. */
+async function storeCounts(sweep: string) {
+  const [row] = await store.driver.query<{
+    cells: number;
+    ended: number;
+    solved: number;
+    done: number;
+    running: number;
+  }>(
+    `SELECT (SELECT count(*) FROM cell c WHERE c.sweep_id = s.id)::integer AS cells,
+            (SELECT count(*) FROM cell c WHERE c.sweep_id = s.id
+                AND c.status IN ('done', 'undecided', 'failed', 'stopped'))::integer AS ended,
+            (SELECT count(*) FROM cell c WHERE c.sweep_id = s.id AND c.status = 'done'
+                AND c.min_width IS NOT NULL)::integer AS solved,
+            (SELECT count(DISTINCT r.id) FROM run r JOIN cell_run cr ON cr.run_id = r.id
+               JOIN cell c ON c.id = cr.cell_id
+              WHERE c.sweep_id = s.id AND r.status IN ('done', 'failed', 'cancelled'))::integer AS done,
+            (SELECT count(DISTINCT r.id) FROM run r JOIN cell_run cr ON cr.run_id = r.id
+               JOIN cell c ON c.id = cr.cell_id
+              WHERE c.sweep_id = s.id AND r.status = 'running')::integer AS running
+       FROM sweep s WHERE s.name = $1`,
+    [sweep],
+  );
+  return row;
+}
+
+function assertCountsAreTheStore(s: SweepStatus, counts: Awaited<ReturnType<typeof storeCounts>>) {
+  assert.equal(s.counts, 'store');
+  assert.equal(s.cells.length, counts.cells);
+  assert.equal(
+    s.cells.filter((c) => ['done', 'undecided', 'failed', 'stopped', 'cancelled'].includes(c.state)).length,
+    counts.ended,
+  );
+  assert.equal(s.runsDone, counts.done);
+  assert.equal(s.runsInFlight, counts.running);
+}
+
+/** The elapsed part of the summary line. */
+const elapsedOf = (s: SweepStatus) => /elapsed (\S+)/.exec(summaryLine(s))?.[1];
+
+describe('true sweep status on a real Temporal server and PostgreSQL', { timeout: 300_000 }, () => {
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'sgc-true-status-'));
+    [temporal, postgres] = await Promise.all([startTemporal(), startPostgres()]);
+    databaseUrl = await postgres.createDatabase();
+    store = await openStore({ target: { kind: 'postgres', url: databaseUrl }, migrate: true });
+    client = await connectClient({ address: temporal.address, namespace: 'default' });
+    await startWorkers();
+  });
+
+  after(async () => {
+    await stopWorkers();
+    await client?.connection.close();
+    await store?.close();
+    await temporal?.stop();
+    await postgres?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('one worker training one run at a time: 1 training, the others queued; cancel says cancelled everywhere', async () => {
+    const spec = gridSpec('ts-queued', [2, 3, 4, 5], 60_000);
+    await startSweep(client, spec);
+    const seen: SweepStatus[] = [];
+    const busy = await waitFor(
+      'one run training and others queued',
+      async () => {
+        const s = await status(spec.name);
+        seen.push(s);
+        return s.runsTraining === 1 && s.runsInFlight >= 3 ? s : undefined;
+      },
+      60_000,
+      300,
+    );
+    assert.ok(
+      seen.every((s) => (s.runsTraining ?? 0) <= 1),
+      `never more than one training: ${seen.map((s) => s.runsTraining).join(',')}`,
+    );
+    assert.equal(busy.state, 'running');
+    assert.match(summaryLine(busy), /1 training, [3-9] queued/);
+    assert.equal(busy.cells[0].runsTraining, 1);
+    // The command line says the same.
+    const cli = await cliStatus(spec.name);
+    assert.equal(cli.runsTraining, 1);
+    assert.ok(cli.runsInFlight >= 3);
+
+    await cancelSweep(client, spec.name);
+    await waitFor('the sweep to close', async () => {
+      const d = await client.workflow.getHandle(sweepWorkflowId(spec.name)).describe();
+      return d.status.name !== 'RUNNING';
+    });
+    const cancelled = await waitFor('the cancelled status to settle', async () => {
+      const s = await status(spec.name);
+      return s.state === 'cancelled' && s.runsInFlight === 0 ? s : undefined;
+    });
+    assert.ok(cancelled.endedAt);
+    assert.equal(cancelled.runsTraining, 0);
+    assert.deepEqual(await storedStatus(spec.name), { status: 'cancelled', ended: true });
+    const line = await listed(spec.name);
+    assert.equal(line.state, 'cancelled');
+    assert.ok(line.ended);
+    assertCountsAreTheStore(cancelled, await storeCounts(spec.name));
+  });
+
+  test('paused, across a restart of the workers, then stopped: list, status and the store agree', async () => {
+    // A width search asks for one run per cell at a time, so a pause holds it (a grid's runs all
+    // start at once and would end the sweep while it is paused).
+    const spec = {
+      name: 'ts-pause',
+      groups: ['C3', 'D3'],
+      encodings: [{ kind: 'onehot' }],
+      k: [2, 3],
+      models: ['mlp'],
+      width: { search: { start: 2, max: 64 }, seeds: 1 },
+      train: { ...TRAIN, steps: 4000, stopOnSuccess: false },
+    };
+    await startSweep(client, spec);
+    await waitFor('a run to train', async () => ((await status(spec.name)).runsTraining ?? 0) > 0);
+    await pauseSweep(client, spec.name);
+    const paused = await waitFor('the pause to reach the store', async () => {
+      const s = await status(spec.name);
+      return s.state === 'paused' && (await storedStatus(spec.name)).status === 'paused' ? s : undefined;
+    });
+    assert.equal(paused.endedAt ?? null, null);
+    assert.equal((await listed(spec.name)).state, 'paused');
+    assert.equal((await cliStatus(spec.name)).state, 'paused');
+
+    // The workers restart (their workflows replay): still paused, and the counts are the store's.
+    await stopWorkers();
+    await startWorkers();
+    const after = await waitFor('the paused sweep to answer again', async () => {
+      const s = await status(spec.name).catch(() => undefined);
+      return s && s.runsInFlight === 0 ? s : undefined;
+    });
+    assert.equal(after.state, 'paused');
+    assertCountsAreTheStore(after, await storeCounts(spec.name));
+    const line = await listed(spec.name);
+    assert.equal(line.state, 'paused');
+    const counts = await storeCounts(spec.name);
+    assert.deepEqual(
+      [line.cells, line.cellsEnded, line.cellsWithMinWidth, line.runsDone],
+      [counts.cells, counts.ended, counts.solved, counts.done],
+    );
+
+    await stopSweep(client, spec.name);
+    await resumeSweep(client, spec.name).catch(() => undefined);
+    const stopped = await waitFor('the sweep to end stopped', async () => {
+      const s = await status(spec.name);
+      return s.state === 'stopped' ? s : undefined;
+    });
+    assert.ok(stopped.endedAt);
+    assert.deepEqual(await storedStatus(spec.name), { status: 'stopped', ended: true });
+    const stoppedLine = await listed(spec.name);
+    assert.equal(stoppedLine.state, 'stopped', 'not "completed"');
+    assert.ok(stoppedLine.ended);
+    assertCountsAreTheStore(stopped, await storeCounts(spec.name));
+  });
+
+  test('a finished sweep: done everywhere, and its elapsed time no longer moves', async () => {
+    const spec = gridSpec('ts-done', [2, 4], 200);
+    await startSweep(client, spec);
+    await client.workflow.getHandle(sweepWorkflowId(spec.name)).result();
+    const first = await status(spec.name);
+    assert.equal(first.state, 'done');
+    assert.ok(first.endedAt);
+    await new Promise((r) => setTimeout(r, 2500));
+    const second = await cliStatus(spec.name);
+    assert.equal(second.endedAt, first.endedAt);
+    assert.equal(elapsedOf(second), elapsedOf(first));
+    assert.equal(
+      /([\d.]+) runs\/min/.exec(summaryLine(second))?.[1],
+      /([\d.]+) runs\/min/.exec(summaryLine(first))?.[1],
+    );
+    assert.deepEqual(await storedStatus(spec.name), { status: 'done', ended: true });
+    const line = await listed(spec.name);
+    assert.equal(line.state, 'done', 'not "completed"');
+    assert.equal(line.cells, 1);
+    assert.equal(line.cellsEnded, 1);
+    assert.equal(line.runsDone, 2);
+    assertCountsAreTheStore(first, await storeCounts(spec.name));
+  });
+});
