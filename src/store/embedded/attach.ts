@@ -213,17 +213,31 @@ async function create(paths: EmbeddedPaths, options: AttachOptions) {
       `note: ${join(paths.home, 'db')} is a results store of sgc 0.1 (PGlite), which this version does not read; see the README`,
     );
   let credentials = newCredentials(await freePort());
-  initdb(paths, credentials.admin);
-  // Written only once the cluster exists: a store.json always belongs to a usable cluster.
-  const started = await start(paths, credentials, options);
-  credentials = started.credentials;
-  await createRoles(credentials);
+  let server: RunningServer | undefined;
+  try {
+    initdb(paths, credentials.admin);
+    const started = await start(paths, credentials, options);
+    server = started.server;
+    credentials = started.credentials;
+    await createRoles(credentials);
+  } catch (error) {
+    // Nothing of the user's is in a cluster that was never finished: take it away whole, so that
+    // the next attempt starts clean instead of meeting a cluster without its logins.
+    if (server) await stopServer(server);
+    rmSync(paths.dataDir, { recursive: true, force: true });
+    throw error;
+  }
+  // Written only once the cluster is complete: a store.json always belongs to a usable cluster.
   writeCredentials(paths.home, credentials);
-  return { server: started.server, credentials };
+  return { server, credentials };
 }
 
 export async function attachEmbedded(home: string, options: AttachOptions): Promise<AttachedStore> {
   const paths = embeddedPaths(home);
+  if (!options.create && !existsSync(home))
+    throw new InputError(
+      `no results store in ${home}: start one with \`sgc up\` or \`sgc db migrate\`, or set DATABASE_URL`,
+    );
   mkdirSync(home, { recursive: true });
   const { server, credentials, how } = await withLock(paths.lockFile, async () => {
     let credentials = readCredentials(home);
