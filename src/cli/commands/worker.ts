@@ -130,6 +130,8 @@ export const workerCommand: Command = {
     const temporal = resolveStackTemporal();
     (await connectClient(temporal)).connection.close();
     const store = await openStore({ command: 'sgc worker' });
+    // A worker lives long: if the embedded store's server stops under it, it starts it again.
+    store.embedded?.keepRunning((line) => console.error(line));
     const identity = `${hostname()}:${process.pid}`;
     const workers = await createWorkers({
       temporal,
