@@ -175,7 +175,7 @@ export async function trueSweepStatus(
     if (!(error instanceof WorkflowNotFoundError)) throw error;
   }
   if (!description) {
-    const stored = store ? await storedSweepFigures(store, sweepId) : null;
+    const stored = store ? await storedOrNone(store, sweepId) : null;
     if (!stored)
       throw new InputError(`no sweep named "${sweepId}" on this Temporal server (see \`sgc sweep list\`)`);
     const status = storedOnly(stored);
@@ -185,7 +185,8 @@ export async function trueSweepStatus(
     );
     return {
       status: totals(status, mergeCells(stored, [], training)),
-      ended: status.endedAt ? status.state : null,
+      // No workflow to follow: as the store last recorded it (watch has nothing to wait for).
+      ended: status.state,
     };
   }
   const execution = description.status.name;
@@ -195,7 +196,7 @@ export async function trueSweepStatus(
   else status = await handle.query(statusQuery).catch(() => undefined); // needs a worker to replay it
   const ended = execution === 'RUNNING' ? null : execution.toLowerCase();
   const stored = store
-    ? await storedSweepFigures(store, sweepId, status ? new Date(status.startedAt) : undefined)
+    ? await storedOrNone(store, sweepId, status ? new Date(status.startedAt) : undefined)
     : null;
   if (!status) {
     if (!stored)
@@ -219,6 +220,18 @@ export async function trueSweepStatus(
   );
   const merged = totals(status, mergeCells(stored, status.cells, training));
   return { status: { ...merged, state: shownState(merged) }, ended };
+}
+
+/**
+ * The store's figures, or null when the store does not answer: a sweep waiting out a store outage
+ * is still shown (`waiting`), with the workflow's own counts.
+ */
+async function storedOrNone(store: SqlSession, sweepId: string, since?: Date) {
+  try {
+    return await storedSweepFigures(store, sweepId, since);
+  } catch {
+    return null;
+  }
 }
 
 /**
@@ -261,7 +274,16 @@ export async function withFoundStore<T>(
     throw error;
   }
   const { openStore } = await import('../store/open-store.js');
-  const store = await openStore({ command });
+  let store: Awaited<ReturnType<typeof openStore>>;
+  try {
+    store = await openStore({ command });
+  } catch (error) {
+    // The store is down (a sweep then waits for it, and says so): the workflow's counts still are.
+    process.stderr.write(
+      `counts from the workflow, not the store: ${(error as Error).message.split('\n')[0]}\n`,
+    );
+    return work(undefined);
+  }
   try {
     if (store.schemaProblem) {
       process.stderr.write(`counts from the workflow, not the store: ${store.schemaProblem}\n`);

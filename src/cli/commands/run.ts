@@ -68,7 +68,11 @@ export const runCommand: Command = {
       }
       // Ctrl-C stops the stack (its worker first), after which the watch's queries cannot be answered:
       // end with one line, not with the failed query.
-      const watched = watchSweep(stack.client, sweepId, { live: process.stderr.isTTY });
+      // Counted from the store, as `sgc sweep watch` does (training apart from queued).
+      const watched = watchSweep(stack.client, sweepId, {
+        live: process.stderr.isTTY,
+        ...(stack.store.schemaProblem ? {} : { store: stack.store.driver }),
+      });
       const ended = await Promise.race([
         watched.then((status) => ({ status })),
         untilInterrupted().then((signal) => ({ signal })),
