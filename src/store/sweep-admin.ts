@@ -65,6 +65,20 @@ export class SweepAdmin {
     return sweep;
   }
 
+  /**
+   * The keys (group/encoding/k<k>/model, as the workflows name cells) of the sweep's cells whose
+   * search the store does not have as ended: the cell workflows that may still be running.
+   */
+  async openCellKeys(name: string): Promise<string[]> {
+    const rows = await this.driver.query<{ key: string }>(
+      `SELECT c."group" || '/' || c.encoding || '/k' || c.k || '/' || c.model AS key
+         FROM cell c JOIN sweep s ON s.id = c.sweep_id
+        WHERE s.name = $1 AND c.status IN ('pending', 'searching') ORDER BY c.id`,
+      [name],
+    );
+    return rows.map((r) => r.key);
+  }
+
   /** Every stored sweep, oldest first; archived ones only when `all`. */
   list(options: { all?: boolean } = {}): Promise<SweepRecord[]> {
     return this.driver.query<SweepRecord>(

@@ -82,6 +82,18 @@ export async function isSweepRunning(client: Client, sweepId: string): Promise<b
   }
 }
 
+/** Whether any of the workflows `ids` is running now (one that does not exist is not). */
+export async function anyWorkflowRunning(client: Client, ids: readonly string[]): Promise<boolean> {
+  for (const id of ids) {
+    try {
+      if ((await client.workflow.getHandle(id).describe()).status.name === 'RUNNING') return true;
+    } catch (error) {
+      if (!(error instanceof WorkflowNotFoundError)) throw error;
+    }
+  }
+  return false;
+}
+
 async function runningSweep(client: Client, sweepId: string): Promise<SweepHandle> {
   const { handle, running } = await findSweep(client, sweepId);
   if (!running) throw new InputError(`sweep ${sweepId} has already ended`);

@@ -27,15 +27,45 @@ function positionalsOf<T extends Parameters<typeof parseOptions>[1]>(
   what: string,
   options: T,
 ) {
-  const parsed = parseOptions(args, options, usage);
-  if (parsed.positionals.length !== count) throw new InputError(`give ${what}\n${usage}`);
+  const parsed = parseOneLine(args, options, usage);
+  if (parsed.positionals.length !== count) throw new InputError(`give ${what} (see ${helpOf(usage)})`);
   return parsed;
 }
 
-/** Refuses when the sweep's workflow runs: Temporal is asked (no store column can say it reliably). */
-async function refuseWhileRunning(name: string, doing: string): Promise<void> {
-  await withClient(async (client, { isSweepRunning }) => {
-    if (await isSweepRunning(client, name))
+/** Bad input is one line: it points at the usage text instead of printing it. */
+function helpOf(usage: string): string {
+  return `\`${usage.slice('usage: '.length).split(' <')[0]} --help\``;
+}
+
+/** parseOptions, its refusals (an unknown option, a missing value) cut to their first line. */
+function parseOneLine<T extends Parameters<typeof parseOptions>[1]>(
+  args: string[],
+  options: T,
+  usage: string,
+) {
+  try {
+    return parseOptions(args, options, usage);
+  } catch (error) {
+    if (!(error instanceof InputError)) throw error;
+    const first = error.message.split('\n')[0].replace(/\. To specify a positional argument.*$/, '');
+    throw new InputError(`${first} (see ${helpOf(usage)})`);
+  }
+}
+
+/**
+ * Refuses when the sweep's workflow runs, or one of its cells' (a cancelled sweep's cells take a
+ * moment to close, and write to the store until they have): Temporal is asked, since a store status
+ * left by a crash can say `running` for ever. Only cells the store has as not ended are asked about.
+ */
+async function refuseWhileRunning(
+  name: string,
+  doing: string,
+  cellKeys: readonly string[] = [],
+): Promise<void> {
+  const { cellWorkflowId, sweepWorkflowId } = await import('../../sweep/workflowIds.js');
+  const ids = [sweepWorkflowId(name), ...cellKeys.map((key) => cellWorkflowId(name, key))];
+  await withClient(async (client, { anyWorkflowRunning }) => {
+    if (await anyWorkflowRunning(client, ids))
       throw new InputError(
         `sweep ${name} is running: stop it first (\`sgc sweep stop ${name}\` or \`sgc sweep cancel ${name}\`), then ${doing}`,
       );
@@ -69,7 +99,7 @@ export const sweepDeleteCommand: Command = {
     return withStore('sgc sweep delete', async (store) => {
       const sweeps = await admin(store);
       const plan = await sweeps.deletionPlan(name);
-      await refuseWhileRunning(name, 'delete it');
+      await refuseWhileRunning(name, 'delete it', await sweeps.openCellKeys(name));
       const what =
         `sweep ${name}: ${plan.cells} cell(s) and ${plan.runs} run(s)` +
         (plan.shared ? ` (${plan.shared} run(s) another sweep uses are kept)` : '');
@@ -153,7 +183,7 @@ export const sweepRenameCommand: Command = {
       await sweeps.require(from);
       if (await sweeps.find(to))
         throw new InputError(`a sweep named "${to}" exists already: choose another name`);
-      await refuseWhileRunning(from, 'rename it');
+      await refuseWhileRunning(from, 'rename it', await sweeps.openCellKeys(from));
       // A sweep of the new name that Temporal runs but the store does not know yet would collide.
       await refuseWhileRunning(to, `rename ${from} to ${to}`);
       await sweeps.rename(from, to);
@@ -210,8 +240,9 @@ export const sweepTagCommand: Command = {
   summary: 'set or remove key=value tags on a sweep',
   usage: tagUsage,
   async run(args) {
-    const { positionals } = parseOptions(args, {}, tagUsage);
-    if (positionals.length < 1) throw new InputError(`give a sweep name and key=value tags\n${tagUsage}`);
+    const { positionals } = parseOneLine(args, {}, tagUsage);
+    if (positionals.length < 1)
+      throw new InputError(`give a sweep name and key=value tags (see ${helpOf(tagUsage)})`);
     const [name, ...pairs] = positionals;
     const set: Record<string, string> = {};
     const remove: string[] = [];
@@ -248,9 +279,11 @@ export const sweepNoteCommand: Command = {
   summary: "set or show a sweep's note",
   usage: noteUsage,
   async run(args) {
-    const { positionals } = parseOptions(args, {}, noteUsage);
+    const { positionals } = parseOneLine(args, {}, noteUsage);
     if (positionals.length < 1 || positionals.length > 2)
-      throw new InputError(`give a sweep name and the note, quoted as one argument\n${noteUsage}`);
+      throw new InputError(
+        `give a sweep name and the note, quoted as one argument (see ${helpOf(noteUsage)})`,
+      );
     const [name, text] = positionals;
     if (text !== undefined && text.length > MAX_NOTE)
       throw new InputError(`note: ${text.length} characters, at most ${MAX_NOTE}`);
