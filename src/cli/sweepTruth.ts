@@ -234,6 +234,15 @@ async function storedOrNone(store: SqlSession, sweepId: string, since?: Date) {
   }
 }
 
+/** `promise`, or a rejection after `seconds` (a query no worker answers would wait much longer). */
+function withinSeconds<T>(seconds: number, promise: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${seconds} s`)), seconds * 1000);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
 /**
  * The sweeps of Temporal's list with their true states: a running one is asked (paused, stopping,
  * waiting), a completed one's result says done or stopped, the others say how they closed.
@@ -247,7 +256,7 @@ export async function withTrueStates(
       const handle = client.workflow.getHandle(sweepWorkflowId(s.sweepId));
       let state: SweepState | undefined = closedState(s.status.toUpperCase());
       try {
-        if (s.status === 'running') state = shownState(await handle.query(statusQuery));
+        if (s.status === 'running') state = shownState(await withinSeconds(5, handle.query(statusQuery)));
         else if (s.status === 'completed') state = ((await handle.result()) as SweepStatus).state;
       } catch {
         // No worker to answer (or the execution moved on meanwhile): Temporal's own word for it.

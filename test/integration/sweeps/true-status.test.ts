@@ -251,10 +251,15 @@ describe('true sweep status on a real Temporal server and PostgreSQL', { timeout
     assertCountsAreTheStore(stopped, await storeCounts(spec.name));
   });
 
-  test('a finished sweep: done everywhere, and its elapsed time no longer moves', async () => {
-    const spec = gridSpec('ts-done', [2, 4], 200);
-    await startSweep(client, spec);
+  test('a finished sweep that continued as new: done everywhere, the store’s counts, and its elapsed time no longer moves', async () => {
+    const spec = { ...gridSpec('ts-done', [2, 4], 200), k: [2, 3] };
+    // A short history limit: the sweep continues as new between its cells.
+    await startSweep(client, spec, { window: 1, historyLimit: 15 });
     await client.workflow.getHandle(sweepWorkflowId(spec.name)).result();
+    let executions = 0;
+    for await (const _ of client.workflow.list({ query: `WorkflowId = '${sweepWorkflowId(spec.name)}'` }))
+      executions++;
+    assert.ok(executions > 1, `continued as new (${executions} executions)`);
     const first = await status(spec.name);
     assert.equal(first.state, 'done');
     assert.ok(first.endedAt);
@@ -269,9 +274,11 @@ describe('true sweep status on a real Temporal server and PostgreSQL', { timeout
     assert.deepEqual(await storedStatus(spec.name), { status: 'done', ended: true });
     const line = await listed(spec.name);
     assert.equal(line.state, 'done', 'not "completed"');
-    assert.equal(line.cells, 1);
-    assert.equal(line.cellsEnded, 1);
-    assert.equal(line.runsDone, 2);
+    assert.equal(line.cells, 2);
+    assert.equal(line.cellsEnded, 2);
+    assert.equal(line.runsDone, 4);
+    assert.equal(first.runsDone, 4);
+    assert.equal(first.cachedRuns, 0, 'every run trained by this start');
     assertCountsAreTheStore(first, await storeCounts(spec.name));
   });
 });
