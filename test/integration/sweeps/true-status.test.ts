@@ -251,6 +251,23 @@ describe('true sweep status on a real Temporal server and PostgreSQL', { timeout
     assertCountsAreTheStore(stopped, await storeCounts(spec.name));
   });
 
+  test('a sweep whose workflow fails (a spec the workers refuse) says failed, in the store too', async () => {
+    // Sent without the command line's validation, as another client could: the workflow refuses it.
+    const spec = { ...gridSpec('ts-failed', [2], 10), groups: ['NoSuchGroup'] };
+    await startSweep(client, spec);
+    await assert.rejects(client.workflow.getHandle(sweepWorkflowId(spec.name)).result());
+    const failed = await status(spec.name);
+    assert.equal(failed.state, 'failed');
+    assert.ok(failed.endedAt);
+    await waitFor(
+      'the store to say failed',
+      async () => (await storedStatus(spec.name))?.status === 'failed',
+    );
+    const line = await listed(spec.name);
+    assert.equal(line.state, 'failed');
+    assert.ok(line.ended);
+  });
+
   test('a finished sweep that continued as new: done everywhere, the store’s counts, and its elapsed time no longer moves', async () => {
     const spec = { ...gridSpec('ts-done', [2, 4], 200), k: [2, 3] };
     // A short history limit: the sweep continues as new between its cells.
