@@ -68,8 +68,10 @@ export function summaryLine(status: SweepStatus, now: Date = new Date()): string
   const runErrors = status.cells.reduce((n, c) => n + (c.runErrors ?? 0), 0);
   const trained = status.runsDone - status.cachedRuns;
   const perMinute = elapsed > 0 ? (trained / elapsed) * 60 : 0;
-  const eta =
-    ended > 0 && ended < total
+  // A sweep that has ended (stopped or cancelled with cells left) expects nothing more.
+  const eta = status.endedAt
+    ? '0:00'
+    : ended > 0 && ended < total
       ? duration((elapsed / ended) * (total - ended))
       : ended === total
         ? '0:00'

@@ -55,6 +55,9 @@ describe('elapsed time and throughput', () => {
     assert.match(soon, /elapsed 5:00/);
     assert.match(soon, /2\.0 runs\/min/);
     assert.equal(elapsedSeconds(ended, new Date('2027-01-01T00:00:00Z')), 300);
+    // Cancelled with a cell left: nothing more is expected of it.
+    const cancelled = { ...ended, state: 'cancelled' as const, cells: [...ended.cells, cell('b')] };
+    assert.match(summaryLine(cancelled), /ETA 0:00$/);
   });
 
   test('run on with the clock while the sweep runs', () => {
