@@ -5,6 +5,7 @@
  * running is Temporal's to say: the callers ask it before calling here.
  */
 import { InputError } from '../errors.js';
+import { isPgError, SqlState } from './db-errors.js';
 import type { SqlDriver, SqlSession } from './sql-driver.js';
 
 export interface SweepRecord {
@@ -91,19 +92,24 @@ export class SweepAdmin {
    * always carries that name). Refused when `to` is taken.
    */
   async rename(from: string, to: string, options: { archive?: boolean } = {}): Promise<void> {
-    await this.driver.transaction(async (tx) => {
-      const sweep = await this.locked(tx, from);
-      if (await this.find(to, tx))
-        throw new InputError(`a sweep named "${to}" exists already: choose another name`);
-      await tx.query(
-        `UPDATE sweep SET name = $2, updated_at = now(),
+    const taken = () => new InputError(`a sweep named "${to}" exists already: choose another name`);
+    await this.driver
+      .transaction(async (tx) => {
+        const sweep = await this.locked(tx, from);
+        if (await this.find(to, tx)) throw taken();
+        await tx.query(
+          `UPDATE sweep SET name = $2, updated_at = now(),
                 spec = CASE WHEN jsonb_typeof(spec) = 'object' THEN jsonb_set(spec, '{name}', to_jsonb($2::text))
                             ELSE spec END,
                 archived_at = CASE WHEN $3 THEN coalesce(archived_at, now()) ELSE archived_at END
           WHERE id = $1`,
-        [sweep.id, to, options.archive ?? false],
-      );
-    });
+          [sweep.id, to, options.archive ?? false],
+        );
+      })
+      // A sweep of that name created meanwhile (a start registering it) is caught by the unique key.
+      .catch((error: unknown) => {
+        throw isPgError(error) && error.code === SqlState.uniqueViolation ? taken() : error;
+      });
   }
 
   /** Archives (or unarchives) a sweep; returns whether that changed anything. */
