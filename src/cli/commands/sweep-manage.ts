@@ -4,8 +4,8 @@
  * rename ask Temporal first and refuse a sweep whose workflow is running: its workers would write
  * rows for a sweep that is gone or renamed under them. Bad input is one line, exit 2, nothing changed.
  */
-import { rmSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { existsSync, rmSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { InputError } from '../../errors.js';
 import { findHome } from '../../home.js';
@@ -78,7 +78,7 @@ const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 const deleteUsage = `usage: sgc sweep delete <name> [--yes] [--checkpoints DIR]
 
 Deletes the sweep from the results store: its cells, and the runs no other sweep uses with their
-metrics, irrep powers, events and checkpoint files. Runs another sweep uses too are kept. Refused
+metrics, irrep powers, events and checkpoints (each run's folder <dir>/<configHash>/). Runs another sweep uses too are kept. Refused
 while the sweep runs (stop or cancel it first). Asks for confirmation on a terminal; elsewhere (a
 script, a pipe) it is refused unless --yes.
 
@@ -131,7 +131,10 @@ async function confirm(question: string): Promise<boolean> {
   }
 }
 
-/** Where workers may have written checkpoints (activities/train.ts writes `<dir>/<configHash>.json`). */
+/**
+ * Where workers may have written checkpoints: activities/train.ts keeps a run's in its own folder
+ * `<dir>/<configHash>/` (runCheckpoints.ts), and older workers wrote `<dir>/<configHash>.json`.
+ */
 function checkpointDirs(extra: string | undefined): string[] {
   const dirs = [process.env['SGC_CHECKPOINT_DIR']?.trim(), extra];
   const home = findHome();
@@ -140,23 +143,24 @@ function checkpointDirs(extra: string | undefined): string[] {
 }
 
 /**
- * Removes the deleted runs' checkpoint files; returns how many there were. Only files named after
- * the run's config hash are touched, whatever path a run recorded.
+ * Removes the deleted runs' checkpoints (a run's folder, or a legacy file); returns how many there
+ * were. Only paths named after the run's config hash are touched, whatever path a run recorded: the
+ * recorded file's folder when that is the run's, or the recorded file when it is the legacy one.
  */
 function removeCheckpoints(runs: readonly DeletedRun[], dirs: readonly string[]): number {
   let removed = 0;
   for (const run of runs) {
-    const file = `${run.configHash}.json`;
-    const paths = new Set(dirs.map((d) => join(d, file)));
-    if (run.checkpoint && basename(run.checkpoint) === file) paths.add(resolve(run.checkpoint));
-    for (const path of paths) {
-      try {
-        rmSync(path);
-        removed++;
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-      }
+    const paths = new Set(dirs.flatMap((d) => [join(d, run.configHash), join(d, `${run.configHash}.json`)]));
+    if (run.checkpoint) {
+      const recorded = resolve(run.checkpoint);
+      if (basename(dirname(recorded)) === run.configHash) paths.add(dirname(recorded));
+      if (basename(recorded) === `${run.configHash}.json`) paths.add(recorded);
     }
+    for (const path of paths)
+      if (existsSync(path)) {
+        rmSync(path, { recursive: true, force: true });
+        removed++;
+      }
   }
   return removed;
 }

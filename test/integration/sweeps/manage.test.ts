@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Client } from '@temporalio/client';
 import { stringify } from 'yaml';
@@ -267,12 +267,17 @@ describe('one spec per sweep name, and managing sweeps', { timeout: 600_000 }, (
     const recorded = join(dir, 'recorded');
     mkdirSync(checkpoints, { recursive: true });
     mkdirSync(recorded, { recursive: true });
+    // A run's folder (what workers write now), a legacy file, and a folder elsewhere that the run recorded.
     const files = {
-      own: join(checkpoints, `${own[0]}.json`),
-      ownRecorded: join(recorded, `${own[1]}.json`),
-      shared: join(checkpoints, `${shared[0]}.json`),
+      own: join(checkpoints, own[0], 'checkpoint.bin'),
+      ownLegacy: join(checkpoints, `${own[1]}.json`),
+      ownRecorded: join(recorded, own[1], 'checkpoint.bin'),
+      shared: join(checkpoints, shared[0], 'checkpoint.bin'),
     };
-    for (const file of Object.values(files)) writeFileSync(file, '{}');
+    for (const file of Object.values(files)) {
+      mkdirSync(dirname(file), { recursive: true });
+      writeFileSync(file, '{}');
+    }
     await store.driver.query('UPDATE run SET checkpoint = $2 WHERE config_hash = $1', [
       own[1],
       files.ownRecorded,
@@ -291,7 +296,7 @@ describe('one spec per sweep name, and managing sweeps', { timeout: 600_000 }, (
     assert.equal(deleted.code, 0, deleted.stderr);
     assert.match(
       deleted.stderr,
-      /deleted sweep del-a: 2 cell\(s\), 2 run\(s\), 2 checkpoint file\(s\); kept 2 run\(s\)/,
+      /deleted sweep del-a: 2 cell\(s\), 2 run\(s\), 3 checkpoint file\(s\); kept 2 run\(s\)/,
     );
     assert.equal(await sweepRow('del-a'), undefined);
     const [left] = await store.driver.query<Record<string, number>>(
@@ -308,8 +313,10 @@ describe('one spec per sweep name, and managing sweeps', { timeout: 600_000 }, (
       [shared],
     );
     assert.ok(kept.n > 0, 'with their metrics');
-    assert.equal(existsSync(files.own), false);
-    assert.equal(existsSync(files.ownRecorded), false);
+    assert.equal(existsSync(dirname(files.own)), false, "the run's checkpoint folder is gone");
+    assert.equal(existsSync(files.ownLegacy), false);
+    assert.equal(existsSync(dirname(files.ownRecorded)), false);
+    assert.equal(existsSync(recorded), true, 'only the folder named after the run');
     assert.equal(existsSync(files.shared), true, "a shared run's checkpoint stays");
   });
 
