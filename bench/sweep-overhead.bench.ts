@@ -142,6 +142,7 @@ async function plainLoop(store: Store, telemetry: Telemetry, raw: RawSweepSpec):
         backend: 'cpu',
         worker: 'bench',
         attempt: 1,
+        attempts: 1,
         resumedFromStep: null,
       }),
     );

@@ -42,6 +42,7 @@ async function train(io: IoActivities, ticket: RunTicket) {
     backend: engine.backend,
     worker: 'test',
     attempt: 1,
+    attempts: 1,
     resumedFromStep: null,
   };
   return io.recordRun(ticket, trainedRun(result, setup, where));
