@@ -12,6 +12,7 @@ import type { Client } from '@temporalio/client';
 import { InputError } from '../errors.js';
 import { findHome, findOrCreateHome } from '../home.js';
 import { waitForPort } from '../net.js';
+import { isAlive } from '../processes.js';
 import { grafanaEnvironment } from '../store/embedded/announce.js';
 import { openStore, type Store } from '../store/index.js';
 import { telemetry as processTelemetry, type Telemetry } from '../telemetry/metrics.js';
@@ -25,7 +26,7 @@ import {
   type TemporalTarget,
 } from './connection.js';
 import { type DevServer, startDevServer } from './devServer.js';
-import { claimStack, describeStack, isAlive, liveStack, type StackRecord } from './stackRecord.js';
+import { claimStack, describeStack, liveStack, type StackRecord } from './stackRecord.js';
 import { createWorkers, type SgcWorkers } from './worker.js';
 
 export interface StackOptions {

@@ -11,6 +11,7 @@
 import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../files.js';
+import { isAlive } from '../processes.js';
 
 export interface StackRecord {
   pid: number;
@@ -25,16 +26,6 @@ export interface StackRecord {
 
 export function stackFile(home: string): string {
   return join(home, 'stack.json');
-}
-
-export function isAlive(pid: number | undefined): boolean {
-  if (!pid || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 export function readStackRecord(home: string | undefined): StackRecord | undefined {

@@ -26,6 +26,7 @@ import {
 import { join } from 'node:path';
 import { InputError } from '../../errors.js';
 import { freePort } from '../../net.js';
+import { isAlive } from '../../processes.js';
 import {
   loginUrl,
   newCredentials,
@@ -98,15 +99,6 @@ export interface AttachedStore {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /**
  * The start/stop lock: a file created exclusively, naming its holder; waits for a live holder (a

@@ -15,6 +15,7 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { chownSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../../errors.js';
+import { isAlive } from '../../processes.js';
 import { postgresBinaries } from './binaries.js';
 
 export interface OsUser {
@@ -111,15 +112,6 @@ export interface RunningServer {
   port: number;
   /** `ready`, or `starting` / `stopping` while it is not accepting connections. */
   status: string;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** Whether `pid` is a postgres process (not a pid the kernel reused for something else). */

@@ -20,9 +20,9 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { stringify } from 'yaml';
 import { freePort, waitForPort } from '../../../src/net.js';
+import { isAlive } from '../../../src/processes.js';
 import { DEFAULT_TEMPORAL_ADDRESS } from '../../../src/temporal/connection.js';
 import { type DevServer, startDevServer } from '../../../src/temporal/devServer.js';
-import { isAlive } from '../../../src/temporal/stackRecord.js';
 import { sgcBin } from '../../helpers/sgc.js';
 import { waitFor } from '../../helpers/temporal.js';
 
