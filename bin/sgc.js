@@ -1,6 +1,11 @@
 #!/usr/bin/env node
-// The `sgc` command: runs the TypeScript sources through tsx, so there is no build step.
-import { register } from 'tsx/esm/api';
+// The `sgc` command: runs the compiled CLI in dist/ (`npm run build`, which `npm ci` runs too).
+// `npm run sgc -- …` runs the TypeScript sources through tsx instead, with no build step.
+import { existsSync } from 'node:fs';
 
-register();
-await import('../src/cli/main.ts');
+const main = new URL('../dist/src/cli/main.js', import.meta.url);
+if (!existsSync(main)) {
+  console.error('sgc: dist/ is not built: run `npm run build` (npm ci runs it too)');
+  process.exit(1);
+}
+await import(main.href);

@@ -1,11 +1,12 @@
 /**
- * The `sgc` command line as a function: dispatches to the registered commands; turns an InputError
- * into one line on stderr and exit code 2, so bad input never shows a stack trace; a Temporal server
- * that stops answering is one line too, with exit code 1. It lives apart
- * from main.ts (which runs it at load) so that tests can call it in-process, thousands of times.
+ * The `sgc` command line as a function: dispatches to the registered commands, loading only the
+ * one that runs; turns an InputError into one line on stderr and exit code 2, so bad input never
+ * shows a stack trace; a Temporal server that stops answering is one line too, with exit code 1.
+ * It lives apart from main.ts (which runs it at load) so that tests can call it in-process,
+ * thousands of times.
  */
 import { InputError, lostServerMessage } from '../errors.js';
-import type { Command } from './command.js';
+import type { CommandEntry } from './command.js';
 import { commands } from './commands/index.js';
 
 function help(): string {
@@ -21,12 +22,12 @@ function help(): string {
   ].join('\n');
 }
 
-function findCommand(argv: string[]): { command: Command; rest: string[] } | undefined {
+function findCommand(argv: string[]): { entry: CommandEntry; rest: string[] } | undefined {
   // Longest match first, so `db migrate` wins over a hypothetical `db`.
   const sorted = [...commands].sort((a, b) => b.name.length - a.name.length);
-  for (const command of sorted)
-    if (command.name.every((word, i) => argv[i] === word))
-      return { command, rest: argv.slice(command.name.length) };
+  for (const entry of sorted)
+    if (entry.name.every((word, i) => argv[i] === word))
+      return { entry, rest: argv.slice(entry.name.length) };
   return undefined;
 }
 
@@ -40,21 +41,23 @@ export async function main(argv: string[]): Promise<number> {
     console.error(`sgc: unknown command "${argv.join(' ')}"\n\n${help()}`);
     return 2;
   }
+  const command = await found.entry.load();
   if (found.rest.includes('--help') || found.rest.includes('-h')) {
-    console.log(found.command.usage);
+    console.log(command.usage);
     return 0;
   }
+  const commandName = `sgc ${found.entry.name.join(' ')}`;
   try {
-    return (await found.command.run(found.rest)) ?? 0;
+    return (await command.run(found.rest)) ?? 0;
   } catch (error) {
     if (error instanceof InputError) {
-      console.error(`sgc ${found.command.name.join(' ')}: ${error.message}`);
+      console.error(`${commandName}: ${error.message}`);
       return 2;
     }
     const lost = lostServerMessage(error);
     if (lost !== undefined) {
       console.error(
-        `sgc ${found.command.name.join(' ')}: lost the Temporal server (${lost}). If another \`sgc up\` or \`sgc run\` started it, that process has ended; run the command again.`,
+        `${commandName}: lost the Temporal server (${lost}). If another \`sgc up\` or \`sgc run\` started it, that process has ended; run the command again.`,
       );
       return 1;
     }

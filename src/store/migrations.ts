@@ -10,8 +10,8 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { packageRoot } from '../codeLocation.js';
 import { InputError } from '../errors.js';
 import { describePgError, isPgError } from './db-errors.js';
 import type { SqlDriver } from './sql-driver.js';
@@ -35,10 +35,7 @@ export interface MigrationStatus {
 }
 
 /** The repository's prisma/migrations, found from this file so that any working directory works. */
-export const defaultMigrationsDir = resolve(
-  dirname(fileURLToPath(import.meta.url)),
-  '../../prisma/migrations',
-);
+export const defaultMigrationsDir = join(packageRoot, 'prisma/migrations');
 
 /** Prisma's advisory lock key, so that concurrent `sgc db migrate` and `prisma migrate` wait for each other. */
 const ADVISORY_LOCK_KEY = 72707369;

@@ -17,9 +17,9 @@
  *   …
  *   telemetry.runFinished({ engine: 'onnx', backend: 'cpu', outcome: 'succeeded' }, 12.5, true);
  */
-import { readFileSync } from 'node:fs';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { SweepGauges } from '../store/sweep-gauges.js';
+import { SGC_VERSION } from '../version.js';
 
 export type RunOutcomeLabel =
   | 'succeeded'
@@ -92,15 +92,6 @@ export const STEP_DURATION_BUCKETS = [
   10,
 ];
 
-function packageVersion(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
-    return String(pkg.version ?? 'unknown');
-  } catch {
-    return 'unknown';
-  }
-}
-
 /**
  * prom-client's default gauges that end in `_total`: promtool rejects a gauge named like a counter,
  * and each is the sum of the gauge of the same name without `_total`, which is kept
@@ -126,7 +117,7 @@ export function createTelemetry(): Telemetry {
     labelNames: ['version', 'node'],
     registers,
   });
-  buildInfo.set({ version: packageVersion(), node: process.version }, 1);
+  buildInfo.set({ version: SGC_VERSION, node: process.version }, 1);
 
   const runsStarted = new Counter({
     name: 'sgc_runs_started_total',

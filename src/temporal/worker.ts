@@ -17,6 +17,7 @@ import {
 } from '@temporalio/worker';
 import { createIoActivities } from '../../activities/io.js';
 import { createTrainActivities, DEFAULT_CHECKPOINT_DIR } from '../../activities/train.js';
+import { moduleExtension } from '../codeLocation.js';
 import { ENGINE_NAMES, type EngineName } from '../learn/engine/index.js';
 import type { ResultsRepository } from '../store/index.js';
 import { IO_QUEUE, QUEUES, type QueueName, STORE_UNAVAILABLE, TRAIN_QUEUES } from '../sweep/messages.js';
@@ -40,7 +41,9 @@ export interface WorkerSettings {
 
 export { QUEUES, type QueueName };
 
-export const workflowsPath = fileURLToPath(new URL('../../workflows/index.ts', import.meta.url));
+export const workflowsPath = fileURLToPath(
+  new URL(`../../workflows/index${moduleExtension}`, import.meta.url),
+);
 
 let bundle: Promise<WorkflowBundle> | undefined;
 /** The workflow code, bundled once per process (bundling takes seconds). */

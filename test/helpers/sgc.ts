@@ -1,6 +1,14 @@
-/** Runs the real `sgc` command (bin/sgc.js) in a child process, as a user would. */
+/**
+ * Runs the real `sgc` command (bin/sgc.js, the compiled CLI in dist/) in a child process, as a user
+ * would. `npm test` builds dist/ first (pretest); a test file run on its own after a source changed
+ * stops here with the reason instead of testing yesterday's code.
+ */
 import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { staleBuild } from '../../scripts/buildFiles.js';
+
+const stale = staleBuild();
+if (stale !== undefined) throw new Error(`${stale}: run \`npm run build\` (npm test does it first)`);
 
 export const sgcBin = fileURLToPath(new URL('../../bin/sgc.js', import.meta.url));
 

@@ -26,8 +26,6 @@ Options:
   --folder-uid <uid>    the Grafana folder to put them in (default: General)`;
 
 export const dashboardsExportCommand: Command = {
-  name: ['dashboards', 'export'],
-  summary: 'write the Grafana dashboards and provisioning files (default dashboards/)',
   usage: exportUsage,
   run(args) {
     const { positionals } = parseOptions(args, {}, exportUsage);
@@ -40,8 +38,6 @@ export const dashboardsExportCommand: Command = {
 };
 
 export const dashboardsPushCommand: Command = {
-  name: ['dashboards', 'push'],
-  summary: 'install the dashboards in a running Grafana through its HTTP API',
   usage: pushUsage,
   async run(args) {
     const { values, positionals } = parseOptions(

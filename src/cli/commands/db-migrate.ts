@@ -20,8 +20,6 @@ Options:
   --status   list applied and pending migrations, change nothing`;
 
 export const dbMigrateCommand: Command = {
-  name: ['db', 'migrate'],
-  summary: 'apply pending database migrations (or --status to list them)',
   usage,
   async run(args) {
     const { values, positionals } = parseOptions(args, { status: { type: 'boolean' } }, usage);

@@ -37,8 +37,6 @@ function parsePort(text: string): number {
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
 
 export const dbServeCommand: Command = {
-  name: ['db', 'serve'],
-  summary: 'keep the embedded store running for psql/Grafana and print its read-only URL',
   usage,
   async run(args) {
     const { values, positionals } = parseOptions(

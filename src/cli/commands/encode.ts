@@ -26,8 +26,6 @@ Examples:
   sgc encode C10 --onehot 0 --amplitude 1`;
 
 export const encodeCommand: Command = {
-  name: ['encode'],
-  summary: 'an encoding of a group: template, power per irrep, predicted plateaus',
   usage,
   run(args) {
     const { values, positionals } = parseOptions(

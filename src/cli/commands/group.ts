@@ -25,8 +25,6 @@ export function irrepDimsSummary(irreps: readonly Irrep[]): string {
 }
 
 export const groupCommand: Command = {
-  name: ['group'],
-  summary: 'a group: order, classes, irreps with their types, character table, checks',
   usage,
   run(args) {
     const { values, positionals } = parseOptions(args, { json: { type: 'boolean' } }, usage);

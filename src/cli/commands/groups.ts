@@ -5,8 +5,6 @@ import { formatTable } from '../format.js';
 import { irrepDimsSummary } from './group.js';
 
 export const groupsCommand: Command = {
-  name: ['groups'],
-  summary: 'the built-in group families, with examples, orders and irrep dimensions',
   usage: 'usage: sgc groups\n\nLists the group names sgc accepts (in specs and on the command line).',
   run() {
     const rows = GROUP_NAME_FORMS.map((f) => {

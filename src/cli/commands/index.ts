@@ -1,70 +1,165 @@
-/** Every `sgc` sub-command, in the order `sgc --help` lists them. Add a command by adding its module here. */
-import type { Command } from '../command.js';
-import { dashboardsExportCommand, dashboardsPushCommand } from './dashboards.js';
-import { dbMigrateCommand } from './db-migrate.js';
-import { dbServeCommand } from './db-serve.js';
-import { encodeCommand } from './encode.js';
-import { groupCommand } from './group.js';
-import { groupsCommand } from './groups.js';
-import { reportCommand } from './report.js';
-import { resultsCommand } from './results.js';
-import { runCommand } from './run.js';
-import { sqlCommand } from './sql.js';
-import {
-  sweepCancelCommand,
-  sweepExtendCommand,
-  sweepListCommand,
-  sweepPauseCommand,
-  sweepResumeCommand,
-  sweepStartCommand,
-  sweepStatusCommand,
-  sweepStopCommand,
-  sweepWatchCommand,
-} from './sweep.js';
-import { sweepCheckCommand } from './sweep-check.js';
-import {
-  sweepArchiveCommand,
-  sweepDeleteCommand,
-  sweepNoteCommand,
-  sweepRenameCommand,
-  sweepTagCommand,
-  sweepUnarchiveCommand,
-} from './sweep-manage.js';
-import { theoryCommand } from './theory.js';
-import { trainCommand } from './train.js';
-import { upCommand } from './up.js';
-import { workerCommand } from './worker.js';
+/**
+ * Every `sgc` sub-command, in the order `sgc --help` lists them: its words and summary, known
+ * without loading it, and a loader for its module. Each command's module is imported only when that
+ * command runs, so `sgc groups` does not load Temporal, onnxruntime, Prisma or vega (start-up
+ * measured by bench/cli-startup.bench.ts). Add a command by adding an entry here.
+ */
+import type { CommandEntry } from '../command.js';
 
-export const commands: Command[] = [
-  groupsCommand,
-  groupCommand,
-  encodeCommand,
-  trainCommand,
-  theoryCommand,
-  runCommand,
-  upCommand,
-  workerCommand,
-  sweepCheckCommand,
-  sweepStartCommand,
-  sweepListCommand,
-  sweepStatusCommand,
-  sweepWatchCommand,
-  sweepPauseCommand,
-  sweepResumeCommand,
-  sweepStopCommand,
-  sweepCancelCommand,
-  sweepExtendCommand,
-  sweepDeleteCommand,
-  sweepRenameCommand,
-  sweepArchiveCommand,
-  sweepUnarchiveCommand,
-  sweepTagCommand,
-  sweepNoteCommand,
-  reportCommand,
-  resultsCommand,
-  sqlCommand,
-  dbMigrateCommand,
-  dbServeCommand,
-  dashboardsExportCommand,
-  dashboardsPushCommand,
+export const commands: readonly CommandEntry[] = [
+  {
+    name: ['groups'],
+    summary: 'the built-in group families, with examples, orders and irrep dimensions',
+    load: async () => (await import('./groups.js')).groupsCommand,
+  },
+  {
+    name: ['group'],
+    summary: 'a group: order, classes, irreps with their types, character table, checks',
+    load: async () => (await import('./group.js')).groupCommand,
+  },
+  {
+    name: ['encode'],
+    summary: 'an encoding of a group: template, power per irrep, predicted plateaus',
+    load: async () => (await import('./encode.js')).encodeCommand,
+  },
+  {
+    name: ['train'],
+    summary: 'train one network from a run.yaml, with live progress; writes a run folder',
+    load: async () => (await import('./train.js')).trainCommand,
+  },
+  {
+    name: ['theory'],
+    summary: 'predicted plateaus and irrep order; --agf simulates Alternating Gradient Flow',
+    load: async () => (await import('./theory.js')).theoryCommand,
+  },
+  {
+    name: ['run'],
+    summary: 'up + start + watch + results: a sweep in one command',
+    load: async () => (await import('./run.js')).runCommand,
+  },
+  {
+    name: ['up'],
+    summary: 'run the embedded stack: Temporal dev server, store, worker, metrics',
+    load: async () => (await import('./up.js')).upCommand,
+  },
+  {
+    name: ['worker'],
+    summary: 'train the runs of sweeps (polls Temporal; many workers share the work)',
+    load: async () => (await import('./worker.js')).workerCommand,
+  },
+  {
+    name: ['sweep', 'check'],
+    summary: 'validate a sweep spec and show its cells, widths and run count, starting nothing',
+    load: async () => (await import('./sweep-check.js')).sweepCheckCommand,
+  },
+  {
+    name: ['sweep', 'start'],
+    summary: 'start a sweep on Temporal (validated first)',
+    load: async () => (await import('./sweep.js')).sweepStartCommand,
+  },
+  {
+    name: ['sweep', 'list'],
+    summary: 'the sweeps of the store and the Temporal server',
+    load: async () => (await import('./sweep.js')).sweepListCommand,
+  },
+  {
+    name: ['sweep', 'status'],
+    summary: 'cells, brackets and runs of a sweep',
+    load: async () => (await import('./sweep.js')).sweepStatusCommand,
+  },
+  {
+    name: ['sweep', 'watch'],
+    summary: 'follow a sweep live until it ends',
+    load: async () => (await import('./sweep.js')).sweepWatchCommand,
+  },
+  {
+    name: ['sweep', 'pause'],
+    summary: 'start no new runs until resumed',
+    load: async () => (await import('./sweep.js')).sweepPauseCommand,
+  },
+  {
+    name: ['sweep', 'resume'],
+    summary: 'carry on after a pause',
+    load: async () => (await import('./sweep.js')).sweepResumeCommand,
+  },
+  {
+    name: ['sweep', 'stop'],
+    summary: 'let running runs finish, start none, end',
+    load: async () => (await import('./sweep.js')).sweepStopCommand,
+  },
+  {
+    name: ['sweep', 'cancel'],
+    summary: 'stop running trainings now and end',
+    load: async () => (await import('./sweep.js')).sweepCancelCommand,
+  },
+  {
+    name: ['sweep', 'extend'],
+    summary: 'add k values, groups, encodings, models or seeds to a running sweep',
+    load: async () => (await import('./sweep.js')).sweepExtendCommand,
+  },
+  {
+    name: ['sweep', 'delete'],
+    summary: 'delete a sweep, its cells and the runs only it used',
+    load: async () => (await import('./sweep-manage.js')).sweepDeleteCommand,
+  },
+  {
+    name: ['sweep', 'rename'],
+    summary: 'rename a stored sweep',
+    load: async () => (await import('./sweep-manage.js')).sweepRenameCommand,
+  },
+  {
+    name: ['sweep', 'archive'],
+    summary: 'hide a sweep from list and results (kept in the store)',
+    load: async () => (await import('./sweep-manage.js')).sweepArchiveCommand,
+  },
+  {
+    name: ['sweep', 'unarchive'],
+    summary: 'show an archived sweep again',
+    load: async () => (await import('./sweep-manage.js')).sweepUnarchiveCommand,
+  },
+  {
+    name: ['sweep', 'tag'],
+    summary: 'set or remove key=value tags on a sweep',
+    load: async () => (await import('./sweep-manage.js')).sweepTagCommand,
+  },
+  {
+    name: ['sweep', 'note'],
+    summary: "set or show a sweep's note",
+    load: async () => (await import('./sweep-manage.js')).sweepNoteCommand,
+  },
+  {
+    name: ['report'],
+    summary: 'figures and a self-contained HTML report for a run folder or a sweep',
+    load: async () => (await import('./report.js')).reportCommand,
+  },
+  {
+    name: ['results'],
+    summary: 'minimal width per k for each (group, encoding, model) of a sweep',
+    load: async () => (await import('./results.js')).resultsCommand,
+  },
+  {
+    name: ['sql'],
+    summary: 'run a read-only SQL query on the results (table, --json or --csv)',
+    load: async () => (await import('./sql.js')).sqlCommand,
+  },
+  {
+    name: ['db', 'migrate'],
+    summary: 'apply pending database migrations (or --status to list them)',
+    load: async () => (await import('./db-migrate.js')).dbMigrateCommand,
+  },
+  {
+    name: ['db', 'serve'],
+    summary: 'keep the embedded store running for psql/Grafana and print its read-only URL',
+    load: async () => (await import('./db-serve.js')).dbServeCommand,
+  },
+  {
+    name: ['dashboards', 'export'],
+    summary: 'write the Grafana dashboards and provisioning files (default dashboards/)',
+    load: async () => (await import('./dashboards.js')).dashboardsExportCommand,
+  },
+  {
+    name: ['dashboards', 'push'],
+    summary: 'install the dashboards in a running Grafana through its HTTP API',
+    load: async () => (await import('./dashboards.js')).dashboardsPushCommand,
+  },
 ];

@@ -29,8 +29,6 @@ runs into --out (default: reports/<sweep>/).`;
 const RUN_FILES = ['config.json', 'result.json', 'metrics.json'];
 
 export const reportCommand: Command = {
-  name: ['report'],
-  summary: 'figures and a self-contained HTML report for a run folder or a sweep',
   usage,
   async run(args) {
     const { values, positionals } = parseOptions(

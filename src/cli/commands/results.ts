@@ -78,8 +78,6 @@ export function pivotByK(rows: WidthRow[]): TabularResult {
 }
 
 export const resultsCommand: Command = {
-  name: ['results'],
-  summary: 'minimal width per k for each (group, encoding, model) of a sweep',
   usage,
   async run(args) {
     const { values, positionals } = parseOptions(

@@ -29,8 +29,6 @@ Options:
 ${limitFlagsUsage}`;
 
 export const runCommand: Command = {
-  name: ['run'],
-  summary: 'up + start + watch + results: a sweep in one command',
   usage,
   async run(args) {
     const { values, positionals } = parseOptions(

@@ -31,8 +31,6 @@ Example:
   sgc sql "SELECT k, min_width FROM min_width_by_k WHERE \\"group\\" = 'C6' ORDER BY k"`;
 
 export const sqlCommand: Command = {
-  name: ['sql'],
-  summary: 'run a read-only SQL query on the results (table, --json or --csv)',
   usage,
   async run(args) {
     const { values, positionals } = parseOptions(

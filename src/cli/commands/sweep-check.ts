@@ -41,8 +41,6 @@ function describePlan(plan: WidthPlan): string {
 }
 
 export const sweepCheckCommand: Command = {
-  name: ['sweep', 'check'],
-  summary: 'validate a sweep spec and show its cells, widths and run count, starting nothing',
   usage,
   run(args) {
     const { values, positionals } = parseOptions(args, { json: { type: 'boolean' }, ...limitFlags }, usage);

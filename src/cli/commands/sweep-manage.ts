@@ -87,8 +87,6 @@ Options:
   --checkpoints DIR  also look for checkpoint files there (besides SGC_CHECKPOINT_DIR, the sgc home's
                      checkpoints/ and the paths the runs recorded), as given to \`sgc worker --checkpoints\``;
 export const sweepDeleteCommand: Command = {
-  name: ['sweep', 'delete'],
-  summary: 'delete a sweep, its cells and the runs only it used',
   usage: deleteUsage,
   async run(args) {
     const { values, positionals } = positionalsOf(args, deleteUsage, 1, 'one sweep name', {
@@ -171,8 +169,6 @@ Renames a stored sweep: its cells, runs, tags and note follow it, and \`sgc resu
 the views show the new name. The new name is a spec name (letters, digits, ".", "_", "-"), so that a
 spec of that name starts it again. Refused while the sweep runs, or when <new> exists.`;
 export const sweepRenameCommand: Command = {
-  name: ['sweep', 'rename'],
-  summary: 'rename a stored sweep',
   usage: renameUsage,
   async run(args) {
     const { positionals } = positionalsOf(args, renameUsage, 2, 'the sweep name and its new name', {});
@@ -209,10 +205,6 @@ runs stay in the store, queryable by \`sgc sql\` (sweep.archived_at is set). Und
 
 Shows an archived sweep again in \`sgc sweep list\` and \`sgc results\`.`;
   return {
-    name: ['sweep', word],
-    summary: archived
-      ? 'hide a sweep from list and results (kept in the store)'
-      : 'show an archived sweep again',
     usage,
     async run(args) {
       const { positionals } = positionalsOf(args, usage, 1, 'one sweep name', {});
@@ -240,8 +232,6 @@ letters, digits, "_", "." and "-"; values any text up to ${MAX_TAG_VALUE} charac
 sweep table's JSON column tags, for SQL:
   sgc sql "SELECT name FROM sweep WHERE tags->>'lab' = 'x'"`;
 export const sweepTagCommand: Command = {
-  name: ['sweep', 'tag'],
-  summary: 'set or remove key=value tags on a sweep',
   usage: tagUsage,
   async run(args) {
     const { positionals } = parseOneLine(args, {}, tagUsage);
@@ -279,8 +269,6 @@ const noteUsage = `usage: sgc sweep note <name> ["text"]
 Sets the sweep's note (the sweep table's column note), replacing the one before; "" clears it.
 Without text, prints the note.`;
 export const sweepNoteCommand: Command = {
-  name: ['sweep', 'note'],
-  summary: "set or show a sweep's note",
   usage: noteUsage,
   async run(args) {
     const { positionals } = parseOneLine(args, {}, noteUsage);

@@ -106,8 +106,6 @@ Options:
 ${limitFlagsUsage}`;
 
 export const sweepStartCommand: Command = {
-  name: ['sweep', 'start'],
-  summary: 'start a sweep on Temporal (validated first)',
   usage: startUsage,
   async run(args) {
     const { values, positionals } = parseOptions(
@@ -177,8 +175,6 @@ Options:
   --all   archived sweeps too
   --json  the same as a JSON list`;
 export const sweepListCommand: Command = {
-  name: ['sweep', 'list'],
-  summary: 'the sweeps of the store and the Temporal server',
   usage: listUsage,
   async run(args) {
     const { values, positionals } = parseOptions(
@@ -230,8 +226,6 @@ brackets and runs, once. Cells and runs are counted from the results store (the 
 counts where no store can be found); \`training\` counts runs a worker is training now, \`queued\`
 runs claimed or scheduled that wait for one. Elapsed time and runs/min stop at the sweep's end.`;
 export const sweepStatusCommand: Command = {
-  name: ['sweep', 'status'],
-  summary: 'cells, brackets and runs of a sweep',
   usage: statusUsage,
   async run(args) {
     const { values, positionals } = parseOptions(args, { json: { type: 'boolean' } }, statusUsage);
@@ -254,8 +248,6 @@ Follows a sweep live until it ends (state, cells solved, runs done, training and
 per cell, throughput, ETA), then prints the minimal-width table. Counts come from the results store,
 as in \`sgc sweep status\`.`;
 export const sweepWatchCommand: Command = {
-  name: ['sweep', 'watch'],
-  summary: 'follow a sweep live until it ends',
   usage: watchUsage,
   async run(args) {
     const { positionals } = parseOptions(args, {}, watchUsage);
@@ -274,13 +266,12 @@ export const sweepWatchCommand: Command = {
 /** pause, resume, stop and cancel: one message to a running sweep. */
 function messageCommand(
   word: 'pause' | 'resume' | 'stop' | 'cancel',
-  summary: string,
+  /** The usage text's sentence (index.ts has the same as the summary `sgc --help` lists). */
+  description: string,
   send: (api: SweepApi) => (client: Client, sweepId: string) => Promise<void>,
 ): Command {
-  const usage = `usage: sgc sweep ${word} <id>\n\n${summary[0].toUpperCase()}${summary.slice(1)}.`;
+  const usage = `usage: sgc sweep ${word} <id>\n\n${description}.`;
   return {
-    name: ['sweep', word],
-    summary,
     usage,
     async run(args) {
       const { positionals } = parseOptions(args, {}, usage);
@@ -294,18 +285,18 @@ function messageCommand(
 
 export const sweepPauseCommand = messageCommand(
   'pause',
-  'start no new runs until resumed',
+  'Start no new runs until resumed',
   (a) => a.pauseSweep,
 );
-export const sweepResumeCommand = messageCommand('resume', 'carry on after a pause', (a) => a.resumeSweep);
+export const sweepResumeCommand = messageCommand('resume', 'Carry on after a pause', (a) => a.resumeSweep);
 export const sweepStopCommand = messageCommand(
   'stop',
-  'let running runs finish, start none, end',
+  'Let running runs finish, start none, end',
   (a) => a.stopSweep,
 );
 export const sweepCancelCommand = messageCommand(
   'cancel',
-  'stop running trainings now and end',
+  'Stop running trainings now and end',
   (a) => a.cancelSweep,
 );
 
@@ -326,8 +317,6 @@ searched again from the start with it, as new cell workflows. Runs already in th
 hits, so only the runs the new plan adds are trained. Prints the new cells, one per line; the cells
 searched again are counted on stderr.`;
 export const sweepExtendCommand: Command = {
-  name: ['sweep', 'extend'],
-  summary: 'add k values, groups, encodings, models or seeds to a running sweep',
   usage: extendUsage,
   async run(args) {
     const { positionals } = parseOptions(args, {}, extendUsage);

@@ -26,8 +26,6 @@ Encoding flags as in \`sgc encode\` (default --onehot 1 --amplitude 10).
 Example: sgc theory D3 --powers 0,30,3000 --k 2 --agf`;
 
 export const theoryCommand: Command = {
-  name: ['theory'],
-  summary: 'predicted plateaus and irrep order; --agf simulates Alternating Gradient Flow',
   usage,
   run(args) {
     const { values, positionals } = parseOptions(

@@ -112,8 +112,6 @@ function writeRunFolder(
 }
 
 export const trainCommand: Command = {
-  name: ['train'],
-  summary: 'train one network from a run.yaml, with live progress; writes a run folder',
   usage,
   async run(args) {
     const { values, positionals } = parseOptions(

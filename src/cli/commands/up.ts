@@ -45,8 +45,6 @@ export const stackFlags = {
 } as const;
 
 export const upCommand: Command = {
-  name: ['up'],
-  summary: 'run the embedded stack: Temporal dev server, store, worker, metrics',
   usage,
   async run(args) {
     const { values, positionals } = parseOptions(args, stackFlags, usage);

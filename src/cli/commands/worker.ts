@@ -71,8 +71,6 @@ export function workerQueues(options: { engine?: string; queues?: string }): {
 }
 
 export const workerCommand: Command = {
-  name: ['worker'],
-  summary: 'train the runs of sweeps (polls Temporal; many workers share the work)',
   usage,
   async run(args) {
     const { values, positionals } = parseOptions(
