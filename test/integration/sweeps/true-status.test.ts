@@ -239,9 +239,10 @@ describe('true sweep status on a real Temporal server and PostgreSQL', { timeout
 
     await stopSweep(client, spec.name);
     await resumeSweep(client, spec.name).catch(() => undefined);
+    // The workflow knows it stopped a moment before its store write lands: wait for both.
     const stopped = await waitFor('the sweep to end stopped', async () => {
       const s = await status(spec.name);
-      return s.state === 'stopped' ? s : undefined;
+      return s.state === 'stopped' && (await storedStatus(spec.name)).status === 'stopped' ? s : undefined;
     });
     assert.ok(stopped.endedAt);
     assert.deepEqual(await storedStatus(spec.name), { status: 'stopped', ended: true });
