@@ -39,6 +39,15 @@ const FIRST_CHECKPOINT_SECONDS = 1;
 /** A training attempt's ledger (its time so far) is rewritten at most this often. */
 const LEDGER_SECONDS = 1;
 
+/**
+ * SGC_STEPS_PER_CALL in the worker's environment fixes the training steps per engine call (default:
+ * the trainer chooses; the numbers are the same either way, so it is no part of a run's identity).
+ */
+function stepsPerCallSetting(env: NodeJS.ProcessEnv = process.env): { stepsPerCall?: number } {
+  const value = env.SGC_STEPS_PER_CALL?.trim();
+  return value ? { stepsPerCall: Number(value) } : {};
+}
+
 export interface TrainDependencies {
   telemetry: Telemetry;
   checkpointDir: string;
@@ -116,6 +125,7 @@ export function createTrainActivities(deps: TrainDependencies) {
           {
             signal: context.cancellationSignal,
             ...(resumeFrom ? { resumeFrom } : {}),
+            ...stepsPerCallSetting(),
             checkpointDue: () => trainedSeconds() >= nextCheckpoint,
             finalCheckpoint: false,
             onCheckpoint: (c) => {

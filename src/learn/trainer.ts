@@ -14,11 +14,12 @@
 import type { FiniteGroup } from '../algebra/group.js';
 import { type Irrep, irrepsOf } from '../algebra/irreps/index.js';
 import { parseGroup } from '../algebra/parse.js';
+import { InputError } from '../errors.js';
 import { accuracy } from '../task/decode.js';
 import { type Encoding, type EncodingSpec, encode, encodingMatrix } from '../task/encoding.js';
 import { exhaustiveSequences, type SequenceSet, sampledSequences } from '../task/sequences.js';
 import { BatchStream, type DataStreamState, toBatch } from './batchStream.js';
-import type { EngineSession, TensorEngine, TrainingState } from './engine/engine.js';
+import type { Batch, EngineSession, TensorEngine, TrainingState } from './engine/engine.js';
 import { ACQUIRED_FRACTION, type AcquisitionEvent, onLogGrid, outputPower } from './metrics.js';
 import { initParameters, type ModelSpec, makeModelSpec } from './models/spec.js';
 import { type OptimizerSpec, validateOptimizer } from './optimizers.js';
@@ -93,18 +94,24 @@ export interface RunResult {
 
 export interface RunCallbacks {
   onProgress?: (p: Progress) => void;
-  /** Called every `checkpointEvery` steps (or when checkpointDue says so) and at the end. */
+  /** Called every `checkpointEvery` steps (or when checkpointDue says so) and at the end; always at
+   * the end of an engine call (StepChunks), with the state after that call's steps. */
   onCheckpoint?: (c: Checkpoint) => void | Promise<void>;
   checkpointEvery?: number;
   /**
-   * Asked after every step instead of counting `checkpointEvery`: a checkpoint by the clock (the
-   * training activity wants its first one within 2 s, whatever a step costs). Cheap: called often.
+   * Asked after every engine call instead of counting `checkpointEvery`: a checkpoint by the clock
+   * (the training activity wants its first one within 2 s, whatever a step costs). Cheap: called often.
    */
   checkpointDue?: (step: number) => boolean;
   /** Whether onCheckpoint also gets the state at the end of the run (default true). */
   finalCheckpoint?: boolean;
-  /** Stops the run within one step. */
+  /** Stops the run within one engine call (a few ms; see StepChunks). */
   signal?: AbortSignal;
+  /**
+   * Training steps per engine call, on engines that take several (onnx); default: chosen as the run
+   * goes, so that a call takes about CALL_MILLISECONDS. The numbers do not depend on it.
+   */
+  stepsPerCall?: number;
   resumeFrom?: Checkpoint;
 }
 
@@ -271,6 +278,13 @@ export async function runTraining(
   const succeeded = (): boolean =>
     lastEval !== undefined && lastEval.accuracy === 1 && lastEval.loss <= successBar();
 
+  // Steps go to the engine in chunks (one engine call each, where the engine has steps()) that end
+  // where the loop must see the weights: an evaluation, a checkpoint, the budget's end. A chunk
+  // that must stop early (a divergence or a plateau mid-chunk) is rewound and taken again up to
+  // that step, so every number is what one step per call gives.
+  const chunks = new StepChunks(session, callbacks.stepsPerCall);
+  const evaluationDue = (s: number) => onLogGrid(s) || s % evalEvery === 0 || s === steps;
+  const checkpointBoundary = (s: number) => !callbacks.checkpointDue && s % checkpointEvery === 0;
   try {
     while (step < steps) {
       if (callbacks.signal?.aborted) {
@@ -278,51 +292,69 @@ export async function runTraining(
         reason = 'cancelled';
         break;
       }
-      // step() returns the loss before its update: the loss at `step` updates.
-      const loss = await session.step(stream.next());
-      if (step === 0) initialLoss = loss;
-      lastLoss = loss;
-      if (!Number.isFinite(loss)) {
-        metrics.loss.push({ step, loss });
-        outcome = 'diverged';
-        reason = `loss became ${loss} at step ${step}`;
-        break;
-      }
-      if (onLogGrid(step) || step % evalEvery === 0) metrics.loss.push({ step, loss });
-      step += 1;
-      if (onLogGrid(step) || step % evalEvery === 0 || step === steps) {
-        lastEval = await evaluate(step);
-        if (config.train.stopOnSuccess && succeeded()) {
-          outcome = 'succeeded';
-          reason =
-            `accuracy 1 and loss ${lastEval.loss.toPrecision(3)} ≤ ${successBar().toPrecision(3)} ` +
-            `(${(1 - lossReduction).toFixed(2)}·min(initial, zero output)) at step ${step}`;
+      let count = 1;
+      while (count < chunks.size && !evaluationDue(step + count) && !checkpointBoundary(step + count))
+        count++;
+      const dataBefore = stream.state();
+      const batches = Array.from({ length: count }, () => stream.next());
+      const losses = await chunks.take(batches);
+      for (let i = 0; i < count; i++) {
+        // Each loss is the loss before its step's update: the loss at `step` updates.
+        const loss = losses[i];
+        if (step === 0) initialLoss = loss;
+        lastLoss = loss;
+        if (!Number.isFinite(loss)) {
+          metrics.loss.push({ step, loss });
+          outcome = 'diverged';
+          reason = `loss became ${loss} at step ${step}`;
+        } else {
+          if (onLogGrid(step) || step % evalEvery === 0) metrics.loss.push({ step, loss });
+          step += 1;
+          // Only the chunk's last step can be due for an evaluation (the chunk ends there).
+          if (evaluationDue(step)) {
+            lastEval = await evaluate(step);
+            if (config.train.stopOnSuccess && succeeded()) {
+              outcome = 'succeeded';
+              reason =
+                `accuracy 1 and loss ${lastEval.loss.toPrecision(3)} ≤ ${successBar().toPrecision(3)} ` +
+                `(${(1 - lossReduction).toFixed(2)}·min(initial, zero output)) at step ${step}`;
+            }
+          }
+          if (outcome === undefined && plateau && step >= plateau.window) {
+            const before = metrics.loss.findLast((p) => p.step <= step - plateau.window);
+            if (before && (before.loss - loss) / before.loss < plateau.tolerance) {
+              outcome = 'failed';
+              reason = `plateau: loss improved by less than ${plateau.tolerance} over ${plateau.window} steps`;
+            }
+          }
+        }
+        if (outcome !== undefined) {
+          // Stopped after i + 1 of the chunk's steps (a divergence's own step included): the
+          // engine and the data stream go back and take only those.
+          if (i + 1 < count) {
+            await chunks.redo(batches.slice(0, i + 1));
+            stream.restore(dataBefore);
+            for (let j = 0; j <= i; j++) stream.next();
+          }
           break;
         }
-      }
-      if (plateau && step >= plateau.window) {
-        const before = metrics.loss.findLast((p) => p.step <= step - plateau.window);
-        if (before && (before.loss - loss) / before.loss < plateau.tolerance) {
-          outcome = 'failed';
-          reason = `plateau: loss improved by less than ${plateau.tolerance} over ${plateau.window} steps`;
-          break;
+        const now = performance.now();
+        if (callbacks.onProgress && (now - lastProgress > 250 || step === steps)) {
+          lastProgress = now;
+          callbacks.onProgress({
+            step,
+            steps,
+            loss,
+            accuracy: lastEval?.accuracy,
+            acquired: acquired.size,
+            irrepCount: learnable.filter(Boolean).length,
+            stepsPerSecond: step / ((now - started) / 1000),
+          });
         }
       }
+      if (outcome !== undefined) break;
       const due = callbacks.checkpointDue ? callbacks.checkpointDue(step) : step % checkpointEvery === 0;
       if (callbacks.onCheckpoint && due && step < steps) await callbacks.onCheckpoint(await checkpoint());
-      const now = performance.now();
-      if (callbacks.onProgress && (now - lastProgress > 250 || step === steps)) {
-        lastProgress = now;
-        callbacks.onProgress({
-          step,
-          steps,
-          loss,
-          accuracy: lastEval?.accuracy,
-          acquired: acquired.size,
-          irrepCount: learnable.filter(Boolean).length,
-          stepsPerSecond: step / ((now - started) / 1000),
-        });
-      }
     }
     if (outcome !== 'diverged') {
       if (metrics.evaluations.at(-1)?.step !== step) lastEval = await evaluate(step);
@@ -356,6 +388,52 @@ export async function runTraining(
   }
 }
 
+/** What an engine call should take when the trainer chooses the steps per call: long enough that
+ * the call's fixed cost (feeds, ORT's run set-up, the await) is small beside the steps, short
+ * enough that cancellation, heartbeats and progress stay prompt. */
+export const CALL_MILLISECONDS = 5;
+/** The most steps one call takes when the trainer chooses. */
+export const MAX_STEPS_PER_CALL = 1000;
+
+/**
+ * The engine calls of a run: steps() with up to `size` batches where the engine has it, else one
+ * step() per batch. Unless fixed, `size` follows the measured time per step (a moving average, the
+ * first call left out as it compiles the graph) so that a call takes about CALL_MILLISECONDS.
+ */
+export class StepChunks {
+  size: number;
+  private calls = 0;
+  private msPerStep: number | undefined;
+
+  constructor(
+    private readonly session: EngineSession,
+    private readonly fixed?: number,
+  ) {
+    if (fixed !== undefined && (!Number.isInteger(fixed) || fixed < 1))
+      throw new InputError(`steps per call must be a positive integer (got ${fixed})`);
+    this.size = session.steps === undefined ? 1 : (fixed ?? 1);
+  }
+
+  /** One engine call: a step per batch (at most `size` of them); the losses before each update. */
+  async take(batches: Batch[]): Promise<ArrayLike<number>> {
+    if (this.session.steps === undefined) return [await this.session.step(batches[0])];
+    const started = performance.now();
+    const losses = await this.session.steps(batches);
+    if (this.fixed === undefined && this.calls++ > 0) {
+      const ms = (performance.now() - started) / batches.length;
+      this.msPerStep = this.msPerStep === undefined ? ms : 0.7 * this.msPerStep + 0.3 * ms;
+      this.size = Math.max(1, Math.min(MAX_STEPS_PER_CALL, Math.round(CALL_MILLISECONDS / this.msPerStep)));
+    }
+    return losses;
+  }
+
+  /** Undoes the last take() and takes only `batches` (a prefix of its batches) instead. */
+  async redo(batches: Batch[]): Promise<void> {
+    this.session.rewind!();
+    await this.session.steps!(batches);
+  }
+}
+
 /**
  * The same model and training at k = 2, for up to warmStart.steps steps, stopping once it composes a
  * pair: the weights runTraining carries over into the k-step network (src/learn/warmStart.ts).
@@ -371,9 +449,10 @@ async function pairWarmStart(
     k: WARM_START_K,
     train: { ...train, steps: warmStart!.steps, stopOnSuccess: true },
   };
-  const { signal, onProgress } = callbacks;
+  const { signal, onProgress, stepsPerCall } = callbacks;
   return runTraining(pair, engine, {
     ...(signal ? { signal } : {}),
+    ...(stepsPerCall !== undefined ? { stepsPerCall } : {}),
     ...(onProgress ? { onProgress: (p: Progress) => onProgress({ ...p, warmStart: true }) } : {}),
   });
 }

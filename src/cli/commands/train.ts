@@ -36,8 +36,8 @@ import { formatNumber } from '../format.js';
 import { checkRun, limitFlags, limitFlagsUsage, runLimits } from '../runLimits.js';
 
 const usage = `usage: sgc train <run.yaml> [--out <folder>] [--engine onnx|tfjs|reference] [--backend B]
-                 [--memory-budget SIZE]
-       sgc train --resume <folder>
+                 [--memory-budget SIZE] [--steps-per-call N]
+       sgc train --resume <folder> [--steps-per-call N]
 
 Trains one network without any server, showing progress, and writes a run folder (default
 runs/<name>) with the config, loss and evaluation CSVs, metrics, final weights and a checkpoint.
@@ -46,6 +46,8 @@ data.cap) is refused before anything is built, with one line naming the field an
 
 Options:
 ${limitFlagsUsage.split('\n').slice(0, 2).join('\n')}
+  --steps-per-call N     training steps per engine call (onnx; default: chosen so a call takes
+                         about 5 ms; the numbers do not depend on it)
 
 run.yaml:
   group: D3
@@ -122,10 +124,15 @@ export const trainCommand: Command = {
         engine: { type: 'string' },
         backend: { type: 'string' },
         'memory-budget': limitFlags['memory-budget'],
+        'steps-per-call': { type: 'string' },
       },
       usage,
     );
     const limits = runLimits(values);
+    const stepsPerCall =
+      values['steps-per-call'] === undefined ? undefined : Number(values['steps-per-call']);
+    if (stepsPerCall !== undefined && !(Number.isInteger(stepsPerCall) && stepsPerCall >= 1))
+      throw new InputError(`--steps-per-call: "${values['steps-per-call']}" is not a positive integer`);
     let config: RunConfig;
     let folder: string;
     let resumeFrom: Checkpoint | undefined;
@@ -191,6 +198,7 @@ export const trainCommand: Command = {
           onProgress,
           signal: controller.signal,
           ...(resumeFrom ? { resumeFrom } : {}),
+          ...(stepsPerCall !== undefined ? { stepsPerCall } : {}),
           onCheckpoint: (c) => writeCheckpointFile(join(folder, 'checkpoint.bin'), c),
         },
         setup,

@@ -32,6 +32,18 @@ export interface TrainingState {
 export interface EngineSession {
   /** One optimizer step (clip, then update) on the batch; returns the loss before the update. */
   step(batch: Batch): Promise<number>;
+  /**
+   * Optional: one optimizer step per batch, in order, in one engine call; returns each step's loss
+   * before its update. The same numbers as step() on each batch in turn: it saves the per-call
+   * overhead that dominates small steps.
+   */
+  steps?(batches: Batch[]): Promise<Float32Array>;
+  /**
+   * With steps(): back to the state before the last steps() call, undoing all of it (the trainer
+   * stops mid-call, at a divergence or a plateau, by rewinding and taking fewer steps). Only right
+   * after steps(), once.
+   */
+  rewind?(): void;
   /** Model outputs for `batch` (targets unused), count × n, with the current weights. */
   predict(batch: Batch): Promise<Float64Array>;
   /** Loss and gradients at the current weights, without updating: for tests and diagnostics. */

@@ -209,3 +209,45 @@ describe('onnx engine sessions', () => {
     await session?.dispose();
   });
 });
+
+describe('onnx engine: many steps per call', () => {
+  // The same batches through step() one at a time and through steps() in calls of 1, 2 and 4:
+  // the Loop's body is the step graph's nodes, so the numbers are bit-identical, not merely close.
+  for (const c of cases)
+    for (const optimizer of c.optimizers) {
+      const label = `${c.kind} k = ${c.k} on ${c.group}, ${optimizer.kind}${c.slices ? ', in slices' : ''}`;
+      test(`${label}: 7 steps in calls of 1, 2, 4 equal 7 single steps bit for bit`, async () => {
+        const { setup, batches } = setupFor(c, optimizer);
+        const engine = c.slices ? sliced : onnx;
+        const single = await engine.open(setup);
+        const looped = await engine.open(setup);
+        open.push(single, looped);
+        const order = Array.from({ length: 7 }, (_, i) => batches[i % batches.length]);
+        const one: number[] = [];
+        for (const batch of order) one.push(await single.step(batch));
+        const many: number[] = [];
+        for (const [from, to] of [
+          [0, 1],
+          [1, 3],
+          [3, 7],
+        ])
+          many.push(...(await looped.steps!(order.slice(from, to))));
+        assert.deepEqual(many, one);
+        assert.deepEqual(await looped.getState(), await single.getState());
+      });
+    }
+
+  test('rewind undoes the last steps() call exactly, once', async () => {
+    const { setup, batches } = setupFor(cases[1], adam);
+    const session = await onnx.open(setup);
+    open.push(session);
+    await session.steps!([batches[0], batches[1]]);
+    const before = await session.getState();
+    const losses = await session.steps!([batches[2], batches[0], batches[1]]);
+    session.rewind!();
+    assert.deepEqual(await session.getState(), before);
+    assert.throws(() => session.rewind!(), /only valid once/);
+    // Taking the same steps again gives the same losses.
+    assert.deepEqual(await session.steps!([batches[2], batches[0], batches[1]]), losses);
+  });
+});

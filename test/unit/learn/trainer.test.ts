@@ -190,3 +190,71 @@ test('the log-spaced grid keeps every early step and about 20 per decade after',
   assert.ok(kept.slice(0, 20).every((s, i) => s === i + 1));
   assert.ok(kept.length > 60 && kept.length < 110, `${kept.length} points`);
 });
+
+describe('many steps per engine call (onnx)', () => {
+  /** Everything a run reports except its duration. */
+  const numbers = (r: Awaited<ReturnType<typeof runTraining>>) => {
+    const { seconds: _, ...rest } = r;
+    return rest;
+  };
+  const cases: [string, Record<string, unknown>][] = [
+    [
+      'minibatches, to the end of the budget',
+      { model: { kind: 'mlp', H: 16 }, data: { kind: 'sampled', count: 30, seed: 3, batch: 8 } },
+    ],
+    [
+      'a plateau that stops the run mid-call',
+      {
+        model: { kind: 'mlp', H: 16 },
+        train: { ...config({}).train, steps: 400, evalEvery: 300, plateau: { window: 30, tolerance: 0.5 } },
+      },
+    ],
+    [
+      'a divergence mid-call',
+      {
+        k: 3,
+        model: { kind: 'mlp', H: 8 },
+        train: { optimizer: 'per-neuron', lr: 3e3, init: 1, steps: 300, evalEvery: 200 },
+      },
+    ],
+  ];
+  for (const [label, overrides] of cases)
+    test(`${label}: the same run, bit for bit, with 1, 7 and a chosen number of steps per call`, async () => {
+      const engine = await createEngine('onnx');
+      const c = config({ engine: { name: 'onnx' }, ...overrides });
+      const one = await runTraining(c, engine, { stepsPerCall: 1 });
+      const checkpoints: number[] = [];
+      const seven = await runTraining(c, engine, {
+        stepsPerCall: 7,
+        checkpointEvery: 50,
+        onCheckpoint: (cp) => {
+          checkpoints.push(cp.step);
+        },
+      });
+      const chosen = await runTraining(c, engine);
+      assert.deepEqual(numbers(seven), numbers(one));
+      assert.deepEqual(numbers(chosen), numbers(one));
+      // Checkpoints at every 50th step still (calls end there), and at the end unless diverged (a
+      // diverged run's `steps` is the step whose loss was not finite, after 50·j completed ones).
+      const diverged = one.outcome === 'diverged';
+      const every50 = Array.from({ length: Math.floor(one.steps / 50) }, (_, i) => 50 * (i + 1));
+      const expected = diverged ? every50 : [...every50.filter((s) => s < one.steps), one.steps];
+      assert.deepEqual(checkpoints, expected);
+      if (label.includes('plateau')) {
+        assert.equal(one.outcome, 'failed');
+        assert.match(one.reason, /plateau/);
+        assert.notEqual(one.steps % 7, 0, 'the plateau should fall inside a call of 7');
+      }
+      if (label.includes('divergence')) {
+        assert.equal(one.outcome, 'diverged');
+        assert.notEqual((one.steps + 1) % 7, 0, 'the divergence should fall inside a call of 7');
+      }
+    });
+
+  test('steps per call must be a positive integer', async () => {
+    await assert.rejects(
+      runTraining(config({ engine: { name: 'onnx' } }), await createEngine('onnx'), { stepsPerCall: 0 }),
+      /steps per call must be a positive integer/,
+    );
+  });
+});

@@ -20,7 +20,7 @@ import {
 } from '../../optimizers.js';
 import type { EngineSession, EngineSetup, TensorEngine, TrainingState } from '../engine.js';
 import { GraphBuilder } from './graph.js';
-import { gradientsGraph, gradName, momentName, predictGraph, trainGraph } from './graphs.js';
+import { gradientsGraph, gradName, momentName, predictGraph, trainGraph, trainLoopGraph } from './graphs.js';
 import { newMomentName, newName } from './update.js';
 
 /** Execution providers this engine accepts; which of them work depends on the installed binaries. */
@@ -147,14 +147,18 @@ async function openSession(
     throw new InputError(`batch size ${batchSize} must be a positive integer`);
   const shapes = parameterShapes(spec);
   const adam = adamParameters(spec, optimizer);
-  const train = await create(trainGraph(spec, optimizer, encodings, batchSize, options.sliceRows));
-  // The other two graphs are compiled on first use: most runs never call them.
+  // Every graph is compiled on first use: the trainer runs only trainLoop (steps()), tests and
+  // benchmarks of single steps only train; evaluation adds predict.
+  let train: ort.InferenceSession | undefined;
+  let trainLoop: ort.InferenceSession | undefined;
   let gradients: ort.InferenceSession | undefined;
   let predict: ort.InferenceSession | undefined;
 
   // The state: weights and Adam's moments as ort Tensors (graph input names → tensors).
   let state: Record<string, ort.Tensor> = {};
   let step = 0;
+  /** Steps of the last steps() call while rewind() may still undo them, else 0. */
+  let undoable = 0;
   const load = (s: TrainingState) => {
     const tensor = (what: string, data: Float64Array | undefined, rows: number, cols: number) => {
       if (data?.length !== rows * cols)
@@ -192,23 +196,71 @@ async function openSession(
   const params = (): Record<string, ort.Tensor> =>
     Object.fromEntries(shapes.map((s) => [s.name, state[s.name]]));
 
+  // ORT wrote the new state into `outputs` (the binding also returns copies, which we drop): they
+  // become the state, and the old state's tensors receive the next call's outputs.
+  const swap = () => {
+    const previous = state;
+    state = {};
+    for (const [out, input] of carried) state[input] = outputs[out];
+    outputs = Object.fromEntries(carried.map(([out, input]) => [out, previous[input]]));
+  };
+  const checkCount = (batch: Batch) => {
+    if (batch.count !== batchSize)
+      throw new InputError(
+        `a step got ${batch.count} sequences; this session was opened for batches of ${batchSize}`,
+      );
+  };
+
   return {
     async step(batch) {
-      if (batch.count !== batchSize)
-        throw new InputError(
-          `step() got ${batch.count} sequences; this session was opened for batches of ${batchSize}`,
-        );
+      checkCount(batch);
+      train ??= await create(trainGraph(spec, optimizer, encodings, batchSize, options.sliceRows));
       const feeds: Record<string, ort.Tensor> = { ...state, ...batchFeeds(spec, batch) };
       if (adam.length > 0) feeds.bias_correction = biasCorrection(optimizer, step + 1);
       await train.run(feeds, { loss: lossOutput, ...outputs });
-      // ORT wrote into our output tensors (the binding also returns copies of them, which we drop):
-      // they are the new state, and the old state's tensors receive the next step's outputs.
-      const previous = state;
-      state = {};
-      for (const [out, input] of carried) state[input] = outputs[out];
-      outputs = Object.fromEntries(carried.map(([out, input]) => [out, previous[input]]));
+      swap();
       step += 1;
+      undoable = 0;
       return (lossOutput.data as Float32Array)[0];
+    },
+    async steps(batches) {
+      const M = batches.length;
+      if (M === 0) return new Float32Array(0);
+      trainLoop ??= await create(trainLoopGraph(spec, optimizer, encodings, batchSize, options.sliceRows));
+      // The M batches stacked: elements (M × B × k), targets (M × B).
+      const k = spec.k;
+      const elements = new Int32Array(M * batchSize * k);
+      const targets = new Int32Array(M * batchSize);
+      batches.forEach((batch, i) => {
+        checkCount(batch);
+        batchFeeds(spec, batch);
+        elements.set(batch.elements, i * batchSize * k);
+        targets.set(batch.targets, i * batchSize);
+      });
+      const feeds: Record<string, ort.Tensor> = {
+        ...state,
+        elements: new ort.Tensor('int32', elements, [M, batchSize, k]),
+        targets: new ort.Tensor('int32', targets, [M, batchSize]),
+      };
+      if (adam.length > 0) {
+        const corrections = new Float32Array(2 * M);
+        for (let i = 0; i < M; i++)
+          corrections.set(biasCorrection(optimizer, step + 1 + i).data as Float32Array, 2 * i);
+        feeds.bias_correction = new ort.Tensor('float32', corrections, [M, 2]);
+      }
+      const losses = new ort.Tensor('float32', new Float32Array(M), [M]);
+      await trainLoop.run(feeds, { losses, ...outputs });
+      swap();
+      step += M;
+      undoable = M;
+      return losses.data as Float32Array;
+    },
+    rewind() {
+      if (undoable === 0) throw new Error('rewind() is only valid once, right after steps()');
+      // The state before the call is intact in `outputs`: swapping back restores it.
+      swap();
+      step -= undoable;
+      undoable = 0;
     },
     async predict(batch) {
       predict ??= await create(predictGraph(spec, encodings));
@@ -247,9 +299,11 @@ async function openSession(
     async setState(s) {
       load(s);
       outputs = spare();
+      undoable = 0;
     },
     async dispose() {
-      await train.release();
+      await train?.release();
+      await trainLoop?.release();
       await gradients?.release();
       await predict?.release();
     },

@@ -30,8 +30,16 @@ const ELEMENT_TYPES: Record<ElementType, number> = {
   bool: onnx.TensorProto.DataType.BOOL,
 };
 
-/** Attribute values: numbers are ints when integral and the key is not listed in `floatAttributes`. */
-export type AttributeValue = number | string | number[] | { float: number };
+/**
+ * Attribute values: numbers are ints when integral and the key is not listed in `floatAttributes`;
+ * `{ graph }` is a subgraph (a Loop's body).
+ */
+export type AttributeValue =
+  | number
+  | string
+  | number[]
+  | { float: number }
+  | { graph: onnxProto.onnx.IGraphProto };
 
 /** Attributes that are floats even when given an integral value. */
 const FLOAT_ATTRIBUTES = new Set(['alpha', 'beta', 'epsilon']);
@@ -40,7 +48,10 @@ function attribute(name: string, value: AttributeValue): onnxProto.onnx.IAttribu
   const T = onnx.AttributeProto.AttributeType;
   if (typeof value === 'string') return { name, type: T.STRING, s: new TextEncoder().encode(value) };
   if (Array.isArray(value)) return { name, type: T.INTS, ints: value };
-  if (typeof value === 'object') return { name, type: T.FLOAT, f: value.float };
+  if (typeof value === 'object')
+    return 'graph' in value
+      ? { name, type: T.GRAPH, g: value.graph }
+      : { name, type: T.FLOAT, f: value.float };
   if (FLOAT_ATTRIBUTES.has(name) || !Number.isInteger(value)) return { name, type: T.FLOAT, f: value };
   return { name, type: T.INT, i: value };
 }
@@ -65,11 +76,18 @@ export class GraphBuilder {
   private readonly constants = new Map<string, string>();
   private counter = 0;
 
-  constructor(readonly name: string) {}
+  /**
+   * `scope` prefixes every generated name: a subgraph (a Loop's body) may read the outer graph's
+   * values, so its own names must not collide with them.
+   */
+  constructor(
+    readonly name: string,
+    private readonly scope = '',
+  ) {}
 
   /** A fresh intermediate name, with an optional readable prefix. */
   fresh(prefix = 't'): string {
-    return `${prefix}_${this.counter++}`;
+    return `${this.scope}${prefix}_${this.counter++}`;
   }
 
   input(name: string, type: ElementType, dims: Dim[]): string {
@@ -101,7 +119,7 @@ export class GraphBuilder {
       opType,
       input: inputs,
       output: outputs,
-      name: `${opType}_${this.nodes.length}`,
+      name: `${this.scope}${opType}_${this.nodes.length}`,
       attribute: Object.entries(attributes).map(([k, v]) => attribute(k, v)),
     });
     return outputs;
@@ -209,19 +227,24 @@ export class GraphBuilder {
     return this.opN('Split', [x], outs, { axis });
   }
 
+  /** The GraphProto: the whole model's graph, or a subgraph for an attribute. */
+  graph(): onnxProto.onnx.IGraphProto {
+    return {
+      name: this.name,
+      node: this.nodes,
+      initializer: this.initializers,
+      input: this.inputs,
+      output: this.outputs,
+    };
+  }
+
   /** The serialised ModelProto. */
   toModel(): Uint8Array {
     const model = onnx.ModelProto.create({
       irVersion: IR_VERSION,
       producerName: 'sgc',
       opsetImport: [{ domain: '', version: OPSET }],
-      graph: {
-        name: this.name,
-        node: this.nodes,
-        initializer: this.initializers,
-        input: this.inputs,
-        output: this.outputs,
-      },
+      graph: this.graph(),
     });
     return onnx.ModelProto.encode(model).finish();
   }

@@ -22,7 +22,7 @@ import { parameterShapes } from '../../models/spec.js';
 import { adamParameters, type OptimizerSpec } from '../../optimizers.js';
 import { GraphBuilder } from './graph.js';
 import { buildModel } from './models.js';
-import { buildUpdate, newMomentName, newName } from './update.js';
+import { buildUpdate, newMomentName, newName, UPDATE_NAMES, type UpdateNames } from './update.js';
 
 export const gradName = (p: string) => `grad_${p}`;
 export const momentName = (which: 'm' | 'v', p: string) => `${which}_${p}`;
@@ -70,23 +70,38 @@ function lossAndDy(c: Common, spec: ModelSpec, y: string): string {
   return g.mul(r, g.mul(inverse, g.scalar(2)));
 }
 
-export function trainGraph(
+/** The values one training step reads. */
+interface StepInputs {
+  params: Record<string, string>;
+  m: Record<string, string>;
+  v: Record<string, string>;
+  elements: string;
+  targets: string;
+  biasCorrection: string | undefined;
+}
+
+/**
+ * Forward, backward (in slices of the batch), clip and update of one step, reading `inputs`; the loss
+ * is named `loss`, the updated values by `out`.
+ */
+function buildStep(
+  g: GraphBuilder,
   spec: ModelSpec,
   optimizer: OptimizerSpec,
-  encodings: Float64Array,
+  X: string,
   batchSize: number,
-  sliceRows = defaultSliceRows(spec),
-): Uint8Array {
-  const c = common(`${spec.kind}_train`, spec, encodings, batchSize);
-  const { g, X } = c;
-  const targets = g.input('targets', 'int32', [batchSize]);
+  sliceRows: number,
+  inputs: StepInputs,
+  loss: string,
+  out: UpdateNames,
+): void {
   const sizes = sliceSizes(batchSize, sliceRows);
-  const elementSlices = g.splitSizes(c.elements, 0, sizes);
-  const targetSlices = g.splitSizes(targets, 0, sizes);
+  const elementSlices = g.splitSizes(inputs.elements, 0, sizes);
+  const targetSlices = g.splitSizes(inputs.targets, 0, sizes);
   const inverse = 1 / (batchSize * spec.n);
   const losses: string[] = [];
   const parts: Record<string, string[]> = {};
-  const model = buildModel(g, spec, c);
+  const model = buildModel(g, spec, { params: inputs.params, X });
   sizes.forEach((_, i) => {
     const slice = model.slice(elementSlices[i]);
     const r = g.sub(slice.y, g.gather(X, targetSlices[i]));
@@ -94,25 +109,137 @@ export function trainGraph(
     for (const [name, piece] of Object.entries(slice.backward(g.mul(r, g.scalar(2 * inverse)))))
       (parts[name] ??= []).push(piece);
   });
-  g.output(g.mul(g.sum(losses), g.scalar(inverse), 'loss'), 'float', []);
+  g.mul(g.sum(losses), g.scalar(inverse), loss);
   const gradients = model.gradients(
     Object.fromEntries(Object.entries(parts).map(([name, pieces]) => [name, g.sum(pieces)])),
   );
-  const adam = adamParameters(spec, optimizer);
-  const shapes = new Map(parameterShapes(spec).map((s) => [s.name, [s.rows, s.cols]]));
+  const { params, m, v, biasCorrection } = inputs;
+  buildUpdate(g, spec, optimizer, { params, gradients, m, v, biasCorrection }, out);
+}
+
+/** The training state's graph inputs (parameters, then Adam's moments), named as `name` says. */
+function stateInputs(g: GraphBuilder, spec: ModelSpec, optimizer: OptimizerSpec, name = (s: string) => s) {
+  const params: Record<string, string> = {};
   const m: Record<string, string> = {};
   const v: Record<string, string> = {};
-  for (const p of adam) {
-    m[p] = g.input(momentName('m', p), 'float', shapes.get(p)!);
-    v[p] = g.input(momentName('v', p), 'float', shapes.get(p)!);
+  for (const s of parameterShapes(spec)) params[s.name] = g.input(name(s.name), 'float', [s.rows, s.cols]);
+  for (const s of parameterShapes(spec).filter((s) => adamParameters(spec, optimizer).includes(s.name))) {
+    m[s.name] = g.input(name(momentName('m', s.name)), 'float', [s.rows, s.cols]);
+    v[s.name] = g.input(name(momentName('v', s.name)), 'float', [s.rows, s.cols]);
   }
-  const biasCorrection = adam.length > 0 ? g.input('bias_correction', 'float', [2]) : undefined;
-  buildUpdate(g, spec, optimizer, { params: c.params, gradients, m, v, biasCorrection });
-  for (const [p, dims] of shapes) g.output(newName(p), 'float', dims);
-  for (const p of adam) {
-    g.output(newMomentName('m', p), 'float', shapes.get(p)!);
-    g.output(newMomentName('v', p), 'float', shapes.get(p)!);
+  return { params, m, v };
+}
+
+/** Declares the updated state (named by `out`) outputs of `g`. */
+function stateOutputs(g: GraphBuilder, spec: ModelSpec, optimizer: OptimizerSpec, out: UpdateNames): void {
+  const adam = adamParameters(spec, optimizer);
+  for (const s of parameterShapes(spec)) g.output(out.param(s.name), 'float', [s.rows, s.cols]);
+  for (const s of parameterShapes(spec).filter((s) => adam.includes(s.name))) {
+    g.output(out.moment('m', s.name), 'float', [s.rows, s.cols]);
+    g.output(out.moment('v', s.name), 'float', [s.rows, s.cols]);
   }
+}
+
+/** One training step: params, moments, elements (B × k), targets (B), bias_correction (2) → loss, new state. */
+export function trainGraph(
+  spec: ModelSpec,
+  optimizer: OptimizerSpec,
+  encodings: Float64Array,
+  batchSize: number,
+  sliceRows = defaultSliceRows(spec),
+): Uint8Array {
+  const g = new GraphBuilder(`${spec.kind}_train`);
+  const X = g.floats(encodings, [spec.n, spec.n], 'X');
+  const state = stateInputs(g, spec, optimizer);
+  const elements = g.input('elements', 'int32', [batchSize, spec.k]);
+  const targets = g.input('targets', 'int32', [batchSize]);
+  const adam = adamParameters(spec, optimizer).length > 0;
+  const biasCorrection = adam ? g.input('bias_correction', 'float', [2]) : undefined;
+  buildStep(
+    g,
+    spec,
+    optimizer,
+    X,
+    batchSize,
+    sliceRows,
+    { ...state, elements, targets, biasCorrection },
+    'loss',
+    UPDATE_NAMES,
+  );
+  g.output('loss', 'float', []);
+  stateOutputs(g, spec, optimizer, UPDATE_NAMES);
+  return g.toModel();
+}
+
+/**
+ * M training steps in one run: an ONNX Loop whose body is the step of trainGraph, the state carried
+ * from one iteration to the next. Inputs: params, moments, elements (M × B × k), targets (M × B),
+ * bias_correction (M × 2) with M free; outputs: losses (M, the loss of each step before its update)
+ * and the state after the M steps. Step i reads row i of the batch inputs (a Gather by the
+ * iteration number), so one call feeds all M batches at once. The body is the same nodes as
+ * trainGraph's, so the numbers are the same as M calls of it (test/unit/learn/engine-onnx.test.ts).
+ */
+export function trainLoopGraph(
+  spec: ModelSpec,
+  optimizer: OptimizerSpec,
+  encodings: Float64Array,
+  batchSize: number,
+  sliceRows = defaultSliceRows(spec),
+): Uint8Array {
+  const g = new GraphBuilder(`${spec.kind}_train_loop`);
+  const X = g.floats(encodings, [spec.n, spec.n], 'X');
+  const state = stateInputs(g, spec, optimizer);
+  const elements = g.input('elements', 'int32', ['M', batchSize, spec.k]);
+  const targets = g.input('targets', 'int32', ['M', batchSize]);
+  const adam = adamParameters(spec, optimizer).length > 0;
+  const biasCorrection = adam ? g.input('bias_correction', 'float', ['M', 2]) : undefined;
+
+  // The body: (iteration, condition, state) → (condition, new state, loss); it reads the batch
+  // inputs and X from the outer graph.
+  const body = new GraphBuilder(`${spec.kind}_step`, 'step_');
+  const iteration = body.input('step_iteration', 'int64', []);
+  const condition = body.input('step_condition', 'bool', []);
+  const inner = stateInputs(body, spec, optimizer, (s) => `step_${s}`);
+  const pick = (all: string) => body.gather(all, iteration);
+  const bodyNames: UpdateNames = {
+    param: (p) => `step_${newName(p)}`,
+    moment: (which, p) => `step_${newMomentName(which, p)}`,
+  };
+  buildStep(
+    body,
+    spec,
+    optimizer,
+    X,
+    batchSize,
+    sliceRows,
+    {
+      ...inner,
+      elements: pick(elements),
+      targets: pick(targets),
+      biasCorrection: biasCorrection === undefined ? undefined : pick(biasCorrection),
+    },
+    'step_loss',
+    bodyNames,
+  );
+  body.output(body.op('Identity', [condition], {}, 'step_condition_out'), 'bool', []);
+  stateOutputs(body, spec, optimizer, bodyNames);
+  body.output('step_loss', 'float', []);
+
+  const count = g.op('Gather', [g.op('Shape', [elements]), g.int64s([0], [])], { axis: 0 });
+  // In the order of the body's state inputs and outputs: parameters, then each Adam parameter's m, v.
+  const names = parameterShapes(spec).map((s) => s.name);
+  const adamNames = names.filter((p) => adamParameters(spec, optimizer).includes(p));
+  const carried = [
+    ...names.map((p) => state.params[p]),
+    ...adamNames.flatMap((p) => [state.m[p], state.v[p]]),
+  ];
+  const finals = [
+    ...names.map(newName),
+    ...adamNames.flatMap((p) => [newMomentName('m', p), newMomentName('v', p)]),
+  ];
+  g.opN('Loop', [count, '', ...carried], [...finals, 'losses'], { body: { graph: body.graph() } });
+  stateOutputs(g, spec, optimizer, UPDATE_NAMES);
+  g.output('losses', 'float', ['M']);
   return g.toModel();
 }
 

@@ -36,11 +36,19 @@ export interface UpdateValues {
 export const newName = (p: string) => `new_${p}`;
 export const newMomentName = (which: 'm' | 'v', p: string) => `new_${which}_${p}`;
 
+/** How the updated values are named (a Loop's body names them apart from the outer graph's). */
+export interface UpdateNames {
+  param(p: string): string;
+  moment(which: 'm' | 'v', p: string): string;
+}
+export const UPDATE_NAMES: UpdateNames = { param: newName, moment: newMomentName };
+
 export function buildUpdate(
   g: GraphBuilder,
   model: ModelSpec,
   optimizer: OptimizerSpec,
   values: UpdateValues,
+  out: UpdateNames = UPDATE_NAMES,
 ): void {
   const { params, gradients } = values;
   const names = parameterShapes(model).map((s) => s.name);
@@ -64,16 +72,16 @@ export function buildUpdate(
       const m = g.add(
         g.mul(values.m[p], g.scalar(beta1)),
         g.mul(grad, g.scalar(1 - beta1)),
-        newMomentName('m', p),
+        out.moment('m', p),
       );
       const v = g.add(
         g.mul(values.v[p], g.scalar(beta2)),
         g.mul(g.mul(grad, grad), g.scalar(1 - beta2)),
-        newMomentName('v', p),
+        out.moment('v', p),
       );
       const denominator = g.add(g.op('Sqrt', [g.div(v, c2)]), g.scalar(epsilon));
       const step = g.div(g.mul(g.div(m, c1), g.scalar(optimizer.lr)), denominator);
-      g.sub(params[p], step, newName(p));
+      g.sub(params[p], step, out.param(p));
     }
   }
 
@@ -95,7 +103,7 @@ export function buildUpdate(
     const row = scale;
     const col = g.reshape(scale, [1, H]);
     for (const { name, axis } of slices)
-      g.sub(params[name], g.mul(gradients[name], axis === 'row' ? row : col), newName(name));
+      g.sub(params[name], g.mul(gradients[name], axis === 'row' ? row : col), out.param(name));
   }
 
   const covered = new Set([...adam, ...slices.map((s) => s.name)]);
@@ -105,6 +113,6 @@ export function buildUpdate(
       gradients[p],
       c === undefined ? g.scalar(optimizer.lr) : g.mul(c, g.scalar(optimizer.lr)),
     );
-    g.sub(params[p], step, newName(p));
+    g.sub(params[p], step, out.param(p));
   }
 }
