@@ -20,6 +20,8 @@ export interface BatchSource {
   /** The fixed training set (undefined for online data). */
   train: SequenceSet | undefined;
   batchSize: number;
+  /** The run's train.seed: the exhaustive set's shuffle is drawn from it. */
+  seed: number;
 }
 
 /** Rows [from, from + count) of a sequence set, wrapping around. */
@@ -54,22 +56,49 @@ export class BatchStream {
   private readonly online: OnlineBatches | undefined;
   private readonly full: Batch | undefined;
 
+  /** Whether the last batch of a pass through the fixed set is dropped when short (data.dropLast). */
+  private readonly dropLast: boolean;
+  private endedEpoch = false;
+
   constructor(private readonly source: BatchSource) {
     const { data } = source;
-    this.rng = new Random('seed' in data ? data.seed + 1 : 1);
+    // The shuffle's generator: a sampled set's own seed, the run's seed for the exhaustive set (both
+    // + 1, so seed 0 shuffles as it did when the exhaustive set's shuffle was fixed at Random(1)).
+    this.rng = new Random(('seed' in data ? data.seed : source.seed) + 1);
+    this.dropLast = !('dropLast' in data) || data.dropLast !== false;
     if (data.kind === 'online')
       this.online = new OnlineBatches(source.group, source.k, data.batch, data.seed, source.order);
     else if (source.batchSize === source.train!.count) this.full = toBatch(source.train!);
   }
 
   next(): Batch {
+    this.endedEpoch = this.online === undefined;
     if (this.full) return this.full;
     if (this.online) return toBatch(this.online.next());
-    const set = this.source.train!;
-    if (!this.permutation || this.cursor + this.source.batchSize > set.count) this.reshuffle();
-    const batch = slice(set, this.permutation!, this.cursor, this.source.batchSize);
-    this.cursor += this.source.batchSize;
+    if (!this.permutation || this.cursor >= this.epochEnd()) this.reshuffle();
+    const count = Math.min(this.source.batchSize, this.source.train!.count - this.cursor);
+    const batch = slice(this.source.train!, this.permutation!, this.cursor, count);
+    this.cursor += count;
+    this.endedEpoch = this.cursor >= this.epochEnd();
     return batch;
+  }
+
+  /** Where a pass ends: the set's size, or the last whole batch's end when short batches drop. */
+  private epochEnd(): number {
+    const { count } = this.source.train!;
+    return this.dropLast ? count - (count % this.source.batchSize) : count;
+  }
+
+  /** The number of sequences the next batch will have (the last of a pass may be short). */
+  nextCount(): number {
+    if (this.full) return this.full.count;
+    if (this.online || !this.permutation || this.cursor >= this.epochEnd()) return this.source.batchSize;
+    return Math.min(this.source.batchSize, this.source.train!.count - this.cursor);
+  }
+
+  /** Whether the batch next() returned last completed a pass through the fixed set (an epoch). */
+  endsEpoch(): boolean {
+    return this.endedEpoch;
   }
 
   /** A fresh permutation of the fixed set (Fisher–Yates with the stream's own generator). */

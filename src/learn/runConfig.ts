@@ -8,6 +8,7 @@
  *   model: {kind: mlp, H: 180}                 # degree: 2 or square: true for the mlp
  *   train: {optimizer: per-neuron, lr: 0.01, init: 1.0e-3, steps: 20000, clip: 0.1, seed: 0}
  *   data: {kind: exhaustive}                   # or {kind: sampled, count, seed} / {kind: online, batch}
+ *                                              # batch, dropLast: minibatches of a fixed set
  *   engine: {name: onnx}                       # onnx (default), tfjs, reference
  */
 import { z } from 'zod';
@@ -65,7 +66,19 @@ export const TrainSchema = z.strictObject({
   warmStart: z.strictObject({ steps: positiveInt }).optional(),
   /** Evaluate accuracy and irrep power every this many steps (besides log-spaced early steps). */
   evalEvery: positiveInt.optional(),
+  /**
+   * Also log the mean training loss of each epoch (a pass through a fixed training set): the mean
+   * of its batches' losses, as a PyTorch loop that averages loss.item() over its DataLoader does.
+   */
+  epochLoss: z.boolean().optional(),
 });
+
+/**
+ * Minibatches (batch < the set's size): drop the short last batch of each pass through the set (true,
+ * the default when absent) or train on it too (false, as PyTorch's DataLoader does by default). Absent
+ * rather than defaulted, so configs without it keep their configHash.
+ */
+const dropLast = z.boolean().optional();
 
 export const DataSchema = z
   .discriminatedUnion('kind', [
@@ -73,12 +86,14 @@ export const DataSchema = z
       kind: z.literal('exhaustive'),
       batch: positiveInt.optional(),
       cap: positiveInt.optional(),
+      dropLast,
     }),
     z.strictObject({
       kind: z.literal('sampled'),
       count: positiveInt,
       seed: z.number().int().default(0),
       batch: positiveInt.optional(),
+      dropLast,
     }),
     z.strictObject({ kind: z.literal('online'), batch: positiveInt, seed: z.number().int().default(0) }),
   ])

@@ -49,6 +49,19 @@ export interface RunMetrics {
   events: AcquisitionEvent[];
   /** The pair warm start at k = 2, when the config asks for one (src/learn/warmStart.ts). */
   warmStart?: WarmStartSummary;
+  /** With train.epochLoss: the mean training loss of each completed epoch. */
+  epochLoss?: EpochLossPoint[];
+  /** With train.epochLoss: the epoch under way (so a checkpoint resumes it exactly). */
+  epochPartial?: { lossSum: number; batches: number };
+}
+
+export interface EpochLossPoint {
+  /** 1 for the first pass through the training set. */
+  epoch: number;
+  /** Steps done at the epoch's end. */
+  step: number;
+  /** The mean of the epoch's batch losses (each before its step's update). */
+  loss: number;
 }
 
 export interface WarmStartSummary {
@@ -150,6 +163,8 @@ export function resolveRun(config: RunConfig): RunSetup {
   };
   validateOptimizer(model, optimizer);
   if (t.warmStart) checkWarmStart(model.kind);
+  if (t.epochLoss && config.data.kind === 'online')
+    throw new InputError('train.epochLoss: online data has no epochs (use data.kind exhaustive or sampled)');
   const order = config.order;
   const count = group.order ** config.k;
   const evaluation =
@@ -210,6 +225,7 @@ export async function runTraining(
     data: config.data,
     train: setup.train,
     batchSize,
+    seed: config.train.seed,
   });
   const evalBatch = toBatch(evaluation);
   const predicted = {
@@ -222,6 +238,10 @@ export async function runTraining(
   const acquired = new Set<number>();
 
   let metrics: RunMetrics = { loss: [], evaluations: [], events: [] };
+  if (config.train.epochLoss) {
+    metrics.epochLoss = [];
+    metrics.epochPartial = { lossSum: 0, batches: 0 };
+  }
   if (warm) metrics.warmStart = { outcome: warm.outcome, steps: warm.steps, finalLoss: warm.finalLoss };
   let step = 0;
   let initialLoss = Number.NaN;
@@ -295,8 +315,17 @@ export async function runTraining(
       let count = 1;
       while (count < chunks.size && !evaluationDue(step + count) && !checkpointBoundary(step + count))
         count++;
+      // One call's batches all have one size: a short last batch of an epoch (data.dropLast false)
+      // goes in a call of its own size.
       const dataBefore = stream.state();
-      const batches = Array.from({ length: count }, () => stream.next());
+      const size = stream.nextCount();
+      const batches: Batch[] = [];
+      const epochEnds: boolean[] = [];
+      while (batches.length < count && (batches.length === 0 || stream.nextCount() === size)) {
+        batches.push(stream.next());
+        epochEnds.push(stream.endsEpoch());
+      }
+      count = batches.length;
       const losses = await chunks.take(batches);
       for (let i = 0; i < count; i++) {
         // Each loss is the loss before its step's update: the loss at `step` updates.
@@ -310,6 +339,16 @@ export async function runTraining(
         } else {
           if (onLogGrid(step) || step % evalEvery === 0) metrics.loss.push({ step, loss });
           step += 1;
+          const epoch = metrics.epochPartial;
+          if (epoch) {
+            epoch.lossSum += loss;
+            epoch.batches += 1;
+            if (epochEnds[i]) {
+              const epochs = metrics.epochLoss!;
+              epochs.push({ epoch: epochs.length + 1, step, loss: epoch.lossSum / epoch.batches });
+              metrics.epochPartial = { lossSum: 0, batches: 0 };
+            }
+          }
           // Only the chunk's last step can be due for an evaluation (the chunk ends there).
           if (evaluationDue(step)) {
             lastEval = await evaluate(step);

@@ -17,7 +17,11 @@ export interface EngineSetup {
   optimizer: OptimizerSpec;
   /** n × n, row g = x_g (the encoding of element g). */
   encodings: Float64Array;
-  /** The number of sequences every step() receives (predict() takes any count). */
+  /**
+   * The number of sequences of a step's batch (engines may compile for it). A step may also get
+   * another count, the short last batch of an epoch when the data keeps it (data.dropLast false);
+   * one steps() call's batches all have one count. predict() takes any count.
+   */
   batchSize: number;
   /** Initial weights (from initParameters). */
   parameters: Parameters;

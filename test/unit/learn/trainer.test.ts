@@ -258,3 +258,79 @@ describe('many steps per engine call (onnx)', () => {
     );
   });
 });
+
+describe('fidelity knobs', () => {
+  test('epochLoss: a full batch logs every step; minibatches log the mean of each pass, across a resume', async () => {
+    const full = await runTraining(
+      config({ model: { kind: 'mlp', H: 16 }, train: { ...config({}).train, steps: 12, epochLoss: true } }),
+      referenceEngine,
+    );
+    const logged = full.metrics.loss.filter((p) => p.step < 12);
+    assert.deepEqual(
+      full.metrics.epochLoss,
+      logged.map((p) => ({ epoch: p.step + 1, step: p.step + 1, loss: p.loss })),
+    );
+
+    // 30 sequences in batches of 8, the short one kept: epochs of 4 steps.
+    const c = config({
+      model: { kind: 'mlp', H: 16 },
+      train: { ...config({}).train, steps: 30, epochLoss: true, evalEvery: 1 },
+      data: { kind: 'sampled', count: 30, seed: 3, batch: 8, dropLast: false },
+    });
+    const straight = await runTraining(c, referenceEngine);
+    const epochs = straight.metrics.epochLoss!;
+    assert.deepEqual(
+      epochs.map((e) => e.step),
+      [4, 8, 12, 16, 20, 24, 28],
+    );
+    const lossAt = new Map(straight.metrics.loss.map((p) => [p.step, p.loss]));
+    const mean = (from: number) => [0, 1, 2, 3].reduce((a, i) => a + lossAt.get(from + i)!, 0) / 4;
+    epochs.forEach((e) => assert.equal(e.loss, mean(e.step - 4)));
+    // Stopped at step 10 (mid-epoch) and resumed: the same epochs.
+    let saved: Checkpoint | undefined;
+    const controller = new AbortController();
+    await runTraining(c, referenceEngine, {
+      signal: controller.signal,
+      checkpointEvery: 10,
+      onCheckpoint: (cp) => {
+        saved ??= structuredClone(cp);
+        controller.abort();
+      },
+    });
+    assert.equal(saved?.step, 10);
+    const resumed = await runTraining(c, referenceEngine, { resumeFrom: saved });
+    assert.deepEqual(resumed.metrics.epochLoss, epochs);
+  });
+
+  test('epochLoss with online data is refused: online data has no epochs', async () => {
+    await assert.rejects(
+      runTraining(
+        config({ train: { ...config({}).train, epochLoss: true }, data: { kind: 'online', batch: 8 } }),
+        referenceEngine,
+      ),
+      /train.epochLoss: online data has no epochs/,
+    );
+  });
+
+  test('dropLast false on onnx: the reference engine’s run, and bit-identical in calls of 1 or 7 steps', async () => {
+    const c = config({
+      model: { kind: 'mlp', H: 16 },
+      train: { ...config({}).train, optimizer: 'adam', lr: 0.01, init: 0.1, steps: 40, epochLoss: true },
+      data: { kind: 'exhaustive', batch: 10, dropLast: false },
+      engine: { name: 'onnx' },
+    });
+    const onnx = await createEngine('onnx');
+    const one = await runTraining(c, onnx, { stepsPerCall: 1 });
+    const seven = await runTraining(c, onnx, { stepsPerCall: 7 });
+    assert.deepEqual(seven.state, one.state);
+    assert.deepEqual(seven.metrics, one.metrics);
+    // 36 sequences in batches of 10, 10, 10, 6: ten epochs in 40 steps.
+    assert.equal(one.metrics.epochLoss?.length, 10);
+    const reference = await runTraining({ ...c, engine: { name: 'reference' } }, referenceEngine);
+    one.metrics.epochLoss!.forEach((e, i) => {
+      const r = reference.metrics.epochLoss![i];
+      assert.equal(e.step, r.step);
+      assert.ok(Math.abs(e.loss - r.loss) < 1e-4 * r.loss, `epoch ${e.epoch}: ${e.loss} vs ${r.loss}`);
+    });
+  });
+});

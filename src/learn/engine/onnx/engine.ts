@@ -149,8 +149,20 @@ async function openSession(
   const adam = adamParameters(spec, optimizer);
   // Every graph is compiled on first use: the trainer runs only trainLoop (steps()), tests and
   // benchmarks of single steps only train; evaluation adds predict.
-  let train: ort.InferenceSession | undefined;
-  let trainLoop: ort.InferenceSession | undefined;
+  // The train graphs are compiled for one batch size each: the opened one, and another for the
+  // short last batch of an epoch where the data keeps it (data.dropLast false).
+  const train = new Map<number, Promise<ort.InferenceSession>>();
+  const trainLoop = new Map<number, Promise<ort.InferenceSession>>();
+  const compiled = (
+    graphs: Map<number, Promise<ort.InferenceSession>>,
+    count: number,
+    build: typeof trainGraph,
+  ): Promise<ort.InferenceSession> => {
+    let session = graphs.get(count);
+    if (!session)
+      graphs.set(count, (session = create(build(spec, optimizer, encodings, count, options.sliceRows))));
+    return session;
+  };
   let gradients: ort.InferenceSession | undefined;
   let predict: ort.InferenceSession | undefined;
 
@@ -204,20 +216,19 @@ async function openSession(
     for (const [out, input] of carried) state[input] = outputs[out];
     outputs = Object.fromEntries(carried.map(([out, input]) => [out, previous[input]]));
   };
-  const checkCount = (batch: Batch) => {
-    if (batch.count !== batchSize)
+  const checkCount = (batch: Batch, count: number) => {
+    if (batch.count !== count)
       throw new InputError(
-        `a step got ${batch.count} sequences; this session was opened for batches of ${batchSize}`,
+        `the batches of one steps() call must have one size (got ${batch.count} and ${count})`,
       );
   };
 
   return {
     async step(batch) {
-      checkCount(batch);
-      train ??= await create(trainGraph(spec, optimizer, encodings, batchSize, options.sliceRows));
       const feeds: Record<string, ort.Tensor> = { ...state, ...batchFeeds(spec, batch) };
       if (adam.length > 0) feeds.bias_correction = biasCorrection(optimizer, step + 1);
-      await train.run(feeds, { loss: lossOutput, ...outputs });
+      const session = await compiled(train, batch.count, trainGraph);
+      await session.run(feeds, { loss: lossOutput, ...outputs });
       swap();
       step += 1;
       undoable = 0;
@@ -226,21 +237,21 @@ async function openSession(
     async steps(batches) {
       const M = batches.length;
       if (M === 0) return new Float32Array(0);
-      trainLoop ??= await create(trainLoopGraph(spec, optimizer, encodings, batchSize, options.sliceRows));
       // The M batches stacked: elements (M × B × k), targets (M × B).
+      const B = batches[0].count;
       const k = spec.k;
-      const elements = new Int32Array(M * batchSize * k);
-      const targets = new Int32Array(M * batchSize);
+      const elements = new Int32Array(M * B * k);
+      const targets = new Int32Array(M * B);
       batches.forEach((batch, i) => {
-        checkCount(batch);
+        checkCount(batch, B);
         batchFeeds(spec, batch);
-        elements.set(batch.elements, i * batchSize * k);
-        targets.set(batch.targets, i * batchSize);
+        elements.set(batch.elements, i * B * k);
+        targets.set(batch.targets, i * B);
       });
       const feeds: Record<string, ort.Tensor> = {
         ...state,
-        elements: new ort.Tensor('int32', elements, [M, batchSize, k]),
-        targets: new ort.Tensor('int32', targets, [M, batchSize]),
+        elements: new ort.Tensor('int32', elements, [M, B, k]),
+        targets: new ort.Tensor('int32', targets, [M, B]),
       };
       if (adam.length > 0) {
         const corrections = new Float32Array(2 * M);
@@ -249,7 +260,8 @@ async function openSession(
         feeds.bias_correction = new ort.Tensor('float32', corrections, [M, 2]);
       }
       const losses = new ort.Tensor('float32', new Float32Array(M), [M]);
-      await trainLoop.run(feeds, { losses, ...outputs });
+      const session = await compiled(trainLoop, B, trainLoopGraph);
+      await session.run(feeds, { losses, ...outputs });
       swap();
       step += M;
       undoable = M;
@@ -302,8 +314,7 @@ async function openSession(
       undoable = 0;
     },
     async dispose() {
-      await train?.release();
-      await trainLoop?.release();
+      for (const session of [...train.values(), ...trainLoop.values()]) await (await session).release();
       await gradients?.release();
       await predict?.release();
     },
