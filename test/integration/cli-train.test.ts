@@ -65,6 +65,42 @@ describe('sgc train', () => {
     assert.deepEqual(JSON.parse(readFileSync(join(out, 'weights.json'), 'utf8')), straight);
   });
 
+  test('epochLoss with minibatches that keep the short batch, on onnx in calls of 3 steps: epoch-loss.csv', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sgc-train-'));
+    const yaml = good
+      .replace('stopOnSuccess: false}', 'stopOnSuccess: false, epochLoss: true}')
+      .replace('steps: 300', 'steps: 40')
+      .replace(
+        'engine: {name: reference}',
+        'engine: {name: onnx}\ndata: {kind: exhaustive, batch: 10, dropLast: false}',
+      );
+    writeFileSync(join(dir, 'run.yaml'), yaml);
+    const out = join(dir, 'run');
+    const r = sgc('train', join(dir, 'run.yaml'), '--out', out, '--steps-per-call', '3');
+    assert.equal(r.code, 0, r.stderr);
+    // 36 sequences in batches of 10, 10, 10, 6: an epoch every 4 steps.
+    const rows = readFileSync(join(out, 'epoch-loss.csv'), 'utf8').trim().split('\n');
+    assert.equal(rows[0], 'epoch,step,loss');
+    assert.deepEqual(
+      rows.slice(1).map((row) => row.split(',').slice(0, 2).join(',')),
+      Array.from({ length: 10 }, (_, i) => `${i + 1},${4 * (i + 1)}`),
+    );
+    assert.ok(rows.slice(1).every((row) => Number(row.split(',')[2]) > 0));
+    const metrics = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8'));
+    assert.equal(metrics.epochLoss.length, 10);
+    assert.equal(metrics.epochPartial, undefined, 'resume bookkeeping stays in the checkpoint');
+
+    for (const [args, message] of [
+      [['--steps-per-call', '0'], /--steps-per-call: "0" is not a positive integer/],
+      [['--steps-per-call', 'many'], /--steps-per-call: "many" is not a positive integer/],
+    ] as const) {
+      const bad = sgc('train', join(dir, 'run.yaml'), '--out', join(dir, 'bad'), ...args);
+      assert.equal(bad.code, 2, bad.stderr);
+      assert.match(bad.stderr, message);
+      assert.ok(!existsSync(join(dir, 'bad')));
+    }
+  });
+
   test('bad configs: one line naming the field, the value and what is allowed; exit 2', () => {
     const dir = mkdtempSync(join(tmpdir(), 'sgc-train-'));
     const cases: [string, RegExp][] = [
@@ -80,6 +116,11 @@ describe('sgc train', () => {
       ],
       [good.replace('lr: 0.01', 'lr: 0.01, momentum: 0.9'), /unknown field "momentum" in train/],
       [good.replace('k: 2', 'k: 1'), /k: 1 — Too small/],
+      [
+        `${good.replace('clip: 0.1,', 'clip: 0.1, epochLoss: true,')}data: {kind: online, batch: 8}\n`,
+        /train.epochLoss: online data has no epochs/,
+      ],
+      [`${good}data: {kind: exhaustive, dropLast: maybe}\n`, /data\.dropLast: "maybe"/],
       [good.replace('optimizer: per-neuron', 'optimizer: hybrid'), /optimizer "hybrid" is for the rnn model/],
       [`${good}engine: {name: tpu}\n`, /duplicated mapping key|not valid YAML/],
       ['group: [unclosed', /not valid YAML/],

@@ -4,6 +4,7 @@
  *   config.json       the resolved config (every default filled in)
  *   result.json       outcome, reason, steps, final loss and accuracy, timings, predicted vs observed
  *   loss.csv          step, loss (log-spaced, plus the final value)
+ *   epoch-loss.csv    epoch, step, mean training loss of the epoch (with train.epochLoss)
  *   evaluations.csv   step, loss, accuracy, and the output power of each irrep
  *   metrics.json      all of the above as JSON, with the acquisition events
  *   weights.json      the final weights (name → row-major numbers, with shapes)
@@ -96,7 +97,17 @@ function writeRunFolder(
       .map((e) => [e.step, e.loss, e.accuracy, ...e.power].join(','))
       .join('\n')}\n`,
   );
-  writeFileAtomic(join(folder, 'metrics.json'), JSON.stringify({ irreps: irrepLabels, ...m }, null, 1));
+  if (m.epochLoss)
+    writeFileAtomic(
+      join(folder, 'epoch-loss.csv'),
+      `epoch,step,loss\n${m.epochLoss.map((e) => `${e.epoch},${e.step},${e.loss}`).join('\n')}\n`,
+    );
+  // epochPartial is resume bookkeeping, in the checkpoint; not a result.
+  const { epochPartial: _partial, ...recorded } = m;
+  writeFileAtomic(
+    join(folder, 'metrics.json'),
+    JSON.stringify({ irreps: irrepLabels, ...recorded }, null, 1),
+  );
   const { state, metrics: _metrics, ...summary } = result;
   writeFileAtomic(join(folder, 'result.json'), JSON.stringify({ ...summary, engine }, null, 2));
   const shapes = parameterShapes(model);

@@ -285,7 +285,7 @@ describe('fidelity knobs', () => {
     );
     const lossAt = new Map(straight.metrics.loss.map((p) => [p.step, p.loss]));
     const mean = (from: number) => [0, 1, 2, 3].reduce((a, i) => a + lossAt.get(from + i)!, 0) / 4;
-    epochs.forEach((e) => assert.equal(e.loss, mean(e.step - 4)));
+    for (const e of epochs) assert.equal(e.loss, mean(e.step - 4));
     // Stopped at step 10 (mid-epoch) and resumed: the same epochs.
     let saved: Checkpoint | undefined;
     const controller = new AbortController();
