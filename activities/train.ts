@@ -13,6 +13,8 @@
  * - Cancellation arrives with a heartbeat's response; the trainer checks the abort signal every step,
  *   so the loop stops within a step of it.
  * - A config that cannot run (InputError while resolving it) is a non-retryable InvalidRunConfig.
+ * - A failure of the worker's device (deviceErrors.ts) is a non-retryable DeviceError: the worker
+ *   stops taking that backend's runs and the RunWorkflow gives the run to another, uncounted.
  *   Divergence is an outcome, not an error.
  *
  * The checkpoint directory (SGC_CHECKPOINT_DIR, default .sgc/checkpoints) must be shared by the
@@ -27,10 +29,12 @@ import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { InputError } from '../src/errors.js';
 import { readCheckpointFile } from '../src/learn/checkpoint.js';
 import type { TensorEngine } from '../src/learn/engine/engine.js';
+import { DEFAULT_BACKENDS } from '../src/learn/engine/backends.js';
+import { isDeviceFailure } from '../src/learn/engine/deviceErrors.js';
 import { createEngine } from '../src/learn/engine/index.js';
 import type { RunConfig } from '../src/learn/runConfig.js';
 import { type RunResult, type RunSetup, resolveRun, runTraining } from '../src/learn/trainer.js';
-import { INVALID_RUN_CONFIG, type TrainedRun, type TrainHeartbeat } from '../src/sweep/messages.js';
+import { DEVICE_ERROR, INVALID_RUN_CONFIG, type TrainedRun, type TrainHeartbeat } from '../src/sweep/messages.js';
 import type { Telemetry } from '../src/telemetry/metrics.js';
 import { RunCheckpoints } from './runCheckpoints.js';
 
@@ -57,6 +61,16 @@ export interface TrainDependencies {
   checkpointSeconds?: number;
   /** How this worker is named in the store. */
   worker?: string;
+  /** The GPU to train on, for device backends (onnx cuda's device id). */
+  device?: number;
+  /**
+   * Called when an attempt failed for the device (isDeviceFailure): the worker stops taking that
+   * engine and backend's runs. The attempt fails with DEVICE_ERROR, which the RunWorkflow schedules
+   * again without counting it.
+   */
+  onDeviceError?: (failure: { engine: string; backend: string; message: string }) => void;
+  /** Makes engines (tests pass one that fails like a device would); default createEngine. */
+  createEngine?: typeof createEngine;
 }
 
 export { DEFAULT_CHECKPOINT_DIR } from '../src/sweep/messages.js';
@@ -71,7 +85,7 @@ export function createTrainActivities(deps: TrainDependencies) {
     const key = `${name}/${backend ?? ''}`;
     let engine = engines.get(key);
     if (!engine) {
-      engine = createEngine(name, backend);
+      engine = (deps.createEngine ?? createEngine)(name, backend, deps.device);
       engines.set(key, engine);
       engine.catch(() => engines.delete(key));
     }
@@ -84,10 +98,17 @@ export function createTrainActivities(deps: TrainDependencies) {
       const { configHash, config } = input;
       let setup: RunSetup;
       let engine: TensorEngine;
+      const backend = config.engine.backend ?? deps.backend ?? DEFAULT_BACKENDS[config.engine.name];
+      const deviceFailure = (error: unknown) => {
+        const message = (error as Error).message;
+        deps.onDeviceError?.({ engine: config.engine.name, backend, message });
+        return ApplicationFailure.nonRetryable(`${config.engine.name}/${backend} on ${worker}: ${message}`, DEVICE_ERROR);
+      };
       try {
         setup = resolveRun(config);
-        engine = await engineFor(config.engine.name, config.engine.backend ?? deps.backend);
+        engine = await engineFor(config.engine.name, backend);
       } catch (error) {
+        if (isDeviceFailure(error, backend)) throw deviceFailure(error);
         if (error instanceof InputError)
           throw ApplicationFailure.nonRetryable(error.message, INVALID_RUN_CONFIG);
         throw error;
@@ -157,6 +178,7 @@ export function createTrainActivities(deps: TrainDependencies) {
         );
       } catch (error) {
         deps.telemetry.runFinished({ ...labels, outcome: 'error' }, 0, true);
+        if (isDeviceFailure(error, engine.backend)) throw deviceFailure(error);
         throw error;
       }
       deps.telemetry.runFinished({ ...labels, outcome: result.outcome }, result.seconds, true);

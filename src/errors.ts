@@ -34,3 +34,11 @@ export function lostServerMessage(error: unknown): string | undefined {
   const status = grpcStatus(error);
   return status?.code === GrpcCode.unavailable ? status.details : undefined;
 }
+
+/**
+ * A backend that needs a device could not start on this machine (no driver, no device, a provider
+ * library missing). On the command line it is bad input (one line, exit 2: the user asked for a
+ * backend this machine lacks); in a worker it is the machine's fault, never the run's
+ * (src/learn/engine/deviceErrors.ts).
+ */
+export class DeviceError extends InputError {}

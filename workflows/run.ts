@@ -1,7 +1,7 @@
 /**
  * RunWorkflow (id `run/<configHash>`): one (cell, H, seed). Looks the run up in the store (a final
  * result there is returned as it is: nothing is trained twice), trains it on the training queue of
- * its engine (`sgc-train` for onnx, `sgc-train-<engine>` for the others), and records the result.
+ * its engine and backend (src/sweep/messages.ts names the queues), and records the result.
  *
  * The lookup and the record are store calls (workflows/storeCalls.ts): local activities within the
  * retry budget, in the worker that runs this workflow (an `sgc-io` worker, which owns the store), so
@@ -12,7 +12,7 @@
  *
  * Outcomes come only from training: it completes with succeeded, failed, diverged or invalid, the
  * results the same config would reproduce. Training attempts that time out (a worker died, or
- * stopped heartbeating) are retried without limit; a training that keeps throwing ends the run
+ * stopped heartbeating) or fail for their worker's device (DEVICE_ERROR) are retried without limit; a training that keeps throwing ends the run
  * `error` after the retry budget's attempts, and the workflow fails, so that the cell records no
  * outcome for it and the id's reuse policy (allow duplicates of failed runs only) lets a later start
  * re-run exactly those. A cancelled run ends cancelled.
@@ -25,12 +25,14 @@ import {
   getExternalWorkflowHandle,
   isCancellation,
   proxyActivities,
+  sleep,
   TimeoutFailure,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { TrainActivities } from '../activities/train.js';
 import {
   DEFAULT_RETRY,
+  DEVICE_ERROR,
   INVALID_RUN_CONFIG,
   type RunInput,
   type RunReport,
@@ -56,14 +58,14 @@ export async function RunWorkflow(input: RunInput): Promise<RunReport> {
     },
   });
   const train = proxyActivities<TrainActivities>({
-    // The queue of the run's engine: only workers that serve that engine pick it up.
-    taskQueue: trainQueueOf(ticket.config.engine.name),
+    // The queue of the run's engine and backend: only workers that train those pick it up.
+    taskQueue: trainQueueOf(ticket.config.engine.name, ticket.config.engine.backend),
     startToCloseTimeout: '30 days',
     heartbeatTimeout: `${options.heartbeatTimeoutSeconds} seconds`,
     retry: {
       maximumAttempts: retry.attempts,
       maximumInterval: `${retry.maxIntervalSeconds} seconds`,
-      nonRetryableErrorTypes: [INVALID_RUN_CONFIG],
+      nonRetryableErrorTypes: [INVALID_RUN_CONFIG, DEVICE_ERROR],
     },
     // Wait for the activity to stop training before the workflow counts as cancelled, so a
     // cancelled sweep leaves no training running behind it.
@@ -81,10 +83,16 @@ export async function RunWorkflow(input: RunInput): Promise<RunReport> {
         trained = await train.trainRun({ configHash: ticket.configHash, config: ticket.config });
         break;
       } catch (error) {
-        // The last attempt timed out: its worker died or lost the server, which is no outcome and
-        // no error of the run. Train it again, with the budget starting over: a run ends `error`
-        // only when its last attempt threw.
-        if (!(error instanceof ActivityFailure && error.cause instanceof TimeoutFailure)) throw error;
+        // The last attempt timed out (its worker died or lost the server) or failed for its
+        // worker's device (which then stops taking this backend's runs): no outcome and no error of
+        // the run. Train it again, with the budget starting over: a run ends `error` only when its
+        // last attempt threw for the run's own sake.
+        if (!(error instanceof ActivityFailure)) throw error;
+        const { cause } = error;
+        if (cause instanceof TimeoutFailure) continue;
+        if (!(cause instanceof ApplicationFailure && cause.type === DEVICE_ERROR)) throw error;
+        // A pause before asking again, so that a worker that somehow keeps failing cannot spin.
+        await sleep('1 second');
       }
     }
     return await io.recordRun(ticket, trained);

@@ -9,9 +9,10 @@
  *   train: {optimizer: per-neuron, lr: 0.01, init: 1.0e-3, steps: 20000, clip: 0.1, seed: 0}
  *   data: {kind: exhaustive}                   # or {kind: sampled, count, seed} / {kind: online, batch}
  *                                              # batch, dropLast: minibatches of a fixed set
- *   engine: {name: onnx}                       # onnx (default), tfjs, reference
+ *   engine: {name: onnx}                       # onnx (default), tfjs, reference; backend: cuda, …, any
  */
 import { z } from 'zod';
+import { ANY_BACKEND, ENGINE_BACKENDS, isBackendOf } from './engine/backends.js';
 import { MODEL_KINDS } from './models/spec.js';
 import { OPTIMIZER_KINDS } from './optimizers.js';
 
@@ -99,11 +100,28 @@ export const DataSchema = z
   ])
   .default({ kind: 'exhaustive' });
 
+/**
+ * The engine block. `backend` names where the run must train (only workers running that backend
+ * take it); none, or `any`, lets any worker of the engine train it on its own backend. `any` is
+ * dropped here, so that both spellings are one config (and one config hash).
+ */
 export const EngineConfigSchema = z
   .strictObject({
     name: z.enum(['onnx', 'tfjs', 'reference']).default('onnx'),
     backend: z.string().optional(),
   })
+  .superRefine((engine, ctx) => {
+    const { name, backend } = engine;
+    if (backend !== undefined && backend !== ANY_BACKEND && !isBackendOf(name, backend))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['backend'],
+        message: `"${backend}" is not a backend of the ${name} engine (${ENGINE_BACKENDS[name].join(', ')}, or ${ANY_BACKEND})`,
+      });
+  })
+  .transform(({ name, backend }) =>
+    backend === undefined || backend === ANY_BACKEND ? { name } : { name, backend },
+  )
   .default({ name: 'onnx' });
 
 export const RunConfigSchema = z.strictObject({

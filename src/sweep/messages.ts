@@ -10,30 +10,59 @@ import type { Probe, SearchPhase, SearchResult, WidthPlan } from './widthSearch.
 
 /**
  * Task queues: training is CPU-heavy and scales with workers; store I/O is light and quick.
- * Training has one queue per engine, so that a worker serves only the engines it has (`sgc worker
- * --engine tfjs`): onnx, the default engine, keeps `sgc-train`; the others use `sgc-train-<engine>`.
+ * Training has queues per engine and backend, so that a worker takes only the runs it can train:
+ *
+ *   sgc-train-<engine>-<backend>  runs whose config names that backend (e.g. sgc-train-onnx-cuda):
+ *                                 only workers running that backend poll it
+ *   sgc-train / sgc-train-<engine>  runs that name no backend ("any"): every worker of the engine
+ *                                 polls it and trains them on its own backend (onnx, the default
+ *                                 engine, keeps `sgc-train`)
  */
 export const TRAIN_QUEUE = 'sgc-train';
 export const IO_QUEUE = 'sgc-io';
+/** Each engine's any-backend queue. */
 export const TRAIN_QUEUES = {
   onnx: TRAIN_QUEUE,
   tfjs: 'sgc-train-tfjs',
   reference: 'sgc-train-reference',
 } as const satisfies Record<EngineName, string>;
-export type TrainQueue = (typeof TRAIN_QUEUES)[EngineName];
 
-/** Every task queue a worker can poll: each engine's training queue, then `sgc-io`. */
+/** The queues a worker polls by default: each engine's any-backend queue, then `sgc-io`. */
 export const QUEUES = [...Object.values(TRAIN_QUEUES), IO_QUEUE] as const;
-export type QueueName = (typeof QUEUES)[number];
+/** A task queue name: one of QUEUES or a backend's queue, `sgc-train-<engine>-<backend>`. */
+export type QueueName = string;
 
-/** The training queue of a run's engine (a name no engine has goes to onnx's, which refuses it). */
-export function trainQueueOf(engine: string): TrainQueue {
-  return Object.hasOwn(TRAIN_QUEUES, engine) ? TRAIN_QUEUES[engine as EngineName] : TRAIN_QUEUE;
+/**
+ * The training queue of a run: its engine's any-backend queue when it names no backend, else the
+ * backend's own. (An engine name no engine has goes to onnx's queue, whose workers refuse it.)
+ */
+export function trainQueueOf(engine: string, backend?: string): string {
+  if (!Object.hasOwn(TRAIN_QUEUES, engine)) return TRAIN_QUEUE;
+  return backend === undefined ? TRAIN_QUEUES[engine as EngineName] : `${TRAIN_QUEUE}-${engine}-${backend}`;
+}
+
+/** The engine and backend (undefined: any) of a training queue; undefined for any other name. */
+export function parseTrainQueue(queue: string): { engine: EngineName; backend?: string } | undefined {
+  for (const [engine, any] of Object.entries(TRAIN_QUEUES) as [EngineName, string][]) {
+    if (queue === any) return { engine };
+    const prefix = `${TRAIN_QUEUE}-${engine}-`;
+    if (queue.startsWith(prefix) && queue.length > prefix.length)
+      return { engine, backend: queue.slice(prefix.length) };
+  }
+  return undefined;
 }
 
 /** Failure types that retrying cannot help: a run config that cannot run, a spec that is refused. */
 export const INVALID_RUN_CONFIG = 'InvalidRunConfig';
 export const INVALID_SPEC = 'InvalidSpec';
+/**
+ * A training attempt failed for its worker's device (out of device memory, a lost device, a
+ * provider that cannot start): the machine's fault, not the run's. The attempt fails at once
+ * (non-retryable, so this worker does not take it again through Temporal's retry), the worker stops
+ * polling that backend's queues, and the RunWorkflow schedules the training again without counting
+ * it against the run's retries, for another worker to take.
+ */
+export const DEVICE_ERROR = 'DeviceError';
 
 /**
  * Failure types of the store activities (activities/io.ts). STORE_UNAVAILABLE: the store could not

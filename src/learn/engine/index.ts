@@ -15,11 +15,19 @@ export const ENGINE_NAMES = ['onnx', 'tfjs', 'reference'] as const;
 export type EngineName = (typeof ENGINE_NAMES)[number];
 export const DEFAULT_ENGINE: EngineName = 'onnx';
 
-export async function createEngine(name: string = DEFAULT_ENGINE, backend?: string): Promise<TensorEngine> {
+/** `device`: which GPU a device backend trains on (onnx cuda's device id); default the first. */
+export async function createEngine(
+  name: string = DEFAULT_ENGINE,
+  backend?: string,
+  device?: number,
+): Promise<TensorEngine> {
   switch (name) {
     case 'onnx': {
       const { createOnnxEngine } = await import('./onnx/index.js');
-      return createOnnxEngine(backend === undefined ? {} : { executionProvider: backend });
+      return createOnnxEngine({
+        ...(backend === undefined ? {} : { executionProvider: backend }),
+        ...(device === undefined ? {} : { deviceId: device }),
+      });
     }
     case 'tfjs': {
       const { createTfjsEngine } = await import('./tfjs/index.js');

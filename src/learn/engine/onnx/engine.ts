@@ -7,7 +7,7 @@
  */
 import { availableParallelism } from 'node:os';
 import * as ort from 'onnxruntime-node';
-import { InputError } from '../../../errors.js';
+import { DeviceError, InputError } from '../../../errors.js';
 import type { Batch } from '../../models/reference.js';
 import { type ModelSpec, type Parameters, parameterShapes } from '../../models/spec.js';
 import {
@@ -30,6 +30,8 @@ export type ExecutionProvider = (typeof EXECUTION_PROVIDERS)[number];
 export interface OnnxEngineOptions {
   /** `cpu` (default), or `cuda` / `webgpu` where the onnxruntime-node install has them. */
   executionProvider?: string;
+  /** The GPU of the cuda provider (its device_id); default 0. */
+  deviceId?: number;
   /** Threads for one op (ORT's intra-op pool); default: os.availableParallelism(). */
   threads?: number;
   /**
@@ -84,7 +86,9 @@ export function createOnnxEngine(options: OnnxEngineOptions = {}): TensorEngine 
       `execution provider "${provider}" is not one the onnx engine supports (${EXECUTION_PROVIDERS.join(', ')})`,
     );
   const sessionOptions: ort.InferenceSession.SessionOptions = {
-    executionProviders: [provider],
+    executionProviders: [
+      provider === 'cuda' && options.deviceId !== undefined ? { name: 'cuda', deviceId: options.deviceId } : provider,
+    ],
     graphOptimizationLevel: 'all',
     executionMode: 'sequential',
     // Errors only: ORT's warnings (e.g. about nodes it places on the CPU) are not the user's business.
@@ -101,8 +105,10 @@ export function createOnnxEngine(options: OnnxEngineOptions = {}): TensorEngine 
       const bundled = ort.listSupportedBackends().find((b) => b.name === provider)?.bundled;
       const hint = bundled
         ? `${provider} is part of this onnxruntime-node build but found no usable device (it needs a GPU adapter; on Linux, Vulkan drivers)`
-        : `${provider} is an onnxruntime-node add-on that its install script downloads, which this project's .npmrc skips (onnxruntime-node-install=skip): reinstall onnxruntime-node without that line on a machine with the ${provider} runtime`;
-      throw new InputError(
+        : provider === 'cuda'
+          ? 'sgc gpu setup installs the CUDA provider and its libraries; sgc doctor says what this machine has'
+          : `${provider} is an onnxruntime-node add-on that its install script downloads, which this project's .npmrc skips (onnxruntime-node-install=skip)`;
+      throw new DeviceError(
         `execution provider "${provider}" could not start here (${reason}). Providers that start here: ${(await workingProviders()).join(', ')}. ${hint}`,
       );
     }

@@ -17,7 +17,7 @@ import type { EventEmitter } from 'node:events';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { InputError } from '../../../errors.js';
+import { DeviceError, InputError } from '../../../errors.js';
 import { registerGradients } from './gradients.js';
 
 export type TfjsBackend = 'wasm' | 'cpu' | 'tensorflow';
@@ -90,13 +90,13 @@ async function loadTensorflow(): Promise<void> {
     failures.push(`${pkg} loaded but registered no "tensorflow" backend`);
   }
   if (failures.length === 0)
-    throw new InputError(
+    throw new DeviceError(
       'the tfjs "tensorflow" backend needs @tensorflow/tfjs-node-gpu (NVIDIA GPU, CUDA) or ' +
         '@tensorflow/tfjs-node (CPU), and neither is installed: run `npm install @tensorflow/tfjs-node-gpu` ' +
         '(or `npm install @tensorflow/tfjs-node`) where sgc is installed; their install downloads ' +
         'libtensorflow. Without them use the tfjs backend wasm or cpu, or the onnx engine.',
     );
-  throw new InputError(`the tfjs "tensorflow" backend could not be loaded: ${failures.join('; ')}`);
+  throw new DeviceError(`the tfjs "tensorflow" backend could not be loaded: ${failures.join('; ')}`);
 }
 
 const PROCESS_EVENTS = ['uncaughtException', 'unhandledRejection'] as const;
