@@ -28,13 +28,18 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { InputError } from '../src/errors.js';
 import { readCheckpointFile } from '../src/learn/checkpoint.js';
-import type { TensorEngine } from '../src/learn/engine/engine.js';
 import { DEFAULT_BACKENDS } from '../src/learn/engine/backends.js';
 import { isDeviceFailure } from '../src/learn/engine/deviceErrors.js';
+import type { TensorEngine } from '../src/learn/engine/engine.js';
 import { createEngine } from '../src/learn/engine/index.js';
 import type { RunConfig } from '../src/learn/runConfig.js';
 import { type RunResult, type RunSetup, resolveRun, runTraining } from '../src/learn/trainer.js';
-import { DEVICE_ERROR, INVALID_RUN_CONFIG, type TrainedRun, type TrainHeartbeat } from '../src/sweep/messages.js';
+import {
+  DEVICE_ERROR,
+  INVALID_RUN_CONFIG,
+  type TrainedRun,
+  type TrainHeartbeat,
+} from '../src/sweep/messages.js';
 import type { Telemetry } from '../src/telemetry/metrics.js';
 import { RunCheckpoints } from './runCheckpoints.js';
 
@@ -55,8 +60,8 @@ function stepsPerCallSetting(env: NodeJS.ProcessEnv = process.env): { stepsPerCa
 export interface TrainDependencies {
   telemetry: Telemetry;
   checkpointDir: string;
-  /** Runs whose config names no backend use this one (e.g. `cuda` on a GPU worker). */
-  backend?: string;
+  /** The backend of each engine for runs whose config names none (e.g. onnx: `cuda` on a GPU worker). */
+  backends?: Partial<Record<string, string>>;
   /** Seconds between checkpoint files (a checkpoint costs a copy of the weights and a write). */
   checkpointSeconds?: number;
   /** How this worker is named in the store. */
@@ -98,11 +103,15 @@ export function createTrainActivities(deps: TrainDependencies) {
       const { configHash, config } = input;
       let setup: RunSetup;
       let engine: TensorEngine;
-      const backend = config.engine.backend ?? deps.backend ?? DEFAULT_BACKENDS[config.engine.name];
+      const backend =
+        config.engine.backend ?? deps.backends?.[config.engine.name] ?? DEFAULT_BACKENDS[config.engine.name];
       const deviceFailure = (error: unknown) => {
         const message = (error as Error).message;
         deps.onDeviceError?.({ engine: config.engine.name, backend, message });
-        return ApplicationFailure.nonRetryable(`${config.engine.name}/${backend} on ${worker}: ${message}`, DEVICE_ERROR);
+        return ApplicationFailure.nonRetryable(
+          `${config.engine.name}/${backend} on ${worker}: ${message}`,
+          DEVICE_ERROR,
+        );
       };
       try {
         setup = resolveRun(config);

@@ -1,9 +1,12 @@
 /**
- * A worker process's Temporal workers: one per training queue it serves (`sgc-train` for onnx,
- * `sgc-train-<engine>` for the other engines; each training as many runs at once as
- * `concurrency`) and one polling `sgc-io` (the store activities and the workflows, which are
+ * A worker process's Temporal workers: one per training queue it serves (each engine's any-backend
+ * queue and each of its backends' queues, src/sweep/messages.ts; each training as many runs at once
+ * as `concurrency`) and one polling `sgc-io` (the store activities and the workflows, which are
  * light). Any number of such processes on any number of machines share the work through the same
  * Temporal server and database.
+ *
+ * When a run fails for the device (DEVICE_ERROR), the workers of that engine and backend stop: this
+ * process takes no more of its runs, and the run goes to another worker.
  */
 import { fileURLToPath } from 'node:url';
 import {
@@ -16,11 +19,24 @@ import {
   type WorkflowBundle,
 } from '@temporalio/worker';
 import { createIoActivities } from '../../activities/io.js';
-import { createTrainActivities, DEFAULT_CHECKPOINT_DIR } from '../../activities/train.js';
+import {
+  createTrainActivities,
+  DEFAULT_CHECKPOINT_DIR,
+  type TrainDependencies,
+} from '../../activities/train.js';
 import { moduleExtension } from '../codeLocation.js';
+import { DEFAULT_BACKENDS } from '../learn/engine/backends.js';
 import { ENGINE_NAMES, type EngineName } from '../learn/engine/index.js';
 import type { ResultsRepository } from '../store/index.js';
-import { IO_QUEUE, QUEUES, type QueueName, STORE_UNAVAILABLE, TRAIN_QUEUES } from '../sweep/messages.js';
+import {
+  IO_QUEUE,
+  parseTrainQueue,
+  QUEUES,
+  type QueueName,
+  STORE_UNAVAILABLE,
+  TRAIN_QUEUES,
+  trainQueueOf,
+} from '../sweep/messages.js';
 import type { Telemetry } from '../telemetry/metrics.js';
 import type { TemporalTarget } from './connection.js';
 
@@ -28,18 +44,28 @@ export interface WorkerSettings {
   temporal: TemporalTarget;
   repository: ResultsRepository;
   telemetry: Telemetry;
-  /** Default: every queue (all engines' training and `sgc-io`). */
+  /** Default: every engine's any-backend queue, its default backend's queue, and `sgc-io`. */
   queues?: readonly QueueName[];
   /** Trainings at once on each training queue this worker polls. */
   concurrency?: number;
-  /** Backend for the runs of one engine whose config names none (e.g. onnx on cuda). */
-  backend?: { engine: EngineName; name: string };
+  /** The backend each engine trains the runs that name none on (default DEFAULT_BACKENDS). */
+  backends?: Partial<Record<EngineName, string>>;
+  /** The GPU device backends train on (`sgc worker --device`). */
+  device?: number;
+  /** Makes engines; tests pass one that fails like a device. Default createEngine. */
+  createEngine?: TrainDependencies['createEngine'];
   checkpointDir?: string;
   /** Names this worker in the store and in Temporal. */
   identity?: string;
 }
 
 export { QUEUES, type QueueName };
+
+/** Every engine's any-backend queue and its default backend's queue, then `sgc-io`. */
+export const DEFAULT_WORKER_QUEUES: readonly QueueName[] = [
+  ...ENGINE_NAMES.flatMap((e) => [TRAIN_QUEUES[e], trainQueueOf(e, DEFAULT_BACKENDS[e])]),
+  IO_QUEUE,
+];
 
 export const workflowsPath = fileURLToPath(
   new URL(`../../workflows/index${moduleExtension}`, import.meta.url),
@@ -106,7 +132,7 @@ export function installRuntime(sdkMetricsAddress?: string): void {
 
 export async function createWorkers(settings: WorkerSettings): Promise<SgcWorkers> {
   installRuntime();
-  const queues = settings.queues ?? QUEUES;
+  const queues = settings.queues ?? DEFAULT_WORKER_QUEUES;
   const connection = await NativeConnection.connect({ address: settings.temporal.address });
   const common: Partial<WorkerOptions> = {
     connection,
@@ -118,24 +144,48 @@ export async function createWorkers(settings: WorkerSettings): Promise<SgcWorker
   };
   const workers: Worker[] = [];
   const concurrency = settings.concurrency ?? 1;
-  for (const engine of ENGINE_NAMES) {
-    const taskQueue = TRAIN_QUEUES[engine];
-    if (!queues.includes(taskQueue)) continue;
-    const backend = settings.backend?.engine === engine ? settings.backend.name : undefined;
-    workers.push(
-      await Worker.create({
-        ...common,
-        taskQueue,
-        activities: createTrainActivities({
-          telemetry: settings.telemetry,
-          checkpointDir: settings.checkpointDir ?? DEFAULT_CHECKPOINT_DIR,
-          ...(backend ? { backend } : {}),
-          ...(settings.identity ? { worker: settings.identity } : {}),
-        }),
-        maxConcurrentActivityTaskExecutions: concurrency,
-        maxConcurrentActivityTaskPolls: Math.min(concurrency, 4),
-      }),
-    );
+  const backendOf = (queue: QueueName) => {
+    const trains = parseTrainQueue(queue);
+    return trains && { engine: trains.engine, backend: trains.backend ?? backends[trains.engine] };
+  };
+  const backends = { ...DEFAULT_BACKENDS, ...settings.backends };
+  const training = new Map<QueueName, Worker>();
+  // One set of activities for every training queue: engines (compiled graphs) are shared.
+  const activities = createTrainActivities({
+    telemetry: settings.telemetry,
+    checkpointDir: settings.checkpointDir ?? DEFAULT_CHECKPOINT_DIR,
+    backends,
+    ...(settings.device === undefined ? {} : { device: settings.device }),
+    ...(settings.createEngine ? { createEngine: settings.createEngine } : {}),
+    ...(settings.identity ? { worker: settings.identity } : {}),
+    onDeviceError({ engine, backend, message }) {
+      const dropped = [...training].filter(([queue, worker]) => {
+        const serves = backendOf(queue);
+        return serves?.engine === engine && serves.backend === backend && worker.getState() === 'RUNNING';
+      });
+      if (!dropped.length) return;
+      console.error(
+        `worker ${settings.identity ?? ''}: ${engine}/${backend} failed on the device (${message.split('\n')[0].slice(0, 200)}); ` +
+          `no longer polling ${dropped.map(([q]) => q).join(', ')}: its runs go to other workers`,
+      );
+      // Let the failing attempt report first; then stop polling (trainings in hand finish).
+      setImmediate(() => {
+        for (const [, worker] of dropped) if (worker.getState() === 'RUNNING') worker.shutdown();
+      });
+    },
+  });
+  for (const taskQueue of queues) {
+    if (taskQueue === IO_QUEUE) continue;
+    if (!backendOf(taskQueue)) throw new Error(`${taskQueue} is not a training queue`);
+    const worker = await Worker.create({
+      ...common,
+      taskQueue,
+      activities,
+      maxConcurrentActivityTaskExecutions: concurrency,
+      maxConcurrentActivityTaskPolls: Math.min(concurrency, 4),
+    });
+    training.set(taskQueue, worker);
+    workers.push(worker);
   }
   if (queues.includes(IO_QUEUE)) {
     workers.push(

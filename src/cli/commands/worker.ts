@@ -4,20 +4,28 @@
  */
 import { hostname } from 'node:os';
 import { InputError } from '../../errors.js';
+import {
+  DEFAULT_BACKENDS,
+  ENGINE_BACKENDS,
+  isBackendOf,
+  trainsOnMainThread,
+} from '../../learn/engine/backends.js';
 import { ENGINE_NAMES, type EngineName } from '../../learn/engine/index.js';
 import {
   DEFAULT_CHECKPOINT_DIR,
   IO_QUEUE,
-  QUEUES,
+  parseTrainQueue,
   type QueueName,
+  TRAIN_QUEUE,
   TRAIN_QUEUES,
+  trainQueueOf,
 } from '../../sweep/messages.js';
 import { parseInteger, parseOptions } from '../args.js';
 import type { Command } from '../command.js';
 import { untilInterrupted } from '../interrupt.js';
 
-const usage = `usage: sgc worker [--concurrency N] [--engine ${ENGINE_NAMES.join('|')}] [--backend B]
-                  [--queues ${QUEUES.join(',')}]
+const usage = `usage: sgc worker [--concurrency N] [--engine ${ENGINE_NAMES.join('|')}] [--backend B[,B…]] [--device N]
+                  [--queues Q[,Q…]] [--serve-io]
                   [--metrics-port P | --no-metrics] [--metrics-host H] [--metrics-sweep-window D]
                   [--checkpoints DIR]
 
@@ -26,16 +34,31 @@ running \`sgc up\` started (never whatever answers on the default port), and sto
 DATABASE_URL, or else the embedded store of the nearest .sgc/ folder (SGC_HOME to name one). Runs
 until Ctrl-C, finishing the trainings in hand.
 
-Runs are trained on the task queue of their engine (spec.engine): ${ENGINE_NAMES.map((e) => `${e} on ${TRAIN_QUEUES[e]}`).join(', ')}.
-Without --engine a worker polls them all (each engine is loaded when its first run arrives).
+Routing: a run whose spec names a backend (engine: {name: onnx, backend: cuda}) is trained only by
+workers that run that backend (queue sgc-train-<engine>-<backend>, e.g. sgc-train-onnx-cuda); a run
+that names none, or backend: any, by any worker of its engine (${ENGINE_NAMES.map((e) => TRAIN_QUEUES[e]).join(', ')}), on that
+worker's backend. Backends: ${ENGINE_NAMES.map((e) => `${e} ${ENGINE_BACKENDS[e].join('/')}`).join(', ')}.
+
+Self-check: before polling, the worker runs one tiny training step on every engine × backend it
+would serve (what \`sgc doctor\` shows). It drops those that fail and says which; when none passes
+it prints one line and exits with code 2. A run that fails for the device (out of memory, a lost
+device) is given back: this worker stops polling that backend and another worker trains the run,
+without counting the attempt against the run's retries.
+
+Workflows: a worker serves sgc-io (the workflows and the store calls) too, except one started with
+--engine tfjs or --engine reference, whose training runs on the JavaScript thread (tfjs's wasm and
+cpu kernels, the reference engine's loops) and would hold up workflow tasks: those serve sgc-io only
+with --serve-io (or sgc-io in --queues). Keep at least one other worker (or \`sgc up\`) for sgc-io.
 
 Options:
   --concurrency <n>   trainings at once on each training queue polled (default 1; about one per 2
-                      cores suits the onnx engine); with --engine, the worker's total
-  --engine <e>        train only this engine's runs (poll only its queue, and sgc-io)
-  --backend <b>       with --engine: backend for that engine's runs whose spec names none (e.g. cuda)
-  --queues <list>     task queues to poll (default: every engine's and sgc-io; with --engine, its own
-                      and sgc-io)
+                      cores suits the onnx engine)
+  --engine <e>        train only this engine's runs
+  --backend <list>    with --engine: the backends to serve (default: each of the engine's backends
+                      that passes the self-check); the first trains the runs that name none
+  --device <n>        the GPU of device backends (onnx cuda); start one worker per GPU
+  --queues <list>     task queues to poll instead (sgc-io, ${TRAIN_QUEUE}, sgc-train-<engine>[-<backend>])
+  --serve-io          with --engine tfjs or reference: serve sgc-io too
   --metrics-port <p>  Prometheus /metrics port (default 9464; 0 picks a free one)
   --no-metrics        serve no metrics endpoint
   --sdk-metrics-port <p>  also serve the Temporal SDK's own metrics (task slots, poll latency) on this port
@@ -46,28 +69,106 @@ Options:
   --checkpoints <dir> where training checkpoints go (default ${DEFAULT_CHECKPOINT_DIR}; share it between
                       machines for resumes to cross them)`;
 
+/** One engine and backend a worker may serve. */
+export interface Serving {
+  engine: EngineName;
+  backend: string;
+}
+
 /**
- * The queues a worker polls: --queues as given (each a known queue), by default every queue; with
- * --engine, only that engine's training queue (a training queue of another engine is refused).
+ * What a worker would serve before its self-check: the engines and backends to check (for each
+ * engine, in order of preference for its runs that name no backend), the training queues given by
+ * --queues (undefined: derived from what passes), and whether it serves sgc-io.
  */
-export function workerQueues(options: { engine?: string; queues?: string }): {
-  engine: EngineName | undefined;
-  queues: QueueName[];
-} {
+export interface WorkerPlan {
+  candidates: Serving[];
+  queues?: QueueName[];
+  serveIo: boolean;
+}
+
+export function workerPlan(options: {
+  engine?: string;
+  backend?: string;
+  queues?: string;
+  serveIo?: boolean;
+}): WorkerPlan {
   const { engine } = options;
   if (engine !== undefined && !(ENGINE_NAMES as readonly string[]).includes(engine))
     throw new InputError(`--engine: "${engine}" is not one of ${ENGINE_NAMES.join(', ')}`);
-  const own = engine === undefined ? undefined : TRAIN_QUEUES[engine as EngineName];
+  if (options.backend !== undefined && engine === undefined)
+    throw new InputError(
+      `--backend ${options.backend}: give --engine too (a backend belongs to one engine: ${ENGINE_NAMES.join(', ')})`,
+    );
+  const engines = engine === undefined ? [...ENGINE_NAMES] : [engine as EngineName];
+  const listed = options.backend?.split(',').map((b) => b.trim());
+  for (const b of listed ?? [])
+    if (!isBackendOf(engines[0], b))
+      throw new InputError(
+        `--backend: "${b}" is not a backend of ${engine} (${ENGINE_BACKENDS[engines[0]].join(', ')})`,
+      );
+  // Each engine's default backend first: it trains the runs that name none unless --backend says.
+  const preferred = (e: EngineName) =>
+    listed ?? [DEFAULT_BACKENDS[e], ...ENGINE_BACKENDS[e].filter((b) => b !== DEFAULT_BACKENDS[e])];
+  const mainThread = engine !== undefined && trainsOnMainThread(engine, preferred(engine as EngineName)[0]);
   if (options.queues === undefined)
-    return { engine: engine as EngineName | undefined, queues: own ? [own, IO_QUEUE] : [...QUEUES] };
-  const queues = options.queues.split(',').map((q) => q.trim());
+    return {
+      candidates: engines.flatMap((e) => preferred(e).map((backend) => ({ engine: e, backend }))),
+      serveIo: !mainThread || options.serveIo === true,
+    };
+  const queues = [...new Set(options.queues.split(',').map((q) => q.trim()))];
+  const candidates: Serving[] = [];
   for (const q of queues) {
-    if (!(QUEUES as readonly string[]).includes(q))
-      throw new InputError(`--queues: "${q}" is not one of ${QUEUES.join(', ')}`);
-    if (own && q !== own && q !== IO_QUEUE)
-      throw new InputError(`--queues: ${q} is not the queue of --engine ${engine} (${own})`);
+    if (q === IO_QUEUE) continue;
+    const trains = parseTrainQueue(q);
+    if (!trains || (trains.backend !== undefined && !isBackendOf(trains.engine, trains.backend)))
+      throw new InputError(
+        `--queues: "${q}" is not a task queue (${IO_QUEUE}, ${TRAIN_QUEUE}, sgc-train-<engine>, sgc-train-<engine>-<backend>)`,
+      );
+    if (engine !== undefined && trains.engine !== engine)
+      throw new InputError(`--queues: ${q} is not a queue of --engine ${engine}`);
+    const backend = trains.backend ?? preferred(trains.engine)[0];
+    if (!candidates.some((c) => c.engine === trains.engine && c.backend === backend))
+      candidates.push({ engine: trains.engine, backend });
   }
-  return { engine: engine as EngineName | undefined, queues: queues as QueueName[] };
+  return { candidates, queues, serveIo: queues.includes(IO_QUEUE) || options.serveIo === true };
+}
+
+/**
+ * The queues to poll once the self-check has passed `passed` (a subset of plan.candidates): for
+ * each engine with a passing backend its any-backend queue and each passing backend's queue, or
+ * the --queues whose backend passed; the backend that trains each engine's runs that name none.
+ */
+export function servedQueues(
+  plan: WorkerPlan,
+  passed: readonly Serving[],
+): { queues: QueueName[]; backends: Partial<Record<EngineName, string>> } {
+  const backends: Partial<Record<EngineName, string>> = {};
+  for (const c of plan.candidates)
+    if (
+      backends[c.engine] === undefined &&
+      passed.some((p) => p.engine === c.engine && p.backend === c.backend)
+    )
+      backends[c.engine] = c.backend;
+  const ok = (engine: EngineName, backend: string | undefined) =>
+    passed.some((p) => p.engine === engine && p.backend === (backend ?? backends[engine]));
+  let queues: QueueName[];
+  if (plan.queues) {
+    queues = plan.queues.filter((q) => {
+      const trains = parseTrainQueue(q);
+      return !trains || ok(trains.engine, trains.backend);
+    });
+    if (!plan.serveIo) queues = queues.filter((q) => q !== IO_QUEUE);
+    else if (!queues.includes(IO_QUEUE)) queues.push(IO_QUEUE);
+  } else {
+    queues = [];
+    for (const engine of ENGINE_NAMES) {
+      if (backends[engine] === undefined) continue;
+      queues.push(trainQueueOf(engine));
+      for (const p of passed) if (p.engine === engine) queues.push(trainQueueOf(engine, p.backend));
+    }
+    if (plan.serveIo) queues.push(IO_QUEUE);
+  }
+  return { queues, backends };
 }
 
 export const workerCommand: Command = {
@@ -79,7 +180,9 @@ export const workerCommand: Command = {
         concurrency: { type: 'string', default: '1' },
         engine: { type: 'string' },
         backend: { type: 'string' },
+        device: { type: 'string' },
         queues: { type: 'string' },
+        'serve-io': { type: 'boolean' },
         'metrics-port': { type: 'string', default: '9464' },
         'no-metrics': { type: 'boolean' },
         'sdk-metrics-port': { type: 'string' },
@@ -92,11 +195,12 @@ export const workerCommand: Command = {
     if (positionals.length) throw new InputError(`unexpected argument "${positionals[0]}"\n${usage}`);
     const concurrency = parseInteger(values.concurrency, '--concurrency');
     if (concurrency < 1) throw new InputError(`--concurrency ${concurrency}: at least 1`);
-    const { engine, queues } = workerQueues(values);
-    if (values.backend !== undefined && engine === undefined)
-      throw new InputError(
-        `--backend ${values.backend}: give --engine too (a backend belongs to one engine: ${ENGINE_NAMES.join(', ')})`,
-      );
+    const plan = workerPlan({ ...values, serveIo: values['serve-io'] });
+    let device: number | undefined;
+    if (values.device !== undefined) {
+      device = parseInteger(values.device, '--device');
+      if (device < 0) throw new InputError(`--device ${device}: a GPU number, 0 or more`);
+    }
     const metricsPort = parseInteger(values['metrics-port'], '--metrics-port');
     if (metricsPort < 0 || metricsPort > 65535)
       throw new InputError(`--metrics-port ${metricsPort}: not a port`);
@@ -125,6 +229,19 @@ export const workerCommand: Command = {
       if (sdkPort < 1 || sdkPort > 65535) throw new InputError(`--sdk-metrics-port ${sdkPort}: not a port`);
       installRuntime(`${values['metrics-host']}:${sdkPort}`);
     }
+    // The self-check, before anything connects: a worker that can train nothing says so at once.
+    const { checkBackend } = await import('../../learn/engine/selfCheck.js');
+    const passed: Serving[] = [];
+    const failed: string[] = [];
+    for (const c of plan.candidates) {
+      const check = await checkBackend(c.engine, c.backend, device);
+      if (check.ok) passed.push(c);
+      else failed.push(`${c.engine}/${c.backend} (${check.error})`);
+    }
+    const { queues, backends } = servedQueues(plan, passed);
+    if (!queues.some((q) => q !== IO_QUEUE) && plan.candidates.length > 0)
+      throw new InputError(`sgc worker: nothing to train here: ${failed.join('; ')}`);
+    if (failed.length) console.error(`worker: not serving ${failed.join('; ')}`);
     const temporal = resolveStackTemporal();
     (await connectClient(temporal)).connection.close();
     const store = await openStore({ command: 'sgc worker' });
@@ -139,7 +256,8 @@ export const workerCommand: Command = {
       concurrency,
       checkpointDir: values.checkpoints,
       identity,
-      ...(values.backend && engine ? { backend: { engine, name: values.backend } } : {}),
+      backends,
+      ...(device === undefined ? {} : { device }),
     });
     // The sweep and cell gauges come from the store at each scrape, the same on every worker.
     storeGauges.attachStoreGauges(telemetry, store.driver, gaugeSettings);

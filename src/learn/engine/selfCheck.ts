@@ -23,7 +23,11 @@ export interface BackendCheck {
   error?: string;
 }
 
-export async function checkBackend(engineName: string, backend: string, device?: number): Promise<BackendCheck> {
+export async function checkBackend(
+  engineName: string,
+  backend: string,
+  device?: number,
+): Promise<BackendCheck> {
   const started = performance.now();
   const result: BackendCheck = { engine: engineName, backend, ok: false };
   try {

@@ -1,11 +1,11 @@
-/** Training task queues: each run goes to its engine's queue; a worker polls the queues of the engines it serves. */
+/** Training task queues: each run goes to its engine and backend's queue; a worker polls those of the engines and backends it serves. */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { workerQueues } from '../../../src/cli/commands/worker.js';
+import { type Serving, servedQueues, workerPlan } from '../../../src/cli/commands/worker.js';
 import { InputError } from '../../../src/errors.js';
 import { ENGINE_NAMES } from '../../../src/learn/engine/index.js';
 import { expandSweep, runConfig } from '../../../src/sweep/expand.js';
-import { IO_QUEUE, QUEUES, TRAIN_QUEUES, trainQueueOf } from '../../../src/sweep/messages.js';
+import { IO_QUEUE, parseTrainQueue, TRAIN_QUEUES, trainQueueOf } from '../../../src/sweep/messages.js';
 import { parseSweepSpec } from '../../../src/sweep/spec.js';
 
 describe('the training queue of a run', () => {
@@ -35,11 +35,30 @@ describe('the training queue of a run', () => {
       );
     const queueOf = (engine?: object) => {
       const [cell] = expandSweep(spec(engine)).cells;
-      return trainQueueOf(runConfig(cell, 4, 0).engine.name);
+      const config = runConfig(cell, 4, 0);
+      return trainQueueOf(config.engine.name, config.engine.backend);
     };
     assert.equal(queueOf(), 'sgc-train');
-    assert.equal(queueOf({ name: 'tfjs', backend: 'cpu' }), 'sgc-train-tfjs');
+    assert.equal(queueOf({ name: 'onnx', backend: 'any' }), 'sgc-train', '`any` is the same as none');
+    assert.equal(queueOf({ name: 'onnx', backend: 'cuda' }), 'sgc-train-onnx-cuda');
+    assert.equal(queueOf({ name: 'onnx', backend: 'cpu' }), 'sgc-train-onnx-cpu');
+    assert.equal(queueOf({ name: 'tfjs', backend: 'cpu' }), 'sgc-train-tfjs-cpu');
+    assert.equal(queueOf({ name: 'tfjs' }), 'sgc-train-tfjs');
     assert.equal(queueOf({ name: 'reference' }), 'sgc-train-reference');
+    // A backend the engine does not have would wait forever on a queue nobody polls: refused.
+    assert.throws(
+      () => queueOf({ name: 'onnx', backend: 'wasm' }),
+      /"wasm" is not a backend of the onnx engine/,
+    );
+  });
+
+  test('queue names read back as engine and backend', () => {
+    assert.deepEqual(parseTrainQueue('sgc-train'), { engine: 'onnx' });
+    assert.deepEqual(parseTrainQueue('sgc-train-tfjs'), { engine: 'tfjs' });
+    assert.deepEqual(parseTrainQueue('sgc-train-onnx-cuda'), { engine: 'onnx', backend: 'cuda' });
+    assert.deepEqual(parseTrainQueue('sgc-train-tfjs-wasm'), { engine: 'tfjs', backend: 'wasm' });
+    assert.equal(parseTrainQueue('sgc-io'), undefined);
+    assert.equal(parseTrainQueue('sgc-train-onnx-'), undefined);
   });
 
   test('a name that is no engine goes to the default queue, whose worker refuses it as invalid', () => {
@@ -49,36 +68,80 @@ describe('the training queue of a run', () => {
 });
 
 describe('the queues `sgc worker` polls', () => {
-  test('without --engine: every engine and sgc-io', () => {
-    assert.deepEqual(workerQueues({}), { engine: undefined, queues: [...QUEUES] });
-    assert.deepEqual(QUEUES, ['sgc-train', 'sgc-train-tfjs', 'sgc-train-reference', 'sgc-io']);
-  });
+  const all = (plan: ReturnType<typeof workerPlan>) => servedQueues(plan, plan.candidates);
+  const cpuOnly = (plan: ReturnType<typeof workerPlan>): Serving[] =>
+    plan.candidates.filter((c) => !['cuda', 'webgpu', 'tensorflow'].includes(c.backend));
 
-  test('--engine E: only E’s training queue, and sgc-io', () => {
-    assert.deepEqual(workerQueues({ engine: 'tfjs' }), {
-      engine: 'tfjs',
-      queues: ['sgc-train-tfjs', 'sgc-io'],
+  test('without --engine: every engine on each backend that passed, its any queue, and sgc-io', () => {
+    const plan = workerPlan({});
+    assert.equal(plan.candidates.length, 7);
+    assert.deepEqual(servedQueues(plan, cpuOnly(plan)), {
+      queues: [
+        'sgc-train',
+        'sgc-train-onnx-cpu',
+        'sgc-train-tfjs',
+        'sgc-train-tfjs-wasm',
+        'sgc-train-tfjs-cpu',
+        'sgc-train-reference',
+        'sgc-train-reference-js-f64',
+        'sgc-io',
+      ],
+      backends: { onnx: 'cpu', tfjs: 'wasm', reference: 'js-f64' },
     });
-    assert.deepEqual(workerQueues({ engine: 'onnx' }).queues, ['sgc-train', 'sgc-io']);
+    // A CPU worker never polls a GPU backend's queue.
+    assert.ok(!servedQueues(plan, cpuOnly(plan)).queues.includes('sgc-train-onnx-cuda'));
   });
 
-  test('--queues as given; with --engine, no other engine’s training queue', () => {
-    assert.deepEqual(workerQueues({ queues: 'sgc-train' }).queues, ['sgc-train']);
-    assert.deepEqual(workerQueues({ engine: 'tfjs', queues: 'sgc-train-tfjs' }).queues, ['sgc-train-tfjs']);
-    assert.deepEqual(workerQueues({ engine: 'tfjs', queues: 'sgc-io' }).queues, ['sgc-io']);
+  test('--engine onnx --backend cuda: the cuda queue and the any queue (trained on cuda)', () => {
+    const plan = workerPlan({ engine: 'onnx', backend: 'cuda' });
+    assert.deepEqual(plan.candidates, [{ engine: 'onnx', backend: 'cuda' }]);
+    assert.deepEqual(all(plan), {
+      queues: ['sgc-train', 'sgc-train-onnx-cuda', 'sgc-io'],
+      backends: { onnx: 'cuda' },
+    });
+    // The check failed: nothing to train.
+    assert.deepEqual(servedQueues(plan, []).queues, ['sgc-io']);
+  });
+
+  test('a failing first backend: the next one trains the runs that name none', () => {
+    const plan = workerPlan({ engine: 'onnx', backend: 'cuda,cpu' });
+    assert.deepEqual(servedQueues(plan, [{ engine: 'onnx', backend: 'cpu' }]), {
+      queues: ['sgc-train', 'sgc-train-onnx-cpu', 'sgc-io'],
+      backends: { onnx: 'cpu' },
+    });
+  });
+
+  test('--engine tfjs (wasm trains on the main thread): no sgc-io unless --serve-io', () => {
+    assert.ok(!all(workerPlan({ engine: 'tfjs' })).queues.includes(IO_QUEUE));
+    assert.ok(all(workerPlan({ engine: 'tfjs', serveIo: true })).queues.includes(IO_QUEUE));
+    assert.ok(!all(workerPlan({ engine: 'reference' })).queues.includes(IO_QUEUE));
+    assert.ok(all(workerPlan({ engine: 'tfjs', backend: 'tensorflow' })).queues.includes(IO_QUEUE));
+  });
+
+  test('--queues as given, less those whose backend failed; with --engine, no other engine’s queue', () => {
+    assert.deepEqual(all(workerPlan({ queues: 'sgc-train' })).queues, ['sgc-train']);
+    const gpu = workerPlan({ queues: 'sgc-train-onnx-cuda,sgc-train-onnx-cpu,sgc-io' });
+    assert.deepEqual(servedQueues(gpu, [{ engine: 'onnx', backend: 'cpu' }]).queues, [
+      'sgc-train-onnx-cpu',
+      'sgc-io',
+    ]);
+    assert.deepEqual(all(workerPlan({ engine: 'tfjs', queues: 'sgc-io' })).queues, ['sgc-io']);
     assert.throws(
-      () => workerQueues({ engine: 'tfjs', queues: 'sgc-train' }),
-      (e: Error) => e instanceof InputError && /sgc-train is not the queue of --engine tfjs/.test(e.message),
+      () => workerPlan({ engine: 'tfjs', queues: 'sgc-train' }),
+      (e: Error) => e instanceof InputError && /sgc-train is not a queue of --engine tfjs/.test(e.message),
     );
   });
 
-  test('a bad --engine or queue is one line naming it', () => {
+  test('a bad --engine, --backend or queue is one line naming it', () => {
     for (const [options, pattern] of [
       [{ engine: 'torch' }, /--engine: "torch" is not one of onnx, tfjs, reference/],
-      [{ queues: 'sgc-train,sgc-gpu' }, /--queues: "sgc-gpu" is not one of/],
+      [{ backend: 'cuda' }, /--backend cuda: give --engine too/],
+      [{ engine: 'onnx', backend: 'wasm' }, /--backend: "wasm" is not a backend of onnx/],
+      [{ queues: 'sgc-train,sgc-gpu' }, /--queues: "sgc-gpu" is not a task queue/],
+      [{ queues: 'sgc-train-onnx-tpu' }, /--queues: "sgc-train-onnx-tpu" is not a task queue/],
     ] as const)
       assert.throws(
-        () => workerQueues(options),
+        () => workerPlan(options),
         (e: Error) => e instanceof InputError && pattern.test(e.message) && !e.message.includes('\n'),
       );
   });

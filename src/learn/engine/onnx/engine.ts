@@ -23,6 +23,10 @@ import { GraphBuilder } from './graph.js';
 import { gradientsGraph, gradName, momentName, predictGraph, trainGraph, trainLoopGraph } from './graphs.js';
 import { newMomentName, newName } from './update.js';
 
+// ORT's own log of a provider that cannot load repeats, over several lines, the error that
+// create() below throws as one: keep only fatal messages.
+ort.env.logLevel = 'fatal';
+
 /** Execution providers this engine accepts; which of them work depends on the installed binaries. */
 export const EXECUTION_PROVIDERS = ['cpu', 'cuda', 'webgpu'] as const;
 export type ExecutionProvider = (typeof EXECUTION_PROVIDERS)[number];
@@ -87,7 +91,9 @@ export function createOnnxEngine(options: OnnxEngineOptions = {}): TensorEngine 
     );
   const sessionOptions: ort.InferenceSession.SessionOptions = {
     executionProviders: [
-      provider === 'cuda' && options.deviceId !== undefined ? { name: 'cuda', deviceId: options.deviceId } : provider,
+      provider === 'cuda' && options.deviceId !== undefined
+        ? { name: 'cuda', deviceId: options.deviceId }
+        : provider,
     ],
     graphOptimizationLevel: 'all',
     executionMode: 'sequential',
@@ -108,9 +114,7 @@ export function createOnnxEngine(options: OnnxEngineOptions = {}): TensorEngine 
         : provider === 'cuda'
           ? 'sgc gpu setup installs the CUDA provider and its libraries; sgc doctor says what this machine has'
           : `${provider} is an onnxruntime-node add-on that its install script downloads, which this project's .npmrc skips (onnxruntime-node-install=skip)`;
-      throw new DeviceError(
-        `execution provider "${provider}" could not start here (${reason}). Providers that start here: ${(await workingProviders()).join(', ')}. ${hint}`,
-      );
+      throw new DeviceError(`execution provider "${provider}" could not start here (${reason}). ${hint}`);
     }
   };
   return {
