@@ -25,7 +25,7 @@ import {
   type TrainDependencies,
 } from '../../activities/train.js';
 import { moduleExtension } from '../codeLocation.js';
-import { DEFAULT_BACKENDS } from '../learn/engine/backends.js';
+import { DEFAULT_BACKENDS, DEVICE_BACKENDS, ENGINE_BACKENDS } from '../learn/engine/backends.js';
 import { ENGINE_NAMES, type EngineName } from '../learn/engine/index.js';
 import type { ResultsRepository } from '../store/index.js';
 import {
@@ -44,7 +44,7 @@ export interface WorkerSettings {
   temporal: TemporalTarget;
   repository: ResultsRepository;
   telemetry: Telemetry;
-  /** Default: every engine's any-backend queue, its default backend's queue, and `sgc-io`. */
+  /** Default: DEFAULT_WORKER_QUEUES. */
   queues?: readonly QueueName[];
   /** Trainings at once on each training queue this worker polls. */
   concurrency?: number;
@@ -61,9 +61,12 @@ export interface WorkerSettings {
 
 export { QUEUES, type QueueName };
 
-/** Every engine's any-backend queue and its default backend's queue, then `sgc-io`. */
+/** Every engine's any-backend queue and the queues of its backends that need no device, then `sgc-io`. */
 export const DEFAULT_WORKER_QUEUES: readonly QueueName[] = [
-  ...ENGINE_NAMES.flatMap((e) => [TRAIN_QUEUES[e], trainQueueOf(e, DEFAULT_BACKENDS[e])]),
+  ...ENGINE_NAMES.flatMap((e) => [
+    TRAIN_QUEUES[e],
+    ...ENGINE_BACKENDS[e].filter((b) => !DEVICE_BACKENDS.includes(b)).map((b) => trainQueueOf(e, b)),
+  ]),
   IO_QUEUE,
 ];
 

@@ -1,0 +1,190 @@
+/**
+ * Runs routed to the hardware they name (issue 17), on a real Temporal dev server and PostgreSQL with
+ * in-process workers: a CPU worker never takes a run whose spec names `cuda` (it waits on
+ * sgc-train-onnx-cuda, which nobody polls here) and takes a run that says `backend: any`; a worker
+ * whose device fails gives the run back (it stops polling) and another worker trains it, in one
+ * uncounted attempt. No GPU is needed: the failing device is an engine whose step throws what
+ * onnxruntime's CUDA provider says when the device runs out of memory.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { Client } from '@temporalio/client';
+import type { TensorEngine } from '../../../src/learn/engine/engine.js';
+import { createEngine } from '../../../src/learn/engine/index.js';
+import { openStore, type Store } from '../../../src/store/index.js';
+import { createTelemetry } from '../../../src/telemetry/metrics.js';
+import { connectClient } from '../../../src/temporal/connection.js';
+import type { DevServer } from '../../../src/temporal/devServer.js';
+import { cancelSweep, startSweep } from '../../../src/temporal/sweeps.js';
+import { createWorkers, type SgcWorkers, type WorkerSettings } from '../../../src/temporal/worker.js';
+import { type PostgresServer, startPostgres } from '../../helpers/postgres.js';
+import { startTemporal, waitFor } from '../../helpers/temporal.js';
+
+/** Outcomes of a run that trained to its end (200 steps may or may not learn C3). */
+const TRAINED = ['succeeded', 'failed'];
+
+let temporal: DevServer;
+let postgres: PostgresServer;
+let store: Store;
+let client: Client;
+let dir: string;
+const running: { workers: SgcWorkers; done: Promise<void> }[] = [];
+
+function spec(name: string, backend: string, width = 6) {
+  return {
+    name,
+    groups: ['C3'],
+    encodings: [{ kind: 'onehot' }],
+    k: [2],
+    models: ['mlp'],
+    width: { values: [width], seeds: 1 },
+    train: { optimizer: 'per-neuron', lr: 0.01, init: 1e-3, clip: 0.1, steps: 200, stopOnSuccess: false },
+    engine: { name: 'onnx', backend },
+  };
+}
+
+async function start(settings: Partial<WorkerSettings> & { identity: string }) {
+  const workers = await createWorkers({
+    temporal: { address: temporal.address, namespace: 'default' },
+    repository: store.repository(),
+    telemetry: createTelemetry(),
+    checkpointDir: join(dir, 'checkpoints'),
+    ...settings,
+  });
+  const entry = { workers, done: workers.run() };
+  running.push(entry);
+  return entry;
+}
+
+async function stop(entry: { workers: SgcWorkers; done: Promise<void> }) {
+  entry.workers.shutdown();
+  await entry.done;
+  running.splice(running.indexOf(entry), 1);
+}
+
+interface RunRow {
+  status: string;
+  outcome: string | null;
+  worker: string | null;
+  backend: string | null;
+  attempt: number;
+}
+async function runsOf(sweep: string): Promise<RunRow[]> {
+  return store.driver.query<RunRow>(
+    `SELECT r.status::text AS status, r.outcome::text AS outcome, r.worker, r.backend, r.attempt
+       FROM run r JOIN cell_run cr ON cr.run_id = r.id JOIN cell c ON c.id = cr.cell_id
+       JOIN sweep s ON s.id = c.sweep_id WHERE s.name = $1`,
+    [sweep],
+  );
+}
+
+/** Pollers of a task queue's activity tasks, as the server sees them. */
+async function activityPollers(queue: string): Promise<string[]> {
+  const response = await client.workflowService.describeTaskQueue({
+    namespace: 'default',
+    taskQueue: { name: queue },
+    taskQueueType: 2, // TASK_QUEUE_TYPE_ACTIVITY
+  });
+  return (response.pollers ?? []).map((p) => p.identity ?? '');
+}
+
+describe('runs routed by engine and backend, on a real Temporal server', { timeout: 240_000 }, () => {
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'sgc-routing-'));
+    [temporal, postgres] = await Promise.all([startTemporal(), startPostgres()]);
+    store = await openStore({
+      target: { kind: 'postgres', url: await postgres.createDatabase() },
+      migrate: true,
+    });
+    client = await connectClient({ address: temporal.address, namespace: 'default' });
+  });
+
+  after(async () => {
+    for (const entry of [...running]) await stop(entry);
+    await client?.connection.close();
+    await store?.close();
+    await temporal?.stop();
+    await postgres?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('a CPU worker takes the `any` run and never the `cuda` one', async () => {
+    const cpu = await start({ identity: 'cpu-worker' });
+    await startSweep(client, spec('route-cuda', 'cuda'));
+    await startSweep(client, spec('route-any', 'any'));
+    const [anyRun] = await waitFor('the any run to finish', async () => {
+      const rows = await runsOf('route-any');
+      return rows.length === 1 && rows[0].status === 'done' ? rows : undefined;
+    });
+    assert.deepEqual(
+      { worker: anyRun.worker, backend: anyRun.backend },
+      { worker: 'cpu-worker', backend: 'cpu' },
+    );
+    assert.ok(TRAINED.includes(anyRun.outcome ?? ''), `trained: ${anyRun.outcome}`);
+    // The cuda run was asked for (its RunWorkflow exists and claimed it) but nobody trains it.
+    const [cudaRun] = await waitFor('the cuda run to be claimed', async () => {
+      const rows = await runsOf('route-cuda');
+      return rows.length === 1 ? rows : undefined;
+    });
+    await new Promise((r) => setTimeout(r, 2000));
+    const [still] = await runsOf('route-cuda');
+    assert.equal(still.outcome, null, `cuda run untouched: ${JSON.stringify(still)}`);
+    assert.equal(still.worker, cudaRun.worker);
+    assert.notEqual(still.worker, 'cpu-worker');
+    // Pollers as the server saw them lately: nobody ever polled the cuda queue.
+    assert.deepEqual(await activityPollers('sgc-train-onnx-cuda'), []);
+    assert.ok((await activityPollers('sgc-train-onnx-cpu')).includes('cpu-worker'));
+    assert.ok((await activityPollers('sgc-train')).includes('cpu-worker'));
+    await cancelSweep(client, 'route-cuda');
+    await stop(cpu);
+  });
+
+  test('a device failure gives the run back: the worker stops polling and another trains it, uncounted', async () => {
+    let failures = 0;
+    // A worker that says it trains onnx on cuda, whose device fails at the first step.
+    const failingDevice = async (name?: string): Promise<TensorEngine> => {
+      const cpuEngine = await createEngine(name, 'cpu');
+      return {
+        name: cpuEngine.name,
+        backend: 'cuda',
+        async open(setup) {
+          const session = await cpuEngine.open(setup);
+          return {
+            ...session,
+            async step() {
+              failures++;
+              throw new Error('CUDA failure 2: out of memory ; GPU=0 ; file=cuda_allocator.cc');
+            },
+          };
+        },
+      };
+    };
+    const gpu = await start({
+      identity: 'gpu-worker',
+      queues: ['sgc-train', 'sgc-io'],
+      backends: { onnx: 'cuda' },
+      createEngine: failingDevice,
+    });
+    // Another width than the first test's: not a cache hit.
+    await startSweep(client, spec('route-device', 'any', 7));
+    await waitFor('the device to fail', () => failures > 0);
+    // The RunWorkflow asks again a second later: were gpu-worker still polling, it would fail again.
+    await new Promise((r) => setTimeout(r, 3000));
+    const cpu = await start({ identity: 'cpu-worker-2', queues: ['sgc-train'] });
+    const [run] = await waitFor('the run to finish on the other worker', async () => {
+      const rows = await runsOf('route-device');
+      return rows.length === 1 && rows[0].status === 'done' ? rows : undefined;
+    });
+    assert.equal(failures, 1, 'the failing worker took the run once');
+    assert.ok(TRAINED.includes(run.outcome ?? ''), `trained: ${run.outcome}`);
+    assert.equal(run.worker, 'cpu-worker-2');
+    assert.equal(run.backend, 'cpu');
+    // Temporal's attempt of the training that finished: the failed one was not counted against it.
+    assert.equal(run.attempt, 1);
+    await stop(cpu);
+    await stop(gpu);
+  });
+});
