@@ -152,13 +152,12 @@ describe('runs routed by engine and backend, on a real Temporal server', { timeo
         backend: 'cuda',
         async open(setup) {
           const session = await cpuEngine.open(setup);
-          return {
-            ...session,
-            async step() {
-              failures++;
-              throw new Error('CUDA failure 2: out of memory ; GPU=0 ; file=cuda_allocator.cc');
-            },
+          const outOfMemory = async (): Promise<never> => {
+            failures++;
+            throw new Error('CUDA failure 2: out of memory ; GPU=0 ; file=cuda_allocator.cc');
           };
+          // Every training call fails (one step or many per call).
+          return { ...session, step: outOfMemory, steps: outOfMemory };
         },
       };
     };
