@@ -1,24 +1,36 @@
 /**
- * Benchmark: time per training step of the two-layer mlp (bench/trainStep.ts says which step) on the
- * onnx engine — and on the reference engine at the smallest size only, as it is plain Float64
- * TypeScript — beside the same step in PyTorch on CPU measured right after each size in the same run,
- * and the ratio PyTorch time / sgc time.
+ * Benchmark: the two-layer mlp's training (bench/trainStep.ts says which step) on the onnx engine
+ * beside PyTorch on CPU, measured in the same run, with the ratio PyTorch / sgc.
  *
- *   npm run bench:train                                   # the issue's sizes
- *   npm run bench:train -- --sizes "10,2,512;24,3,4096"   # chosen (|G|, k, H)
+ * 1. Time per step at each size: onnx with one step per engine call, onnx with N steps per call (N
+ *    chosen as the trainer chooses it: a call of about CALL_MILLISECONDS), the reference engine at
+ *    the first size only (plain Float64 TypeScript), and PyTorch's step right after each size.
+ * 2. Whole runs of the paper's three recorded configurations, process start to result: `sgc train`
+ *    (the compiled CLI, `npm run build`) against bench/reference/train_run_torch.py (the paper's
+ *    per-batch DataLoader loop), each run as a fresh process timed from outside.
+ *
+ *   npm run bench:train                                   # the issue's sizes and runs
+ *   npm run bench:train -- --sizes "10,2,512;24,3,4096"   # chosen (|G|, k, H[, batch])
  *   npm run bench:train -- --seconds 5                    # longer timing per size (default 3)
+ *   npm run bench:train -- --run-steps 2000               # shorter whole runs (default 10,000; 0: none)
  */
-import { availableParallelism } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { formatTable } from '../src/cli/format.js';
 import { createOnnxEngine } from '../src/learn/engine/onnx/index.js';
 import { referenceEngine } from '../src/learn/engine/reference.js';
+import { CALL_MILLISECONDS, MAX_STEPS_PER_CALL } from '../src/learn/trainer.js';
 import {
   DEFAULT_STEP_SIZES,
   measureTorchSteps,
   parseSizes,
+  SMALL_STEP_SIZES,
   sizeKey,
   stepBatchSize,
   timeEngineStep,
+  torchPython,
 } from './trainStep.js';
 
 function option(name: string): string | undefined {
@@ -26,16 +38,26 @@ function option(name: string): string | undefined {
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
 
-const sizes = option('sizes') ? parseSizes(option('sizes')!) : DEFAULT_STEP_SIZES;
+const sizes = option('sizes') ? parseSizes(option('sizes')!) : [...SMALL_STEP_SIZES, ...DEFAULT_STEP_SIZES];
 const seconds = Number(option('seconds') ?? 3);
+const runSteps = Number(option('run-steps') ?? 10_000);
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(', ');
+console.log(`load average at the start: ${load()}`);
 
-// Each size: the onnx engine, then PyTorch right after, so both see the same machine load.
+// Each size: the onnx engine (1, then N steps per call), then PyTorch right after, so all see the
+// same machine load.
 const onnx = createOnnxEngine();
 const rows: (string | number)[][] = [];
 let note = '';
+const us = (ms: number) => (1000 * ms).toFixed(0);
 for (const [index, size] of sizes.entries()) {
-  const ms = await timeEngineStep(onnx, size, seconds);
-  const reference = index === 0 ? (await timeEngineStep(referenceEngine, size, seconds)).toFixed(1) : '';
+  const one = await timeEngineStep(onnx, size, seconds);
+  const perCall = Math.max(1, Math.min(MAX_STEPS_PER_CALL, Math.round(CALL_MILLISECONDS / one)));
+  const many = perCall === 1 ? one : await timeEngineStep(onnx, size, seconds, perCall);
+  const reference = index === 0 ? us(await timeEngineStep(referenceEngine, size, seconds)) : '';
   const torch = measureTorchSteps([size], seconds);
   note = torch.note;
   const torchMs = torch.ms.get(sizeKey(size));
@@ -44,20 +66,128 @@ for (const [index, size] of sizes.entries()) {
     size.k,
     size.H,
     stepBatchSize(size),
-    ms.toFixed(2),
+    us(one),
+    perCall,
+    us(many),
+    (one / many).toFixed(1),
+    'not built',
     reference,
-    torchMs?.toFixed(2) ?? '—',
-    torchMs === undefined ? '' : (torchMs / ms).toFixed(1),
+    torchMs === undefined ? '—' : us(torchMs),
+    torchMs === undefined ? '' : (torchMs / many).toFixed(1),
   ]);
   process.stderr.write(
-    `  ${sizeKey(size)}: onnx ${ms.toFixed(2)} ms, torch ${torchMs?.toFixed(2) ?? '—'} ms\n`,
+    `  ${sizeKey(size)}: onnx ${us(one)} µs, ${perCall}/call ${us(many)} µs, torch ${torchMs === undefined ? '—' : us(torchMs)} µs\n`,
   );
 }
 
 console.log(
-  formatTable(['|G|', 'k', 'H', 'batch', 'onnx ms', 'reference ms', 'torch ms', 'torch/onnx'], rows),
+  formatTable(
+    [
+      '|G|',
+      'k',
+      'H',
+      'batch',
+      'onnx 1/call µs',
+      'N',
+      'onnx N/call µs',
+      'gain',
+      'S=3 µs/seed-step',
+      'reference µs',
+      'torch µs',
+      'torch/onnx N',
+    ],
+    rows,
+  ),
 );
 console.log(
   `\nMedian time of one step = forward, backward, global-norm clip, per-neuron update; mlp with degree k, Float32` +
-    ` (reference engine: Float64, smallest size only). ${availableParallelism()} CPUs.\n${note}.`,
+    ` (reference engine: Float64, first size only). N steps per call: chosen as the trainer does (a call of about` +
+    ` ${CALL_MILLISECONDS} ms); gain = 1/call ÷ N/call. S = 3 seeds per graph: not built. ${availableParallelism()} CPUs.\n${note}.`,
 );
+
+/** The paper's three recorded configurations as sgc run configs and as train_run_torch.py arguments. */
+const RUNS = [
+  {
+    label: '|G| = 11, H = 200, full batch of 121',
+    group: 'C11',
+    n: 11,
+    H: 200,
+    B: 121,
+    count: 121,
+    data: '{kind: exhaustive}',
+  },
+  {
+    label: '|G| = 24, H = 300, batches of 128 from 1,000 pairs',
+    group: 'S4',
+    n: 24,
+    H: 300,
+    B: 128,
+    count: 1000,
+    data: '{kind: sampled, count: 1000, seed: 1, batch: 128, dropLast: false}',
+  },
+  {
+    label: '|G| = 25, H = 300, batches of 128 from 625 pairs',
+    group: 'C5xC5',
+    n: 25,
+    H: 300,
+    B: 128,
+    count: 625,
+    data: '{kind: exhaustive, batch: 128, dropLast: false}',
+  },
+];
+
+function wall(command: string, args: string[]): { seconds: number; ok: boolean; stderr: string } {
+  const started = performance.now();
+  const r = spawnSync(command, args, { encoding: 'utf8', maxBuffer: 1 << 26 });
+  return { seconds: (performance.now() - started) / 1000, ok: r.status === 0, stderr: r.stderr };
+}
+
+if (runSteps > 0) {
+  const dir = mkdtempSync(join(tmpdir(), 'sgc-bench-runs-'));
+  const python = torchPython();
+  const runRows: (string | number)[][] = [];
+  try {
+    for (const run of RUNS) {
+      const config = join(dir, `${run.group}.yaml`);
+      writeFileSync(
+        config,
+        `group: ${run.group}\nencoding: {kind: random, seed: 1}\nk: 2\nmodel: {kind: mlp, H: ${run.H}}\n` +
+          `train: {optimizer: per-neuron, lr: 0.001, init: 0.001, clip: 1, steps: ${runSteps}, stopOnSuccess: false}\n` +
+          `data: ${run.data}\nengine: {name: onnx}\n`,
+      );
+      const ours = wall(process.execPath, [
+        join(import.meta.dirname, '..', 'bin', 'sgc.js'),
+        'train',
+        config,
+        '--out',
+        join(dir, run.group),
+      ]);
+      if (!ours.ok) throw new Error(`sgc train failed: ${ours.stderr}`);
+      const theirs = python
+        ? wall(python, [
+            join(import.meta.dirname, 'reference', 'train_run_torch.py'),
+            `${run.n},${run.H},${run.B},${run.count},${runSteps}`,
+          ])
+        : undefined;
+      runRows.push([
+        run.label,
+        ours.seconds.toFixed(2),
+        theirs?.ok ? theirs.seconds.toFixed(2) : 'unavailable',
+        theirs?.ok ? (theirs.seconds / ours.seconds).toFixed(1) : '',
+      ]);
+      process.stderr.write(
+        `  ${run.label}: sgc ${ours.seconds.toFixed(2)} s, torch ${theirs?.seconds.toFixed(2) ?? '—'} s\n`,
+      );
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  console.log(`\nWhole runs of ${runSteps} steps, process start to result (wall seconds):`);
+  console.log(formatTable(['run', 'sgc train s', 'PyTorch loop s', 'PyTorch/sgc'], runRows));
+  console.log(
+    `\nsgc: the compiled CLI (bin/sgc.js; \`npm run build\`), onnx engine, evaluations and the run folder included.` +
+      ` PyTorch: bench/reference/train_run_torch.py, interpreter start and import included` +
+      `${python ? ` (${python})` : ': unavailable, no python with torch'}.`,
+  );
+}
+console.log(`load average at the end: ${load()}`);

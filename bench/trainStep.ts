@@ -19,6 +19,8 @@ export interface StepSize {
   n: number;
   k: number;
   H: number;
+  /** Sequences per step (default min(|G|^k, 4096)). */
+  B?: number;
 }
 
 /** The issue's sizes (|G|, k, H). */
@@ -31,17 +33,28 @@ export const DEFAULT_STEP_SIZES: StepSize[] = [
   { n: 60, k: 2, H: 2048 },
 ];
 
-/** `10,2,512;24,3,4096` → sizes. */
+/**
+ * The sizes of the paper's recorded two-layer configurations (k = 2, batch as the paper's code
+ * trains them): |G| = 11 on a full batch, |G| = 24 and 25 in batches of 128; and a mid-sized one.
+ */
+export const SMALL_STEP_SIZES: StepSize[] = [
+  { n: 11, k: 2, H: 200, B: 121 },
+  { n: 24, k: 2, H: 300, B: 128 },
+  { n: 25, k: 2, H: 300, B: 128 },
+  { n: 10, k: 2, H: 2048, B: 1000 },
+];
+
+/** `10,2,512;24,3,4096,128` → sizes (|G|, k, H, optional batch). */
 export function parseSizes(text: string): StepSize[] {
   return text.split(/\s+|;/).flatMap((s) => {
     if (!s) return [];
-    const [n, k, H] = s.split(',').map(Number);
-    return [{ n, k, H }];
+    const [n, k, H, B] = s.split(',').map(Number);
+    return [B === undefined ? { n, k, H } : { n, k, H, B }];
   });
 }
 
-export const sizeKey = ({ n, k, H }: StepSize): string => `${n},${k},${H}`;
-export const stepBatchSize = ({ n, k }: StepSize): number => Math.min(n ** k, 4096);
+export const stepBatchSize = ({ n, k, B }: StepSize): number => B ?? Math.min(n ** k, 4096);
+export const sizeKey = (size: StepSize): string => `${size.n},${size.k},${size.H},${stepBatchSize(size)}`;
 
 /** A group of each order the sizes use (any group of order n costs the same per step). */
 const GROUPS: Record<number, string> = { 6: 'D3', 10: 'C10', 24: 'S4', 60: 'A5' };
@@ -49,13 +62,23 @@ const GROUPS: Record<number, string> = { 6: 'D3', 10: 'C10', 24: 'S4', 60: 'A5' 
 export const STEP_OPTIMIZER = { kind: 'per-neuron', lr: 1e-3, clip: 1 } as const;
 const INIT_SCALE = 0.01;
 
-/** Median milliseconds per step of `engine` at `size`: two warm-up steps, then ≥ `seconds` and ≥ 5 steps. */
-export async function timeEngineStep(engine: TensorEngine, size: StepSize, seconds: number): Promise<number> {
+/**
+ * Median milliseconds per step of `engine` at `size`: two warm-up calls, then ≥ `seconds` and ≥ 5
+ * calls. `perCall` steps go to each call: step() for 1, steps() (the trainer's way on onnx) above;
+ * a call's time is divided by its steps.
+ */
+export async function timeEngineStep(
+  engine: TensorEngine,
+  size: StepSize,
+  seconds: number,
+  perCall = 1,
+): Promise<number> {
   const { n, k, H } = size;
   const group = parseGroup(GROUPS[n] ?? `C${n}`);
   const B = stepBatchSize(size);
   const s = sampledSequences(group, k, B, 2);
   const batch = { elements: s.elements, targets: s.products, count: B };
+  const batches = Array.from({ length: perCall }, () => batch);
   const model = makeModelSpec('mlp', n, k, H);
   const session = await engine.open({
     model,
@@ -64,14 +87,18 @@ export async function timeEngineStep(engine: TensorEngine, size: StepSize, secon
     batchSize: B,
     parameters: initParameters(model, 1, INIT_SCALE),
   });
+  const call = async () => {
+    if (perCall === 1) await session.step(batch);
+    else await session.steps!(batches);
+  };
   try {
-    for (let i = 0; i < 2; i++) await session.step(batch);
+    for (let i = 0; i < 2; i++) await call();
     const times: number[] = [];
     const start = performance.now();
     while (performance.now() - start < seconds * 1000 || times.length < 5) {
       const t = performance.now();
-      await session.step(batch);
-      times.push(performance.now() - t);
+      await call();
+      times.push((performance.now() - t) / perCall);
     }
     times.sort((a, b) => a - b);
     return times[Math.floor(times.length / 2)];
@@ -127,7 +154,11 @@ export function measureTorchSteps(sizes: StepSize[], seconds: number, threads?: 
   let note = 'PyTorch on CPU, measured in this run';
   for (const line of run.stdout.split('\n')) {
     if (!line.trim().startsWith('{')) continue;
-    const r = JSON.parse(line) as StepSize & { ms_per_step: number; torch: string; threads: number };
+    const r = JSON.parse(line) as Required<StepSize> & {
+      ms_per_step: number;
+      torch: string;
+      threads: number;
+    };
     ms.set(sizeKey(r), r.ms_per_step);
     note = `PyTorch ${r.torch} on CPU (${r.threads} threads, ${python}), measured in this run`;
   }
