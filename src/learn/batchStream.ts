@@ -43,6 +43,15 @@ export type DataStreamState =
   | { kind: 'minibatch'; rng: RandomState; cursor: number }
   | null;
 
+/** A position of a stream (BatchStream.mark); a permutation is replaced, never changed, so it is shared. */
+export interface StreamMark {
+  rng: RandomState;
+  permutation: Int32Array | undefined;
+  shuffledFrom: RandomState | undefined;
+  cursor: number;
+  online: RandomState | undefined;
+}
+
 /**
  * The batches of a run: the full set every step, minibatches through a reshuffled fixed set, or fresh
  * online batches. Its state is part of the checkpoint.
@@ -112,6 +121,28 @@ export class BatchStream {
     }
     this.permutation = p;
     this.cursor = 0;
+  }
+
+  /**
+   * The exact position, in memory, for reset(): unlike state() it also covers a stream that has
+   * not shuffled yet (the trainer rewinds to it when a run stops inside an engine call).
+   */
+  mark(): StreamMark {
+    return {
+      rng: this.rng.state(),
+      permutation: this.permutation,
+      shuffledFrom: this.shuffledFrom,
+      cursor: this.cursor,
+      online: this.online?.state(),
+    };
+  }
+
+  reset(mark: StreamMark): void {
+    this.rng.restore(mark.rng);
+    this.permutation = mark.permutation;
+    this.shuffledFrom = mark.shuffledFrom;
+    this.cursor = mark.cursor;
+    if (mark.online) this.online!.restore(mark.online);
   }
 
   state(): DataStreamState {

@@ -317,7 +317,7 @@ export async function runTraining(
         count++;
       // One call's batches all have one size: a short last batch of an epoch (data.dropLast false)
       // goes in a call of its own size.
-      const dataBefore = stream.state();
+      const dataBefore = stream.mark();
       const size = stream.nextCount();
       const batches: Batch[] = [];
       const epochEnds: boolean[] = [];
@@ -372,7 +372,7 @@ export async function runTraining(
           // engine and the data stream go back and take only those.
           if (i + 1 < count) {
             await chunks.redo(batches.slice(0, i + 1));
-            stream.restore(dataBefore);
+            stream.reset(dataBefore);
             for (let j = 0; j <= i; j++) stream.next();
           }
           break;

@@ -89,3 +89,19 @@ test('restoring mid-pass (short batches kept) continues with the same batches', 
     expected.slice(6),
   );
 });
+
+test('mark and reset go back to any position, also before the first shuffle', () => {
+  const data: RunConfig['data'] = { kind: 'sampled', count: 30, seed: 3, batch: 8, dropLast: false };
+  for (const skip of [0, 3, 5]) {
+    const s = stream(data);
+    for (let i = 0; i < skip; i++) s.next();
+    const mark = s.mark();
+    const first = Array.from({ length: 6 }, () => rows(s.next()));
+    s.reset(mark);
+    assert.deepEqual(
+      Array.from({ length: 6 }, () => rows(s.next())),
+      first,
+      `after ${skip} batches`,
+    );
+  }
+});

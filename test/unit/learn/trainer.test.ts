@@ -207,6 +207,7 @@ describe('many steps per engine call (onnx)', () => {
       {
         model: { kind: 'mlp', H: 16 },
         train: { ...config({}).train, steps: 400, evalEvery: 300, plateau: { window: 30, tolerance: 0.5 } },
+        data: { kind: 'sampled', count: 30, seed: 3, batch: 8, dropLast: false },
       },
     ],
     [
@@ -222,15 +223,25 @@ describe('many steps per engine call (onnx)', () => {
     test(`${label}: the same run, bit for bit, with 1, 7 and a chosen number of steps per call`, async () => {
       const engine = await createEngine('onnx');
       const c = config({ engine: { name: 'onnx' }, ...overrides });
-      const one = await runTraining(c, engine, { stepsPerCall: 1 });
+      let lastOfOne: Checkpoint | undefined;
+      const one = await runTraining(c, engine, {
+        stepsPerCall: 1,
+        onCheckpoint: (cp) => {
+          lastOfOne = cp;
+        },
+      });
       const checkpoints: number[] = [];
+      let lastOfSeven: Checkpoint | undefined;
       const seven = await runTraining(c, engine, {
         stepsPerCall: 7,
         checkpointEvery: 50,
         onCheckpoint: (cp) => {
           checkpoints.push(cp.step);
+          lastOfSeven = cp;
         },
       });
+      // The data stream too is where one step per call leaves it (a resume continues the same).
+      if (one.outcome !== 'diverged') assert.deepEqual(lastOfSeven?.dataState, lastOfOne?.dataState);
       const chosen = await runTraining(c, engine);
       assert.deepEqual(numbers(seven), numbers(one));
       assert.deepEqual(numbers(chosen), numbers(one));
