@@ -13,6 +13,8 @@
  */
 import type { TopLevelSpec } from 'vega-lite';
 import { plateauLevels, predictedIrrepOrder } from '../learn/theory.js';
+import { FIGURE_CONFIG, SCHEMA } from './figure-style.js';
+import { placeLabels, verticalCandidates } from './label-layout.js';
 
 /** What a run folder holds that the figures and the report need. */
 export interface RunReportData {
@@ -50,8 +52,9 @@ export interface RunReportData {
 export type FigureName = 'loss' | 'power' | 'accuracy';
 export const FIGURES: readonly FigureName[] = ['loss', 'power', 'accuracy'];
 
-const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
-const WIDTH = 560;
+const WIDTH = 640;
+const HEIGHT = 320;
+const LABEL_FONT = 11;
 
 /** A number with at most `digits` significant digits, without trailing zeros. */
 export function shortNumber(x: number, digits = 4): string {
@@ -79,9 +82,8 @@ export function plateauRules(data: RunReportData): PlateauRule[] {
       j,
       level,
       label:
-        j === 0
-          ? `${shortNumber(level)}: nothing learned`
-          : `${shortNumber(level)}: after ${order.slice(0, j).join(', ')}`,
+        // Each plateau is named by the irrep whose acquisition leads to it (the staircase's order).
+        j === 0 ? `${shortNumber(level)}: nothing learned` : `${shortNumber(level)}: after ${order[j - 1]}`,
     }))
     .filter((r) => r.level > 0);
 }
@@ -97,28 +99,112 @@ export function poweredIrreps(data: RunReportData): { index: number; label: stri
 
 const positive = (x: number): boolean => Number.isFinite(x) && x > 0;
 
-/** A log x axis over step + 1, from 1 to the last step drawn (not rounded out to the next decade). */
+/** The x domain: step + 1 from 1 to the last step drawn (not rounded out to the next decade). */
+function stepDomain(steps: number[]): [number, number] {
+  return [1, Math.max(10, ...steps.map((s) => s + 1))];
+}
+
+/** A log x axis over step + 1. */
 function stepAxis(steps: number[]) {
-  const last = Math.max(10, ...steps.map((s) => s + 1));
   return {
     field: 'x',
     type: 'quantitative',
-    scale: { type: 'log', domain: [1, last] as number[], nice: false },
+    scale: { type: 'log', domain: stepDomain(steps) as number[], nice: false },
     title: 'step + 1',
   } as const;
+}
+
+/** Whole decades around the values (a log scale drawn exactly as given, so labels can be placed). */
+function decades(values: number[]): [number, number] {
+  const shown = values.filter(positive);
+  if (shown.length === 0) return [1e-3, 1];
+  const lo = 10 ** Math.floor(Math.log10(Math.min(...shown)));
+  const hi = 10 ** Math.ceil(Math.log10(Math.max(...shown)));
+  return [lo, hi > lo ? hi : lo * 10];
+}
+
+/** Pixel position on a log scale of `domain` over `range` pixels (Vega's own mapping). */
+function logPixel(domain: [number, number], range: number, value: number): number {
+  return (range * (Math.log(value) - Math.log(domain[0]))) / (Math.log(domain[1]) - Math.log(domain[0]));
+}
+
+/**
+ * The loss figure's labels, in pixels, outside the plot where the curve never goes: each plateau's
+ * label in a column right of the plot at its level (moved up or down to clear the others), each
+ * acquisition's label above the plot at its step (stacked upwards where steps are close).
+ */
+export function lossLabels(
+  plateaus: PlateauRule[],
+  events: { x: number; label: string }[],
+  xDomain: [number, number],
+  yDomain: [number, number],
+) {
+  const lineHeight = LABEL_FONT * 1.25;
+  const far = 10_000;
+  const plateauLabels = placeLabels(
+    [...plateaus]
+      .sort((a, b) => b.level - a.level)
+      .map((p) => ({
+        text: p.label,
+        x: WIDTH + 6,
+        y: HEIGHT - logPixel(yDomain, HEIGHT, p.level),
+        fontSize: LABEL_FONT,
+        candidates: verticalCandidates('left', 0, lineHeight / 2, 40),
+      })),
+    [],
+    { left: WIDTH, top: -far, right: far, bottom: HEIGHT + far },
+  );
+  const eventLabels = placeLabels(
+    [...events]
+      .sort((a, b) => a.x - b.x)
+      .map((e) => ({
+        text: e.label,
+        x: logPixel(xDomain, WIDTH, e.x) - 2,
+        y: -lineHeight / 2 - 2,
+        fontSize: LABEL_FONT,
+        candidates: Array.from({ length: 30 }, (_, row) => ({
+          dx: 0,
+          dy: -row * lineHeight,
+          align: 'left' as const,
+        })),
+      })),
+    [],
+    { left: -far, top: -far, right: far, bottom: 0 },
+  );
+  // Drawn left-aligned at each box's left edge.
+  const pixels = (l: { text: string; y: number; box: { left: number } }) => ({
+    text: l.text,
+    x: l.box.left,
+    y: l.y,
+  });
+  return { plateaus: plateauLabels.map(pixels), events: eventLabels.map(pixels) };
 }
 
 export function lossSpec(data: RunReportData): TopLevelSpec {
   const points = data.metrics.loss.filter((p) => positive(p.loss)).map((p) => ({ ...p, x: p.step + 1 }));
   const plateaus = plateauRules(data);
   const events = data.metrics.events.map((e) => ({ ...e, x: e.step + 1 }));
-  const x = stepAxis([...points.map((p) => p.step), ...events.map((e) => e.step)]);
-  const y = { field: 'loss', type: 'quantitative', scale: { type: 'log' }, title: 'loss' } as const;
+  const steps = [...points.map((p) => p.step), ...events.map((e) => e.step)];
+  const x = stepAxis(steps);
+  const yDomain = decades([...points.map((p) => p.loss), ...plateaus.map((p) => p.level)]);
+  const y = {
+    field: 'loss',
+    type: 'quantitative',
+    scale: { type: 'log', domain: yDomain, nice: false },
+    title: 'loss',
+  } as const;
+  const labels = lossLabels(plateaus, events, stepDomain(steps), yDomain);
+  const pixel = (field: string) => ({ field, type: 'quantitative', scale: null }) as const;
+  const text = { type: 'text', align: 'left', baseline: 'middle', fontSize: LABEL_FONT } as const;
   return {
     $schema: SCHEMA,
-    title: { text: 'Loss', subtitle: 'dashed: predicted plateaus; vertical: irrep acquired' },
+    config: FIGURE_CONFIG,
+    title: {
+      text: 'Loss',
+      subtitle: 'dashed: predicted plateau after each irrep; red: irrep acquired',
+    },
     width: WIDTH,
-    height: 300,
+    height: HEIGHT,
     layer: [
       {
         name: 'plateaus',
@@ -128,9 +214,9 @@ export function lossSpec(data: RunReportData): TopLevelSpec {
       },
       {
         name: 'plateau_labels',
-        data: { values: plateaus },
-        mark: { type: 'text', align: 'right', baseline: 'bottom', dy: -3, color: '#555', fontSize: 10 },
-        encoding: { y: { ...y, field: 'level' }, x: { value: WIDTH - 4 }, text: { field: 'label' } },
+        data: { values: labels.plateaus },
+        mark: { ...text, color: '#555' },
+        encoding: { x: pixel('x'), y: pixel('y'), text: { field: 'text' } },
       },
       {
         name: 'events',
@@ -140,17 +226,9 @@ export function lossSpec(data: RunReportData): TopLevelSpec {
       },
       {
         name: 'event_labels',
-        data: { values: events },
-        mark: {
-          type: 'text',
-          align: 'left',
-          baseline: 'bottom',
-          dx: 3,
-          dy: -3,
-          color: '#e45756',
-          fontSize: 11,
-        },
-        encoding: { x, y: { value: 300 }, text: { field: 'label' } },
+        data: { values: labels.events },
+        mark: { ...text, color: '#d62728' },
+        encoding: { x: pixel('x'), y: pixel('y'), text: { field: 'text' } },
       },
       {
         name: 'loss',
@@ -162,6 +240,26 @@ export function lossSpec(data: RunReportData): TopLevelSpec {
   } as TopLevelSpec;
 }
 
+const DOT = [2, 3];
+const TIE_SEGMENT = 5;
+
+/**
+ * The dash of each target rule: dotted, except where several irreps have the same power (their
+ * rules would lie on top of each other, and only the last colour would show): there the n rules
+ * share one dash of n segments, each rule drawing its own segment, so every colour shows along it.
+ */
+export function tiedDashes<T extends { power: number }>(
+  targets: T[],
+): (T & { dash: number[]; dashOffset: number })[] {
+  const same = (a: number, b: number) => Math.abs(a - b) <= 1e-9 * Math.max(Math.abs(a), Math.abs(b));
+  return targets.map((t) => {
+    const tied = targets.filter((u) => same(u.power, t.power));
+    if (tied.length === 1) return { ...t, dash: DOT, dashOffset: 0 };
+    const place = tied.indexOf(t);
+    return { ...t, dash: [TIE_SEGMENT, TIE_SEGMENT * (tied.length - 1)], dashOffset: place * TIE_SEGMENT };
+  });
+}
+
 export function powerSpec(data: RunReportData): TopLevelSpec {
   const irreps = poweredIrreps(data);
   const series = data.metrics.evaluations.flatMap((e) =>
@@ -169,7 +267,7 @@ export function powerSpec(data: RunReportData): TopLevelSpec {
       .filter((r) => Number.isFinite(e.power[r.index]))
       .map((r) => ({ step: e.step, x: e.step + 1, irrep: r.label, power: e.power[r.index] })),
   );
-  const targets = irreps.map((r) => ({ irrep: r.label, power: r.power }));
+  const targets = tiedDashes(irreps.map((r) => ({ irrep: r.label, power: r.power })));
   // Log y from well below the smallest target to above everything: output power starts near 0 and
   // would otherwise stretch the axis over many decades; lower values are clamped to the bottom edge.
   const smallest = Math.min(...irreps.map((r) => r.power));
@@ -189,14 +287,21 @@ export function powerSpec(data: RunReportData): TopLevelSpec {
   } as const;
   return {
     $schema: SCHEMA,
+    config: FIGURE_CONFIG,
     title: { text: 'Power per irrep', subtitle: "the model's output (lines) vs the encoding's (dotted)" },
     width: WIDTH,
-    height: 300,
+    height: HEIGHT,
     layer: [
       {
         name: 'targets',
         data: { values: targets },
-        mark: { type: 'rule', strokeDash: [2, 3], strokeWidth: 1.6 },
+        // Each rule's own dash (tiedDashes): rules at the same power interleave their colours.
+        mark: {
+          type: 'rule',
+          strokeDash: { expr: 'datum.dash' },
+          strokeDashOffset: { expr: 'datum.dashOffset' },
+          strokeWidth: 1.8,
+        },
         encoding: { y, color },
       },
       {
@@ -219,6 +324,7 @@ export function accuracySpec(data: RunReportData): TopLevelSpec {
     .map((e) => ({ step: e.step, x: e.step + 1, accuracy: e.accuracy }));
   return {
     $schema: SCHEMA,
+    config: FIGURE_CONFIG,
     title: 'Accuracy',
     width: WIDTH,
     height: 120,

@@ -5,6 +5,19 @@
 import type { FigureName, RunReportData } from './figures.js';
 import { poweredIrreps, shortNumber } from './figures.js';
 
+/**
+ * The page style both reports share: the page takes the window's width (up to 1500 px) and each figure
+ * is scaled to it, so a figure drawn 900–1100 px wide (text 11–13 px) shows its text at about the
+ * size of the page's own on a 1400 px window, instead of shrinking to a narrow column.
+ */
+export const PAGE_STYLE = `body { font-family: system-ui, sans-serif; margin: 1.5em auto; padding: 0 2vw; max-width: 1500px; color: #222; }
+table { border-collapse: collapse; margin: 1em 0 2em; }
+th, td { text-align: left; padding: 0.25em 0.8em; border-bottom: 1px solid #ddd; vertical-align: top; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
+th { font-weight: 600; white-space: nowrap; }
+figure { margin: 1.5em 0; }
+figure svg { display: block; width: 100%; height: auto; }`;
+
 export function escapeHtml(text: string): string {
   return text
     .replace(/&/g, '&amp;')
@@ -87,12 +100,7 @@ export function reportHtml(data: RunReportData, figures: Partial<Record<FigureNa
 <link rel="icon" href="data:,">
 <title>sgc run: ${escapeHtml(data.title)}</title>
 <style>
-body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 760px; color: #222; }
-table { border-collapse: collapse; margin: 1em 0 2em; }
-th, td { text-align: left; padding: 0.25em 0.8em; border-bottom: 1px solid #ddd; vertical-align: top; }
-th { font-weight: 600; white-space: nowrap; }
-figure { margin: 1.5em 0; }
-figure svg { max-width: 100%; height: auto; }
+${PAGE_STYLE}
 .outcome-succeeded { color: #2a7d2a; } .outcome-failed, .outcome-diverged { color: #b22; }
 </style>
 </head>

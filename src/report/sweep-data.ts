@@ -61,7 +61,22 @@ export interface SweepRunData {
 export interface ChosenRun {
   runId: number;
   cellId: number;
+  /** The run's name in the report's file names and page ids (runFileStem). */
+  stem: string;
   data: RunReportData;
+}
+
+/**
+ * A run's name in file names: `C6-onehot-k3-mlp-H16-seed0`, from its cell (group, encoding, k, model),
+ * width and seed; characters a file name should not carry become `_`.
+ */
+export function runFileStem(
+  run: Pick<SweepRunData, 'group' | 'encoding' | 'k' | 'model' | 'h' | 'seed'>,
+): string {
+  return `${run.group}-${run.encoding}-k${run.k}-${run.model}-H${run.h}-seed${run.seed}`.replace(
+    /[^A-Za-z0-9._-]/g,
+    '_',
+  );
 }
 
 export interface SweepReportData {
@@ -91,7 +106,7 @@ export function unknownSweepMessage(name: string, known: string[]): string {
 const groups = new Map<string, FiniteGroup | null>();
 
 /** parseGroup, remembered (a report asks for the same few groups many times), or null. */
-function groupOf(name: string): FiniteGroup | null {
+export function groupOf(name: string): FiniteGroup | null {
   if (!groups.has(name)) {
     try {
       groups.set(name, parseGroup(name));
@@ -151,24 +166,12 @@ async function readSweep(tx: SqlSession, name: string, maxRuns: number): Promise
     [sweep.id],
   );
 
-  const notes: string[] = [];
-  const candidates: SweepRunData[] = [];
-  for (const cell of cells) {
-    if (cell.minWidth === null) continue;
-    const atWidth = runs.filter((r) => r.cellId === cell.id && r.h === cell.minWidth);
-    // runs are sorted by seed within a width: the first success, else the first run.
-    const run = atWidth.find((r) => r.outcome === 'succeeded') ?? atWidth[0];
-    if (run) candidates.push(run);
-  }
-  if (candidates.length > maxRuns)
-    notes.push(
-      `${candidates.length} cells have an H*; the runs of the first ${maxRuns} are drawn (--runs to change)`,
-    );
+  const { candidates, notes } = runsToDraw(cells, runs, maxRuns);
   const chosen: ChosenRun[] = [];
-  for (const run of candidates.slice(0, Math.max(0, maxRuns))) {
+  for (const run of candidates) {
     const data = await runReportData(tx, run);
     if (typeof data === 'string') notes.push(data);
-    else chosen.push({ runId: run.runId, cellId: run.cellId, data });
+    else chosen.push({ runId: run.runId, cellId: run.cellId, stem: runFileStem(run), data });
   }
   return {
     sweep: { name: sweep.name, status: sweep.status, createdAt: sweep.created_at },
@@ -180,13 +183,65 @@ async function readSweep(tx: SqlSession, name: string, maxRuns: number): Promise
 }
 
 /**
+ * The runs to draw: per cell with an H*, the run at H* with the lowest seed that succeeded (any run at
+ * H* when none did), at most `maxRuns`, and a note when the cap left some out. `runs` are sorted by
+ * seed within a width.
+ */
+export function runsToDraw(
+  cells: readonly SweepCellData[],
+  runs: readonly SweepRunData[],
+  maxRuns: number,
+): { candidates: SweepRunData[]; notes: string[] } {
+  const notes: string[] = [];
+  const candidates: SweepRunData[] = [];
+  for (const cell of cells) {
+    if (cell.minWidth === null) continue;
+    const atWidth = runs.filter((r) => r.cellId === cell.id && r.h === cell.minWidth);
+    const run = atWidth.find((r) => r.outcome === 'succeeded') ?? atWidth[0];
+    if (run) candidates.push(run);
+  }
+  if (candidates.length > maxRuns)
+    notes.push(
+      `${candidates.length} cells have an H*; the runs of the first ${maxRuns} are drawn (--runs to change)`,
+    );
+  return { candidates: candidates.slice(0, Math.max(0, maxRuns)), notes };
+}
+
+/**
  * One run as the run figures want it, from its stored config, metrics, irrep powers and events; or
  * a sentence saying why it cannot be drawn (a config this checkout cannot resolve).
  */
 async function runReportData(tx: SqlSession, run: SweepRunData): Promise<RunReportData | string> {
-  const [{ config: raw }] = await tx.query<{ config: unknown }>('SELECT config FROM run WHERE id = $1', [
+  const [{ config }] = await tx.query<{ config: unknown }>('SELECT config FROM run WHERE id = $1', [
     run.runId,
   ]);
+  const metrics = await tx.query<RunRows['metrics'][number]>(
+    'SELECT step, loss, accuracy FROM run_metric WHERE run_id = $1 ORDER BY step',
+    [run.runId],
+  );
+  const powers = await tx.query<RunRows['powers'][number]>(
+    'SELECT step, irrep, power FROM run_irrep_power WHERE run_id = $1 ORDER BY step, irrep',
+    [run.runId],
+  );
+  const events = await tx.query<RunRows['events'][number]>(
+    `SELECT step, irrep FROM run_event WHERE run_id = $1 AND kind = 'irrep_acquired' ORDER BY step, irrep`,
+    [run.runId],
+  );
+  return runReportFromRows(run, config, { metrics, powers, events });
+}
+
+/** A run's recorded curves as rows, the way the store's tables (and the results' CSVs) hold them. */
+export interface RunRows {
+  metrics: { step: number; loss: number; accuracy: number | null }[];
+  powers: { step: number; irrep: string; power: number }[];
+  events: { step: number; irrep: string }[];
+}
+
+/**
+ * One run as the run figures want it, from its config and recorded rows (sorted by step); or a
+ * sentence saying why it cannot be drawn (a config this checkout cannot resolve).
+ */
+export function runReportFromRows(run: SweepRunData, raw: unknown, rows: RunRows): RunReportData | string {
   const parsed = RunConfigSchema.safeParse(raw);
   const what = `run ${run.runId} (${run.group} ${run.encoding} k=${run.k} ${run.model} H=${run.h} seed ${run.seed})`;
   if (!parsed.success) return `${what}: its stored config is not a run config this version reads`;
@@ -200,18 +255,7 @@ async function runReportData(tx: SqlSession, run: SweepRunData): Promise<RunRepo
     return `${what}: cannot resolve its encoding (${(error as Error).message})`;
   }
   const irreps = irrepsOf(group).map((r) => r.label);
-  const metricRows = await tx.query<{ step: number; loss: number; accuracy: number | null }>(
-    'SELECT step, loss, accuracy FROM run_metric WHERE run_id = $1 ORDER BY step',
-    [run.runId],
-  );
-  const powerRows = await tx.query<{ step: number; irrep: string; power: number }>(
-    'SELECT step, irrep, power FROM run_irrep_power WHERE run_id = $1 ORDER BY step, irrep',
-    [run.runId],
-  );
-  const eventRows = await tx.query<{ step: number; irrep: string }>(
-    `SELECT step, irrep FROM run_event WHERE run_id = $1 AND kind = 'irrep_acquired' ORDER BY step, irrep`,
-    [run.runId],
-  );
+  const { metrics: metricRows, powers: powerRows, events: eventRows } = rows;
 
   // An evaluation is a step with an accuracy or irrep powers; what a step lacks is NaN (not drawn).
   const byStep = new Map<number, { step: number; loss: number; accuracy: number; power: number[] }>();

@@ -16,11 +16,9 @@
  * the store: tests compare the plotted H* with min_width and the guide with 2^(k−1)·|G|.
  */
 import type { TopLevelSpec } from 'vega-lite';
+import { FIGURE_CONFIG, SCHEMA } from './figure-style.js';
+import { type LabelRequest, placeLabels, pointBox, textWidth, verticalCandidates } from './label-layout.js';
 import type { SweepCellData } from './sweep-data.js';
-
-const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
-const WIDTH = 560;
-const HEIGHT = 340;
 
 /** The line a cell belongs to. */
 export function seriesLabel(cell: Pick<SweepCellData, 'group' | 'encoding' | 'model'>): string {
@@ -39,38 +37,53 @@ export function theoryWidth(k: number, groupOrder: number): number {
 
 const SEARCHING = new Set(['pending', 'searching']);
 
+/** What tells the lines of one group apart: the encoding and the model. */
+export function variantLabel(cell: Pick<SweepCellData, 'encoding' | 'model'>): string {
+  return `${cell.encoding} · ${cell.model}`;
+}
+
 /**
  * `kx` is where a cell is drawn: k nudged sideways by its series' place among the series, so brackets
  * and points of different lines at the same k do not hide each other; `k` stays the cell's own.
  */
-export interface MinWidthFigureData {
-  points: {
-    series: string;
-    group: string;
-    k: number;
-    kx: number;
-    minWidth: number;
-    lo: number | null;
-    hi: number | null;
-  }[];
-  brackets: { series: string; k: number; kx: number; lo: number; hi: number }[];
-  unresolved: { series: string; k: number; kx: number; at: number; label: string }[];
-  theory: { group: string; k: number; width: number; label: string }[];
+interface Placed {
+  series: string;
+  group: string;
+  variant: string;
+  k: number;
+  kx: number;
 }
+
+export interface MinWidthFigureData {
+  points: (Placed & { minWidth: number; lo: number | null; hi: number | null })[];
+  brackets: (Placed & { lo: number; hi: number })[];
+  unresolved: (Placed & { at: number; label: string })[];
+  /** One guide per distinct |G| (groups of the same order share it), at each k a two-layer cell has. */
+  theory: { order: number; groups: string; k: number; width: number; label: string }[];
+}
+
+/** The most a series is nudged away from its k. */
+const MAX_NUDGE = 0.12;
 
 /** The figure's data, one array per layer. */
 export function minWidthFigureData(cells: readonly SweepCellData[]): MinWidthFigureData {
   const positive = (x: number | null): x is number => x !== null && Number.isFinite(x) && x > 0;
   const series = [...new Set(cells.map(seriesLabel))].sort();
-  // Spread the series over at most ±0.12 of a unit of k (ks are integers, a unit apart).
-  const step = series.length > 1 ? Math.min(0.06, 0.24 / (series.length - 1)) : 0;
-  const place = (c: SweepCellData) => {
+  // Spread the series over at most ±MAX_NUDGE of a unit of k (ks are integers, a unit apart).
+  const step = series.length > 1 ? Math.min(0.06, (2 * MAX_NUDGE) / (series.length - 1)) : 0;
+  const place = (c: SweepCellData): Placed => {
     const label = seriesLabel(c);
-    return { series: label, k: c.k, kx: c.k + (series.indexOf(label) - (series.length - 1) / 2) * step };
+    return {
+      series: label,
+      group: c.group,
+      variant: variantLabel(c),
+      k: c.k,
+      kx: c.k + (series.indexOf(label) - (series.length - 1) / 2) * step,
+    };
   };
   const points = cells
     .filter((c) => positive(c.minWidth))
-    .map((c) => ({ ...place(c), group: c.group, minWidth: c.minWidth as number, lo: c.lo, hi: c.hi }));
+    .map((c) => ({ ...place(c), minWidth: c.minWidth as number, lo: c.lo, hi: c.hi }));
   const brackets = cells
     .filter((c) => positive(c.lo) && positive(c.hi))
     .map((c) => ({ ...place(c), lo: c.lo as number, hi: c.hi as number }));
@@ -88,101 +101,222 @@ export function minWidthFigureData(cells: readonly SweepCellData[]): MinWidthFig
           : `no H* ≤ ${at}`;
       return [{ ...place(c), at, label }];
     });
-  const theory: MinWidthFigureData['theory'] = [];
-  const seen = new Set<string>();
+  // Groups of the same order have the same guide: one line, labelled with all of them.
+  const byOrder = new Map<number, { groups: Set<string>; ks: Set<number> }>();
   for (const c of cells) {
     if (!isTwoLayer(c.model) || c.groupOrder === null) continue;
-    const key = JSON.stringify([c.group, c.k]);
-    if (seen.has(key)) continue;
-    seen.add(key);
-    theory.push({
-      group: c.group,
-      k: c.k,
-      width: theoryWidth(c.k, c.groupOrder),
-      label: `2^(k−1)·|${c.group}|`,
-    });
+    const entry = byOrder.get(c.groupOrder) ?? { groups: new Set(), ks: new Set() };
+    entry.groups.add(c.group);
+    entry.ks.add(c.k);
+    byOrder.set(c.groupOrder, entry);
   }
-  theory.sort((a, b) => a.group.localeCompare(b.group) || a.k - b.k);
+  const theory = [...byOrder]
+    .sort(([a], [b]) => a - b)
+    .flatMap(([order, { groups, ks }]) => {
+      const names = [...groups].sort().join(', ');
+      return [...ks]
+        .sort((a, b) => a - b)
+        .map((k) => ({
+          order,
+          groups: names,
+          k,
+          width: theoryWidth(k, order),
+          label: `2^(k−1)·${order}: ${names}`,
+        }));
+    });
   return { points, brackets, unresolved, theory };
+}
+
+const WIDTH = 640;
+const HEIGHT = 380;
+const LABEL_FONT = 11;
+/** Marker shapes per encoding · model; triangle-up is kept for the cells without an H*. */
+const SHAPES = [
+  'circle',
+  'square',
+  'diamond',
+  'triangle-down',
+  'cross',
+  'triangle-right',
+  'triangle-left',
+  'wedge',
+];
+/** Line dashes per encoding · model (the guides are dotted grey, unlike all of these). */
+const DASHES = [
+  [1, 0],
+  [7, 3],
+  [3, 2],
+  [10, 3, 2, 3],
+  [12, 5],
+  [5, 2, 1, 2],
+];
+const GUIDE_COLOR = '#8c8c8c';
+
+/** The y domain: whole decades around every width drawn (log scale, so Vega draws it as given). */
+function widthDomain(data: MinWidthFigureData): [number, number] {
+  const values = [
+    ...data.points.map((p) => p.minWidth),
+    ...data.brackets.flatMap((b) => [b.lo, b.hi]),
+    ...data.unresolved.map((u) => u.at),
+    ...data.theory.map((t) => t.width),
+  ].filter((v) => v > 0);
+  if (values.length === 0) return [1, 10];
+  const lo = 10 ** Math.floor(Math.log10(Math.min(...values)));
+  let hi = 10 ** Math.ceil(Math.log10(Math.max(...values)));
+  if (hi <= lo) hi = lo * 10;
+  return [lo, hi];
+}
+
+/**
+ * Where each label goes, in pixels: the guides' labels in a column right of the last k (the x domain
+ * is widened to make room for it), each beside its guide's end and moved up or down until it clears
+ * the others; then the labels of the cells without an H*, beside their triangles, clear of the points,
+ * the triangles and the labels placed before.
+ */
+export function minWidthLayout(data: MinWidthFigureData, ks: readonly number[]) {
+  const kMin = ks[0] ?? 2;
+  const kMax = ks.at(-1) ?? 2;
+  const pad = kMin === kMax ? 0.5 : 0.25;
+  const guideLabels = [...new Map(data.theory.map((t) => [t.order, t])).values()].map(
+    (t) => data.theory.filter((u) => u.order === t.order).at(-1)!,
+  );
+  // Room right of the last k for the guide labels: solve (R − a)·WIDTH/(R − L) = column for R.
+  const column = Math.max(0, ...guideLabels.map((t) => textWidth(t.label, LABEL_FONT) + 16));
+  const left = kMin - pad;
+  const a = kMax + MAX_NUDGE;
+  const right = Math.max(kMax + pad, (a - (column * left) / WIDTH) / (1 - column / WIDTH));
+  const [yLo, yHi] = widthDomain(data);
+  const px = (k: number) => (WIDTH * (k - left)) / (right - left);
+  const py = (w: number) => HEIGHT * (1 - (Math.log(w) - Math.log(yLo)) / (Math.log(yHi) - Math.log(yLo)));
+  const bounds = { left: 0, top: 0, right: WIDTH, bottom: HEIGHT };
+  const obstacles = [
+    ...data.points.map((p) => pointBox(px(p.kx), py(p.minWidth), 10)),
+    ...data.unresolved.map((u) => pointBox(px(u.kx), py(u.at), 12)),
+  ];
+  const lineHeight = LABEL_FONT * 1.25;
+  const requests: LabelRequest[] = [
+    ...[...guideLabels]
+      .sort((p, q) => q.width - p.width)
+      .map((t) => ({
+        text: t.label,
+        x: px(a) + 8,
+        y: py(t.width),
+        fontSize: LABEL_FONT,
+        candidates: verticalCandidates('left', 0, lineHeight / 2, 40),
+      })),
+    ...data.unresolved.map((u) => ({
+      text: u.label,
+      x: px(u.kx),
+      y: py(u.at),
+      fontSize: LABEL_FONT,
+      candidates: [
+        // Beside the triangle (its box is 12 px wide), above or below it, then further up or down.
+        { dx: 11, dy: 0, align: 'left' as const },
+        { dx: -11, dy: 0, align: 'right' as const },
+        { dx: 0, dy: -16, align: 'center' as const },
+        { dx: 0, dy: 16, align: 'center' as const },
+        ...verticalCandidates('left', 11, lineHeight, 12).slice(1),
+        ...verticalCandidates('right', -11, lineHeight, 12).slice(1),
+      ],
+    })),
+  ];
+  // Drawn left-aligned at the box's left edge: Vega-Lite has no align channel.
+  const labels = placeLabels(requests, obstacles, bounds).map((l, i) => ({
+    text: l.text,
+    x: l.box.left,
+    y: l.y,
+    kind: i < guideLabels.length ? 'guide' : 'unresolved',
+  }));
+  return { xDomain: [left, right] as [number, number], yDomain: [yLo, yHi] as [number, number], labels };
 }
 
 export function minWidthSpec(cells: readonly SweepCellData[], sweep: string): TopLevelSpec {
   const data = minWidthFigureData(cells);
   const ks = [...new Set(cells.map((c) => c.k))].sort((a, b) => a - b);
-  const kMin = ks[0] ?? 2;
-  const kMax = ks.at(-1) ?? 2;
-  const pad = kMin === kMax ? 0.5 : 0.25;
+  const layout = minWidthLayout(data, ks);
   const x = {
     field: 'kx',
     type: 'quantitative',
-    scale: { domain: [kMin - pad, kMax + pad] as number[], nice: false, zero: false },
-    axis: { values: ks, format: 'd' },
+    scale: { domain: layout.xDomain, nice: false, zero: false },
+    axis: { values: ks, format: 'd', grid: true },
     title: 'k (sequence length)',
   } as const;
-  const y = { type: 'quantitative', scale: { type: 'log' }, title: 'hidden width H' } as const;
-  const series = [...new Set(cells.map(seriesLabel))].sort();
-  const color = {
-    field: 'series',
-    type: 'nominal',
-    scale: { domain: series },
-    title: 'group · encoding · model',
-    legend: { titleLimit: 400, labelLimit: 400 },
+  const y = {
+    type: 'quantitative',
+    scale: { type: 'log', domain: layout.yDomain, nice: false },
+    title: 'hidden width H',
   } as const;
-  // The last k of each guide carries its label.
-  const theoryLabels = data.theory.filter((t) => !data.theory.some((u) => u.group === t.group && u.k > t.k));
+  const groups = [...new Set(cells.map((c) => c.group))].sort();
+  const variants = [...new Set(cells.map(variantLabel))].sort();
+  const color = {
+    field: 'group',
+    type: 'nominal',
+    scale: { domain: groups, scheme: groups.length <= 10 ? 'tableau10' : 'category20' },
+    title: 'group',
+  } as const;
+  const variantTitle = 'encoding · model';
+  const shape = {
+    field: 'variant',
+    type: 'nominal',
+    scale: { domain: variants, range: variants.map((_, i) => SHAPES[i % SHAPES.length]) },
+    title: variantTitle,
+    legend: { labelLimit: 400, symbolStrokeWidth: 1.5 },
+  } as const;
+  const strokeDash = {
+    field: 'variant',
+    type: 'nominal',
+    scale: { domain: variants, range: variants.map((_, i) => DASHES[i % DASHES.length]) },
+    title: variantTitle,
+    legend: { labelLimit: 400, symbolStrokeWidth: 1.5 },
+  } as const;
+  const pixel = (field: string) => ({ field, type: 'quantitative', scale: null }) as const;
   return {
     $schema: SCHEMA,
+    config: FIGURE_CONFIG,
     title: {
       text: `Minimal width H* vs k: ${sweep}`,
       subtitle: [
-        'bars: search bracket (lo failed, hi succeeded); dashed: 2^(k−1)·|G| for the two-layer net',
-        'open triangle: no H* (none up to the widest width tried, or still searching)',
+        'colour: group; marker and dash: encoding · model; bars: search bracket (lo failed, hi succeeded)',
+        'dotted grey: 2^(k−1)·|G| for the two-layer net; open triangle: no H* (none up to the widest tried, or searching)',
       ],
     },
     width: WIDTH,
     height: HEIGHT,
+    resolve: { legend: { shape: 'shared', strokeDash: 'shared' } },
     layer: [
       {
         name: 'theory',
         data: { values: data.theory },
-        mark: { type: 'line', strokeDash: [6, 4], color: '#888', strokeWidth: 1.2 },
+        mark: { type: 'line', strokeDash: [2, 3], color: GUIDE_COLOR, strokeWidth: 1.4 },
         encoding: {
           x: { ...x, field: 'k' },
           y: { ...y, field: 'width' },
-          detail: { field: 'group', type: 'nominal' },
+          detail: { field: 'order', type: 'nominal' },
         },
       },
       {
         name: 'theory_labels',
-        data: { values: theoryLabels },
-        mark: {
-          type: 'text',
-          align: 'right',
-          baseline: 'bottom',
-          dx: -4,
-          dy: -3,
-          color: '#666',
-          fontSize: 10,
-        },
-        encoding: { x: { ...x, field: 'k' }, y: { ...y, field: 'width' }, text: { field: 'label' } },
+        data: { values: layout.labels.filter((l) => l.kind === 'guide') },
+        mark: { type: 'text', align: 'left', baseline: 'middle', color: '#555', fontSize: LABEL_FONT },
+        encoding: { x: pixel('x'), y: pixel('y'), text: { field: 'text' } },
       },
       {
         name: 'brackets',
         data: { values: data.brackets },
-        mark: { type: 'rule', strokeWidth: 1.5, opacity: 0.6 },
+        mark: { type: 'rule', strokeWidth: 1.5, opacity: 0.55 },
         encoding: { x, y: { ...y, field: 'lo' }, y2: { field: 'hi' }, color },
       },
       {
         name: 'widths',
         data: { values: data.points },
         mark: { type: 'line', strokeWidth: 1.8 },
-        encoding: { x, y: { ...y, field: 'minWidth' }, color },
+        encoding: { x, y: { ...y, field: 'minWidth' }, color, strokeDash },
       },
       {
         name: 'width_points',
         data: { values: data.points },
-        mark: { type: 'point', filled: true, size: 50 },
-        encoding: { x, y: { ...y, field: 'minWidth' }, color },
+        mark: { type: 'point', filled: true, size: 55, opacity: 0.95 },
+        encoding: { x, y: { ...y, field: 'minWidth' }, color, shape },
       },
       {
         name: 'unresolved',
@@ -192,9 +326,9 @@ export function minWidthSpec(cells: readonly SweepCellData[], sweep: string): To
       },
       {
         name: 'unresolved_labels',
-        data: { values: data.unresolved },
-        mark: { type: 'text', align: 'left', dx: 7, fontSize: 10, color: '#444' },
-        encoding: { x, y: { ...y, field: 'at' }, text: { field: 'label' } },
+        data: { values: layout.labels.filter((l) => l.kind === 'unresolved') },
+        mark: { type: 'text', align: 'left', baseline: 'middle', fontSize: LABEL_FONT, color: '#444' },
+        encoding: { x: pixel('x'), y: pixel('y'), text: { field: 'text' } },
       },
     ],
   } as TopLevelSpec;

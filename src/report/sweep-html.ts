@@ -5,7 +5,7 @@
  */
 import type { TopLevelSpec } from 'vega-lite';
 import { poweredIrreps, shortNumber } from './figures.js';
-import { escapeHtml, jsonForScript, observedOrder } from './html.js';
+import { escapeHtml, jsonForScript, observedOrder, PAGE_STYLE } from './html.js';
 import type { SweepReportData } from './sweep-data.js';
 
 /** A rendered figure: its id in the page (`figure-<id>`), its SVG and the spec it came from. */
@@ -95,7 +95,7 @@ export function sweepReportHtml(data: SweepReportData, figures: SweepFigure[]): 
     [false, false, true, false, true, true, false, true, true, true, true, false, false, false],
   );
   const runSections = data.chosen
-    .map(({ runId, data: run }) => {
+    .map(({ stem, data: run }) => {
       const observed = observedOrder(run);
       const facts = [
         `${run.result.outcome}`,
@@ -108,11 +108,11 @@ export function sweepReportHtml(data: SweepReportData, figures: SweepFigure[]): 
         `predicted plateaus: ${run.result.predicted.plateaus.map((x) => shortNumber(x)).join(' → ')}`,
         `irrep order: ${observed.order.join(', ') || 'none'} (${observed.verdict})`,
       ].filter((s) => s !== '');
-      return `<section id="run-${runId}" class="run">
+      return `<section id="run-${escapeHtml(stem)}" class="run">
 <h3>${escapeHtml(run.title)}</h3>
 <p>${facts.map(escapeHtml).join(' · ')}</p>
-${figureHtml(byId.get(`run-${runId}-loss`))}
-${figureHtml(byId.get(`run-${runId}-power`))}
+${figureHtml(byId.get(`${stem}-loss`))}
+${figureHtml(byId.get(`${stem}-power`))}
 </section>`;
     })
     .join('\n');
@@ -135,13 +135,8 @@ ${figureHtml(byId.get(`run-${runId}-power`))}
 <link rel="icon" href="data:,">
 <title>sgc sweep: ${name}</title>
 <style>
-body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 900px; color: #222; }
-table { border-collapse: collapse; margin: 1em 0 2em; font-size: 0.9em; }
-th, td { text-align: left; padding: 0.2em 0.7em; border-bottom: 1px solid #ddd; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; }
-th { font-weight: 600; white-space: nowrap; }
-figure { margin: 1.5em 0; }
-figure svg { max-width: 100%; height: auto; }
+${PAGE_STYLE}
+table { font-size: 0.9em; }
 .note { color: #8a5a00; }
 </style>
 </head>

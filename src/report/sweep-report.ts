@@ -1,6 +1,7 @@
 /**
- * Writing a sweep's report: min-width.svg/.png (H* vs k), run-<id>-loss and run-<id>-power
- * (.svg/.png) for the chosen runs, drawn with the run report's figure specs, and report.html.
+ * Writing a sweep's report: min-width.svg/.png (H* vs k), <run>-loss and <run>-power (.svg/.png) for
+ * the chosen runs, drawn with the run report's figure specs, and report.html. A run's files are
+ * named by its cell, width and seed (runFileStem), so they keep their names in any store.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,9 +16,9 @@ import { type SweepFigure, sweepReportHtml } from './sweep-html.js';
 export function sweepFigureSpecs(data: SweepReportData) {
   return [
     { id: 'min-width', spec: minWidthSpec(data.cells, data.sweep.name) },
-    ...data.chosen.flatMap(({ runId, data: run }) => [
-      { id: `run-${runId}-loss`, spec: lossSpec(run) },
-      { id: `run-${runId}-power`, spec: powerSpec(run) },
+    ...data.chosen.flatMap(({ stem, data: run }) => [
+      { id: `${stem}-loss`, spec: lossSpec(run) },
+      { id: `${stem}-power`, spec: powerSpec(run) },
     ]),
   ];
 }

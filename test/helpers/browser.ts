@@ -84,3 +84,52 @@ export async function figureCounts(
       return { id: f.id, width: box?.width ?? 0, height: box?.height ?? 0, ...counts };
     })`);
 }
+
+/** Two text boxes of one figure that overlap, as the browser laid them out. */
+export interface TextOverlap {
+  figure: string;
+  a: string;
+  b: string;
+  /** The shared area in CSS pixels². */
+  area: number;
+}
+
+/**
+ * Every pair of SVG <text> elements in the same <figure> whose bounding boxes (getBoundingClientRect,
+ * after the page's own scaling) overlap by more than `tolerance` pixels each way, and the number of
+ * text elements looked at. Empty texts are skipped, and so are hidden ones: Vega keeps the axis labels
+ * it drops for lack of room as text with opacity 0.
+ */
+export async function textOverlaps(
+  page: Page,
+  tolerance = 0.5,
+): Promise<{ texts: number; overlaps: TextOverlap[] }> {
+  return page.evaluate(`(() => {
+    const overlaps = [];
+    let texts = 0;
+    const shown = (e) => {
+      for (let n = e; n && n instanceof Element; n = n.parentElement) {
+        const style = getComputedStyle(n);
+        if (style.opacity === '0' || style.visibility === 'hidden' || style.display === 'none') return false;
+      }
+      return true;
+    };
+    for (const figure of document.querySelectorAll('figure')) {
+      const boxes = [...figure.querySelectorAll('svg text')]
+        .filter((t) => t.textContent.trim() !== '' && shown(t))
+        .map((t) => ({ text: t.textContent, r: t.getBoundingClientRect() }))
+        .filter((b) => b.r.width > 0 && b.r.height > 0);
+      texts += boxes.length;
+      for (let i = 0; i < boxes.length; i++)
+        for (let j = i + 1; j < boxes.length; j++) {
+          const a = boxes[i].r;
+          const b = boxes[j].r;
+          const w = Math.min(a.right, b.right) - Math.max(a.left, b.left);
+          const h = Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top);
+          if (w > ${tolerance} && h > ${tolerance})
+            overlaps.push({ figure: figure.id, a: boxes[i].text, b: boxes[j].text, area: Math.round(w * h) });
+        }
+    }
+    return { texts, overlaps };
+  })()`);
+}

@@ -15,7 +15,7 @@ import { lossSpec, powerSpec } from '../../src/report/figures.js';
 import { findMarks, renderFigure } from '../../src/report/render.js';
 import { readRunFolder } from '../../src/report/run-folder.js';
 import { encode } from '../../src/task/encoding.js';
-import { figureCounts, withReportPage } from '../helpers/browser.js';
+import { figureCounts, textOverlaps, withReportPage } from '../helpers/browser.js';
 import { sgc } from '../helpers/sgc.js';
 
 const root = join(import.meta.dirname, '..', '..');
@@ -128,7 +128,7 @@ describe('run reports', () => {
   test('report.html in headless Chromium: no console errors, every figure drawn, no network requests', {
     timeout: 60_000,
   }, async () => {
-    await withReportPage(join(run, 'report.html'), { width: 900, height: 900 }, async ({ page }) => {
+    await withReportPage(join(run, 'report.html'), { width: 1400, height: 900 }, async ({ page }) => {
       const figures = await figureCounts(page, {
         lines: '.mark-line path',
         plateaus: '.plateaus_marks line',
@@ -153,6 +153,9 @@ describe('run reports', () => {
       assert.equal(byId['figure-power'].targets, 2);
       assert.equal(byId['figure-power'].power, 2);
       assert.equal(byId['figure-accuracy'].accuracy, 1);
+      const { texts, overlaps } = await textOverlaps(page);
+      assert.ok(texts > 30, `text drawn (${texts})`);
+      assert.deepEqual(overlaps, [], 'no two text boxes of a figure overlap');
       const rows = await page.locator('#run-table tr').count();
       assert.ok(rows >= 10, 'the run table is there');
       mkdirSync(join(root, 'test-artifacts'), { recursive: true });

@@ -21,7 +21,7 @@ import { plateauLevels, predictedIrrepOrder } from '../../src/learn/theory.js';
 import { findMarks, renderFigure } from '../../src/report/render.js';
 import { openStore } from '../../src/store/open-store.js';
 import { encode } from '../../src/task/encoding.js';
-import { figureCounts, withReportPage } from '../helpers/browser.js';
+import { figureCounts, textOverlaps, withReportPage } from '../helpers/browser.js';
 import { type CliResult, runSgc } from '../helpers/sgc.js';
 import { freshHome } from './store/fixtures.js';
 
@@ -184,7 +184,7 @@ function inlineData(html: string) {
   assert.ok(m, 'report.html carries its data inline');
   return JSON.parse(m[1]) as {
     cells: { group: string; encoding: string; k: number; model: string; minWidth: number | null }[];
-    chosen: { runId: number; cellId: number }[];
+    chosen: { runId: number; cellId: number; stem: string }[];
     figures: Record<string, TopLevelSpec>;
   };
 }
@@ -318,7 +318,7 @@ describe('sweep reports', () => {
     assert.equal(findMarks(view, 'widths_marks').length, 3);
 
     const guide = findMarks(view, 'theory_marks').flatMap((m) => m.items.map((i) => i.datum));
-    assert.deepEqual(guide.map((d) => [d.group, d.k, d.width]).sort(byText), [
+    assert.deepEqual(guide.map((d) => [d.groups, d.k, d.width]).sort(byText), [
       ['C4', 2, 2 ** (2 - 1) * parseGroup('C4').order],
       ['C4', 3, 2 ** (3 - 1) * parseGroup('C4').order],
       ['D3', 2, 2 ** (2 - 1) * parseGroup('D3').order],
@@ -351,10 +351,21 @@ describe('sweep reports', () => {
         ['D3', 2, 'mlp', 12, 0],
       ],
     );
-    for (const run of chosen) {
+    // Files and figures are named by cell, width and seed, not by the store's ids.
+    assert.deepEqual(
+      data.chosen.map((c) => c.stem),
+      [
+        'C4-onehot-k2-mlp-H8-seed0',
+        'C4-onehot-k3-mlp-H32-seed1',
+        'C4-onehot-k2-rnn-H4-seed0',
+        'D3-onehot-k2-mlp-H12-seed0',
+      ],
+    );
+    for (const [i, run] of chosen.entries()) {
+      const stem = data.chosen[i].stem;
       const g = parseGroup(run.group);
       const power = encode(g, { kind: 'onehot' }).power;
-      const loss = await renderFigure(data.figures[`run-${run.id}-loss`]);
+      const loss = await renderFigure(data.figures[`${stem}-loss`]);
       const [plateaus] = findMarks(loss.view, 'plateaus_marks');
       assert.deepEqual(
         plateaus.items.map((i) => i.datum.level),
@@ -371,7 +382,7 @@ describe('sweep reports', () => {
         line.items.map((i) => [i.datum.step, i.datum.loss]),
         stored.losses.get(run.id),
       );
-      const powerFigure = await renderFigure(data.figures[`run-${run.id}-power`]);
+      const powerFigure = await renderFigure(data.figures[`${stem}-power`]);
       const [targets] = findMarks(powerFigure.view, 'targets_marks');
       const labels = irrepsOf(g).map((r) => r.label);
       assert.deepEqual(
@@ -385,7 +396,7 @@ describe('sweep reports', () => {
   test('report.html in headless Chromium: no console errors, every figure drawn, no network requests', {
     timeout: 60_000,
   }, async () => {
-    await withReportPage(join(out, 'report.html'), { width: 1000, height: 900 }, async ({ page }) => {
+    await withReportPage(join(out, 'report.html'), { width: 1400, height: 900 }, async ({ page }) => {
       const figures = await figureCounts(page, {
         marks: '.mark-line path, .mark-symbol path, .mark-rule line',
         points: '.width_points_marks path',
@@ -421,6 +432,9 @@ describe('sweep reports', () => {
       for (const f of figures.filter((f) => String(f.id).endsWith('-power'))) {
         assert.ok((f.targets as number) >= 2 && (f.power as number) >= 2, `${f.id} power`);
       }
+      const { texts, overlaps } = await textOverlaps(page);
+      assert.ok(texts > 50, `text drawn (${texts})`);
+      assert.deepEqual(overlaps, [], 'no two text boxes of a figure overlap');
       assert.equal(await page.locator('#cells-table tbody tr').count(), PLAN.length);
       assert.equal(
         await page.locator('#runs-table tbody tr').count(),
@@ -439,9 +453,9 @@ describe('sweep reports', () => {
     assert.match(r.stdout, /note: 4 cells have an H\*; the runs of the first 1 are drawn/);
     const svgs = readdirSync(join(dir, 'reports', SWEEP)).filter((f) => f.endsWith('.svg'));
     assert.deepEqual(svgs.sort(), [
+      'C4-onehot-k2-mlp-H8-seed0-loss.svg',
+      'C4-onehot-k2-mlp-H8-seed0-power.svg',
       'min-width.svg',
-      `run-${data.chosen[0].runId}-loss.svg`,
-      `run-${data.chosen[0].runId}-power.svg`,
     ]);
     assertUserError(await sgcInProcess([SWEEP, '--runs', 'x'], env, dir), /--runs "x" is not an integer/);
     assertUserError(await sgcInProcess([SWEEP, '--runs=-1'], env, dir), /--runs -1: give 0 or more/);

@@ -8,8 +8,15 @@ import { describe, test } from 'node:test';
 import { irrepsOf } from '../../../src/algebra/irreps/index.js';
 import { parseGroup } from '../../../src/algebra/parse.js';
 import { plateauLevels, predictedIrrepOrder } from '../../../src/learn/theory.js';
-import { accuracySpec, lossSpec, powerSpec, type RunReportData } from '../../../src/report/figures.js';
+import {
+  accuracySpec,
+  lossSpec,
+  powerSpec,
+  type RunReportData,
+  tiedDashes,
+} from '../../../src/report/figures.js';
 import { reportHtml } from '../../../src/report/html.js';
+import { labelBox, overlapArea } from '../../../src/report/label-layout.js';
 import { findMarks, renderFigure } from '../../../src/report/render.js';
 import { type EncodingSpec, encode } from '../../../src/task/encoding.js';
 
@@ -159,6 +166,59 @@ for (const [groupName, encoding] of runs) {
     });
   });
 }
+
+describe('labels and rules that would hide each other', () => {
+  test('acquisitions close in step stack above the plot; plateau labels sit right of it, apart', async () => {
+    // S4 one-hot: several irreps acquired within a few steps of each other.
+    const data = makeRun('S4', { kind: 'onehot' });
+    data.metrics.events = data.metrics.events.map((e, j) => ({ ...e, step: 1000 + 5 * j }));
+    const { view } = await renderFigure(lossSpec(data));
+    const boxes = (name: string) =>
+      findMarks(view, name)[0].items.map((i) => ({
+        text: String(i.text),
+        box: labelBox(String(i.text), i.x as number, i.y as number, 'left', i.fontSize as number),
+      }));
+    const events = boxes('event_labels_marks');
+    const plateaus = boxes('plateau_labels_marks');
+    assert.equal(events.length, data.metrics.events.length);
+    const width = view.width();
+    for (const e of events) assert.ok(e.box.bottom <= 0, `${e.text} is above the plot`);
+    for (const p of plateaus) assert.ok(p.box.left >= width, `${p.text} is right of the plot`);
+    const all = [...events, ...plateaus];
+    for (let i = 0; i < all.length; i++)
+      for (let j = i + 1; j < all.length; j++)
+        assert.equal(overlapArea(all[i].box, all[j].box), 0, `${all[i].text} / ${all[j].text}`);
+  });
+
+  test('targets of equal power share the rule, each drawing its own segment of one dash', async () => {
+    // C6 one-hot: freq1 and freq2 carry the same power (up to rounding).
+    const data = makeRun('C6', { kind: 'onehot' });
+    const dashed = tiedDashes([{ power: 1 }, { power: 2 }, { power: 1 }, { power: 1 + 1e-13 }]);
+    assert.deepEqual(
+      dashed.map((d) => [d.dash, d.dashOffset]),
+      [
+        [[5, 10], 0],
+        [[2, 3], 0],
+        [[5, 10], 5],
+        [[5, 10], 10],
+      ],
+    );
+    const { view } = await renderFigure(powerSpec(data));
+    const [rules] = findMarks(view, 'targets_marks');
+    const near = (a: unknown, b: unknown) => Math.abs((a as number) - (b as number)) < 1e-9;
+    const atOnePower = rules.items.filter((i) => near(i.datum.power, rules.items[0].datum.power));
+    assert.deepEqual(
+      atOnePower.map((i) => i.datum.irrep),
+      ['freq1', 'freq2'],
+    );
+    assert.equal(new Set(atOnePower.map((i) => i.stroke)).size, atOnePower.length, 'each its own colour');
+    assert.equal(
+      new Set(atOnePower.map((i) => i.strokeDashOffset)).size,
+      atOnePower.length,
+      'each its own segment',
+    );
+  });
+});
 
 describe('report.html', () => {
   test('self-contained: the figures and the data inline, nothing to load, text escaped', async () => {

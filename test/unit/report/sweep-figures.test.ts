@@ -5,9 +5,15 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { labelBox, overlapArea, placeLabels } from '../../../src/report/label-layout.js';
 import { findMarks, renderFigure } from '../../../src/report/render.js';
 import type { SweepCellData, SweepReportData } from '../../../src/report/sweep-data.js';
-import { minWidthFigureData, minWidthSpec, theoryWidth } from '../../../src/report/sweep-figures.js';
+import {
+  minWidthFigureData,
+  minWidthLayout,
+  minWidthSpec,
+  theoryWidth,
+} from '../../../src/report/sweep-figures.js';
 import { sweepReportHtml } from '../../../src/report/sweep-html.js';
 
 function cell(fields: Partial<SweepCellData> & Pick<SweepCellData, 'group' | 'k' | 'model'>): SweepCellData {
@@ -73,7 +79,7 @@ describe('the H*(k) figure', () => {
     );
     // Two-layer cells of a group that parses: mlp at any degree; not rnn or tree.
     assert.deepEqual(
-      data.theory.map((t) => [t.group, t.k, t.width]),
+      data.theory.map((t) => [t.groups, t.k, t.width]),
       [
         ['D3', 2, 12],
         ['D3', 3, 24],
@@ -105,6 +111,76 @@ describe('the H*(k) figure', () => {
     );
     for (const item of guide) assert.ok(Math.abs((item.y as number) - y(item.datum.width as number)) < 1e-6);
     assert.equal(findMarks(view, 'unresolved_marks')[0].items.length, 2);
+  });
+});
+
+describe('labels that avoid each other', () => {
+  test('groups of the same order share one guide, labelled with all of them', () => {
+    const same = [
+      cell({ group: 'C6', k: 2, model: 'mlp', hi: 12, minWidth: 12 }),
+      cell({ group: 'D3', k: 2, model: 'mlp', hi: 12, minWidth: 12 }),
+      cell({ group: 'D3', k: 3, model: 'mlp', hi: 24, minWidth: 24 }),
+      cell({ group: 'C4', k: 3, model: 'mlp', groupOrder: 4, hi: 16, minWidth: 16 }),
+    ];
+    const data = minWidthFigureData(same);
+    assert.deepEqual(
+      data.theory.map((t) => [t.order, t.groups, t.k, t.width]),
+      [
+        [4, 'C4', 3, 16],
+        [6, 'C6, D3', 2, 12],
+        [6, 'C6, D3', 3, 24],
+      ],
+    );
+    const layout = minWidthLayout(data, [2, 3]);
+    assert.deepEqual(
+      layout.labels.filter((l) => l.kind === 'guide').map((l) => l.text),
+      ['2^(k−1)·6: C6, D3', '2^(k−1)·4: C4'],
+    );
+  });
+
+  test('guide labels of close orders are moved apart, and clear of the points', () => {
+    // Six orders a little apart at k = 5: their guide ends lie within a few pixels of each other.
+    const crowded = [2, 3, 4, 5, 6, 7].flatMap((order) =>
+      [2, 3, 4, 5].map((k) =>
+        cell({
+          group: `G${order}`,
+          k,
+          model: 'mlp',
+          groupOrder: order,
+          hi: 2 ** (k - 1) * order,
+          minWidth: 2 ** (k - 1) * order,
+        }),
+      ),
+    );
+    crowded.push(cell({ group: 'G7', k: 5, model: 'rnn', groupOrder: 7, status: 'done', lo: 112 }));
+    const layout = minWidthLayout(minWidthFigureData(crowded), [2, 3, 4, 5]);
+    const boxes = layout.labels.map((l) => labelBox(l.text, l.x, l.y, 'left', 11));
+    assert.equal(boxes.length, 7);
+    for (let i = 0; i < boxes.length; i++)
+      for (let j = i + 1; j < boxes.length; j++)
+        assert.equal(
+          overlapArea(boxes[i], boxes[j]),
+          0,
+          `${layout.labels[i].text} / ${layout.labels[j].text}`,
+        );
+  });
+
+  test('placeLabels takes the first candidate that is clear, and reports the least bad one otherwise', () => {
+    const bounds = { left: 0, top: 0, right: 100, bottom: 100 };
+    const right = { dx: 5, dy: 0, align: 'left' as const };
+    const below = { dx: 0, dy: 20, align: 'center' as const };
+    const [a, b] = placeLabels(
+      [
+        { text: 'one', x: 20, y: 20, fontSize: 10, candidates: [right, below] },
+        { text: 'two', x: 20, y: 20, fontSize: 10, candidates: [right, below] },
+      ],
+      [],
+      bounds,
+    );
+    assert.deepEqual([a.x, a.y, a.align], [25, 20, 'left']);
+    assert.deepEqual([b.x, b.y, b.align], [20, 40, 'center'], 'the second moves below the first');
+    const [c] = placeLabels([{ text: 'x', x: 0, y: 0, fontSize: 10, candidates: [right] }], [a.box], bounds);
+    assert.ok(c, 'no clear candidate: still placed');
   });
 });
 
