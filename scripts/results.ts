@@ -20,9 +20,11 @@
  *   npm run results                        # run what is missing, then export
  *   npm run results -- --export-only       # export what the store holds, run nothing
  *   npm run results -- --only staircase-o  # run these sweeps (comma-separated names), export all
+ *   npm run results -- --from-csv          # no store: redraw the reports and figures from the CSVs
+ *                                          # committed here (after a change to the figures)
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatCsv } from '../src/cli/commands/sql-format.js';
@@ -31,6 +33,7 @@ import { InputError } from '../src/errors.js';
 import { writeFileAtomic } from '../src/files.js';
 import { formatFactor } from '../src/report/growth.js';
 import { renderFigure, svgToPng } from '../src/report/render.js';
+import { type ResultsCsv, sweepReportFromCsv } from '../src/report/results-csv.js';
 import {
   comparisonCells,
   replaceBetweenMarkers,
@@ -38,6 +41,7 @@ import {
   staircaseTable,
 } from '../src/report/results-tables.js';
 import { minWidthSpec } from '../src/report/sweep-figures.js';
+import { writeSweepReport } from '../src/report/sweep-report.js';
 import { openStore } from '../src/store/open-store.js';
 
 const root = join(import.meta.dirname, '..');
@@ -87,10 +91,23 @@ function stepsOf(file: string): number {
   return loadSweepSpecFile(join(root, file)).spec.train.steps;
 }
 
+/** The CSVs a previous run of this script left in docs/results/. */
+function committedCsv(): ResultsCsv {
+  const read = (file: string) => readFileSync(join(out, file), 'utf8');
+  return {
+    minWidthByK: read('min_width_by_k.csv'),
+    runs: read('runs.csv'),
+    loss: read('staircase_loss.csv'),
+    power: read('staircase_irrep_power.csv'),
+    events: read('staircase_events.csv'),
+  };
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       'export-only': { type: 'boolean' },
+      'from-csv': { type: 'boolean' },
       only: { type: 'string' },
       concurrency: { type: 'string', default: '2' },
     },
@@ -105,7 +122,8 @@ async function main(): Promise<void> {
     process.exit(2);
   }
 
-  if (!values['export-only']) {
+  const fromCsv = values['from-csv'] === true;
+  if (!values['export-only'] && !fromCsv) {
     for (const spec of specs) {
       if (only && !only.includes(spec.name)) continue;
       const started = Date.now();
@@ -117,15 +135,26 @@ async function main(): Promise<void> {
 
   // Reports first: `sgc report` opens the store itself.
   mkdirSync(out, { recursive: true });
+  const recorded = fromCsv ? committedCsv() : undefined;
   for (const spec of specs) {
     const dir = join(out, spec.name);
-    rmSync(dir, { recursive: true, force: true });
-    sgcRun(['report', spec.name, '--out', dir, '--runs', spec.kind === 'staircase' ? '1' : '0']);
-    // The run's figures are named by its database id, which a fresh store numbers differently.
-    for (const file of readdirSync(dir)) {
-      const figure = /^run-\d+-(loss|power)\.(svg|png)$/.exec(file);
-      if (figure) renameSync(join(dir, file), join(dir, `${figure[1]}.${figure[2]}`));
+    const runs = spec.kind === 'staircase' ? 1 : 0;
+    if (!recorded) {
+      rmSync(dir, { recursive: true, force: true });
+      sgcRun(['report', spec.name, '--out', dir, '--runs', String(runs)]);
+      continue;
     }
+    const data = sweepReportFromCsv(recorded, loadSweepSpecFile(join(root, spec.file)).spec, runs);
+    if (data.cells.length === 0 || data.chosen.length < runs) {
+      // The spec no longer describes the recorded runs (an encoding changed): keep what is there.
+      console.error(
+        `npm run results: ${spec.name}: the CSVs do not match the spec; its report is left as it was`,
+      );
+      continue;
+    }
+    rmSync(dir, { recursive: true, force: true });
+    await writeSweepReport(data, dir);
+    console.error(`wrote docs/results/${spec.name}/ from the CSVs`);
   }
 
   const names = (kind?: string) => specs.filter((s) => !kind || s.kind === kind).map((s) => s.name);
@@ -147,15 +176,17 @@ async function main(): Promise<void> {
         count(*)::integer AS runs, round(sum(duration_s)::numeric, 1) AS training_s
       FROM run_summary WHERE sweep IN (${sqlList(names())}) GROUP BY sweep ORDER BY sweep`,
   };
-  const store = await openStore({ create: true, command: 'npm run results' });
-  try {
-    for (const [file, sql] of Object.entries(queries)) {
-      const result = await store.driver.readOnly((tx) => tx.queryTabular(sql, [], { raw: true }));
-      writeFileAtomic(join(out, file), `${formatCsv(result)}\r\n`);
-      console.error(`wrote docs/results/${file} (${result.rows.length} rows)`);
+  if (!fromCsv) {
+    const store = await openStore({ create: true, command: 'npm run results' });
+    try {
+      for (const [file, sql] of Object.entries(queries)) {
+        const result = await store.driver.readOnly((tx) => tx.queryTabular(sql, [], { raw: true }));
+        writeFileAtomic(join(out, file), `${formatCsv(result)}\r\n`);
+        console.error(`wrote docs/results/${file} (${result.rows.length} rows)`);
+      }
+    } finally {
+      await store.close();
     }
-  } finally {
-    await store.close();
   }
 
   const csv = readFileSync(join(out, 'min_width_by_k.csv'), 'utf8');

@@ -7,10 +7,13 @@
  *    lo > 0 (a log axis has no 0);
  *  - unresolved: cells with no H* as open up-triangles at lo, the widest width that failed, labelled
  *    "no H* ≤ lo" when the search ended without one, or at the bracket ("searching") while it goes on;
- *  - theory: the two-layer network's width guide 2^(k−1)·|G| dashed, one per group that has a
- *    two-layer (mlp, any activation degree) cell. Source: issue 7 and DESIGN.md §1 (the width a
+ *  - theory: the two-layer network's width guide 2^(k−1)·|G|, dotted grey, one per distinct |G|
+ *    (groups of the same order share it and its label) among the groups with two-layer (mlp, any
+ *    activation degree) cells at two or more ks. Source: issue 7 and DESIGN.md §1 (the width a
  *    two-layer net needs grows exponentially with k); it is a reference to compare slopes with, not
- *    a bound the search must meet.
+ *    a bound the search must meet;
+ *  - colour per group (per encoding · model when there is one group), marker and dash per
+ *    encoding · model; labels are placed in pixels clear of each other (minWidthLayout).
  *
  * Every layer has a `name`, so the scenegraph (`<name>_marks`) and the SVG can be checked against
  * the store: tests compare the plotted H* with min_width and the guide with 2^(k−1)·|G|.
@@ -63,14 +66,14 @@ export interface MinWidthFigureData {
 }
 
 /** The most a series is nudged away from its k. */
-const MAX_NUDGE = 0.12;
+const MAX_NUDGE = 0.2;
 
 /** The figure's data, one array per layer. */
 export function minWidthFigureData(cells: readonly SweepCellData[]): MinWidthFigureData {
   const positive = (x: number | null): x is number => x !== null && Number.isFinite(x) && x > 0;
   const series = [...new Set(cells.map(seriesLabel))].sort();
   // Spread the series over at most ±MAX_NUDGE of a unit of k (ks are integers, a unit apart).
-  const step = series.length > 1 ? Math.min(0.06, (2 * MAX_NUDGE) / (series.length - 1)) : 0;
+  const step = series.length > 1 ? Math.min(0.08, (2 * MAX_NUDGE) / (series.length - 1)) : 0;
   const place = (c: SweepCellData): Placed => {
     const label = seriesLabel(c);
     return {
@@ -110,7 +113,9 @@ export function minWidthFigureData(cells: readonly SweepCellData[]): MinWidthFig
     entry.ks.add(c.k);
     byOrder.set(c.groupOrder, entry);
   }
+  // A guide is a slope to compare with: a single k has none, so it gets no guide.
   const theory = [...byOrder]
+    .filter(([, { ks }]) => ks.size > 1)
     .sort(([a], [b]) => a - b)
     .flatMap(([order, { groups, ks }]) => {
       const names = [...groups].sort().join(', ');
@@ -167,6 +172,18 @@ function widthDomain(data: MinWidthFigureData): [number, number] {
   return [lo, hi];
 }
 
+/** The unresolved cells' labels, one per (k, width, text), with the extent of their triangles. */
+function sharedLabels(unresolved: MinWidthFigureData['unresolved']) {
+  const byKey = new Map<string, { label: string; at: number; kxMin: number; kxMax: number }>();
+  for (const u of unresolved) {
+    const key = JSON.stringify([u.k, u.at, u.label]);
+    const entry = byKey.get(key);
+    if (!entry) byKey.set(key, { label: u.label, at: u.at, kxMin: u.kx, kxMax: u.kx });
+    else Object.assign(entry, { kxMin: Math.min(entry.kxMin, u.kx), kxMax: Math.max(entry.kxMax, u.kx) });
+  }
+  return [...byKey.values()];
+}
+
 /**
  * Where each label goes, in pixels: the guides' labels in a column right of the last k (the x domain
  * is widened to make room for it), each beside its guide's end and moved up or down until it clears
@@ -204,21 +221,28 @@ export function minWidthLayout(data: MinWidthFigureData, ks: readonly number[]) 
         fontSize: LABEL_FONT,
         candidates: verticalCandidates('left', 0, lineHeight / 2, 40),
       })),
-    ...data.unresolved.map((u) => ({
-      text: u.label,
-      x: px(u.kx),
-      y: py(u.at),
-      fontSize: LABEL_FONT,
-      candidates: [
-        // Beside the triangle (its box is 12 px wide), above or below it, then further up or down.
-        { dx: 11, dy: 0, align: 'left' as const },
-        { dx: -11, dy: 0, align: 'right' as const },
-        { dx: 0, dy: -16, align: 'center' as const },
-        { dx: 0, dy: 16, align: 'center' as const },
-        ...verticalCandidates('left', 11, lineHeight, 12).slice(1),
-        ...verticalCandidates('right', -11, lineHeight, 12).slice(1),
-      ],
-    })),
+    // Triangles side by side at one k and width with the same label share it: one label beside the
+    // row of them, so it cannot seem to belong to one series only.
+    ...sharedLabels(data.unresolved).map((u) => {
+      const right = px(u.kxMax);
+      const span = right - px(u.kxMin);
+      const middle = -span / 2;
+      return {
+        text: u.label,
+        x: right,
+        y: py(u.at),
+        fontSize: LABEL_FONT,
+        candidates: [
+          // Beside the triangles (each box is 12 px wide), above or below them, then further out.
+          { dx: 11, dy: 0, align: 'left' as const },
+          { dx: -span - 11, dy: 0, align: 'right' as const },
+          { dx: middle, dy: -16, align: 'center' as const },
+          { dx: middle, dy: 16, align: 'center' as const },
+          ...verticalCandidates('left', 11, lineHeight, 12).slice(1),
+          ...verticalCandidates('right', -span - 11, lineHeight, 12).slice(1),
+        ],
+      };
+    }),
   ];
   // Drawn left-aligned at the box's left edge: Vega-Lite has no align channel.
   const labels = placeLabels(requests, obstacles, bounds).map((l, i) => ({
@@ -248,13 +272,17 @@ export function minWidthSpec(cells: readonly SweepCellData[], sweep: string): To
   } as const;
   const groups = [...new Set(cells.map((c) => c.group))].sort();
   const variants = [...new Set(cells.map(variantLabel))].sort();
-  const color = {
-    field: 'group',
-    type: 'nominal',
-    scale: { domain: groups, scheme: groups.length <= 10 ? 'tableau10' : 'category20' },
-    title: 'group',
-  } as const;
   const variantTitle = 'encoding · model';
+  // Colour tells the groups apart; with one group, it joins marker and dash on encoding · model.
+  const byGroup = groups.length > 1;
+  const colours = byGroup ? groups : variants;
+  const color = {
+    field: byGroup ? 'group' : 'variant',
+    type: 'nominal',
+    scale: { domain: colours, scheme: colours.length <= 10 ? 'tableau10' : 'category20' },
+    title: byGroup ? 'group' : variantTitle,
+    ...(byGroup ? {} : { legend: { labelLimit: 400 } }),
+  } as const;
   const shape = {
     field: 'variant',
     type: 'nominal',
@@ -276,8 +304,9 @@ export function minWidthSpec(cells: readonly SweepCellData[], sweep: string): To
     title: {
       text: `Minimal width H* vs k: ${sweep}`,
       subtitle: [
-        'colour: group; marker and dash: encoding · model; bars: search bracket (lo failed, hi succeeded)',
-        'dotted grey: 2^(k−1)·|G| for the two-layer net; open triangle: no H* (none up to the widest tried, or searching)',
+        `${groups.length > 1 ? 'colour: group; marker' : 'colour, marker'} and dash: encoding · model`,
+        'bars: search bracket (lo failed, hi succeeded); dotted grey: 2^(k−1)·|G| (two-layer net)',
+        'open triangle: no H* (none up to the widest width tried, or still searching)',
       ],
     },
     width: WIDTH,
