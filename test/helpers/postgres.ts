@@ -4,6 +4,11 @@
  * Stopped by its own pg_ctl (never by process name) and deleted when stop() is called, or when the
  * process exits without calling it.
  *
+ * Under `npm test` (scripts/test.ts) one server serves the test files that only need databases:
+ * SGC_TEST_POSTGRES_URL names it, and createDatabase() gives each a database of its own there. Tests
+ * that stop the server, or create roles (roles belong to the whole cluster, so two files would
+ * collide), ask for `{ own: true }`.
+ *
  *   const pg = await startPostgres();
  *   const url = await pg.createDatabase();  // an empty database of its own
  *   ...
@@ -57,6 +62,8 @@ function postgresUid(): { uid: number; gid: number } | undefined {
 }
 
 export interface StartOptions {
+  /** A server of this test's own even under `npm test`: for tests that stop it or create roles. */
+  own?: boolean;
   /**
    * Trade durability for speed (fsync and synchronous commit off): right for tests, whose data is
    * thrown away. Benchmarks keep the defaults so their numbers mean something.
@@ -64,7 +71,12 @@ export interface StartOptions {
   durable?: boolean;
 }
 
+/** The env variable naming the server that scripts/test.ts shares among the test files. */
+export const SHARED_POSTGRES_ENV = 'SGC_TEST_POSTGRES_URL';
+
 export async function startPostgres(options: StartOptions = {}): Promise<PostgresServer> {
+  const shared = process.env[SHARED_POSTGRES_ENV];
+  if (shared && !options.own && !options.durable) return sharedServer(shared);
   const bin = findPostgresBin();
   if (!bin)
     throw new Error('PostgreSQL is not installed (apt-get install postgresql; .ci/run does this on CI)');
@@ -142,6 +154,35 @@ export async function startPostgres(options: StartOptions = {}): Promise<Postgre
       stopNow();
       process.off('exit', stopNow);
     },
+  };
+}
+
+/** The shared server, seen from one test process: its own databases, no control over the server. */
+function sharedServer(url: string): PostgresServer {
+  let databases = 0;
+  const refuse = async () => {
+    throw new Error('the PostgreSQL server is shared by the test files: start one with { own: true }');
+  };
+  return {
+    url,
+    port: Number(new URL(url).port),
+    async createDatabase() {
+      // Unique across the processes that share the server.
+      const name = `sgc_test_${process.pid}_${++databases}`;
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      try {
+        await client.query(`CREATE DATABASE ${name}`);
+      } finally {
+        await client.end();
+      }
+      const database = new URL(url);
+      database.pathname = `/${name}`;
+      return database.toString();
+    },
+    stopServer: refuse,
+    startServer: refuse,
+    async stop() {},
   };
 }
 

@@ -1,11 +1,62 @@
 /**
- * A real Temporal dev server for tests (`temporal server start-dev`, in memory, 127.0.0.1, free
- * ports), and small waiting helpers for the things a sweep does asynchronously.
+ * A real Temporal server for tests, and small waiting helpers for the things a sweep does
+ * asynchronously.
+ *
+ * Under `npm test` (scripts/test.ts) one dev server serves every test file: SGC_TEST_TEMPORAL_ADDRESS
+ * names it, and each startTemporal() gets a namespace of its own there, so that files running at
+ * once never see each other's workflows, task queues or workflow ids (sgc's queue names and
+ * workflow ids are fixed; a namespace is the unit Temporal isolates them by). A test file run on
+ * its own starts a dev server of its own (`temporal server start-dev`, in memory, 127.0.0.1, free
+ * ports) and uses its `default` namespace.
  */
-import { type DevServer, startDevServer } from '../../src/temporal/devServer.js';
+import { Connection } from '@temporalio/client';
+import { msToTs } from '@temporalio/common/lib/time.js';
+import { startDevServer } from '../../src/temporal/devServer.js';
 
-export async function startTemporal(): Promise<DevServer> {
-  return startDevServer({ uiPort: null, startTimeoutMs: 90_000 });
+/** The env variable naming the dev server that scripts/test.ts shares among the test files. */
+export const SHARED_TEMPORAL_ENV = 'SGC_TEST_TEMPORAL_ADDRESS';
+
+export interface TestTemporal {
+  /** host:port of the frontend, for TEMPORAL_ADDRESS. */
+  address: string;
+  /** This test's namespace, for TEMPORAL_NAMESPACE: only this test's workflows and workers use it. */
+  namespace: string;
+  /** Ends the server when it is this test's own; a shared one is left to scripts/test.ts. */
+  stop(): Promise<void>;
+}
+
+let namespaces = 0;
+
+export async function startTemporal(): Promise<TestTemporal> {
+  const shared = process.env[SHARED_TEMPORAL_ENV];
+  if (!shared) {
+    const server = await startDevServer({ uiPort: null, startTimeoutMs: 90_000 });
+    return { address: server.address, namespace: 'default', stop: () => server.stop() };
+  }
+  const namespace = `sgc-test-${process.pid}-${++namespaces}`;
+  const connection = await Connection.connect({ address: shared });
+  try {
+    await connection.workflowService.registerNamespace({
+      namespace,
+      workflowExecutionRetentionPeriod: msToTs('1 day'),
+    });
+    // Known to the frontend at once, to the history service a moment later: wait until a lookup in
+    // it answers "no such workflow" rather than "no such namespace".
+    await waitFor('the new namespace', async () => {
+      try {
+        await connection.workflowService.describeWorkflowExecution({
+          namespace,
+          execution: { workflowId: 'absent' },
+        });
+        return true;
+      } catch (error) {
+        return !/namespace/i.test((error as Error).message);
+      }
+    });
+  } finally {
+    await connection.close();
+  }
+  return { address: shared, namespace, stop: async () => {} };
 }
 
 /** Polls `check` every `everyMs` until it returns a value other than undefined/false, or fails after `timeoutMs`. */

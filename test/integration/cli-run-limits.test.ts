@@ -13,9 +13,8 @@ import { after, before, describe, test } from 'node:test';
 import type { Client } from '@temporalio/client';
 import { stringify } from 'yaml';
 import { connectClient } from '../../src/temporal/connection.js';
-import type { DevServer } from '../../src/temporal/devServer.js';
 import { runSgc } from '../helpers/sgc.js';
-import { startTemporal } from '../helpers/temporal.js';
+import { startTemporal, type TestTemporal } from '../helpers/temporal.js';
 
 const TRAIN = { optimizer: 'per-neuron', lr: 0.01, init: 1e-3, steps: 100 };
 const base = { groups: ['C6'], encodings: [{ kind: 'onehot' }], k: [2], models: ['mlp'], train: TRAIN };
@@ -84,13 +83,13 @@ function assertOneLine(
 
 describe('runs that cannot fit are refused early, with one line', { timeout: 600_000 }, () => {
   let dir: string;
-  let temporal: DevServer;
+  let temporal: TestTemporal;
   let client: Client;
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'sgc-limits-'));
     temporal = await startTemporal();
-    client = await connectClient({ address: temporal.address, namespace: 'default' });
+    client = await connectClient({ address: temporal.address, namespace: temporal.namespace });
   });
   after(async () => {
     await client?.connection.close();
@@ -99,7 +98,7 @@ describe('runs that cannot fit are refused early, with one line', { timeout: 600
   });
 
   test('each bad spec: sgc sweep check and sgc sweep start exit 2 with one line; nothing reaches Temporal', async () => {
-    const env = { TEMPORAL_ADDRESS: temporal.address };
+    const env = { TEMPORAL_ADDRESS: temporal.address, TEMPORAL_NAMESPACE: temporal.namespace };
     await Promise.all(
       badSpecs.map(async ([name, spec, pattern], i) => {
         const file = join(dir, `bad-${i}.yaml`);

@@ -352,7 +352,7 @@ describe('sgc on a PostgreSQL server (DATABASE_URL)', () => {
   let server: PostgresServer;
   let url: string;
   before(async () => {
-    server = await startPostgres();
+    server = await startPostgres({ own: true }); // it creates roles, which belong to the whole cluster
     url = await server.createDatabase();
   });
   after(async () => {

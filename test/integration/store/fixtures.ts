@@ -80,7 +80,7 @@ export function embeddedBackend(): Backend {
 }
 
 export async function postgresBackend(): Promise<Backend & { server: PostgresServer }> {
-  const server = await startPostgres();
+  const server = await startPostgres({ own: true }); // readerEnv creates a role: cluster-wide
   return {
     name: 'postgres',
     server,

@@ -15,13 +15,12 @@ import { openStore, type Store } from '../../../src/store/index.js';
 import type { SweepStatus } from '../../../src/sweep/messages.js';
 import { createTelemetry } from '../../../src/telemetry/metrics.js';
 import { connectClient } from '../../../src/temporal/connection.js';
-import type { DevServer } from '../../../src/temporal/devServer.js';
 import { startSweep } from '../../../src/temporal/sweeps.js';
 import { createWorkers, type SgcWorkers } from '../../../src/temporal/worker.js';
 import { runWorkflowId } from '../../../workflows/definitions.js';
 import { type PostgresServer, startPostgres } from '../../helpers/postgres.js';
 import { sgcBin } from '../../helpers/sgc.js';
-import { startTemporal, waitFor } from '../../helpers/temporal.js';
+import { startTemporal, type TestTemporal, waitFor } from '../../helpers/temporal.js';
 
 /** One run of C3 that trains for tens of seconds (no early stop). */
 const spec = {
@@ -34,7 +33,7 @@ const spec = {
   train: { optimizer: 'per-neuron', lr: 0.01, init: 1e-3, clip: 0.1, steps: 30_000, stopOnSuccess: false },
 };
 
-let temporal: DevServer;
+let temporal: TestTemporal;
 let postgres: PostgresServer;
 let databaseUrl: string;
 let store: Store;
@@ -49,7 +48,12 @@ function spawnTrainWorker(checkpoints: string): ChildProcess {
     process.execPath,
     [sgcBin, 'worker', '--queues', 'sgc-train', '--no-metrics', '--checkpoints', checkpoints],
     {
-      env: { ...process.env, TEMPORAL_ADDRESS: temporal.address, DATABASE_URL: databaseUrl },
+      env: {
+        ...process.env,
+        TEMPORAL_ADDRESS: temporal.address,
+        TEMPORAL_NAMESPACE: temporal.namespace,
+        DATABASE_URL: databaseUrl,
+      },
       stdio: 'ignore',
     },
   );
@@ -63,10 +67,10 @@ describe('a training worker killed mid-run', { timeout: 600_000 }, () => {
     [temporal, postgres] = await Promise.all([startTemporal(), startPostgres()]);
     databaseUrl = await postgres.createDatabase();
     store = await openStore({ target: { kind: 'postgres', url: databaseUrl }, migrate: true });
-    client = await connectClient({ address: temporal.address, namespace: 'default' });
+    client = await connectClient({ address: temporal.address, namespace: temporal.namespace });
     // The store's activities in this process; training only in the worker processes.
     io = await createWorkers({
-      temporal: { address: temporal.address, namespace: 'default' },
+      temporal: { address: temporal.address, namespace: temporal.namespace },
       repository: store.repository(),
       telemetry: createTelemetry(),
       concurrency: 1,

@@ -15,12 +15,11 @@ import { grantReader, READER_ROLE } from '../../../src/store/reader-role.js';
 import { specHash } from '../../../src/sweep/specHash.js';
 import { createTelemetry } from '../../../src/telemetry/metrics.js';
 import { connectClient } from '../../../src/temporal/connection.js';
-import type { DevServer } from '../../../src/temporal/devServer.js';
 import { cancelSweep, extendSweep, isSweepRunning, startSweep } from '../../../src/temporal/sweeps.js';
 import { createWorkers, type SgcWorkers } from '../../../src/temporal/worker.js';
 import { type PostgresServer, startPostgres } from '../../helpers/postgres.js';
 import { type CliResult, runSgc } from '../../helpers/sgc.js';
-import { startTemporal, waitFor } from '../../helpers/temporal.js';
+import { startTemporal, type TestTemporal, waitFor } from '../../helpers/temporal.js';
 
 const TRAIN = { optimizer: 'per-neuron', lr: 0.01, init: 1e-3, clip: 0.1, steps: 300 };
 
@@ -38,7 +37,7 @@ function tiny(name: string, over: Record<string, unknown> = {}) {
   };
 }
 
-let temporal: DevServer;
+let temporal: TestTemporal;
 let postgres: PostgresServer;
 let databaseUrl: string;
 let readerUrl: string;
@@ -50,6 +49,7 @@ let dir: string;
 
 const env = (extra: Record<string, string> = {}) => ({
   TEMPORAL_ADDRESS: temporal.address,
+  TEMPORAL_NAMESPACE: temporal.namespace,
   DATABASE_URL: databaseUrl,
   ...extra,
 });
@@ -110,7 +110,8 @@ async function tableCounts() {
 describe('one spec per sweep name, and managing sweeps', { timeout: 600_000 }, () => {
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'sgc-manage-'));
-    [temporal, postgres] = await Promise.all([startTemporal(), startPostgres()]);
+    // Its own PostgreSQL server: it creates the reader role, and roles belong to the whole cluster.
+    [temporal, postgres] = await Promise.all([startTemporal(), startPostgres({ own: true })]);
     databaseUrl = await postgres.createDatabase();
     store = await openStore({ target: { kind: 'postgres', url: databaseUrl }, migrate: true });
     // sgc sql refuses a superuser DATABASE_URL: it reads as sgc_reader through SGC_READER_URL.
@@ -119,9 +120,9 @@ describe('one spec per sweep name, and managing sweeps', { timeout: 600_000 }, (
     const url = new URL(databaseUrl);
     url.username = READER_ROLE;
     readerUrl = url.toString();
-    client = await connectClient({ address: temporal.address, namespace: 'default' });
+    client = await connectClient({ address: temporal.address, namespace: temporal.namespace });
     workers = await createWorkers({
-      temporal: { address: temporal.address, namespace: 'default' },
+      temporal: { address: temporal.address, namespace: temporal.namespace },
       repository: store.repository(),
       telemetry: createTelemetry(),
       concurrency: 2,

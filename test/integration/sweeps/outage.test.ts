@@ -22,13 +22,12 @@ import { openStore, type Store } from '../../../src/store/index.js';
 import { type RetryBudget, retryBudgetSeconds, type SweepStatus } from '../../../src/sweep/messages.js';
 import { createTelemetry, type Telemetry } from '../../../src/telemetry/metrics.js';
 import { connectClient } from '../../../src/temporal/connection.js';
-import type { DevServer } from '../../../src/temporal/devServer.js';
 import { startSweep } from '../../../src/temporal/sweeps.js';
 import { createWorkers, type SgcWorkers } from '../../../src/temporal/worker.js';
 import { statusQuery } from '../../../workflows/definitions.js';
 import { type PostgresServer, startPostgres } from '../../helpers/postgres.js';
 import { runSgc } from '../../helpers/sgc.js';
-import { startTemporal, waitFor } from '../../helpers/temporal.js';
+import { startTemporal, type TestTemporal, waitFor } from '../../helpers/temporal.js';
 
 /** Two cells searched one width after another from H = 2: several store calls a second. */
 const spec = {
@@ -45,7 +44,7 @@ const spec = {
 const RETRY: RetryBudget = { attempts: 3, maxIntervalSeconds: 2, waitIntervalSeconds: 1 };
 const OUTAGE_MS = 3 * retryBudgetSeconds(RETRY) * 1000;
 
-let temporal: DevServer;
+let temporal: TestTemporal;
 let postgres: PostgresServer;
 let dir: string;
 const opened: Store[] = [];
@@ -108,7 +107,8 @@ async function gauge(telemetry: Telemetry): Promise<number> {
 describe('the store goes away during a sweep', { timeout: 600_000 }, () => {
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'sgc-outage-'));
-    [temporal, postgres] = await Promise.all([startTemporal(), startPostgres()]);
+    // Its own PostgreSQL server: the test stops it.
+    [temporal, postgres] = await Promise.all([startTemporal(), startPostgres({ own: true })]);
   });
 
   after(async () => {
@@ -130,15 +130,16 @@ describe('the store goes away during a sweep', { timeout: 600_000 }, () => {
     const [reference, disturbed] = [await open(), await open()];
 
     // The undisturbed sweep, in a namespace of its own, into a database of its own.
-    const admin = await connectClient({ address: temporal.address, namespace: 'default' });
+    const undisturbed = `${temporal.namespace}-undisturbed`;
+    const admin = await connectClient({ address: temporal.address, namespace: temporal.namespace });
     await admin.workflowService.registerNamespace({
-      namespace: 'undisturbed',
+      namespace: undisturbed,
       workflowExecutionRetentionPeriod: msToTs('1 day'),
     });
     const refClient = await waitFor('the namespace', () =>
-      connectClient({ address: temporal.address, namespace: 'undisturbed' }).catch(() => undefined),
+      connectClient({ address: temporal.address, namespace: undisturbed }).catch(() => undefined),
     );
-    const refWorkers = await runWorkers('undisturbed', reference, createTelemetry());
+    const refWorkers = await runWorkers(undisturbed, reference, createTelemetry());
     let refStatus: SweepStatus;
     try {
       refStatus = (await (await startSweep(refClient, spec, { retry: RETRY })).result()) as SweepStatus;
@@ -153,7 +154,7 @@ describe('the store goes away during a sweep', { timeout: 600_000 }, () => {
     const log: string[] = [];
     storeOutage(telemetry.registry, (line) => log.push(line));
     const client: Client = admin;
-    const workers = await runWorkers('default', disturbed, telemetry);
+    const workers = await runWorkers(temporal.namespace, disturbed, telemetry);
     try {
       const handle = await startSweep(client, spec, { retry: RETRY });
       await waitFor(
@@ -186,7 +187,10 @@ describe('the store goes away during a sweep', { timeout: 600_000 }, () => {
           waiting.cells.some((c) => c.waiting),
           'the cell whose call waits shows it too',
         );
-        const cli = await runSgc(['sweep', 'status', spec.name], { TEMPORAL_ADDRESS: temporal.address });
+        const cli = await runSgc(['sweep', 'status', spec.name], {
+          TEMPORAL_ADDRESS: temporal.address,
+          TEMPORAL_NAMESPACE: temporal.namespace,
+        });
         assert.equal(cli.code, 0, cli.stderr);
         assert.match(cli.stdout, /waiting: store unreachable since \d\d:\d\d:\d\d UTC/);
         assert.ok((await gauge(telemetry)) * 1000 >= stoppedAt - 1000, 'the gauge says since when');
@@ -252,8 +256,13 @@ describe('the store goes away during a sweep', { timeout: 600_000 }, () => {
       migrate: true,
     });
     opened.push(store);
-    const client = await connectClient({ address: temporal.address, namespace: 'default' });
-    const workers = await runWorkers('default', store, createTelemetry(), join(notADir, 'checkpoints'));
+    const client = await connectClient({ address: temporal.address, namespace: temporal.namespace });
+    const workers = await runWorkers(
+      temporal.namespace,
+      store,
+      createTelemetry(),
+      join(notADir, 'checkpoints'),
+    );
     try {
       // Long runs (no early stop), so that each attempt reaches a checkpoint.
       const errorSpec = {
@@ -286,7 +295,10 @@ describe('the store goes away during a sweep', { timeout: 600_000 }, () => {
       assert.deepEqual([runs[0].h, runs[0].status, runs[0].outcome], [2, 'failed', 'error']);
       assert.match(runs[0].error, /ENOTDIR|not a directory/);
       // Shown as such.
-      const cli = await runSgc(['sweep', 'status', errorSpec.name], { TEMPORAL_ADDRESS: temporal.address });
+      const cli = await runSgc(['sweep', 'status', errorSpec.name], {
+        TEMPORAL_ADDRESS: temporal.address,
+        TEMPORAL_NAMESPACE: temporal.namespace,
+      });
       assert.equal(cli.code, 0, cli.stderr);
       assert.match(cli.stdout, /1 undecided: run errors/);
       assert.match(cli.stdout, /1 error\)/);

@@ -23,7 +23,6 @@ import { parseSweepSpec } from '../../../src/sweep/spec.js';
 import { initialSearch, nextProbes, record } from '../../../src/sweep/widthSearch.js';
 import { createTelemetry } from '../../../src/telemetry/metrics.js';
 import { connectClient } from '../../../src/temporal/connection.js';
-import type { DevServer } from '../../../src/temporal/devServer.js';
 import {
   cancelSweep,
   extendSweep,
@@ -38,7 +37,7 @@ import { runWorkflowId, sweepWorkflowId } from '../../../workflows/definitions.j
 import { directSearch } from '../../helpers/directSearch.js';
 import { type PostgresServer, startPostgres } from '../../helpers/postgres.js';
 import { runSgc, sgcBin } from '../../helpers/sgc.js';
-import { startTemporal, waitFor } from '../../helpers/temporal.js';
+import { startTemporal, type TestTemporal, waitFor } from '../../helpers/temporal.js';
 
 const TRAIN = { optimizer: 'per-neuron', lr: 0.01, init: 1e-3, clip: 0.1 };
 
@@ -66,7 +65,7 @@ function slowSpec(name: string, values: number[], steps: number) {
   };
 }
 
-let temporal: DevServer;
+let temporal: TestTemporal;
 let postgres: PostgresServer;
 let databaseUrl: string;
 let store: Store;
@@ -77,7 +76,7 @@ let dir: string;
 
 async function startInProcessWorkers(queues?: QueueName[]) {
   workers = await createWorkers({
-    temporal: { address: temporal.address, namespace: 'default' },
+    temporal: { address: temporal.address, namespace: temporal.namespace },
     repository: store.repository(),
     telemetry: createTelemetry(),
     concurrency: 1,
@@ -99,7 +98,11 @@ function writeSpec(spec: object): string {
   return file;
 }
 
-const env = () => ({ TEMPORAL_ADDRESS: temporal.address, DATABASE_URL: databaseUrl });
+const env = () => ({
+  TEMPORAL_ADDRESS: temporal.address,
+  TEMPORAL_NAMESPACE: temporal.namespace,
+  DATABASE_URL: databaseUrl,
+});
 
 async function runRows(sweep: string) {
   return store.driver.query<{
@@ -128,7 +131,7 @@ describe('sweeps on a real Temporal server', { timeout: 600_000 }, () => {
     [temporal, postgres] = await Promise.all([startTemporal(), startPostgres()]);
     databaseUrl = await postgres.createDatabase();
     store = await openStore({ target: { kind: 'postgres', url: databaseUrl }, migrate: true });
-    client = await connectClient({ address: temporal.address, namespace: 'default' });
+    client = await connectClient({ address: temporal.address, namespace: temporal.namespace });
     await startInProcessWorkers();
   });
 

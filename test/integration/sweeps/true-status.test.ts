@@ -16,13 +16,12 @@ import { openStore, type Store } from '../../../src/store/index.js';
 import type { SweepStatus } from '../../../src/sweep/messages.js';
 import { createTelemetry } from '../../../src/telemetry/metrics.js';
 import { connectClient } from '../../../src/temporal/connection.js';
-import type { DevServer } from '../../../src/temporal/devServer.js';
 import { cancelSweep, pauseSweep, resumeSweep, startSweep, stopSweep } from '../../../src/temporal/sweeps.js';
 import { createWorkers, type SgcWorkers } from '../../../src/temporal/worker.js';
 import { sweepWorkflowId } from '../../../workflows/definitions.js';
 import { type PostgresServer, startPostgres } from '../../helpers/postgres.js';
 import { runSgc } from '../../helpers/sgc.js';
-import { startTemporal, waitFor } from '../../helpers/temporal.js';
+import { startTemporal, type TestTemporal, waitFor } from '../../helpers/temporal.js';
 
 const TRAIN = { optimizer: 'per-neuron', lr: 0.01, init: 1e-3, clip: 0.1 };
 
@@ -39,7 +38,7 @@ function gridSpec(name: string, values: number[], steps: number) {
   };
 }
 
-let temporal: DevServer;
+let temporal: TestTemporal;
 let postgres: PostgresServer;
 let databaseUrl: string;
 let store: Store;
@@ -50,7 +49,7 @@ let dir: string;
 
 async function startWorkers() {
   workers = await createWorkers({
-    temporal: { address: temporal.address, namespace: 'default' },
+    temporal: { address: temporal.address, namespace: temporal.namespace },
     repository: store.repository(),
     telemetry: createTelemetry(),
     // One training at a time: every other run in flight is queued.
@@ -66,7 +65,11 @@ async function stopWorkers() {
   workers = undefined;
 }
 
-const env = () => ({ TEMPORAL_ADDRESS: temporal.address, DATABASE_URL: databaseUrl });
+const env = () => ({
+  TEMPORAL_ADDRESS: temporal.address,
+  TEMPORAL_NAMESPACE: temporal.namespace,
+  DATABASE_URL: databaseUrl,
+});
 
 const status = async (sweep: string) => (await trueSweepStatus(client, sweep, store.driver)).status;
 
@@ -140,7 +143,7 @@ describe('true sweep status on a real Temporal server and PostgreSQL', { timeout
     [temporal, postgres] = await Promise.all([startTemporal(), startPostgres()]);
     databaseUrl = await postgres.createDatabase();
     store = await openStore({ target: { kind: 'postgres', url: databaseUrl }, migrate: true });
-    client = await connectClient({ address: temporal.address, namespace: 'default' });
+    client = await connectClient({ address: temporal.address, namespace: temporal.namespace });
     await startWorkers();
   });
 

@@ -119,7 +119,7 @@ describe('dashboard SQL on a real PostgreSQL', () => {
   let reader: pg.Client;
   let cells: Awaited<ReturnType<typeof fillSweep>>;
   before(async () => {
-    server = await startPostgres();
+    server = await startPostgres({ own: true }); // it creates the reader role: cluster-wide
     url = await server.createDatabase();
     const store = await openStore({ target: { kind: 'postgres', url }, migrate: true });
     try {

@@ -17,13 +17,12 @@ import { createTelemetry, type Telemetry } from '../../../src/telemetry/metrics.
 import { type MetricsServer, startMetricsServer } from '../../../src/telemetry/server.js';
 import { attachStoreGauges } from '../../../src/telemetry/store-gauges.js';
 import { connectClient } from '../../../src/temporal/connection.js';
-import type { DevServer } from '../../../src/temporal/devServer.js';
 import { startSweep } from '../../../src/temporal/sweeps.js';
 import { createWorkers, type SgcWorkers } from '../../../src/temporal/worker.js';
 import { sweepWorkflowId } from '../../../workflows/definitions.js';
 import { type PostgresServer, startPostgres } from '../../helpers/postgres.js';
 import { type PrometheusServer, startPrometheus, waitForEveryPromQL } from '../../helpers/prometheus.js';
-import { startTemporal, waitFor } from '../../helpers/temporal.js';
+import { startTemporal, type TestTemporal, waitFor } from '../../helpers/temporal.js';
 
 /** Two cells searched from H = 2 with short runs (each well under a second): a sweep of seconds. */
 const spec = {
@@ -51,7 +50,7 @@ const lit = (v: string | number) => JSON.stringify(String(v));
 
 describe('a sweep on real servers, seen through a real Prometheus', { timeout: 180_000 }, () => {
   let dir: string;
-  let temporal: DevServer | undefined;
+  let temporal: TestTemporal | undefined;
   let postgres: PostgresServer | undefined;
   let store: Store | undefined;
   let client: Client | undefined;
@@ -67,7 +66,7 @@ describe('a sweep on real servers, seen through a real Prometheus', { timeout: 1
     [temporal, postgres] = await Promise.all([startTemporal(), startPostgres()]);
     const url = await postgres.createDatabase();
     store = await openStore({ target: { kind: 'postgres', url }, migrate: true });
-    client = await connectClient({ address: temporal.address, namespace: 'default' });
+    client = await connectClient({ address: temporal.address, namespace: temporal.namespace });
     telemetry = createTelemetry();
     // The sweep and cell gauges come from the store at each scrape, as in `sgc worker`.
     attachStoreGauges(telemetry, store.driver);
@@ -76,7 +75,7 @@ describe('a sweep on real servers, seen through a real Prometheus', { timeout: 1
     // sides of the sweep and rate() over them is positive.
     prometheus = await startPrometheus({ targets: [`127.0.0.1:${metrics.port}`] });
     workers = await createWorkers({
-      temporal: { address: temporal.address, namespace: 'default' },
+      temporal: { address: temporal.address, namespace: temporal.namespace },
       repository: store.repository(),
       telemetry,
       concurrency: 1,

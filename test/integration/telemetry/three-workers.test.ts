@@ -16,7 +16,6 @@ import type { Client } from '@temporalio/client';
 import { openStore, resolveTarget, type Store } from '../../../src/store/index.js';
 import type { SweepStatus } from '../../../src/sweep/messages.js';
 import { connectClient } from '../../../src/temporal/connection.js';
-import type { DevServer } from '../../../src/temporal/devServer.js';
 import { startSweep } from '../../../src/temporal/sweeps.js';
 import {
   expectedStoreLines,
@@ -26,7 +25,7 @@ import {
 } from '../../helpers/metrics-text.js';
 import { type PostgresServer, startPostgres } from '../../helpers/postgres.js';
 import { sgcBin } from '../../helpers/sgc.js';
-import { startTemporal, waitFor } from '../../helpers/temporal.js';
+import { startTemporal, type TestTemporal, waitFor } from '../../helpers/temporal.js';
 
 /** Seconds an ended sweep stays in the gauges: long enough for the checks after the sweep. */
 const WINDOW_S = 12;
@@ -51,7 +50,7 @@ interface WorkerProcess {
 
 describe('three sgc workers report the sweep gauges of the store', { timeout: 420_000 }, () => {
   let dir: string;
-  let temporal: DevServer | undefined;
+  let temporal: TestTemporal | undefined;
   let postgres: PostgresServer | undefined;
   let store: Store | undefined;
   let client: Client | undefined;
@@ -95,10 +94,11 @@ describe('three sgc workers report the sweep gauges of the store', { timeout: 42
     [temporal, postgres] = await Promise.all([startTemporal(), startPostgres()]);
     const url = await postgres.createDatabase();
     store = await openStore({ target: resolveTarget({ env: { DATABASE_URL: url } }), migrate: true });
-    client = await connectClient({ address: temporal.address, namespace: 'default' });
+    client = await connectClient({ address: temporal.address, namespace: temporal.namespace });
     const env = {
       DATABASE_URL: url,
       TEMPORAL_ADDRESS: temporal.address,
+      TEMPORAL_NAMESPACE: temporal.namespace,
       SGC_METRICS_SWEEP_WINDOW: `${WINDOW_S}s`,
     };
     // One at a time: each bundles the workflow code, which takes most of two shared cores.

@@ -1,0 +1,83 @@
+/**
+ * `npm test`: every test file under test/, against one PostgreSQL and one Temporal dev server that
+ * the files share (test/helpers/postgres.ts and temporal.ts give each file its own databases and
+ * namespaces there), in two phases:
+ *
+ *  1. the files that can run beside others, SGC_TEST_CONCURRENCY (default 4) at a time;
+ *  2. the files that must run alone, one after another: those that assert how long something
+ *     takes (a loaded machine would fail them) and the one that needs Temporal's and the metrics'
+ *     default ports (7233, 9464).
+ *
+ *   npm test                                  # everything
+ *   npm test -- test/unit/sweep/spec.test.ts  # some files (still built and served as above)
+ *
+ * `npm test` builds dist/ first (pretest): the tests run the compiled CLI.
+ */
+import { spawn } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startDevServer } from '../src/temporal/devServer.js';
+import { SHARED_POSTGRES_ENV, startPostgres } from './helpers/postgres.js';
+import { SHARED_TEMPORAL_ENV } from './helpers/temporal.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+/** Files that must run alone, with why. */
+const ALONE: Record<string, string> = {
+  'test/integration/sweeps/stack.test.ts': "Temporal's and the metrics' default ports 7233 and 9464",
+  'test/integration/sweeps/outage.test.ts': 'timed outages of its own PostgreSQL server',
+  'test/integration/sweeps/temporal.test.ts': 'a training stops within 5 s of cancel',
+  'test/integration/sweeps/checkpoint-resume.test.ts': 'a worker killed a few seconds into a training',
+  'test/integration/telemetry/store-gauges.test.ts': 'a scrape within 2.5 s while the store is down',
+  'test/unit/telemetry/metrics.test.ts': 'a metrics update within 1 s',
+};
+
+function testFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return testFiles(path);
+    return entry.name.endsWith('.test.ts') ? [relative(root, path)] : [];
+  });
+}
+
+function runNodeTest(files: string[], concurrency: number, env: NodeJS.ProcessEnv): Promise<number> {
+  if (files.length === 0) return Promise.resolve(0);
+  const args = ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec'];
+  const child = spawn(process.execPath, [...args, ...files], { cwd: root, env, stdio: 'inherit' });
+  return new Promise((resolve) => child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0))));
+}
+
+const chosen = process.argv.slice(2).map((file) => relative(root, join(process.cwd(), file)));
+const files = (chosen.length ? chosen : testFiles(join(root, 'test'))).sort();
+const alone = files.filter((f) => f in ALONE);
+const together = files.filter((f) => !(f in ALONE));
+const concurrency = Number(process.env['SGC_TEST_CONCURRENCY'] ?? 4);
+
+const started = performance.now();
+const [postgres, temporal] = await Promise.all([
+  startPostgres({ own: true }),
+  startDevServer({ uiPort: null, startTimeoutMs: 90_000 }),
+]);
+const stopServers = () => Promise.all([postgres.stop(), temporal.stop()]);
+for (const signal of ['SIGINT', 'SIGTERM'] as const)
+  process.once(signal, () => void stopServers().finally(() => process.exit(130)));
+const env = { ...process.env, [SHARED_POSTGRES_ENV]: postgres.url, [SHARED_TEMPORAL_ENV]: temporal.address };
+
+const seconds = (since: number) => ((performance.now() - since) / 1000).toFixed(0);
+let failed = false;
+try {
+  const phase1 = performance.now();
+  console.log(`# phase 1: ${together.length} files, ${concurrency} at a time`);
+  if ((await runNodeTest(together, concurrency, env)) !== 0) failed = true;
+  console.log(`# phase 1: ${seconds(phase1)} s`);
+  const phase2 = performance.now();
+  console.log(`# phase 2: ${alone.length} files one at a time:`);
+  for (const file of alone) console.log(`#   ${file}: ${ALONE[file]}`);
+  if ((await runNodeTest(alone, 1, env)) !== 0) failed = true;
+  console.log(`# phase 2: ${seconds(phase2)} s`);
+} finally {
+  await stopServers();
+}
+console.log(`# npm test: ${seconds(started)} s in all${failed ? ', with failures (see above)' : ''}`);
+process.exitCode = failed ? 1 : 0;
