@@ -17,16 +17,15 @@ import { createEngine } from '../../../src/learn/engine/index.js';
 import { openStore, type Store } from '../../../src/store/index.js';
 import { createTelemetry } from '../../../src/telemetry/metrics.js';
 import { connectClient } from '../../../src/temporal/connection.js';
-import type { DevServer } from '../../../src/temporal/devServer.js';
 import { cancelSweep, startSweep } from '../../../src/temporal/sweeps.js';
 import { createWorkers, type SgcWorkers, type WorkerSettings } from '../../../src/temporal/worker.js';
 import { type PostgresServer, startPostgres } from '../../helpers/postgres.js';
-import { startTemporal, waitFor } from '../../helpers/temporal.js';
+import { startTemporal, type TestTemporal, waitFor } from '../../helpers/temporal.js';
 
 /** Outcomes of a run that trained to its end (200 steps may or may not learn C3). */
 const TRAINED = ['succeeded', 'failed'];
 
-let temporal: DevServer;
+let temporal: TestTemporal;
 let postgres: PostgresServer;
 let store: Store;
 let client: Client;
@@ -48,7 +47,7 @@ function spec(name: string, backend: string, width = 6) {
 
 async function start(settings: Partial<WorkerSettings> & { identity: string }) {
   const workers = await createWorkers({
-    temporal: { address: temporal.address, namespace: 'default' },
+    temporal: { address: temporal.address, namespace: temporal.namespace },
     repository: store.repository(),
     telemetry: createTelemetry(),
     checkpointDir: join(dir, 'checkpoints'),
@@ -84,7 +83,7 @@ async function runsOf(sweep: string): Promise<RunRow[]> {
 /** Pollers of a task queue's activity tasks, as the server sees them. */
 async function activityPollers(queue: string): Promise<string[]> {
   const response = await client.workflowService.describeTaskQueue({
-    namespace: 'default',
+    namespace: temporal.namespace,
     taskQueue: { name: queue },
     taskQueueType: 2, // TASK_QUEUE_TYPE_ACTIVITY
   });
@@ -99,7 +98,7 @@ describe('runs routed by engine and backend, on a real Temporal server', { timeo
       target: { kind: 'postgres', url: await postgres.createDatabase() },
       migrate: true,
     });
-    client = await connectClient({ address: temporal.address, namespace: 'default' });
+    client = await connectClient({ address: temporal.address, namespace: temporal.namespace });
   });
 
   after(async () => {
