@@ -48,6 +48,16 @@ export const commands: readonly CommandEntry[] = [
     load: async () => (await import('./worker.js')).workerCommand,
   },
   {
+    name: ['doctor'],
+    summary: 'what this machine can train with (each engine × backend, one step), devices, connections',
+    load: async () => (await import('./doctor.js')).doctorCommand,
+  },
+  {
+    name: ['gpu', 'setup'],
+    summary: 'install the CUDA provider for the onnx engine from PyPI (or --undo)',
+    load: async () => (await import('./gpu.js')).gpuSetupCommand,
+  },
+  {
     name: ['sweep', 'check'],
     summary: 'validate a sweep spec and show its cells, widths and run count, starting nothing',
     load: async () => (await import('./sweep-check.js')).sweepCheckCommand,

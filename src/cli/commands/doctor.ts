@@ -1,0 +1,169 @@
+/**
+ * `sgc doctor`: what this machine can train with. Every engine × backend is loaded and runs one tiny
+ * training step (src/learn/engine/selfCheck.ts, the check `sgc worker` runs before polling), with
+ * its time; the NVIDIA devices with their memory; the CUDA provider of `sgc gpu setup`; the
+ * optional tfjs-node(-gpu); and the Temporal server and store the environment names, each tried.
+ */
+import { InputError } from '../../errors.js';
+import { findHome } from '../../home.js';
+import { ENGINE_BACKENDS } from '../../learn/engine/backends.js';
+import { ENGINE_NAMES } from '../../learn/engine/index.js';
+import { parseOptions } from '../args.js';
+import type { Command } from '../command.js';
+import { formatTable } from '../format.js';
+
+const usage = `usage: sgc doctor [--json] [--device N]
+
+What this machine can train with: for each engine and backend, whether it loads and the time of one
+tiny training step (D3, k = 2, H = 16); the NVIDIA devices (name, memory, driver) and the CUDA
+provider installed by \`sgc gpu setup\`; whether @tensorflow/tfjs-node-gpu is installed; and the
+Temporal server (TEMPORAL_ADDRESS, or this folder's \`sgc up\`) and store (DATABASE_URL, or the
+embedded store of the nearest .sgc/) the environment names, each tried (passwords masked).
+Exit code 0 when at least one engine × backend trains here, 1 when none does.
+
+Options:
+  --json       one JSON object instead of the tables
+  --device <n> the GPU the device backends are tried on (default 0)`;
+
+const WHY_WIDTH = 110;
+
+interface Connection {
+  target: string;
+  ok: boolean;
+  detail: string;
+}
+
+async function temporalConnection(): Promise<Connection> {
+  const { resolveStackTemporal } = await import('../../temporal/stack.js');
+  let address: string;
+  try {
+    address = resolveStackTemporal().address;
+  } catch (error) {
+    return { target: 'none', ok: false, detail: (error as Error).message.split('\n')[0] };
+  }
+  const { isTemporalReachable } = await import('../../temporal/connection.js');
+  const ok = await isTemporalReachable({
+    address,
+    namespace: process.env['TEMPORAL_NAMESPACE'] ?? 'default',
+  });
+  return { target: address, ok, detail: ok ? 'answers' : 'does not answer (2 s)' };
+}
+
+async function storeConnection(): Promise<Connection> {
+  const { maskUrl } = await import('../machine.js');
+  const url = process.env['DATABASE_URL']?.trim();
+  if (!url) {
+    const home = findHome();
+    return home
+      ? {
+          target: `embedded store in ${home}`,
+          ok: true,
+          detail: 'started by sgc up / sgc worker when needed',
+        }
+      : { target: 'none', ok: false, detail: 'no DATABASE_URL and no .sgc/ folder here (sgc up makes one)' };
+  }
+  const pg = (await import('pg')).default;
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });
+  try {
+    await client.connect();
+    const { rows } = await client.query<{ v: string }>('SHOW server_version');
+    return { target: maskUrl(url), ok: true, detail: `PostgreSQL ${rows[0].v}` };
+  } catch (error) {
+    return { target: maskUrl(url), ok: false, detail: maskUrl((error as Error).message.split('\n')[0]) };
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+export const doctorCommand: Command = {
+  usage,
+  async run(args) {
+    const { values, positionals } = parseOptions(
+      args,
+      { json: { type: 'boolean' }, device: { type: 'string' } },
+      usage,
+    );
+    if (positionals.length) throw new InputError(`unexpected argument "${positionals[0]}"\n${usage}`);
+    const device = values.device === undefined ? undefined : Number(values.device);
+    if (device !== undefined && !(Number.isInteger(device) && device >= 0))
+      throw new InputError(`--device ${values.device}: a GPU number, 0 or more`);
+    const [{ checkBackend }, machine, gpu, { installedVersion }] = await Promise.all([
+      import('../../learn/engine/selfCheck.js'),
+      import('../machine.js'),
+      import('../gpuSetup.js'),
+      import('../../learn/engine/libraries.js'),
+    ]);
+    const backends = [];
+    for (const engine of ENGINE_NAMES)
+      for (const backend of ENGINE_BACKENDS[engine]) {
+        if (!values.json) process.stderr.write(`\rchecking ${engine}/${backend} …${' '.repeat(20)}`);
+        backends.push(await checkBackend(engine, backend, device));
+      }
+    if (!values.json) process.stderr.write(`\r${' '.repeat(50)}\r`);
+    const home = findHome();
+    const gpuDir = home ? gpu.gpuDir(home) : undefined;
+    const manifest = gpuDir ? gpu.readManifest(gpuDir) : undefined;
+    const report = {
+      backends,
+      devices: machine.nvidiaDevices(),
+      cudaProvider: manifest
+        ? {
+            installed: true,
+            dir: gpuDir,
+            cuda: manifest.cuda,
+            onnxruntime: manifest.onnxruntime,
+            missing: gpu.providerMissing(gpuDir as string),
+          }
+        : { installed: false, onnxruntime: installedVersion('onnxruntime-node') },
+      tensorflow: machine.tensorflowPackages(),
+      temporal: await temporalConnection(),
+      store: await storeConnection(),
+    };
+    const trains = backends.some((b) => b.ok);
+    if (values.json) {
+      console.log(JSON.stringify(report, null, 2));
+      return trains ? 0 : 1;
+    }
+    const ms = (x: number | undefined) => (x === undefined ? '' : x < 10 ? x.toFixed(2) : x.toFixed(0));
+    console.log(
+      formatTable(
+        ['engine', 'backend', 'trains', 'load ms', 'step ms', 'why not'],
+        backends.map((b) => [
+          b.engine,
+          b.backend,
+          b.ok ? 'yes' : 'no',
+          ms(b.loadMs),
+          ms(b.stepMs),
+          b.error ?? '',
+        ]),
+      ),
+    );
+    console.log('');
+    console.log(
+      report.devices.length
+        ? report.devices
+            .map((d) => `GPU ${d.index}: ${d.name}, ${d.memoryMiB} MiB, driver ${d.driver}`)
+            .join('\n')
+        : 'GPUs: none (no nvidia-smi, or it lists no device)',
+    );
+    const cp = report.cudaProvider;
+    console.log(
+      cp.installed && 'missing' in cp
+        ? `CUDA provider: CUDA ${cp.cuda} for onnxruntime ${cp.onnxruntime} in ${cp.dir}` +
+            (cp.missing?.length ? `; missing here: ${cp.missing.join(', ')}` : '; all its libraries found')
+        : `CUDA provider: not installed (sgc gpu setup installs it for onnxruntime-node ${cp.onnxruntime})`,
+    );
+    const tf = Object.entries(report.tensorflow);
+    console.log(
+      tf.length
+        ? `tfjs tensorflow backend packages: ${tf.map(([p, v]) => `${p} ${v}`).join(', ')}`
+        : 'tfjs tensorflow backend packages: none (the README says how to install @tensorflow/tfjs-node-gpu)',
+    );
+    for (const [name, c] of [
+      ['Temporal', report.temporal],
+      ['store', report.store],
+    ] as const)
+      console.log(`${name}: ${c.target}: ${c.ok ? 'ok' : 'not ok'}, ${c.detail}`);
+    return trains ? 0 : 1;
+  },
+};
