@@ -13,9 +13,10 @@
  *   npm run bench:train -- --sizes "10,2,512;24,3,4096"   # chosen (|G|, k, H[, batch])
  *   npm run bench:train -- --seconds 5                    # longer timing per size (default 3)
  *   npm run bench:train -- --run-steps 2000               # shorter whole runs (default 10,000; 0: none)
+ *   npm run bench:train -- --sizes ""                     # whole runs only
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatTable } from '../src/cli/format.js';
@@ -38,7 +39,9 @@ function option(name: string): string | undefined {
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
 
-const sizes = option('sizes') ? parseSizes(option('sizes')!) : [...SMALL_STEP_SIZES, ...DEFAULT_STEP_SIZES];
+const sizesOption = option('sizes');
+const sizes =
+  sizesOption !== undefined ? parseSizes(sizesOption) : [...SMALL_STEP_SIZES, ...DEFAULT_STEP_SIZES];
 const seconds = Number(option('seconds') ?? 3);
 const runSteps = Number(option('run-steps') ?? 10_000);
 const load = () =>
@@ -80,30 +83,32 @@ for (const [index, size] of sizes.entries()) {
   );
 }
 
-console.log(
-  formatTable(
-    [
-      '|G|',
-      'k',
-      'H',
-      'batch',
-      'onnx 1/call µs',
-      'N',
-      'onnx N/call µs',
-      'gain',
-      'S=3 µs/seed-step',
-      'reference µs',
-      'torch µs',
-      'torch/onnx N',
-    ],
-    rows,
-  ),
-);
-console.log(
-  `\nMedian time of one step = forward, backward, global-norm clip, per-neuron update; mlp with degree k, Float32` +
-    ` (reference engine: Float64, first size only). N steps per call: chosen as the trainer does (a call of about` +
-    ` ${CALL_MILLISECONDS} ms); gain = 1/call ÷ N/call. S = 3 seeds per graph: not built. ${availableParallelism()} CPUs.\n${note}.`,
-);
+if (rows.length > 0) {
+  console.log(
+    formatTable(
+      [
+        '|G|',
+        'k',
+        'H',
+        'batch',
+        'onnx 1/call µs',
+        'N',
+        'onnx N/call µs',
+        'gain',
+        'S=3 µs/seed-step',
+        'reference µs',
+        'torch µs',
+        'torch/onnx N',
+      ],
+      rows,
+    ),
+  );
+  console.log(
+    `\nMedian time of one step = forward, backward, global-norm clip, per-neuron update; mlp with degree k, Float32` +
+      ` (reference engine: Float64, first size only). N steps per call: chosen as the trainer does (a call of about` +
+      ` ${CALL_MILLISECONDS} ms); gain = 1/call ÷ N/call. S = 3 seeds per graph: not built. ${availableParallelism()} CPUs.\n${note}.`,
+  );
+}
 
 /** The paper's three recorded configurations as sgc run configs and as train_run_torch.py arguments. */
 const RUNS = [
@@ -163,6 +168,9 @@ if (runSteps > 0) {
         join(dir, run.group),
       ]);
       if (!ours.ok) throw new Error(`sgc train failed: ${ours.stderr}`);
+      // The trainer's own time (result.json): the rest is start-up, the run folder and its figures.
+      const training = JSON.parse(readFileSync(join(dir, run.group, 'result.json'), 'utf8'))
+        .seconds as number;
       const theirs = python
         ? wall(python, [
             join(import.meta.dirname, 'reference', 'train_run_torch.py'),
@@ -172,6 +180,7 @@ if (runSteps > 0) {
       runRows.push([
         run.label,
         ours.seconds.toFixed(2),
+        training.toFixed(2),
         theirs?.ok ? theirs.seconds.toFixed(2) : 'unavailable',
         theirs?.ok ? (theirs.seconds / ours.seconds).toFixed(1) : '',
       ]);
@@ -183,7 +192,9 @@ if (runSteps > 0) {
     rmSync(dir, { recursive: true, force: true });
   }
   console.log(`\nWhole runs of ${runSteps} steps, process start to result (wall seconds):`);
-  console.log(formatTable(['run', 'sgc train s', 'PyTorch loop s', 'PyTorch/sgc'], runRows));
+  console.log(
+    formatTable(['run', 'sgc train s', 'of it training s', 'PyTorch loop s', 'PyTorch/sgc'], runRows),
+  );
   console.log(
     `\nsgc: the compiled CLI (bin/sgc.js; \`npm run build\`), onnx engine, evaluations and the run folder included.` +
       ` PyTorch: bench/reference/train_run_torch.py, interpreter start and import included` +
