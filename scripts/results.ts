@@ -159,20 +159,20 @@ async function main(): Promise<void> {
 
   const names = (kind?: string) => specs.filter((s) => !kind || s.kind === kind).map((s) => s.name);
   const queries: Record<string, string> = {
-    'min_width_by_k.csv': `SELECT sweep, "group", encoding, model, k, min_width, lo, hi, seeds, runs, status, non_monotone
-      FROM min_width_by_k WHERE sweep IN (${sqlList(names())}) ORDER BY sweep, "group", encoding, model, k`,
-    'runs.csv': `SELECT sweep, "group", encoding, model, k, h, seed, outcome, final_loss, final_accuracy, steps,
+    'min_width_by_k.csv': `SELECT sweep, group_name AS "group", encoding, model, k, min_width, lo, hi, seeds, runs, status, non_monotone
+      FROM min_width_by_k WHERE sweep IN (${sqlList(names())}) ORDER BY sweep, group_name, encoding, model, k`,
+    'runs.csv': `SELECT sweep, group_name AS "group", encoding, model, k, h, seed, outcome, final_loss, final_accuracy, steps,
         round(duration_s::numeric, 2) AS duration_s, config_hash
-      FROM run_summary WHERE sweep IN (${sqlList(names())}) ORDER BY sweep, "group", encoding, model, k, h, seed`,
-    'staircase_loss.csv': `SELECT sweep, "group", encoding, h, step, loss, accuracy
+      FROM run_summary WHERE sweep IN (${sqlList(names())}) ORDER BY sweep, group_name, encoding, model, k, h, seed`,
+    'staircase_loss.csv': `SELECT sweep, group_name AS "group", encoding, h, step, loss, accuracy
       FROM loss_curve WHERE sweep IN (${sqlList(names('staircase'))}) ORDER BY sweep, step`,
-    'staircase_irrep_power.csv': `SELECT sweep, "group", encoding, h, step, irrep, power
+    'staircase_irrep_power.csv': `SELECT sweep, group_name AS "group", encoding, h, step, irrep, power
       FROM irrep_power_curve WHERE sweep IN (${sqlList(names('staircase'))}) ORDER BY sweep, step, irrep`,
     'staircase_events.csv': `SELECT s.name AS sweep, c."group", c.encoding, e.step, e.irrep
       FROM run_event e JOIN cell_run cr ON cr.run_id = e.run_id JOIN cell c ON c.id = cr.cell_id
       JOIN sweep s ON s.id = c.sweep_id
       WHERE e.kind = 'irrep_acquired' AND s.name IN (${sqlList(names('staircase'))}) ORDER BY sweep, e.step, e.irrep`,
-    'sweeps.csv': `SELECT sweep, count(DISTINCT ("group", encoding, model, k))::integer AS cells,
+    'sweeps.csv': `SELECT sweep, count(DISTINCT (group_name, encoding, model, k))::integer AS cells,
         count(*)::integer AS runs, round(sum(duration_s)::numeric, 1) AS training_s
       FROM run_summary WHERE sweep IN (${sqlList(names())}) GROUP BY sweep ORDER BY sweep`,
   };

@@ -8,6 +8,7 @@ import type { SqlSession } from '../store/sql-driver.js';
 import type { CellStatus, SweepStatus, Waiting } from '../sweep/messages.js';
 import { formatTable } from './format.js';
 import { trueSweepStatus } from './sweepTruth.js';
+import { widthRowsOf, widthTableText } from './widthTable.js';
 
 function duration(seconds: number): string {
   if (!Number.isFinite(seconds) || seconds < 0) return '?';
@@ -108,27 +109,12 @@ export function cellsTable(cells: readonly CellStatus[]): string {
   );
 }
 
-/** The result a researcher asked for: H* per cell, with the bracket that decided it. */
+/**
+ * The result a researcher asked for: H* per k for each (group, encoding, model), the table
+ * `sgc results <sweep>` prints from the store (src/cli/widthTable.ts).
+ */
 export function minWidthTable(status: SweepStatus): string {
-  const rows = status.cells.map((c) => {
-    const [group, encoding, k, model] = c.cellKey.split('/');
-    return [
-      group,
-      encoding,
-      k.replace(/^k/, ''),
-      model,
-      // An undecided cell has no H*: it is unknown (a run ended in error), not absent below lo.
-      c.state === 'undecided'
-        ? 'undecided: run errors'
-        : c.minWidth === null
-          ? `none ≤ ${show(c.lo)}`
-          : c.minWidth,
-      show(c.lo),
-      show(c.hi),
-      c.runsDone,
-    ];
-  });
-  return formatTable(['group', 'encoding', 'k', 'model', 'H*', 'lo', 'hi', 'runs'], rows);
+  return widthTableText(widthRowsOf(status));
 }
 
 export interface WatchOptions {

@@ -80,7 +80,7 @@ export async function expectedStoreLines(db: GaugeQueryable, sweeps: readonly st
   );
   const cells = await db.query<{
     sweep: string;
-    group: string;
+    group_name: string;
     encoding: string;
     model: string;
     k: number;
@@ -89,12 +89,18 @@ export async function expectedStoreLines(db: GaugeQueryable, sweeps: readonly st
     hi: number | null;
     status: string;
   }>(
-    `SELECT sweep, "group", encoding, model, k, min_width, lo, hi, status::text AS status
+    `SELECT sweep, group_name, encoding, model, k, min_width, lo, hi, status::text AS status
        FROM min_width_by_k WHERE sweep = ANY($1::text[])`,
     [sweeps],
   );
   for (const c of cells) {
-    const labels = { sweep: c.sweep, group: c.group, encoding: c.encoding, model: c.model, k: String(c.k) };
+    const labels = {
+      sweep: c.sweep,
+      group: c.group_name,
+      encoding: c.encoding,
+      model: c.model,
+      k: String(c.k),
+    };
     if (c.min_width !== null) lines.push({ name: 'sgc_min_width', labels, value: c.min_width });
     if (c.lo !== null) lines.push({ name: 'sgc_cell_bracket_lo', labels, value: c.lo });
     if (c.hi !== null) lines.push({ name: 'sgc_cell_bracket_hi', labels, value: c.hi });

@@ -194,7 +194,7 @@ const withoutClipIds = (svg: string) => svg.replace(/clip\d+/g, 'clip');
 
 /** What the store holds, read once after the report was written. */
 interface StoreSnapshot {
-  widths: { group: string; encoding: string; model: string; k: number; min_width: number | null }[];
+  widths: { group_name: string; encoding: string; model: string; k: number; min_width: number | null }[];
   runs: { id: number; group: string; k: number; model: string; h: number; seed: number }[];
   events: Map<number, [number, string][]>;
   losses: Map<number, [number, number][]>;
@@ -205,8 +205,8 @@ async function snapshot(home: string): Promise<StoreSnapshot> {
   try {
     const q = store.driver;
     const widths = await q.query<StoreSnapshot['widths'][number]>(
-      `SELECT "group", encoding, model, k, min_width FROM min_width_by_k WHERE sweep = $1
-        ORDER BY "group", encoding, model, k`,
+      `SELECT group_name, encoding, model, k, min_width FROM min_width_by_k WHERE sweep = $1
+        ORDER BY group_name, encoding, model, k`,
       [SWEEP],
     );
     const runs = await q.query<StoreSnapshot['runs'][number]>(
@@ -308,7 +308,7 @@ describe('sweep reports', () => {
     });
     const expected = stored.widths
       .filter((r) => r.min_width !== null)
-      .map((r) => [`${r.group} · ${r.encoding} · ${r.model}`, r.k, r.min_width]);
+      .map((r) => [`${r.group_name} · ${r.encoding} · ${r.model}`, r.k, r.min_width]);
     assert.deepEqual(plotted.sort(byText), expected.sort(byText));
     assert.deepEqual(
       plotted.map((p) => p[2]).sort((a, b) => Number(a) - Number(b)),

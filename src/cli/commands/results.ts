@@ -9,7 +9,8 @@ import { openStore } from '../../store/open-store.js';
 import type { TabularResult } from '../../store/sql-driver.js';
 import { parseOptions } from '../args.js';
 import type { Command } from '../command.js';
-import { chosenFormat, formatResult, formatTable, typedValue } from './sql-format.js';
+import { type WidthRow, widthTableText } from '../widthTable.js';
+import { chosenFormat, formatResult, typedValue } from './sql-format.js';
 
 const usage = `Usage: sgc results [sweep] [--all] [--json | --csv]
 
@@ -17,8 +18,8 @@ Minimal width H* per k for each (group, encoding, model), for one sweep or all o
 sweeps, see \`sgc sweep archive\`, only with --all or by name).
 In the table, a number is H*; "…" means the search is still going, "-" that it ended without
 one, "?" that it stopped undecided because runs ended in error (not a failed width: start the
-sweep again to re-run them), and "*" that a wider H failed after a narrower one succeeded (see
-the cell's runs).
+sweep again to re-run them), "x" that it was stopped before it decided, and "*" that a wider H
+failed after a narrower one succeeded (see the cell's runs). \`sgc run\` ends with the same table.
 The last column is the results version of the code that computed the row's runs (runs of an
 older version are never reused; the newest version's runs decide).
 
@@ -26,56 +27,6 @@ Options:
   --all    archived sweeps too
   --json   the rows of the min_width_by_k view, as JSON
   --csv    the same as CSV`;
-
-interface WidthRow {
-  sweep: string;
-  group: string;
-  encoding: string;
-  model: string;
-  k: number;
-  min_width: number | null;
-  status: string;
-  non_monotone: boolean;
-  /** The newest results version of the cell's runs; null before any run is recorded with one. */
-  results_version: number | null;
-}
-
-/**
- * One row per (sweep, group, encoding, model), one column per k, and the results versions of the
- * row's cells (one, or several while some cells have not been searched again since a bump).
- */
-export function pivotByK(rows: WidthRow[]): TabularResult {
-  const ks = [...new Set(rows.map((r) => r.k))].sort((a, b) => a - b);
-  const lines = new Map<string, (string | null)[]>();
-  const versions = new Map<string, Set<number>>();
-  for (const r of rows) {
-    const key = JSON.stringify([r.sweep, r.group, r.encoding, r.model]);
-    let line = lines.get(key);
-    if (!line) lines.set(key, (line = [r.sweep, r.group, r.encoding, r.model, ...ks.map(() => null), null]));
-    // undefined: a store whose views predate migration 20261203000200 (run code identity).
-    if (r.results_version !== null && r.results_version !== undefined) {
-      const seen = versions.get(key) ?? new Set();
-      versions.set(key, seen.add(r.results_version));
-      line[4 + ks.length] = [...seen].sort((a, b) => a - b).join(', ');
-    }
-    const width =
-      r.min_width !== null
-        ? String(r.min_width)
-        : r.status === 'pending' || r.status === 'searching'
-          ? '…'
-          : r.status === 'undecided'
-            ? '?'
-            : '-';
-    line[4 + ks.indexOf(r.k)] = r.non_monotone ? `${width}*` : width;
-  }
-  const columns = ['sweep', 'group', 'encoding', 'model', ...ks.map((k) => `k=${k}`), 'results_version'];
-  return {
-    columns,
-    // The k columns hold widths: typed as integers so they align right.
-    types: columns.map((_, i) => (i < 4 || i === columns.length - 1 ? 25 : 23)),
-    rows: [...lines.values()],
-  };
-}
 
 export const resultsCommand: Command = {
   usage,
@@ -98,7 +49,7 @@ export const resultsCommand: Command = {
           : values.all
             ? ''
             : 'WHERE sweep NOT IN (SELECT name FROM sweep WHERE archived_at IS NOT NULL)';
-      const query = `SELECT * FROM min_width_by_k ${where} ORDER BY sweep, "group", encoding, model, k`;
+      const query = `SELECT * FROM min_width_by_k ${where} ORDER BY sweep, group_name, encoding, model, k`;
       let result: TabularResult;
       try {
         result = await store.driver.queryTabular(query, sweep === undefined ? [] : [sweep], { raw: true });
@@ -136,7 +87,7 @@ export const resultsCommand: Command = {
             result.columns.map((c, i) => [c, typedValue(row[i], result.types[i])]),
           ) as unknown as WidthRow,
       );
-      console.log(formatTable(pivotByK(rows)));
+      console.log(widthTableText(rows));
     } finally {
       await store.close();
     }

@@ -1,10 +1,12 @@
 /**
- * Renders query results for `sgc sql` and `sgc results`: an aligned table (psql's layout), JSON
- * (an array of objects) or CSV (RFC 4180). Results are expected as PostgreSQL's own text (raw
- * mode), so table and CSV show exactly what psql would; JSON turns numbers, booleans and json
- * columns back into JSON values by their column type.
+ * Renders query results for `sgc sql` and `sgc results`: an aligned table (the one every sgc
+ * command prints, src/cli/format.ts, with decimals shortened), JSON (an array of objects) or CSV
+ * (RFC 4180). Results are expected as PostgreSQL's own text (raw mode), so CSV shows exactly what
+ * psql would; JSON turns numbers, booleans and json columns back into JSON values by their column
+ * type.
  */
 import type { TabularResult } from '../../store/sql-driver.js';
+import { formatTable as formatAlignedTable, formatDecimal } from '../format.js';
 
 export type OutputFormat = 'table' | 'json' | 'csv';
 
@@ -51,32 +53,24 @@ export function formatTable(result: TabularResult): string {
   // A statement without a result set (SET, COMMIT, an empty SELECT list) has nothing to lay out:
   // its command tag says what ran, as in psql.
   if (columns.length === 0) return result.command ?? '(no result set)';
-  // A value with line breaks spans several physical lines, continued with '+' as in psql.
-  const cells = rows.map((row) => row.map((value) => valueText(value).split('\n')));
-  const widths = columns.map((name, c) =>
-    Math.max(name.length, ...cells.flatMap((row) => row[c].map((line) => line.length))),
+  // Decimals read at a glance (0.206, not 0.20600000000000000000); CSV and JSON keep every digit.
+  const cells = rows.map((row) =>
+    row.map((value, c) =>
+      typeof value === 'string' && FLOAT_TYPES.has(result.types[c] ?? -1)
+        ? formatDecimal(value)
+        : typeof value === 'number'
+          ? formatDecimal(String(value))
+          : valueText(value),
+    ),
   );
-  // Numbers align right in their column, as psql does, so digits line up.
+  // Numbers align right in their column, so digits line up.
   const rightAligned = columns.map(
     (_, c) =>
       isNumericType(result.types[c]) ||
       (rows.length > 0 && rows.every((r) => r[c] === null || typeof r[c] === 'number')),
   );
-  const header = ` ${columns.map((v, c) => v.padStart(Math.floor((widths[c] + v.length) / 2)).padEnd(widths[c])).join(' | ')}`;
-  const out = [header.trimEnd(), widths.map((w) => '-'.repeat(w + 2)).join('+')];
-  for (const row of cells) {
-    const height = Math.max(...row.map((lines) => lines.length));
-    for (let i = 0; i < height; i++) {
-      const parts = row.map((lines, c) => {
-        const text = lines[i] ?? '';
-        const padded = rightAligned[c] ? text.padStart(widths[c]) : text.padEnd(widths[c]);
-        return padded + (i < lines.length - 1 ? '+' : ' ');
-      });
-      out.push(` ${parts.join('| ')}`.trimEnd());
-    }
-  }
-  out.push(`(${rows.length} ${rows.length === 1 ? 'row' : 'rows'})`);
-  return out.join('\n');
+  const footer = `(${rows.length} ${rows.length === 1 ? 'row' : 'rows'})`;
+  return `${formatAlignedTable(columns, cells, { rightAligned })}\n${footer}`;
 }
 
 export function formatJson(result: TabularResult): string {

@@ -28,7 +28,7 @@ Options:
   --timeout <s>  stop the query after this many seconds (default ${DEFAULT_QUERY_TIMEOUT_MS / 1000})
 
 Example:
-  sgc sql "SELECT k, min_width FROM min_width_by_k WHERE \\"group\\" = 'C6' ORDER BY k"`;
+  sgc sql "SELECT k, min_width FROM min_width_by_k WHERE group_name = 'C6' ORDER BY k"`;
 
 export const sqlCommand: Command = {
   usage,

@@ -12,11 +12,11 @@ import { groupOrderSql } from './sql.js';
 
 const plateaus = `
   WITH "this" AS (
-    SELECT "run_id", "group", "encoding" FROM "run_summary" WHERE "run_id" = $run LIMIT 1
+    SELECT "run_id", "group_name", "encoding" FROM "run_summary" WHERE "run_id" = $run LIMIT 1
   ), "source" AS (
     SELECT coalesce(
       (SELECT max(s."run_id") FROM "run_summary" s, "this" t
-        WHERE s."group" = t."group" AND s."encoding" = t."encoding" AND s."outcome" = 'succeeded'),
+        WHERE s."group_name" = t."group_name" AND s."encoding" = t."encoding" AND s."outcome" = 'succeeded'),
       (SELECT "run_id" FROM "this")) AS "run_id"
   ), "final" AS (
     SELECT p."irrep", p."power" FROM "run_irrep_power" p, "source" s
@@ -27,7 +27,7 @@ const plateaus = `
   ), "levels" AS (
     SELECT a."i" - 1 AS "learned",
            (SELECT sum(b."power") FROM "ranked" b WHERE b."i" >= a."i")
-             / (SELECT ${groupOrderSql('t."group"')} FROM "this" t) AS "level"
+             / (SELECT ${groupOrderSql('t."group_name"')} FROM "this" t) AS "level"
       FROM "ranked" a
   ), "span" AS (
     SELECT min("step") AS "first", max("step") AS "last" FROM "run_metric" WHERE "run_id" = $run
@@ -58,10 +58,10 @@ export const learningDynamicsDashboard = dashboard({
       datasource: POSTGRES,
       query: `
         SELECT r."run_id" AS "__value",
-               format('%s · %s · k=%s · %s · H=%s · seed %s · %s', r."group", r."encoding", r."k", r."model",
+               format('%s · %s · k=%s · %s · H=%s · seed %s · %s', r."group_name", r."encoding", r."k", r."model",
                       r."h", r."seed", coalesce(r."outcome"::text, r."status"::text)) AS "__text"
           FROM (SELECT DISTINCT ON ("run_id") * FROM "run_summary" WHERE "sweep" = '$sweep' ORDER BY "run_id") r
-         ORDER BY r."group", r."encoding", r."k", r."model", r."h", r."seed"`,
+         ORDER BY r."group_name", r."encoding", r."k", r."model", r."h", r."seed"`,
       sort: VariableSort.disabled,
     }),
   ],
@@ -153,7 +153,7 @@ export const learningDynamicsDashboard = dashboard({
       targets: [
         sql(
           `
-          SELECT "config_hash", "group", "encoding", "model", "k", "h", "seed", "status"::text AS "status",
+          SELECT "config_hash", "group_name", "encoding", "model", "k", "h", "seed", "status"::text AS "status",
                  "outcome"::text AS "outcome", "final_loss", "final_accuracy", "steps", "duration_s", "engine",
                  "backend", "worker", "irreps_acquired"
             FROM "run_summary"
@@ -161,7 +161,7 @@ export const learningDynamicsDashboard = dashboard({
            LIMIT 1`,
           [
             'config_hash',
-            'group',
+            'group_name',
             'encoding',
             'model',
             'k',

@@ -17,7 +17,7 @@ import {
 } from './build.js';
 import { theoryWidthSql } from './sql.js';
 
-const cellFilter = `"group" IN ($group) AND "encoding" IN ($encoding) AND "model" IN ($model)`;
+const cellFilter = `"group_name" IN ($group) AND "encoding" IN ($encoding) AND "model" IN ($model)`;
 const promFilter = `sweep="$sweep", group=~"$group", encoding=~"$encoding", model=~"$model"`;
 const dashed = {
   matcher: byRegexp('.*theory.*'),
@@ -46,7 +46,7 @@ export const minWidthDashboard = dashboard({
       name: 'group',
       label: 'Group',
       datasource: POSTGRES,
-      query: `SELECT DISTINCT "group" FROM "min_width_by_k" WHERE "sweep" = '$sweep'`,
+      query: `SELECT DISTINCT "group_name" FROM "min_width_by_k" WHERE "sweep" = '$sweep'`,
       multi: true,
     }),
     queryVariable({
@@ -77,9 +77,9 @@ export const minWidthDashboard = dashboard({
         sql(
           `
           SELECT c."k", c."min_width", ${theoryWidthSql('c')} AS "theory",
-                 concat_ws(' · ', c."group", c."encoding", c."model") AS "cell"
+                 concat_ws(' · ', c."group_name", c."encoding", c."model") AS "cell"
             FROM "min_width_by_k" c
-           WHERE c."sweep" = '$sweep' AND ${cellFilter.replace(/"(group|encoding|model)"/g, 'c."$1"')}
+           WHERE c."sweep" = '$sweep' AND ${cellFilter.replace(/"(group_name|encoding|model)"/g, 'c."$1"')}
            ORDER BY "cell", c."k"`,
           ['k', 'min_width', 'theory', 'cell'],
         ),
@@ -139,15 +139,15 @@ export const minWidthDashboard = dashboard({
       targets: [
         sql(
           `
-          SELECT c."group", c."encoding", c."model", c."k", c."min_width",
+          SELECT c."group_name", c."encoding", c."model", c."k", c."min_width",
                  ${theoryWidthSql('c')} AS "theory",
                  round((c."min_width" / (${theoryWidthSql('c')})::double precision)::numeric, 3) AS "ratio",
                  c."lo", c."hi", c."seeds", c."runs", c."status"::text AS "status", c."non_monotone"
             FROM "min_width_by_k" c
-           WHERE c."sweep" = '$sweep' AND ${cellFilter.replace(/"(group|encoding|model)"/g, 'c."$1"')}
-           ORDER BY c."group", c."encoding", c."model", c."k"`,
+           WHERE c."sweep" = '$sweep' AND ${cellFilter.replace(/"(group_name|encoding|model)"/g, 'c."$1"')}
+           ORDER BY c."group_name", c."encoding", c."model", c."k"`,
           [
-            'group',
+            'group_name',
             'encoding',
             'model',
             'k',

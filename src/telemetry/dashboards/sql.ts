@@ -30,5 +30,5 @@ export function isTwoLayerSql(column: string): string {
 
 /** The theory's width for the two-layer model, 2^(k−1)·|G|; NULL for the other models. */
 export function theoryWidthSql(alias: string): string {
-  return `CASE WHEN ${isTwoLayerSql(`${alias}."model"`)} THEN (power(2, ${alias}."k" - 1) * ${groupOrderSql(`${alias}."group"`)})::bigint END`;
+  return `CASE WHEN ${isTwoLayerSql(`${alias}."model"`)} THEN (power(2, ${alias}."k" - 1) * ${groupOrderSql(`${alias}."group_name"`)})::bigint END`;
 }

@@ -78,13 +78,13 @@ export const sweepProgressDashboard = dashboard({
       targets: [
         sql(
           `
-          SELECT "group", "encoding", "model", "k", "status"::text AS "status", "lo", "hi", "min_width",
+          SELECT "group_name", "encoding", "model", "k", "status"::text AS "status", "lo", "hi", "min_width",
                  "seeds", "runs", "non_monotone"
             FROM "min_width_by_k"
            WHERE "sweep" = '$sweep'
-           ORDER BY "group", "encoding", "model", "k"`,
+           ORDER BY "group_name", "encoding", "model", "k"`,
           [
-            'group',
+            'group_name',
             'encoding',
             'model',
             'k',

@@ -110,10 +110,10 @@ describe('sgc db migrate / sql / results on the embedded store', () => {
     assert.equal(
       table.stdout,
       [
-        ' k | min_width |  status',
-        '---+-----------+-----------',
-        ' 2 |         8 | done',
-        ' 3 |           | searching',
+        'k  min_width  status',
+        '-  ---------  ---------',
+        '2          8  done',
+        '3             searching',
         '(2 rows)',
         '',
       ].join('\n'),
@@ -129,8 +129,8 @@ describe('sgc db migrate / sql / results on the embedded store', () => {
   it('results shows H* per k for each (group, encoding, model)', async () => {
     const all = await runSgc(['results'], env);
     assert.equal(all.code, 0, all.stderr);
-    assert.match(all.stdout, /sweep \| group \| encoding \| model \| k=2 \| k=3/);
-    assert.match(all.stdout, /demo {2}\| D3 {4}\| onehot {3}\| mlp {3}\| {3}8 \| {3}…/);
+    assert.match(all.stdout, /^sweep {2}group {2}encoding {2}model {2}k=2 {2}k=3/);
+    assert.match(all.stdout, /\ndemo {3}D3 {5}onehot {4}mlp {6}8 {4}…/);
     const json = await runSgc(['results', 'demo', '--json'], env);
     const rows = JSON.parse(json.stdout) as {
       k: number;
@@ -230,7 +230,7 @@ describe('finding the store (like git finds .git)', () => {
     mkdirSync(sub, { recursive: true });
     const result = await runSgc(['sql', 'SELECT current_database() AS db'], {}, undefined, sub);
     assert.equal(result.code, 0, result.stderr);
-    assert.match(result.stdout, /\n sgc\n/);
+    assert.match(result.stdout, /^db\n-+\nsgc\n\(1 row\)\n$/);
     assert.equal(existsSync(join(sub, '.sgc')), false);
   });
 
@@ -394,7 +394,7 @@ describe('sgc on a PostgreSQL server (DATABASE_URL)', () => {
     await seed({ kind: 'postgres', url });
     const results = await runSgc(['results', 'demo', '--csv'], { DATABASE_URL: url });
     assert.equal(results.code, 0, results.stderr);
-    assert.match(results.stdout, /^sweep,group,encoding,model,k,min_width,seeds,runs,/);
+    assert.match(results.stdout, /^sweep,group_name,encoding,model,k,min_width,seeds,runs,/);
     assert.match(results.stdout, /\r\ndemo,D3,onehot,mlp,2,8,2,2,done,/);
     // A plain owner role that is a member of sgc_reader: queries run as sgc_reader through SET ROLE.
     const admin = new pg.Client({ connectionString: url });

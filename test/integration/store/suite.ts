@@ -344,13 +344,13 @@ export function storeSuite(makeBackend: () => Promise<Backend> | Backend) {
       await repo.updateCell(c3.id, { status: 'searching', hi: 16 });
 
       const widths = await store.driver.query(
-        `SELECT sweep, "group", encoding, model, k, min_width, seeds, runs, status
+        `SELECT sweep, group_name, encoding, model, k, min_width, seeds, runs, status
            FROM min_width_by_k WHERE sweep = 'views' ORDER BY k`,
       );
       assert.deepEqual(widths, [
         {
           sweep: 'views',
-          group: 'D3',
+          group_name: 'D3',
           encoding: 'onehot',
           model: 'mlp',
           k: 2,
@@ -361,7 +361,7 @@ export function storeSuite(makeBackend: () => Promise<Backend> | Backend) {
         },
         {
           sweep: 'views',
-          group: 'D3',
+          group_name: 'D3',
           encoding: 'onehot',
           model: 'mlp',
           k: 3,

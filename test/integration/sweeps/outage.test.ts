@@ -90,8 +90,8 @@ async function runRows(store: Store) {
 
 async function cellRows(store: Store, sweep = spec.name) {
   return store.driver.query<Record<string, unknown>>(
-    `SELECT "group", k, status::text AS status, min_width, lo, hi, runs FROM min_width_by_k
-      WHERE sweep = $1 ORDER BY "group", k`,
+    `SELECT group_name, k, status::text AS status, min_width, lo, hi, runs FROM min_width_by_k
+      WHERE sweep = $1 ORDER BY group_name, k`,
     [sweep],
   );
 }

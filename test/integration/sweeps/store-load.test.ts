@@ -72,8 +72,8 @@ function upIn(dir: string): { child: ChildProcess; log: () => string; exited: Pr
 async function stored(dir: string, name: string) {
   const driver = await openDriver({ kind: 'embedded', home: join(dir, '.sgc') });
   try {
-    const cells = await driver.query<{ group: string; min_width: number | null; status: string }>(
-      `SELECT "group", min_width, status::text AS status FROM min_width_by_k WHERE sweep = $1 ORDER BY "group"`,
+    const cells = await driver.query<{ group_name: string; min_width: number | null; status: string }>(
+      `SELECT group_name, min_width, status::text AS status FROM min_width_by_k WHERE sweep = $1 ORDER BY group_name`,
       [name],
     );
     const runs = await driver.query<{ config_hash: string; status: string; n: number }>(
@@ -94,7 +94,7 @@ async function stored(dir: string, name: string) {
 
 function assertMatches(actual: Awaited<ReturnType<typeof stored>>, expected: Expected) {
   assert.deepEqual(
-    new Map(actual.cells.map((c) => [c.group, c.min_width])),
+    new Map(actual.cells.map((c) => [c.group_name, c.min_width])),
     expected.cells,
     'H* as the undisturbed search found it',
   );

@@ -201,7 +201,7 @@ describe('dashboard SQL on a real PostgreSQL', () => {
     const values = { sweep: [SWEEP], group: ['C6', 'D3'], encoding: ['onehot'], model: ['mlp', 'rnn'] };
     const { rows } = await reader.query(expandSql(String(q.target['rawSql']), variables, values));
     const got = rows.map((r) => [
-      r.group,
+      r.group_name,
       r.model,
       r.k,
       r.min_width,

@@ -37,7 +37,7 @@ const spec = {
 
 interface StoredCell {
   sweep: string;
-  group: string;
+  group_name: string;
   encoding: string;
   model: string;
   k: number;
@@ -92,8 +92,8 @@ describe('a sweep on real servers, seen through a real Prometheus', { timeout: 1
     const final = (await client.workflow.getHandle(sweepWorkflowId(spec.name)).result()) as SweepStatus;
     assert.equal(final.state, 'done');
     cells = await store.driver.query<StoredCell>(
-      `SELECT sweep, "group", encoding, model, k, min_width, status::text AS status
-         FROM min_width_by_k WHERE sweep = $1 ORDER BY "group", encoding, model, k`,
+      `SELECT sweep, group_name, encoding, model, k, min_width, status::text AS status
+         FROM min_width_by_k WHERE sweep = $1 ORDER BY group_name, encoding, model, k`,
       [spec.name],
     );
   });
@@ -114,19 +114,19 @@ describe('a sweep on real servers, seen through a real Prometheus', { timeout: 1
     assert.equal(cells.length, 2, JSON.stringify(cells));
     for (const c of cells) {
       assert.equal(c.status, 'done', JSON.stringify(c));
-      assert.notEqual(c.min_width, null, `${c.group}/${c.encoding}/k${c.k}/${c.model} has H*`);
+      assert.notEqual(c.min_width, null, `${c.group_name}/${c.encoding}/k${c.k}/${c.model} has H*`);
     }
   });
 
   test('every PromQL expression of every dashboard returns data', async () => {
-    const distinct = (key: 'group' | 'encoding' | 'model') => [...new Set(cells.map((c) => c[key]))];
+    const distinct = (key: 'group_name' | 'encoding' | 'model') => [...new Set(cells.map((c) => c[key]))];
     const checks = await waitForEveryPromQL(prometheus!, {
       // The store-backed variables take the store's values, as Grafana would; $instance is resolved
       // from Prometheus by the helper. A generous rate window: the sweep's counters moved in the
       // last minute or so.
       variables: {
         sweep: [spec.name],
-        group: distinct('group'),
+        group: distinct('group_name'),
         encoding: distinct('encoding'),
         model: distinct('model'),
       },
@@ -141,7 +141,7 @@ describe('a sweep on real servers, seen through a real Prometheus', { timeout: 1
 
   test('sgc_min_width holds, per cell, the H* that the store holds', async () => {
     const selector = (c: StoredCell) =>
-      `sgc_min_width{sweep=${lit(c.sweep)}, group=${lit(c.group)}, encoding=${lit(c.encoding)}, model=${lit(c.model)}, k=${lit(c.k)}}`;
+      `sgc_min_width{sweep=${lit(c.sweep)}, group=${lit(c.group_name)}, encoding=${lit(c.encoding)}, model=${lit(c.model)}, k=${lit(c.k)}}`;
     // The last cell resolves moments before the sweep ends: wait for the scrape that saw it.
     await waitFor(
       'sgc_min_width for every cell',

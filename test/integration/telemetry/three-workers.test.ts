@@ -172,12 +172,12 @@ describe('three sgc workers report the sweep gauges of the store', { timeout: 42
     const db = store!.driver;
     const want = await expectedStoreLines(db, [spec.name]);
     const cells = await db.query<{
-      group: string;
+      group_name: string;
       k: number;
       model: string;
       encoding: string;
       min_width: number | null;
-    }>(`SELECT "group", k, model, encoding, min_width FROM min_width_by_k WHERE sweep = $1`, [spec.name]);
+    }>(`SELECT group_name, k, model, encoding, min_width FROM min_width_by_k WHERE sweep = $1`, [spec.name]);
     assert.equal(cells.length, 3);
     assert.ok(
       cells.some((c) => c.min_width !== null),
@@ -194,7 +194,7 @@ describe('three sgc workers report the sweep gauges of the store', { timeout: 42
       for (const c of cells) {
         const labels = {
           sweep: spec.name,
-          group: c.group,
+          group: c.group_name,
           encoding: c.encoding,
           model: c.model,
           k: String(c.k),

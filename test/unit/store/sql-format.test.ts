@@ -1,13 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { pivotByK } from '../../../src/cli/commands/results.js';
 import { formatCsv, formatJson, formatTable, typedValue } from '../../../src/cli/commands/sql-format.js';
+import { pivotByK } from '../../../src/cli/widthTable.js';
 
 const INT4 = 23;
 const TEXT = 25;
 const FLOAT8 = 701;
 const JSONB = 3802;
 const BOOL = 16;
+const NUMERIC = 1700;
 
 describe('query output', () => {
   const result = {
@@ -19,23 +20,34 @@ describe('query output', () => {
     ],
   };
 
-  it('aligns a table like psql: text left, numbers right, NULL blank', () => {
+  it('aligns a table as every sgc table: text left, numbers right, NULL blank', () => {
     assert.equal(
       formatTable(result),
-      [' name  |  n  |  x', '-------+-----+-----', ' alpha |   1 | 0.5', ' b     | 200 |', '(2 rows)'].join(
-        '\n',
-      ),
+      ['name     n    x', '-----  ---  ---', 'alpha    1  0.5', 'b      200', '(2 rows)'].join('\n'),
     );
-    assert.equal(
-      formatTable({ columns: ['a'], types: [TEXT], rows: [] }),
-      [' a', '---', '(0 rows)'].join('\n'),
-    );
+    assert.equal(formatTable({ columns: ['a'], types: [TEXT], rows: [] }), ['a', '-', '(0 rows)'].join('\n'));
   });
 
-  it('continues multi-line values with + like psql, and says when there is no result set', () => {
+  it('spans multi-line values over several lines, and says when there is no result set', () => {
     const table = formatTable({ columns: ['x', 'n'], types: [TEXT, INT4], rows: [['multi\nline', '2']] });
-    assert.equal(table, ['   x   | n', '-------+---', ' multi+| 2', ' line  |', '(1 row)'].join('\n'));
+    assert.equal(table, ['x      n', '-----  -', 'multi  2', 'line', '(1 row)'].join('\n'));
     assert.equal(formatTable({ columns: [], types: [], rows: [] }), '(no result set)');
+  });
+
+  it('shortens decimals in the table only: CSV and JSON keep every digit', () => {
+    const decimals = {
+      columns: ['v', 'big', 'tiny', 'whole', 'odd'],
+      types: [NUMERIC, FLOAT8, FLOAT8, NUMERIC, FLOAT8],
+      rows: [['0.20600000000000000000', '1234567.891', '7.0000000000001e-15', '12.000', 'NaN']],
+    };
+    assert.equal(formatTable(decimals).split('\n')[2], '0.206  1234568  7e-15     12  NaN');
+    assert.equal(
+      formatCsv(decimals),
+      'v,big,tiny,whole,odd\r\n0.20600000000000000000,1234567.891,7.0000000000001e-15,12.000,NaN',
+    );
+    assert.deepEqual(JSON.parse(formatJson(decimals)), [
+      { v: 0.206, big: 1234567.891, tiny: 7.0000000000001e-15, whole: 12, odd: 'NaN' },
+    ]);
   });
 
   it('quotes CSV fields that need it (RFC 4180)', () => {
@@ -77,7 +89,7 @@ describe('sgc results table', () => {
       results_version: number | null = 2,
     ) => ({
       sweep: 's',
-      group: 'C6',
+      group_name: 'C6',
       encoding: 'onehot',
       model,
       k,

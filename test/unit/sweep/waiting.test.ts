@@ -142,7 +142,9 @@ describe('a waiting or undecided sweep on a terminal', () => {
     assert.match(summaryLine(s), /cells 2\/2 ended, 1 with H\*, 1 undecided: run errors/);
     assert.match(summaryLine(s), /runs 4 done \(0 cached, 1 error\)/);
     const table = minWidthTable(s);
-    assert.match(table, /C3\s+onehot\s+2\s+mlp\s+undecided: run errors/);
-    assert.doesNotMatch(table, /none ≤/);
+    assert.match(table, /C3\s+onehot\s+mlp\s+\?\n/);
+    assert.match(table, /D3\s+onehot\s+mlp\s+16\n/);
+    assert.match(table, /\? undecided/, 'the legend says what ? means');
+    assert.doesNotMatch(table, /none ≤|\b-\n/);
   });
 });
