@@ -80,6 +80,12 @@ export interface Progress {
   stepsPerSecond: number;
   /** Set while the pair warm start trains at k = 2 (its steps count from 0 again after it). */
   warmStart?: true;
+  /**
+   * Set on the last report of a run, sent once it has ended: its loss and accuracy are the run's
+   * final ones (the evaluation at the last weights, as RunResult has them), where the reports
+   * during training carry the loss of the step's own minibatch.
+   */
+  final?: true;
 }
 
 /** Everything needed to continue a run exactly: weights, optimizer, data stream, metrics so far. */
@@ -407,6 +413,17 @@ export async function runTraining(
     }
     const w = metrics.warmStart;
     if (w) reason += `; after a pair warm start at k = ${WARM_START_K} (${w.outcome} in ${w.steps} steps)`;
+    const finalLoss = outcome === 'diverged' ? lastLoss : (lastEval?.loss ?? lastLoss);
+    callbacks.onProgress?.({
+      step,
+      steps,
+      loss: finalLoss,
+      accuracy: lastEval?.accuracy,
+      acquired: acquired.size,
+      irrepCount: learnable.filter(Boolean).length,
+      stepsPerSecond: step / ((performance.now() - started) / 1000),
+      final: true,
+    });
     const state = await session.getState();
     if (callbacks.onCheckpoint && callbacks.finalCheckpoint !== false && outcome !== 'diverged')
       await callbacks.onCheckpoint(await checkpoint());
@@ -414,7 +431,7 @@ export async function runTraining(
       outcome,
       reason,
       steps: step,
-      finalLoss: outcome === 'diverged' ? lastLoss : (lastEval?.loss ?? lastLoss),
+      finalLoss,
       finalAccuracy: lastEval?.accuracy ?? 0,
       initialLoss,
       seconds: (performance.now() - started) / 1000,

@@ -189,7 +189,8 @@ export const trainCommand: Command = {
     let lastLine = 0;
     const onProgress = (p: Progress): void => {
       if (interactive) process.stderr.write(`\r${progressLine(p)}\x1b[K`);
-      else if (performance.now() - lastLine > 5000 || p.step === p.steps) {
+      // Without a terminal: a line every 5 s, and the final one (the numbers the summary prints).
+      else if (p.final || performance.now() - lastLine > 5000) {
         lastLine = performance.now();
         process.stderr.write(`${progressLine(p)}\n`);
       }

@@ -8,7 +8,7 @@ import { createEngine } from '../../../src/learn/engine/index.js';
 import { referenceEngine } from '../../../src/learn/engine/reference.js';
 import { onLogGrid } from '../../../src/learn/metrics.js';
 import { type RunConfig, RunConfigSchema } from '../../../src/learn/runConfig.js';
-import { type Checkpoint, runTraining } from '../../../src/learn/trainer.js';
+import { type Checkpoint, type Progress, runTraining } from '../../../src/learn/trainer.js';
 
 function config(overrides: Record<string, unknown>): RunConfig {
   return RunConfigSchema.parse({
@@ -59,6 +59,30 @@ describe('the two-layer staircase on D3, powers [0, 30, 3000] (H = 180, init 1e-
 });
 
 describe('outcomes', () => {
+  test('the last progress report carries the final loss and accuracy, as the result does', async () => {
+    const progress: Progress[] = [];
+    const r = await runTraining(
+      config({
+        group: 'C10',
+        encoding: { kind: 'onehot', index: 0, amplitude: 10 },
+        model: { kind: 'mlp', H: 64 },
+        train: { optimizer: 'per-neuron', lr: 0.01, init: 0.01, steps: 300, clip: 1, stopOnSuccess: false },
+      }),
+      referenceEngine,
+      { onProgress: (p) => progress.push(p) },
+    );
+    const last = progress.at(-1)!;
+    assert.equal(last.final, true);
+    assert.equal(progress.filter((p) => p.final).length, 1, 'one final report');
+    assert.deepEqual(
+      [last.step, last.loss, last.accuracy],
+      [r.steps, r.finalLoss, r.finalAccuracy],
+      'the live line ends on the numbers the summary prints',
+    );
+    // The report before it is the last step's minibatch loss, which the final one replaces.
+    assert.notEqual(progress.at(-2)!.loss, r.finalLoss);
+  });
+
   test('C10 one-hot, k = 3, mlp: reaches accuracy 1 and stops there', async () => {
     const r = await runTraining(
       config({
