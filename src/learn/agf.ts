@@ -9,11 +9,13 @@
  *    the per-neuron flow with degree p removes the ‖θ‖ factor). It becomes active once its
  *    accumulated log-norm reaches log(1/α).
  *  - cost minimisation: the active neurons minimise the loss (to convergence, since they are fast
- *    next to the dormant ones), which sets a new residual.
+ *    next to the dormant ones), which sets a new residual. The loss never rises: the neuron that
+ *    activates enters at the scale that fits the residual best along its direction.
  *
  * τ is the per-neuron time; the loss is piecewise constant in τ, dropping at each activation. The
- * simulator reports the activation times, the loss after each, and the irrep whose output power rose
- * most: a predicted loss staircase and order of acquisition, to compare with training.
+ * simulator reports the activation times, the loss after each, and the irrep whose part of the loss
+ * fell most ('none' when no part fell): a predicted loss staircase and order of acquisition, to
+ * compare with training.
  */
 import type { FiniteGroup } from '../algebra/group.js';
 import { type Irrep, irrepsOf } from '../algebra/irreps/index.js';
@@ -48,7 +50,10 @@ export interface AgfEvent {
   neuron: number;
   /** Loss after the active neurons have minimised it. */
   loss: number;
-  /** The irrep whose output power rose most with this activation. */
+  /**
+   * The irrep whose part of the loss (the residual's power in it) fell most with this activation,
+   * or 'none' when none fell: the activation only moved the neurons already active.
+   */
   irrep: string;
 }
 
@@ -92,7 +97,34 @@ export function simulateAgf(group: FiniteGroup, encoding: Encoding, options: Agf
   const active: Float64Array[] = [];
   const events: AgfEvent[] = [];
   let time = 0;
-  let power = outputPower(group, irreps, new Float64Array(B * n), data.products, B);
+  // The residual's power per irrep (the output the task still misses, measured as outputPower
+  // measures the output): the encoding's powers before any neuron is active.
+  let missing = outputPower(group, irreps, residual, data.products, B);
+  const totalPower = missing.reduce((a, x) => a + x, 0);
+
+  /**
+   * The scale c of a neuron entering along θ̂: its output is c^(p+1)·f(θ̂), and the loss
+   * ‖r − s·f(θ̂)‖² is least at s = ⟨r, f(θ̂)⟩/‖f(θ̂)‖², which is > 0 for the neuron that fired
+   * (its utility is positive). Starting cost minimisation from there, the loss never rises with
+   * an activation, where a unit-scale entry could throw it far off (for large encodings) and
+   * leave Adam to climb back.
+   */
+  const entryScale = (theta: Float64Array): number => {
+    let along = 0;
+    let square = 0;
+    for (let b = 0; b < B; b++) {
+      let z = 0;
+      for (let i = 0; i < D; i++) z += theta[i] * inputs[b * D + i];
+      const zp = z ** p;
+      for (let v = 0; v < n; v++) {
+        const f = theta[D + v] * zp;
+        along += residual[b * n + v] * f;
+        square += f * f;
+      }
+    }
+    const s = square > 0 ? Math.max(along / square, 0) : 0;
+    return s > 0 ? s ** (1 / (p + 1)) : 1e-6;
+  };
 
   // U(θ̂) and its gradient for one direction, at the current residual.
   const utility = (theta: Float64Array): { value: number; gradient: Float64Array } => {
@@ -150,8 +182,10 @@ export function simulateAgf(group: FiniteGroup, encoding: Encoding, options: Agf
     }
     if (fired < 0) break;
     dormant.delete(fired);
-    // Enter the active set at unit scale along its direction; cost minimisation sets the rest.
-    active.push(Float64Array.from(directions[fired]));
+    // The neuron enters the active set along its direction at the scale that best fits the
+    // residual there (an exact line search, so the loss can only fall); cost minimisation, which
+    // keeps its best point, then moves all the active neurons.
+    active.push(scale(Float64Array.from(directions[fired]), entryScale(directions[fired])));
     residual = minimiseCost(active, Y, X, batch, {
       D,
       n,
@@ -159,13 +193,15 @@ export function simulateAgf(group: FiniteGroup, encoding: Encoding, options: Agf
       p,
       iterations: options.costIterations ?? 3000,
     });
-    const outputs = new Float64Array(B * n);
-    for (let i = 0; i < outputs.length; i++) outputs[i] = Y[i] - residual[i];
-    const after = outputPower(group, irreps, outputs, data.products, B);
+    // The irrep this activation brought in: the one whose part of the residual fell most (by
+    // Parseval the loss is the sum of those parts). An irrep whose output rose where the target has
+    // no power (a target power 0) has a part that grew: it is never the one named.
+    const after = outputPower(group, irreps, residual, data.products, B);
     let best = 0;
-    for (let s = 1; s < after.length; s++) if (after[s] - power[s] > after[best] - power[best]) best = s;
-    power = after;
-    const event = { time, neuron: fired, loss: lossOf(residual), irrep: irreps[best].label };
+    for (let s = 1; s < after.length; s++) if (missing[s] - after[s] > missing[best] - after[best]) best = s;
+    const fell = missing[best] - after[best] > 1e-9 * totalPower;
+    missing = after;
+    const event = { time, neuron: fired, loss: lossOf(residual), irrep: fell ? irreps[best].label : 'none' };
     events.push(event);
     options.onEvent?.(event, events.length - 1);
   }
@@ -192,8 +228,12 @@ function minimiseCost(
   const s: Parameters = { W_in: new Float64Array(H * D), W_out: new Float64Array(n * H) };
   const lr = 0.01;
   let previous = Number.POSITIVE_INFINITY;
+  // Adam's loss need not fall at every step: the best point seen is the one kept, so that the
+  // minimisation never ends above where it started.
+  let best = { loss: Number.POSITIVE_INFINITY, W_in: params.W_in.slice(), W_out: params.W_out.slice() };
   for (let t = 1; t <= shape.iterations; t++) {
     const { loss, gradients } = referenceLossAndGradients(spec, params, X, batch);
+    if (loss < best.loss) best = { loss, W_in: params.W_in.slice(), W_out: params.W_out.slice() };
     if (Math.abs(previous - loss) < 1e-10 * Math.max(1, loss)) break;
     previous = loss;
     for (const name of ['W_in', 'W_out'] as const)
@@ -204,6 +244,11 @@ function minimiseCost(
         params[name][i] -=
           (lr * (m[name][i] / (1 - 0.9 ** t))) / (Math.sqrt(s[name][i] / (1 - 0.999 ** t)) + 1e-8);
       }
+  }
+  const last = referenceLossAndGradients(spec, params, X, batch).loss;
+  if (last > best.loss) {
+    params.W_in.set(best.W_in);
+    params.W_out.set(best.W_out);
   }
   active.forEach((theta, h) => {
     theta.set(params.W_in.subarray(h * D, (h + 1) * D), 0);

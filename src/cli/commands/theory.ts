@@ -14,8 +14,8 @@ const usage = `usage: sgc theory <group> [encoding] --k K [--agf [--width W] [--
 The theory's predictions for the two-layer network on sequences of length K: the plateau levels
 of the loss and the order in which irreps are learned. With --agf, also simulates Alternating
 Gradient Flow: dormant neurons grow along their utility until one activates, then the active ones
-minimise the loss; it prints each activation's (per-neuron) time, the loss after it and the irrep
-it brought in.
+minimise the loss; it prints each activation's (per-neuron) time, the loss after it (it never
+rises) and the irrep it brought in: the one whose part of the loss fell most.
 
 Encoding flags as in \`sgc encode\` (default --onehot 1 --amplitude 10).
   --k K            sequence length (default 2)
@@ -105,7 +105,7 @@ export const theoryCommand: Command = {
             formatNumber(e.loss, 5),
             e.irrep,
           ]),
-        )}`,
+        )}\n\nirrep: the irrep whose part of the loss fell most with the activation; none: no irrep's part\nfell measurably (the neurons only refit what varies from sequence to sequence).`,
       );
     }
     for (const problem of encoding.assumption.problems) console.error(`warning: ${problem}`);

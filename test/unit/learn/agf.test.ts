@@ -29,3 +29,24 @@ test('AGF on D3, powers [0, 30, 3000]: a cluster of neurons learns the 2-D irrep
   );
   assert.ok(firstSign > 0, 'the sign irrep comes later');
 });
+
+test('AGF at the default width 16 (sgc theory --agf): the loss never rises, and no activation is put on an irrep the target lacks', () => {
+  // At width 16 a neuron once entered at unit scale threw the loss from 32.8 up to 62.7, and an
+  // activation that only refit the active neurons was labelled trivial, whose power here is 0.
+  const group = parseGroup('D3');
+  const encoding = encode(group, { kind: 'powers', powers: [0, 30, 3000] });
+  const r = simulateAgf(group, encoding, { k: 2, width: 16, initScale: 1e-3, maxActivations: 10 });
+  let before = r.initialLoss;
+  for (const e of r.events) {
+    assert.ok(e.loss <= before * (1 + 1e-9), `loss ${before} → ${e.loss} at τ ${e.time}`);
+    before = e.loss;
+  }
+  const labels = new Set(r.events.map((e) => e.irrep));
+  assert.ok(!labels.has('trivial'), `labels ${[...labels].join(', ')}`);
+  assert.deepEqual(
+    [...labels].filter((l) => l !== 'none'),
+    ['rot1', 'sign'],
+    'rot1 first, then sign, as the plateaus 505 → 5 → 0 say',
+  );
+  assert.ok(r.events.at(-1)!.loss < 0.05 * plateauLevels(encoding.power, group.order)[1]);
+});
