@@ -1,19 +1,8 @@
 /**
- * Option parsing for sub-commands on top of node:util's parseArgs, with its errors turned into
- * InputErrors (exit 2, one line) instead of stack traces.
+ * Option values read as numbers, with one-line InputErrors (exit 2) naming the option. The options
+ * themselves are parsed once for every command, in src/cli/commandLine.ts.
  */
-import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { InputError } from '../errors.js';
-
-type Options = NonNullable<ParseArgsConfig['options']>;
-
-export function parseOptions<T extends Options>(args: string[], options: T, usage: string) {
-  try {
-    return parseArgs({ args, options, allowPositionals: true, strict: true });
-  } catch (error) {
-    throw new InputError(`${(error as Error).message}\n${usage}`);
-  }
-}
 
 /** A comma-separated list of finite numbers, e.g. `0,30,3000`. */
 export function parseNumberList(text: string, what: string): number[] {

@@ -13,6 +13,14 @@ export const ENCODING_OPTIONS = {
   vector: { type: 'string' },
 } as const;
 
+/** The encoding flags' lines of the help of `sgc encode` and `sgc theory`. */
+export const ENCODING_USAGE = `Encoding (one of; default --onehot 1 --amplitude 10):
+  --onehot I [--amplitude A]   A at element I, mean-centred
+  --powers P1,P2,…             one power per irrep, in the order \`sgc group\` lists them (the trivial
+                               irrep's power must be 0): the class function with exactly that spectrum
+  --random SEED [--scale S]    seeded Gaussian, mean-centred
+  --vector V1,V2,…             the given values (one per element), mean-centred`;
+
 /** The EncodingSpec the flags describe (default: one-hot at 1, amplitude 10). */
 export function encodingFrom(values: Record<string, string | boolean | undefined>): EncodingSpec {
   const kinds = (['onehot', 'powers', 'random', 'vector'] as const).filter((k) => values[k] !== undefined);

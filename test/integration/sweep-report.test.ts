@@ -14,6 +14,7 @@ import { after, before, describe, test } from 'node:test';
 import type { TopLevelSpec } from 'vega-lite';
 import { irrepsOf } from '../../src/algebra/irreps/index.js';
 import { parseGroup } from '../../src/algebra/parse.js';
+import { runCommandLine } from '../../src/cli/commandLine.js';
 import { reportCommand } from '../../src/cli/commands/report.js';
 import { InputError } from '../../src/errors.js';
 import { RunConfigSchema } from '../../src/learn/runConfig.js';
@@ -242,7 +243,7 @@ async function sgcInProcess(args: string[], env: Record<string, string>, cwd: st
   Object.assign(process.env, env);
   process.chdir(cwd);
   try {
-    return { code: (await reportCommand.run(args)) ?? 0, stdout, stderr };
+    return { code: (await runCommandLine(reportCommand, ['report'], args)) ?? 0, stdout, stderr };
   } catch (error) {
     if (!(error instanceof InputError)) throw error;
     stderr = `sgc report: ${error.message}\n`;

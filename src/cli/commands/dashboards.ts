@@ -3,8 +3,8 @@ import { relative } from 'node:path';
 import { InputError } from '../../errors.js';
 import { exportDashboards } from '../../telemetry/dashboards/index.js';
 import { pushDashboards } from '../../telemetry/dashboards/push.js';
-import { parseOptions } from '../args.js';
-import type { Command } from '../command.js';
+import { defineCommand } from '../command.js';
+import { seeHelp } from '../commandLine.js';
 
 const exportUsage = `Usage: sgc dashboards export [dir]
 
@@ -25,38 +25,37 @@ Options:
   --token <token>       sent as Authorization: Bearer <token> (or set GRAFANA_TOKEN)
   --folder-uid <uid>    the Grafana folder to put them in (default: General)`;
 
-export const dashboardsExportCommand: Command = {
+export const dashboardsExportCommand = defineCommand({
   usage: exportUsage,
-  run(args) {
-    const { positionals } = parseOptions(args, {}, exportUsage);
+  options: {},
+  examples: ['sgc dashboards export', 'sgc dashboards export /etc/grafana/sgc'],
+  run({ positionals }) {
     if (positionals.length > 1)
-      throw new InputError(`unexpected argument "${positionals[1]}"\n${exportUsage}`);
+      throw new InputError(`unexpected argument "${positionals[1]}" (${seeHelp(exportUsage)})`);
     const dir = positionals[0] ?? 'dashboards';
     for (const path of exportDashboards(dir)) console.log(`wrote ${relative(process.cwd(), path) || path}`);
     return 0;
   },
-};
+});
 
-export const dashboardsPushCommand: Command = {
+export const dashboardsPushCommand = defineCommand({
   usage: pushUsage,
-  async run(args) {
-    const { values, positionals } = parseOptions(
-      args,
-      {
-        'grafana-url': { type: 'string' },
-        token: { type: 'string' },
-        'folder-uid': { type: 'string' },
-      },
-      pushUsage,
-    );
-    if (positionals.length) throw new InputError(`unexpected argument "${positionals[0]}"\n${pushUsage}`);
+  options: {
+    'grafana-url': { type: 'string' },
+    token: { type: 'string' },
+    'folder-uid': { type: 'string' },
+  },
+  examples: ['GRAFANA_URL=http://127.0.0.1:3000 sgc dashboards push'],
+  async run({ values, positionals }) {
+    if (positionals.length)
+      throw new InputError(`unexpected argument "${positionals[0]}" (${seeHelp(pushUsage)})`);
     const grafanaUrl = values['grafana-url'];
     const token = values.token ?? process.env['GRAFANA_TOKEN'];
-    if (!grafanaUrl) throw new InputError(`--grafana-url is required\n${pushUsage}`);
-    if (!token) throw new InputError(`--token is required (or set GRAFANA_TOKEN)\n${pushUsage}`);
+    if (!grafanaUrl) throw new InputError(`--grafana-url is required (${seeHelp(pushUsage)})`);
+    if (!token) throw new InputError(`--token is required (or set GRAFANA_TOKEN) (${seeHelp(pushUsage)})`);
     const results = await pushDashboards({ grafanaUrl, token, folderUid: values['folder-uid'] });
     for (const r of results)
       console.log(`pushed "${r.title}" (uid ${r.uid}${r.version ? `, version ${r.version}` : ''})`);
     return 0;
   },
-};
+});

@@ -4,8 +4,8 @@ import { loadMigrations, migrate, migrationStatus } from '../../store/migrations
 import { openConnection } from '../../store/open-store.js';
 import { grantReader, READER_ROLE } from '../../store/reader-role.js';
 import { resolveTarget } from '../../store/target.js';
-import { parseOptions } from '../args.js';
-import type { Command } from '../command.js';
+import { defineCommand } from '../command.js';
+import { seeHelp } from '../commandLine.js';
 
 const usage = `Usage: sgc db migrate [--status]
 
@@ -19,11 +19,13 @@ migrations by itself whenever it is opened.
 Options:
   --status   list applied and pending migrations, change nothing`;
 
-export const dbMigrateCommand: Command = {
+export const dbMigrateCommand = defineCommand({
   usage,
-  async run(args) {
-    const { values, positionals } = parseOptions(args, { status: { type: 'boolean' } }, usage);
-    if (positionals.length) throw new InputError(`unexpected argument "${positionals[0]}"\n${usage}`);
+  options: { status: { type: 'boolean' } },
+  examples: ['sgc db migrate', 'sgc db migrate --status'],
+  async run({ values, positionals }) {
+    if (positionals.length)
+      throw new InputError(`unexpected argument "${positionals[0]}" (${seeHelp(usage)})`);
     const migrations = loadMigrations();
     // --status only reads, so it creates no store; migrating is how one makes a store on purpose.
     const target = resolveTarget({ create: !values.status });
@@ -61,4 +63,4 @@ export const dbMigrateCommand: Command = {
     }
     return 0;
   },
-};
+});

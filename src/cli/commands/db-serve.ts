@@ -8,8 +8,8 @@ import { findOrCreateHome } from '../../home.js';
 import { grafanaEnvironment, readerUrl } from '../../store/embedded/announce.js';
 import { attachEmbedded, embeddedPaths } from '../../store/embedded/attach.js';
 import { runningServer } from '../../store/embedded/postmaster.js';
-import { parseOptions } from '../args.js';
-import type { Command } from '../command.js';
+import { defineCommand } from '../command.js';
+import { seeHelp } from '../commandLine.js';
 import { untilInterrupted } from '../interrupt.js';
 
 const usage = `Usage: sgc db serve [--port <n>] [--host <addr> --expose]
@@ -36,15 +36,13 @@ function parsePort(text: string): number {
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
 
-export const dbServeCommand: Command = {
+export const dbServeCommand = defineCommand({
   usage,
-  async run(args) {
-    const { values, positionals } = parseOptions(
-      args,
-      { port: { type: 'string' }, host: { type: 'string' }, expose: { type: 'boolean' } },
-      usage,
-    );
-    if (positionals.length) throw new InputError(`unexpected argument "${positionals[0]}"\n${usage}`);
+  options: { port: { type: 'string' }, host: { type: 'string' }, expose: { type: 'boolean' } },
+  examples: ['sgc db serve', 'sgc db serve --port 5433'],
+  async run({ values, positionals }) {
+    if (positionals.length)
+      throw new InputError(`unexpected argument "${positionals[0]}" (${seeHelp(usage)})`);
     if (process.env['DATABASE_URL']?.trim())
       throw new InputError(
         'DATABASE_URL is set, so the results are on a PostgreSQL server already: connect to it directly ' +
@@ -105,4 +103,4 @@ export const dbServeCommand: Command = {
     }
     return 0;
   },
-};
+});

@@ -2,9 +2,8 @@ import { irrepsOf } from '../../algebra/irreps/index.js';
 import { InputError } from '../../errors.js';
 import { plateauLevels, predictedIrrepOrder } from '../../learn/theory.js';
 import { encode } from '../../task/encoding.js';
-import { parseOptions } from '../args.js';
-import type { Command } from '../command.js';
-import { ENCODING_OPTIONS, encodingFrom } from '../encodingOptions.js';
+import { defineCommand } from '../command.js';
+import { ENCODING_OPTIONS, ENCODING_USAGE, encodingFrom } from '../encodingOptions.js';
 import { formatNumber, formatTable } from '../format.js';
 import { resolveGroup } from '../groupArgument.js';
 
@@ -13,28 +12,18 @@ const usage = `usage: sgc encode <group> [encoding] [--json]
 Builds an encoding (template) of a group's elements and shows it: the template, its power per
 irrep, and the theory's predicted plateau levels and order of irrep acquisition.
 
-Encoding (one of; default --onehot 1 --amplitude 10):
-  --onehot I [--amplitude A]   A at element I, mean-centred
-  --powers P1,P2,…             one power per irrep, in the order \`sgc group\` lists them (the trivial
-                               irrep's power must be 0): the class function with exactly that spectrum
-  --random SEED [--scale S]    seeded Gaussian, mean-centred
-  --vector V1,V2,…             the given values (one per element), mean-centred
-  --json                       machine-readable output
+${ENCODING_USAGE}
 
-Examples:
-  sgc encode D3 --powers 0,30,3000
-  sgc encode C10 --onehot 0 --amplitude 1`;
+Options:
+  --json                       machine-readable output`;
 
-export const encodeCommand: Command = {
+export const encodeCommand = defineCommand({
   usage,
-  run(args) {
-    const { values, positionals } = parseOptions(
-      args,
-      { ...ENCODING_OPTIONS, json: { type: 'boolean' } },
-      usage,
-    );
+  options: { ...ENCODING_OPTIONS, json: { type: 'boolean' } },
+  examples: ['sgc encode D3 --powers 0,30,3000', 'sgc encode C10 --onehot 0 --amplitude 1 --json'],
+  run({ values, positionals }) {
     if (positionals.length > 1)
-      throw new InputError(`unexpected arguments: ${positionals.slice(1).join(' ')}\n${usage}`);
+      throw new InputError(`unexpected arguments: ${positionals.slice(1).join(' ')}`);
     const group = resolveGroup(positionals[0]);
     const encoding = encode(group, encodingFrom(values));
     const irreps = irrepsOf(group);
@@ -103,4 +92,4 @@ export const encodeCommand: Command = {
     for (const problem of encoding.assumption.problems) console.error(`warning: ${problem}`);
     return 0;
   },
-};
+});

@@ -2,8 +2,7 @@ import { characterTable } from '../../algebra/characters.js';
 import { isAbelian } from '../../algebra/group.js';
 import { checkIrreps } from '../../algebra/irreps/checks.js';
 import { classesOf, complexDim, type Irrep, irrepsOf } from '../../algebra/irreps/index.js';
-import { parseOptions } from '../args.js';
-import type { Command } from '../command.js';
+import { defineCommand } from '../command.js';
 import { formatNumber, formatTable } from '../format.js';
 import { resolveGroup } from '../groupArgument.js';
 
@@ -24,10 +23,11 @@ export function irrepDimsSummary(irreps: readonly Irrep[]): string {
     .join(' ');
 }
 
-export const groupCommand: Command = {
+export const groupCommand = defineCommand({
   usage,
-  run(args) {
-    const { values, positionals } = parseOptions(args, { json: { type: 'boolean' } }, usage);
+  options: { json: { type: 'boolean' } },
+  examples: ['sgc group D3', 'sgc group C3xD4 --json', 'sgc group my-group.json'],
+  run({ values, positionals }) {
     const group = resolveGroup(positionals[0]);
     const started = performance.now();
     const irreps = irrepsOf(group);
@@ -114,4 +114,4 @@ export const groupCommand: Command = {
     );
     return checks.ok ? 0 : 1;
   },
-};
+});

@@ -10,8 +10,9 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../../errors.js';
 import type { readSweepReport } from '../../report/sweep-data.js';
-import { parseInteger, parseOptions } from '../args.js';
-import type { Command } from '../command.js';
+import { parseInteger } from '../args.js';
+import { defineCommand } from '../command.js';
+import { seeHelp } from '../commandLine.js';
 
 const usage = `usage: sgc report <run folder | sweep> [--out <dir>] [--runs <N>]
 
@@ -28,15 +29,16 @@ runs into --out (default: reports/<sweep>/).`;
 
 const RUN_FILES = ['config.json', 'result.json', 'metrics.json'];
 
-export const reportCommand: Command = {
+export const reportCommand = defineCommand({
   usage,
-  async run(args) {
-    const { values, positionals } = parseOptions(
-      args,
-      { out: { type: 'string' }, runs: { type: 'string' } },
-      usage,
-    );
-    if (positionals.length !== 1) throw new InputError(`give one run folder or sweep name\n${usage}`);
+  options: { out: { type: 'string' }, runs: { type: 'string' } },
+  examples: [
+    'sgc report runs/D3-mlp-k2-H180-20261203T101500',
+    'sgc report quickstart --out reports/quickstart --runs 3',
+  ],
+  async run({ values, positionals }) {
+    if (positionals.length !== 1)
+      throw new InputError(`give one run folder or sweep name (${seeHelp(usage)})`);
     const target = positionals[0];
     const isRunFolder = RUN_FILES.some((f) => existsSync(join(target, f)));
     // Loaded here: rendering (Vega) and the store take a second to load, which other commands skip.
@@ -81,4 +83,4 @@ export const reportCommand: Command = {
     for (const note of data.notes) console.log(`note: ${note}`);
     return 0;
   },
-};
+});

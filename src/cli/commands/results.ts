@@ -7,8 +7,8 @@ import { InputError } from '../../errors.js';
 import { isPgError, SqlState } from '../../store/db-errors.js';
 import { openStore } from '../../store/open-store.js';
 import type { TabularResult } from '../../store/sql-driver.js';
-import { parseOptions } from '../args.js';
-import type { Command } from '../command.js';
+import { defineCommand } from '../command.js';
+import { seeHelp } from '../commandLine.js';
 import { type WidthRow, widthTableText } from '../widthTable.js';
 import { chosenFormat, formatResult, typedValue } from './sql-format.js';
 
@@ -28,17 +28,14 @@ Options:
   --json   the rows of the min_width_by_k view, as JSON
   --csv    the same as CSV`;
 
-export const resultsCommand: Command = {
+export const resultsCommand = defineCommand({
   usage,
-  async run(args) {
-    const { values, positionals } = parseOptions(
-      args,
-      { json: { type: 'boolean' }, csv: { type: 'boolean' }, all: { type: 'boolean' } },
-      usage,
-    );
+  options: { json: { type: 'boolean' }, csv: { type: 'boolean' }, all: { type: 'boolean' } },
+  examples: ['sgc results', 'sgc results quickstart --csv'],
+  async run({ values, positionals }) {
     const format = chosenFormat(values);
     if (format === 'both') throw new InputError('choose one of --json and --csv');
-    if (positionals.length > 1) throw new InputError(`expected at most one sweep name\n${usage}`);
+    if (positionals.length > 1) throw new InputError(`expected at most one sweep name (${seeHelp(usage)})`);
     const sweep = positionals[0];
     const store = await openStore({ command: 'sgc results' });
     try {
@@ -93,4 +90,4 @@ export const resultsCommand: Command = {
     }
     return 0;
   },
-};
+});

@@ -5,8 +5,8 @@
  */
 import { InputError } from '../../errors.js';
 import type { sweepStatus } from '../../temporal/sweeps.js';
-import { parseOptions } from '../args.js';
-import type { Command } from '../command.js';
+import { defineCommand } from '../command.js';
+import { seeHelp } from '../commandLine.js';
 import { untilInterrupted } from '../interrupt.js';
 import { limitFlags, limitFlagsUsage, runLimits } from '../runLimits.js';
 import { loadSweepSpecFile } from '../sweepSpecFile.js';
@@ -26,23 +26,22 @@ Options:
   --concurrency <n>   trainings at once in this process's worker (default 1)
   --window <n>        cells searched at once (default 16)
   --metrics-port <p>  Prometheus /metrics port (default 9464; 0 picks a free one)
+  --metrics-host <h>  address the metrics endpoint listens on (default 127.0.0.1)
+  --heartbeat-timeout <s>  seconds without a heartbeat before a training moves to another worker (default 15)
 ${limitFlagsUsage}`;
 
-export const runCommand: Command = {
+export const runCommand = defineCommand({
   usage,
-  async run(args) {
-    const { values, positionals } = parseOptions(
-      args,
-      {
-        ...stackFlags,
-        window: { type: 'string' },
-        'heartbeat-timeout': { type: 'string' },
-        replace: { type: 'boolean' },
-        ...limitFlags,
-      },
-      usage,
-    );
-    if (positionals.length !== 1) throw new InputError(`give one sweep spec file\n${usage}`);
+  options: {
+    ...stackFlags,
+    window: { type: 'string' },
+    'heartbeat-timeout': { type: 'string' },
+    replace: { type: 'boolean' },
+    ...limitFlags,
+  },
+  examples: ['sgc run examples/sweep-small.yaml', 'sgc run spec.yaml --concurrency 2 --replace'],
+  async run({ values, positionals }) {
+    if (positionals.length !== 1) throw new InputError(`give one sweep spec file (${seeHelp(usage)})`);
     const loaded = loadSweepSpecFile(positionals[0], runLimits(values));
     const options = sweepOptions(values);
     // Loaded here, not at the top: the Temporal SDK is slow to load for every other command.
@@ -98,7 +97,7 @@ export const runCommand: Command = {
       await stack.stop();
     }
   },
-};
+});
 
 async function isRunning(
   status: typeof sweepStatus,

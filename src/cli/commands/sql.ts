@@ -4,8 +4,8 @@ import { InputError } from '../../errors.js';
 import { DEFAULT_QUERY_TIMEOUT_MS, runReadOnlyQuery } from '../../store/read-only-query.js';
 import { openReader } from '../../store/reader-role.js';
 import { resolveTarget } from '../../store/target.js';
-import { parseFinite, parseOptions } from '../args.js';
-import type { Command } from '../command.js';
+import { parseFinite } from '../args.js';
+import { defineCommand } from '../command.js';
 import { chosenFormat, formatResult } from './sql-format.js';
 
 const usage = `Usage: sgc sql "<query>" [--json | --csv] [--timeout <seconds>]
@@ -25,24 +25,21 @@ Options:
   --json         an array of objects, one per row
   --csv          CSV with a header line
   --file <path>  read the query from a file (- for standard input)
-  --timeout <s>  stop the query after this many seconds (default ${DEFAULT_QUERY_TIMEOUT_MS / 1000})
+  --timeout <s>  stop the query after this many seconds (default ${DEFAULT_QUERY_TIMEOUT_MS / 1000})`;
 
-Example:
-  sgc sql "SELECT k, min_width FROM min_width_by_k WHERE group_name = 'C6' ORDER BY k"`;
-
-export const sqlCommand: Command = {
+export const sqlCommand = defineCommand({
   usage,
-  async run(args) {
-    const { values, positionals } = parseOptions(
-      args,
-      {
-        json: { type: 'boolean' },
-        csv: { type: 'boolean' },
-        file: { type: 'string' },
-        timeout: { type: 'string' },
-      },
-      usage,
-    );
+  options: {
+    json: { type: 'boolean' },
+    csv: { type: 'boolean' },
+    file: { type: 'string' },
+    timeout: { type: 'string' },
+  },
+  examples: [
+    `sgc sql "SELECT k, min_width FROM min_width_by_k WHERE group_name = 'C6' ORDER BY k"`,
+    'sgc sql --file query.sql --csv',
+  ],
+  async run({ values, positionals }) {
     const format = chosenFormat(values);
     if (format === 'both') throw new InputError('choose one of --json and --csv');
     const timeoutMs =
@@ -77,4 +74,4 @@ export const sqlCommand: Command = {
     }
     return 0;
   },
-};
+});

@@ -9,8 +9,7 @@ import { formatBytes, formatDuration } from '../../learn/resources.js';
 import { encodingKey, modelKey } from '../../sweep/keys.js';
 import { cellRunBound } from '../../sweep/runBound.js';
 import type { WidthPlan } from '../../sweep/widthSearch.js';
-import { parseOptions } from '../args.js';
-import type { Command } from '../command.js';
+import { defineCommand } from '../command.js';
 import { formatTable } from '../format.js';
 import { limitFlags, limitFlagsUsage, runLimits } from '../runLimits.js';
 import { loadSweepSpecFile } from '../sweepSpecFile.js';
@@ -40,10 +39,11 @@ function describePlan(plan: WidthPlan): string {
   return `search from ${plan.start} to ${plan.max}, ${plan.perOctave} per octave, ${recheck}; ${seeds}`;
 }
 
-export const sweepCheckCommand: Command = {
+export const sweepCheckCommand = defineCommand({
   usage,
-  run(args) {
-    const { values, positionals } = parseOptions(args, { json: { type: 'boolean' }, ...limitFlags }, usage);
+  options: { json: { type: 'boolean' }, ...limitFlags },
+  examples: ['sgc sweep check examples/sweep-small.yaml', 'sgc sweep check spec.yaml --json'],
+  run({ values, positionals }) {
     if (positionals.length !== 1)
       throw new InputError(
         `give one spec.yaml (got ${positionals.length} arguments); see sgc sweep check --help`,
@@ -129,4 +129,4 @@ export const sweepCheckCommand: Command = {
     console.log(lines.join('\n'));
     return 0;
   },
-};
+});

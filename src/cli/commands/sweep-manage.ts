@@ -10,8 +10,8 @@ import { createInterface } from 'node:readline/promises';
 import { InputError } from '../../errors.js';
 import { findHome } from '../../home.js';
 import type { DeletedRun } from '../../store/sweep-admin.js';
-import { parseOptions } from '../args.js';
-import type { Command } from '../command.js';
+import { type Command, defineCommand } from '../command.js';
+import { seeHelp } from '../commandLine.js';
 import { formatTags } from '../sweepListing.js';
 import { withClient, withStore } from './sweep.js';
 
@@ -20,36 +20,10 @@ async function admin(store: Parameters<Parameters<typeof withStore>[1]>[0]) {
   return new SweepAdmin(store.driver);
 }
 
-function positionalsOf<T extends Parameters<typeof parseOptions>[1]>(
-  args: string[],
-  usage: string,
-  count: number,
-  what: string,
-  options: T,
-) {
-  const parsed = parseOneLine(args, options, usage);
-  if (parsed.positionals.length !== count) throw new InputError(`give ${what} (see ${helpOf(usage)})`);
-  return parsed;
-}
-
-/** Bad input is one line: it points at the usage text instead of printing it. */
-function helpOf(usage: string): string {
-  return `\`${usage.slice('usage: '.length).split(' <')[0]} --help\``;
-}
-
-/** parseOptions, its refusals (an unknown option, a missing value) cut to their first line. */
-function parseOneLine<T extends Parameters<typeof parseOptions>[1]>(
-  args: string[],
-  options: T,
-  usage: string,
-) {
-  try {
-    return parseOptions(args, options, usage);
-  } catch (error) {
-    if (!(error instanceof InputError)) throw error;
-    const first = error.message.split('\n')[0].replace(/\. To specify a positional argument.*$/, '');
-    throw new InputError(`${first} (see ${helpOf(usage)})`);
-  }
+/** The positionals, refused in one line unless there are `count` of them. */
+function positionalsOf(positionals: string[], usage: string, count: number, what: string): string[] {
+  if (positionals.length !== count) throw new InputError(`give ${what} (${seeHelp(usage)})`);
+  return positionals;
 }
 
 /**
@@ -86,14 +60,12 @@ Options:
   --yes              delete without asking
   --checkpoints DIR  also look for checkpoint files there (besides SGC_CHECKPOINT_DIR, the sgc home's
                      checkpoints/ and the paths the runs recorded), as given to \`sgc worker --checkpoints\``;
-export const sweepDeleteCommand: Command = {
+export const sweepDeleteCommand = defineCommand({
   usage: deleteUsage,
-  async run(args) {
-    const { values, positionals } = positionalsOf(args, deleteUsage, 1, 'one sweep name', {
-      yes: { type: 'boolean' },
-      checkpoints: { type: 'string' },
-    });
-    const [name] = positionals;
+  options: { yes: { type: 'boolean' }, checkpoints: { type: 'string' } },
+  examples: ['sgc sweep delete old-sweep', 'sgc sweep delete old-sweep --yes --checkpoints /data/ckpt'],
+  async run({ values, positionals }) {
+    const [name] = positionalsOf(positionals, deleteUsage, 1, 'one sweep name');
     return withStore('sgc sweep delete', async (store) => {
       const sweeps = await admin(store);
       const plan = await sweeps.deletionPlan(name);
@@ -118,7 +90,7 @@ export const sweepDeleteCommand: Command = {
       return 0;
     });
   },
-};
+});
 
 async function confirm(question: string): Promise<boolean> {
   const rl = createInterface({ input: process.stdin, output: process.stderr });
@@ -168,10 +140,12 @@ const renameUsage = `usage: sgc sweep rename <old> <new>
 Renames a stored sweep: its cells, runs, tags and note follow it, and \`sgc results\`, \`sgc sql\` and
 the views show the new name. The new name is a spec name (letters, digits, ".", "_", "-"), so that a
 spec of that name starts it again. Refused while the sweep runs, or when <new> exists.`;
-export const sweepRenameCommand: Command = {
+export const sweepRenameCommand = defineCommand({
   usage: renameUsage,
-  async run(args) {
-    const { positionals } = positionalsOf(args, renameUsage, 2, 'the sweep name and its new name', {});
+  options: {},
+  examples: ['sgc sweep rename quickstart quickstart-2026'],
+  async run({ positionals }) {
+    positionalsOf(positionals, renameUsage, 2, 'the sweep name and its new name');
     const [from, to] = positionals;
     if (!NAME.test(to))
       throw new InputError(
@@ -191,7 +165,7 @@ export const sweepRenameCommand: Command = {
       return 0;
     });
   },
-};
+});
 
 function archiveCommand(archived: boolean): Command {
   const word = archived ? 'archive' : 'unarchive';
@@ -204,10 +178,12 @@ runs stay in the store, queryable by \`sgc sql\` (sweep.archived_at is set). Und
     : `usage: sgc sweep unarchive <name>
 
 Shows an archived sweep again in \`sgc sweep list\` and \`sgc results\`.`;
-  return {
+  return defineCommand({
     usage,
-    async run(args) {
-      const { positionals } = positionalsOf(args, usage, 1, 'one sweep name', {});
+    options: {},
+    examples: [`sgc sweep ${archived ? 'archive' : 'unarchive'} quickstart`],
+    async run({ positionals }) {
+      positionalsOf(positionals, usage, 1, 'one sweep name');
       const [name] = positionals;
       return withStore(`sgc sweep ${word}`, async (store) => {
         const changed = await (await admin(store)).setArchived(name, archived);
@@ -217,7 +193,7 @@ Shows an archived sweep again in \`sgc sweep list\` and \`sgc results\`.`;
         return 0;
       });
     },
-  };
+  });
 }
 export const sweepArchiveCommand = archiveCommand(true);
 export const sweepUnarchiveCommand = archiveCommand(false);
@@ -231,12 +207,13 @@ Sets tags on a stored sweep (key=value), removes them (key=), and prints the swe
 letters, digits, "_", "." and "-"; values any text up to ${MAX_TAG_VALUE} characters. Tags are the
 sweep table's JSON column tags, for SQL:
   sgc sql "SELECT name FROM sweep WHERE tags->>'lab' = 'x'"`;
-export const sweepTagCommand: Command = {
+export const sweepTagCommand = defineCommand({
   usage: tagUsage,
-  async run(args) {
-    const { positionals } = parseOneLine(args, {}, tagUsage);
+  options: {},
+  examples: ['sgc sweep tag quickstart lab=x machine=h200', 'sgc sweep tag quickstart lab='],
+  async run({ positionals }) {
     if (positionals.length < 1)
-      throw new InputError(`give a sweep name and key=value tags (see ${helpOf(tagUsage)})`);
+      throw new InputError(`give a sweep name and key=value tags (${seeHelp(tagUsage)})`);
     const [name, ...pairs] = positionals;
     const set: Record<string, string> = {};
     const remove: string[] = [];
@@ -261,21 +238,20 @@ export const sweepTagCommand: Command = {
       return 0;
     });
   },
-};
+});
 
 const MAX_NOTE = 10_000;
 const noteUsage = `usage: sgc sweep note <name> ["text"]
 
 Sets the sweep's note (the sweep table's column note), replacing the one before; "" clears it.
 Without text, prints the note.`;
-export const sweepNoteCommand: Command = {
+export const sweepNoteCommand = defineCommand({
   usage: noteUsage,
-  async run(args) {
-    const { positionals } = parseOneLine(args, {}, noteUsage);
+  options: {},
+  examples: ['sgc sweep note quickstart "first run on the new machine"', 'sgc sweep note quickstart'],
+  async run({ positionals }) {
     if (positionals.length < 1 || positionals.length > 2)
-      throw new InputError(
-        `give a sweep name and the note, quoted as one argument (see ${helpOf(noteUsage)})`,
-      );
+      throw new InputError(`give a sweep name and the note, quoted as one argument (${seeHelp(noteUsage)})`);
     const [name, text] = positionals;
     if (text !== undefined && text.length > MAX_NOTE)
       throw new InputError(`note: ${text.length} characters, at most ${MAX_NOTE}`);
@@ -291,4 +267,4 @@ export const sweepNoteCommand: Command = {
       return 0;
     });
   },
-};
+});

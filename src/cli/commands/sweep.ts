@@ -11,8 +11,9 @@ import { EXTENSION_FIELDS, EXTENSION_LISTS, type SweepExtension } from '../../..
 import { InputError } from '../../errors.js';
 import type { Store } from '../../store/open-store.js';
 import { DEFAULT_RETRY, type RetryBudget } from '../../sweep/messages.js';
-import { parseInteger, parseOptions } from '../args.js';
-import type { Command } from '../command.js';
+import { parseInteger } from '../args.js';
+import { type Command, defineCommand } from '../command.js';
+import { seeHelp } from '../commandLine.js';
 import { limitFlags, limitFlagsUsage, runLimits } from '../runLimits.js';
 import { sweepListRows } from '../sweepListing.js';
 import { claimSweepName } from '../sweepName.js';
@@ -81,7 +82,8 @@ export async function checkSweepName(
 }
 
 function oneSweepId(positionals: string[], usage: string): string {
-  if (positionals.length !== 1) throw new InputError(`give one sweep id (the spec's name)\n${usage}`);
+  if (positionals.length !== 1)
+    throw new InputError(`give one sweep id (the spec's name) (${seeHelp(usage)})`);
   return positionals[0];
 }
 
@@ -105,22 +107,22 @@ Options:
                           shows waiting), and of a training that throws before its run ends error (default 5)
 ${limitFlagsUsage}`;
 
-export const sweepStartCommand: Command = {
+export const sweepStartCommand = defineCommand({
   usage: startUsage,
-  async run(args) {
-    const { values, positionals } = parseOptions(
-      args,
-      {
-        wait: { type: 'boolean' },
-        replace: { type: 'boolean' },
-        window: { type: 'string' },
-        'heartbeat-timeout': { type: 'string' },
-        retries: { type: 'string' },
-        ...limitFlags,
-      },
-      startUsage,
-    );
-    if (positionals.length !== 1) throw new InputError(`give one sweep spec file\n${startUsage}`);
+  options: {
+    wait: { type: 'boolean' },
+    replace: { type: 'boolean' },
+    window: { type: 'string' },
+    'heartbeat-timeout': { type: 'string' },
+    retries: { type: 'string' },
+    ...limitFlags,
+  },
+  examples: [
+    'sgc sweep start examples/sweep-small.yaml --wait',
+    'sgc sweep start spec.yaml --replace --window 8',
+  ],
+  async run({ values, positionals }) {
+    if (positionals.length !== 1) throw new InputError(`give one sweep spec file (${seeHelp(startUsage)})`);
     const loaded = loadSweepSpecFile(positionals[0], runLimits(values));
     const options = sweepOptions(values);
     return withClient(async (client, { startSweep, watchSweep, minWidthTable }) => {
@@ -138,7 +140,7 @@ export const sweepStartCommand: Command = {
       return 0;
     });
   },
-};
+});
 
 /** --window, --heartbeat-timeout and --retries, checked. */
 export function sweepOptions(values: { window?: string; 'heartbeat-timeout'?: string; retries?: string }) {
@@ -174,15 +176,13 @@ all counted in the store; started and ended: the sweep's latest start (ended emp
 Options:
   --all   archived sweeps too
   --json  the same as a JSON list`;
-export const sweepListCommand: Command = {
+export const sweepListCommand = defineCommand({
   usage: listUsage,
-  async run(args) {
-    const { values, positionals } = parseOptions(
-      args,
-      { all: { type: 'boolean' }, json: { type: 'boolean' } },
-      listUsage,
-    );
-    if (positionals.length) throw new InputError(`unexpected argument "${positionals[0]}"\n${listUsage}`);
+  options: { all: { type: 'boolean' }, json: { type: 'boolean' } },
+  examples: ['sgc sweep list', 'sgc sweep list --all --json'],
+  async run({ values, positionals }) {
+    if (positionals.length)
+      throw new InputError(`unexpected argument "${positionals[0]}" (${seeHelp(listUsage)})`);
     const all = values.all ?? false;
     const { sweepListLines, sweepListTable, withTrueStates } = await import('../sweepTruth.js');
     return withClient(async (client, { listSweeps }) => {
@@ -195,7 +195,7 @@ export const sweepListCommand: Command = {
       return 0;
     });
   },
-};
+});
 
 /**
  * The store's sweeps and their cell and run counts, or undefined where this folder has no store
@@ -225,10 +225,11 @@ The sweep's state (running, waiting, paused, stopping, done, stopped, cancelled,
 brackets and runs, once. Cells and runs are counted from the results store (the workflow's own
 counts where no store can be found); \`training\` counts runs a worker is training now, \`queued\`
 runs claimed or scheduled that wait for one. Elapsed time and runs/min stop at the sweep's end.`;
-export const sweepStatusCommand: Command = {
+export const sweepStatusCommand = defineCommand({
   usage: statusUsage,
-  async run(args) {
-    const { values, positionals } = parseOptions(args, { json: { type: 'boolean' } }, statusUsage);
+  options: { json: { type: 'boolean' } },
+  examples: ['sgc sweep status quickstart', 'sgc sweep status quickstart --json'],
+  async run({ values, positionals }) {
     const sweepId = oneSweepId(positionals, statusUsage);
     const { trueSweepStatus, withFoundStore } = await import('../sweepTruth.js');
     return withClient(async (client, { summaryLine, cellsTable }) => {
@@ -240,17 +241,18 @@ export const sweepStatusCommand: Command = {
       return 0;
     });
   },
-};
+});
 
 const watchUsage = `usage: sgc sweep watch <id>
 
 Follows a sweep live until it ends (state, cells solved, runs done, training and queued, brackets
 per cell, throughput, ETA), then prints the minimal-width table. Counts come from the results store,
 as in \`sgc sweep status\`.`;
-export const sweepWatchCommand: Command = {
+export const sweepWatchCommand = defineCommand({
   usage: watchUsage,
-  async run(args) {
-    const { positionals } = parseOptions(args, {}, watchUsage);
+  options: {},
+  examples: ['sgc sweep watch quickstart'],
+  async run({ positionals }) {
     const sweepId = oneSweepId(positionals, watchUsage);
     const { withFoundStore } = await import('../sweepTruth.js');
     return withClient(async (client, { watchSweep, minWidthTable }) => {
@@ -261,7 +263,7 @@ export const sweepWatchCommand: Command = {
       return 0;
     });
   },
-};
+});
 
 /** pause, resume, stop and cancel: one message to a running sweep. */
 function messageCommand(
@@ -271,16 +273,17 @@ function messageCommand(
   send: (api: SweepApi) => (client: Client, sweepId: string) => Promise<void>,
 ): Command {
   const usage = `usage: sgc sweep ${word} <id>\n\n${description}.`;
-  return {
+  return defineCommand({
     usage,
-    async run(args) {
-      const { positionals } = parseOptions(args, {}, usage);
+    options: {},
+    examples: [`sgc sweep ${word} quickstart`],
+    async run({ positionals }) {
       const sweepId = oneSweepId(positionals, usage);
       await withClient((client, api) => send(api)(client, sweepId));
       console.error(`sweep ${sweepId}: ${word} sent`);
       return 0;
     },
-  };
+  });
 }
 
 export const sweepPauseCommand = messageCommand(
@@ -316,12 +319,13 @@ use it; cells running are stopped (their runs in flight finish) and, like cells 
 searched again from the start with it, as new cell workflows. Runs already in the store are cache
 hits, so only the runs the new plan adds are trained. Prints the new cells, one per line; the cells
 searched again are counted on stderr.`;
-export const sweepExtendCommand: Command = {
+export const sweepExtendCommand = defineCommand({
   usage: extendUsage,
-  async run(args) {
-    const { positionals } = parseOptions(args, {}, extendUsage);
+  options: {},
+  examples: ['sgc sweep extend quickstart extra.yaml'],
+  async run({ positionals }) {
     if (positionals.length !== 2)
-      throw new InputError(`give a sweep id and an extension file\n${extendUsage}`);
+      throw new InputError(`give a sweep id and an extension file (${seeHelp(extendUsage)})`);
     const [sweepId, file] = positionals;
     const extension = readExtension(file);
     return withClient(async (client, { extendSweep }) => {
@@ -334,7 +338,7 @@ export const sweepExtendCommand: Command = {
       return 0;
     });
   },
-};
+});
 
 function readExtension(file: string): SweepExtension {
   let data: unknown;

@@ -3,9 +3,10 @@ import { InputError } from '../../errors.js';
 import { simulateAgf } from '../../learn/agf.js';
 import { plateauLevels, predictedIrrepOrder } from '../../learn/theory.js';
 import { encode } from '../../task/encoding.js';
-import { parseFinite, parseInteger, parseOptions } from '../args.js';
-import type { Command } from '../command.js';
-import { ENCODING_OPTIONS, encodingFrom } from '../encodingOptions.js';
+import { parseFinite, parseInteger } from '../args.js';
+import { defineCommand } from '../command.js';
+import { seeHelp } from '../commandLine.js';
+import { ENCODING_OPTIONS, ENCODING_USAGE, encodingFrom } from '../encodingOptions.js';
 import { formatNumber, formatTable } from '../format.js';
 import { resolveGroup } from '../groupArgument.js';
 
@@ -17,32 +18,31 @@ Gradient Flow: dormant neurons grow along their utility until one activates, the
 minimise the loss; it prints each activation's (per-neuron) time, the loss after it (it never
 rises) and the irrep it brought in: the one whose part of the loss fell most.
 
-Encoding flags as in \`sgc encode\` (default --onehot 1 --amplitude 10).
+${ENCODING_USAGE}
+
+Options:
   --k K            sequence length (default 2)
+  --agf            simulate Alternating Gradient Flow
   --width W        neurons in the AGF simulation (default 16)
   --init α         init scale: a neuron activates after accumulating log(1/α) (default 1e-3)
   --activations N  stop the simulation after N activations (default: the width)
+  --json           machine-readable output`;
 
-Example: sgc theory D3 --powers 0,30,3000 --k 2 --agf`;
-
-export const theoryCommand: Command = {
+export const theoryCommand = defineCommand({
   usage,
-  run(args) {
-    const { values, positionals } = parseOptions(
-      args,
-      {
-        ...ENCODING_OPTIONS,
-        k: { type: 'string' },
-        agf: { type: 'boolean' },
-        width: { type: 'string' },
-        init: { type: 'string' },
-        activations: { type: 'string' },
-        json: { type: 'boolean' },
-      },
-      usage,
-    );
+  options: {
+    ...ENCODING_OPTIONS,
+    k: { type: 'string' },
+    agf: { type: 'boolean' },
+    width: { type: 'string' },
+    init: { type: 'string' },
+    activations: { type: 'string' },
+    json: { type: 'boolean' },
+  },
+  examples: ['sgc theory D3 --powers 0,30,3000 --k 2 --agf', 'sgc theory C6 --k 3 --json'],
+  run({ values, positionals }) {
     if (positionals.length > 1)
-      throw new InputError(`unexpected arguments: ${positionals.slice(1).join(' ')}\n${usage}`);
+      throw new InputError(`unexpected arguments: ${positionals.slice(1).join(' ')} (${seeHelp(usage)})`);
     const group = resolveGroup(positionals[0]);
     const encoding = encode(group, encodingFrom(values));
     const k = values.k === undefined ? 2 : parseInteger(values.k, '--k');
@@ -111,4 +111,4 @@ export const theoryCommand: Command = {
     for (const problem of encoding.assumption.problems) console.error(`warning: ${problem}`);
     return 0;
   },
-};
+});

@@ -31,8 +31,8 @@ import {
 } from '../../learn/trainer.js';
 import { groupFacts } from '../../sweep/fit.js';
 import { parseWithSchema } from '../../validation.js';
-import { parseOptions } from '../args.js';
-import type { Command } from '../command.js';
+import { defineCommand } from '../command.js';
+import { seeHelp } from '../commandLine.js';
 import { formatNumber } from '../format.js';
 import { checkRun, limitFlags, limitFlagsUsage, runLimits } from '../runLimits.js';
 
@@ -40,17 +40,39 @@ const usage = `usage: sgc train <run.yaml> [--out <folder>] [--engine onnx|tfjs|
                  [--memory-budget SIZE] [--steps-per-call N]
        sgc train --resume <folder> [--steps-per-call N]
 
-Trains one network without any server, showing progress, and writes a run folder (default
-runs/<name>) with the config, loss and evaluation CSVs, metrics, final weights and a checkpoint.
-A run that cannot fit this machine (its estimated memory above the budget, exhaustive data above
-data.cap) is refused before anything is built, with one line naming the field and the limit.
+Trains one network without any server, showing progress (the last line shows the final loss and
+accuracy), and writes a run folder, by default runs/<name>-<timestamp> (name: the run's name, else
+<group>-<model>-k<k>-H<H>; timestamp: UTC, e.g. 20261203T101500), with the config, loss and
+evaluation CSVs, metrics, final weights, a checkpoint, the figures and report.html. A run that
+cannot fit this machine (its estimated memory above the budget, exhaustive data above data.cap) is
+refused before anything is built, with one line naming the field and the limit.
 
 Options:
+  --out <folder>         the run folder (default runs/<name>-<timestamp>)
+  --resume <folder>      continue a run folder from its checkpoint
+  --engine <name>        onnx (default), tfjs or reference: overrides the run's engine.name
+  --backend <B>          the engine's backend (tfjs: wasm, cpu, tensorflow; onnx: cpu, cuda, webgpu)
 ${limitFlagsUsage.split('\n').slice(0, 2).join('\n')}
   --steps-per-call N     training steps per engine call (onnx; default: chosen so a call takes
                          about 5 ms; the numbers do not depend on it)
 
-run.yaml:
+run.yaml keys (defaults in brackets; src/learn/runConfig.ts has them all):
+  name        the run folder's name [<group>-<model>-k<k>-H<H>]
+  group       a group name (\`sgc groups\`) or a JSON file
+  encoding    {kind: onehot, index, amplitude} | {kind: powers, powers: [...]} |
+              {kind: random, seed, scale} | {kind: vector, values: [...]}
+  k           sequence length, ≥ 2
+  order       left (g_k ⋯ g_1) | right (g_1 ⋯ g_k): the order of the product [left]
+  model       {kind: mlp | rnn | tree, H, degree [k], square}
+  train       {optimizer: per-neuron | adam | hybrid [per-neuron], lr, init, steps, clip, seed [0], lossReduction [0.9],
+               stopOnSuccess [true], plateau: {window, tolerance}, warmStart: {steps}, evalEvery,
+               epochLoss, timeRescale, degree}
+  data        {kind: exhaustive, batch, cap, dropLast} [exhaustive] | {kind: sampled, count, seed,
+               batch, dropLast} | {kind: online, batch, seed}
+  evaluation  {maxExhaustive [100000], sampled [20000]}
+  engine      {name: onnx | tfjs | reference [onnx], backend}
+
+For example (examples/train-d3-staircase.yaml):
   group: D3
   encoding: {kind: powers, powers: [0, 30, 3000]}
   k: 2
@@ -124,21 +146,22 @@ function writeRunFolder(
   );
 }
 
-export const trainCommand: Command = {
+export const trainCommand = defineCommand({
   usage,
-  async run(args) {
-    const { values, positionals } = parseOptions(
-      args,
-      {
-        out: { type: 'string' },
-        resume: { type: 'string' },
-        engine: { type: 'string' },
-        backend: { type: 'string' },
-        'memory-budget': limitFlags['memory-budget'],
-        'steps-per-call': { type: 'string' },
-      },
-      usage,
-    );
+  options: {
+    out: { type: 'string' },
+    resume: { type: 'string' },
+    engine: { type: 'string' },
+    backend: { type: 'string' },
+    'memory-budget': limitFlags['memory-budget'],
+    'steps-per-call': { type: 'string' },
+  },
+  examples: [
+    'sgc train examples/train-d3-staircase.yaml',
+    'sgc train run.yaml --out runs/d3 --engine tfjs',
+    'sgc train --resume runs/d3',
+  ],
+  async run({ values, positionals }) {
     const limits = runLimits(values);
     const stepsPerCall =
       values['steps-per-call'] === undefined ? undefined : Number(values['steps-per-call']);
@@ -165,7 +188,7 @@ export const trainCommand: Command = {
         throw new InputError(`${checkpointPath}: unreadable checkpoint (${(error as Error).message})`);
       }
     } else {
-      if (positionals.length !== 1) throw new InputError(`give one run.yaml\n${usage}`);
+      if (positionals.length !== 1) throw new InputError(`give one run.yaml (${seeHelp(usage)})`);
       config = readConfig(positionals[0]);
       source = positionals[0];
       if (values.engine)
@@ -252,4 +275,4 @@ export const trainCommand: Command = {
     );
     return 0;
   },
-};
+});

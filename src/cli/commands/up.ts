@@ -4,8 +4,9 @@
  * worker, and the metrics endpoint. Other sgc commands in the same directory find all of it.
  */
 import { InputError } from '../../errors.js';
-import { parseInteger, parseOptions } from '../args.js';
-import type { Command } from '../command.js';
+import { parseInteger } from '../args.js';
+import { defineCommand } from '../command.js';
+import { seeHelp } from '../commandLine.js';
 import { untilInterrupted } from '../interrupt.js';
 
 const usage = `usage: sgc up [--concurrency N] [--metrics-port P] [--metrics-host H]
@@ -44,11 +45,13 @@ export const stackFlags = {
   'metrics-host': { type: 'string', default: '127.0.0.1' },
 } as const;
 
-export const upCommand: Command = {
+export const upCommand = defineCommand({
   usage,
-  async run(args) {
-    const { values, positionals } = parseOptions(args, stackFlags, usage);
-    if (positionals.length) throw new InputError(`unexpected argument "${positionals[0]}"\n${usage}`);
+  options: stackFlags,
+  examples: ['sgc up', 'sgc up --concurrency 2 --metrics-port 0'],
+  async run({ values, positionals }) {
+    if (positionals.length)
+      throw new InputError(`unexpected argument "${positionals[0]}" (${seeHelp(usage)})`);
     // Listening from the start: Ctrl-C while the stack comes up stops it cleanly once it is up,
     // rather than killing this process with its children half-started.
     const interrupted = untilInterrupted();
@@ -63,4 +66,4 @@ export const upCommand: Command = {
     await stack.stop();
     return 0;
   },
-};
+});

@@ -20,8 +20,9 @@ import {
   TRAIN_QUEUES,
   trainQueueOf,
 } from '../../sweep/messages.js';
-import { parseInteger, parseOptions } from '../args.js';
-import type { Command } from '../command.js';
+import { parseInteger } from '../args.js';
+import { defineCommand } from '../command.js';
+import { seeHelp } from '../commandLine.js';
 import { untilInterrupted } from '../interrupt.js';
 
 const usage = `usage: sgc worker [--concurrency N] [--engine ${ENGINE_NAMES.join('|')}] [--backend B[,B…]] [--device N]
@@ -171,28 +172,26 @@ export function servedQueues(
   return { queues, backends };
 }
 
-export const workerCommand: Command = {
+export const workerCommand = defineCommand({
   usage,
-  async run(args) {
-    const { values, positionals } = parseOptions(
-      args,
-      {
-        concurrency: { type: 'string', default: '1' },
-        engine: { type: 'string' },
-        backend: { type: 'string' },
-        device: { type: 'string' },
-        queues: { type: 'string' },
-        'serve-io': { type: 'boolean' },
-        'metrics-port': { type: 'string', default: '9464' },
-        'no-metrics': { type: 'boolean' },
-        'sdk-metrics-port': { type: 'string' },
-        'metrics-host': { type: 'string', default: '127.0.0.1' },
-        'metrics-sweep-window': { type: 'string' },
-        checkpoints: { type: 'string', default: DEFAULT_CHECKPOINT_DIR },
-      },
-      usage,
-    );
-    if (positionals.length) throw new InputError(`unexpected argument "${positionals[0]}"\n${usage}`);
+  options: {
+    concurrency: { type: 'string', default: '1' },
+    engine: { type: 'string' },
+    backend: { type: 'string' },
+    device: { type: 'string' },
+    queues: { type: 'string' },
+    'serve-io': { type: 'boolean' },
+    'metrics-port': { type: 'string', default: '9464' },
+    'no-metrics': { type: 'boolean' },
+    'sdk-metrics-port': { type: 'string' },
+    'metrics-host': { type: 'string', default: '127.0.0.1' },
+    'metrics-sweep-window': { type: 'string' },
+    checkpoints: { type: 'string', default: DEFAULT_CHECKPOINT_DIR },
+  },
+  examples: ['sgc worker --concurrency 4', 'TEMPORAL_ADDRESS=host:7233 sgc worker --engine tfjs'],
+  async run({ values, positionals }) {
+    if (positionals.length)
+      throw new InputError(`unexpected argument "${positionals[0]}" (${seeHelp(usage)})`);
     const concurrency = parseInteger(values.concurrency, '--concurrency');
     if (concurrency < 1) throw new InputError(`--concurrency ${concurrency}: at least 1`);
     const plan = workerPlan({ ...values, serveIo: values['serve-io'] });
@@ -278,4 +277,4 @@ export const workerCommand: Command = {
     await store.close();
     return 0;
   },
-};
+});

@@ -11,6 +11,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSy
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
+import { runCommandLine } from '../../../src/cli/commandLine.js';
 import { sqlCommand } from '../../../src/cli/commands/sql.js';
 import { InputError } from '../../../src/errors.js';
 import { embeddedPaths } from '../../../src/store/embedded/attach.js';
@@ -168,15 +169,15 @@ describe('sgc db migrate / sql / results on the embedded store', () => {
       /--timeout 0: a number of seconds above 0/,
     );
     await assert.rejects(
-      async () => sqlCommand.run([]),
+      async () => runCommandLine(sqlCommand, ['sql'], []),
       (e: unknown) => e instanceof InputError && /expected one query/.test(e.message),
     );
     await assert.rejects(
-      async () => sqlCommand.run(['--json', '--csv', 'SELECT 1']),
+      async () => runCommandLine(sqlCommand, ['sql'], ['--json', '--csv', 'SELECT 1']),
       (e: unknown) => e instanceof InputError && /choose one of --json and --csv/.test(e.message),
     );
     await assert.rejects(
-      async () => sqlCommand.run(['--file', '/nonexistent/query.sql']),
+      async () => runCommandLine(sqlCommand, ['sql'], ['--file', '/nonexistent/query.sql']),
       (e: unknown) =>
         e instanceof InputError && /cannot read \/nonexistent\/query.sql: no such file/.test(e.message),
     );
