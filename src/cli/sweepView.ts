@@ -117,6 +117,15 @@ export function minWidthTable(status: SweepStatus): string {
   return widthTableText(widthRowsOf(status));
 }
 
+/** The same rows as JSON, the columns of min_width_by_k the sweep's status knows. */
+export function minWidthJson(status: SweepStatus): string {
+  return JSON.stringify(
+    widthRowsOf(status).map(({ non_monotone: _, results_version: __, ...row }) => row),
+    null,
+    2,
+  );
+}
+
 export interface WatchOptions {
   intervalMs?: number;
   write?: (text: string) => void;

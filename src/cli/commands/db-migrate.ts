@@ -7,7 +7,7 @@ import { resolveTarget } from '../../store/target.js';
 import { defineCommand } from '../command.js';
 import { seeHelp } from '../commandLine.js';
 
-const usage = `Usage: sgc db migrate [--status]
+const usage = `Usage: sgc db migrate [--status [--json]]
 
 Applies the migrations in prisma/migrations that the results store does not have yet, in order,
 each in its own transaction (a migration that fails leaves nothing of itself behind), then lets the
@@ -17,15 +17,17 @@ PostgreSQL server in DATABASE_URL when set, otherwise the embedded store of the 
 migrations by itself whenever it is opened.
 
 Options:
-  --status   list applied and pending migrations, change nothing`;
+  --status   list applied and pending migrations, change nothing
+  --json     with --status: the same as JSON {database, applied, pending}`;
 
 export const dbMigrateCommand = defineCommand({
   usage,
-  options: { status: { type: 'boolean' } },
-  examples: ['sgc db migrate', 'sgc db migrate --status'],
+  options: { status: { type: 'boolean' }, json: { type: 'boolean' } },
+  examples: ['sgc db migrate', 'sgc db migrate --status', 'sgc db migrate --status --json'],
   async run({ values, positionals }) {
     if (positionals.length)
       throw new InputError(`unexpected argument "${positionals[0]}" (${seeHelp(usage)})`);
+    if (values.json && !values.status) throw new InputError('--json goes with --status');
     const migrations = loadMigrations();
     // --status only reads, so it creates no store; migrating is how one makes a store on purpose.
     const target = resolveTarget({ create: !values.status });
@@ -38,6 +40,17 @@ export const dbMigrateCommand = defineCommand({
     try {
       if (values.status) {
         const { applied, pending } = await migrationStatus(driver, migrations);
+        if (values.json) {
+          const names = (list: { name: string }[]) => list.map((m) => m.name);
+          console.log(
+            JSON.stringify(
+              { database: driver.location, applied: names(applied), pending: names(pending) },
+              null,
+              2,
+            ),
+          );
+          return 0;
+        }
         console.log(`Database: ${driver.location}`);
         for (const a of applied) console.log(`  applied  ${a.name}`);
         for (const p of pending) console.log(`  pending  ${p.name}`);

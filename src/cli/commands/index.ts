@@ -172,4 +172,9 @@ export const commands: readonly CommandEntry[] = [
     summary: 'install the dashboards in a running Grafana through its HTTP API',
     load: async () => (await import('./dashboards.js')).dashboardsPushCommand,
   },
+  {
+    name: ['completion'],
+    summary: 'a bash or zsh completion script: source <(sgc completion bash)',
+    load: async () => (await import('./completion.js')).completionCommand,
+  },
 ];

@@ -13,7 +13,7 @@ import { loadSweepSpecFile } from '../sweepSpecFile.js';
 import { checkSweepName, sweepOptions } from './sweep.js';
 import { stackFlags, stackOptions } from './up.js';
 
-const usage = `usage: sgc run <spec.yaml> [--replace] [--concurrency N] [--window N] [--metrics-port P] [--memory-budget SIZE] [--allow-large]
+const usage = `usage: sgc run <spec.yaml> [--json] [--replace] [--concurrency N] [--window N] [--metrics-port P] [--memory-budget SIZE] [--allow-large]
 
 Validates the spec, brings up the embedded stack (as \`sgc up\`; where this folder's \`sgc up\` is
 running, its stack is used instead: its Temporal server, store, worker and metrics), starts the
@@ -22,6 +22,7 @@ keeps its place: run the same command again to carry on, or \`sgc sweep cancel <
 differs from the one stored under its name is refused with the differences (see \`sgc sweep start\`).
 
 Options:
+  --json              the final table's rows as JSON (as \`sgc results --json\`)
   --replace           archive the stored sweep of that name first (as <name>@<UTC time>), then start
   --concurrency <n>   trainings at once in this process's worker (default 1)
   --window <n>        cells searched at once (default 16)
@@ -37,6 +38,7 @@ export const runCommand = defineCommand({
     window: { type: 'string' },
     'heartbeat-timeout': { type: 'string' },
     replace: { type: 'boolean' },
+    json: { type: 'boolean' },
     ...limitFlags,
   },
   examples: ['sgc run examples/sweep-small.yaml', 'sgc run spec.yaml --concurrency 2 --replace'],
@@ -48,7 +50,7 @@ export const runCommand = defineCommand({
     const { startStack } = await import('../../temporal/stack.js');
     const { describeStack } = await import('../../temporal/stackRecord.js');
     const { startSweep, sweepStatus } = await import('../../temporal/sweeps.js');
-    const { minWidthTable, watchSweep } = await import('../sweepView.js');
+    const { minWidthJson, minWidthTable, watchSweep } = await import('../sweepView.js');
     const stack = await startStack({ ...stackOptions(values), adopt: true, command: 'sgc run' });
     try {
       for (const line of stack.started) console.error(`started ${line}`);
@@ -91,7 +93,7 @@ export const runCommand = defineCommand({
         );
         return 130;
       }
-      console.log(minWidthTable(ended.status));
+      console.log(values.json ? minWidthJson(ended.status) : minWidthTable(ended.status));
       return 0;
     } finally {
       await stack.stop();

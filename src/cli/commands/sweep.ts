@@ -99,6 +99,7 @@ and nothing is started. Add to a sweep with \`sgc sweep extend\`, or give the sp
 
 Options:
   --wait                  follow the sweep until it ends
+  --json                  with --wait: the final table's rows as JSON (as \`sgc results --json\`)
   --replace               archive the stored sweep of that name first (renamed <name>@<UTC time>,
                           its runs kept and queryable), then start this spec under the name
   --window <n>            cells searched at once (default 16)
@@ -111,6 +112,7 @@ export const sweepStartCommand = defineCommand({
   usage: startUsage,
   options: {
     wait: { type: 'boolean' },
+    json: { type: 'boolean' },
     replace: { type: 'boolean' },
     window: { type: 'string' },
     'heartbeat-timeout': { type: 'string' },
@@ -125,7 +127,7 @@ export const sweepStartCommand = defineCommand({
     if (positionals.length !== 1) throw new InputError(`give one sweep spec file (${seeHelp(startUsage)})`);
     const loaded = loadSweepSpecFile(positionals[0], runLimits(values));
     const options = sweepOptions(values);
-    return withClient(async (client, { startSweep, watchSweep, minWidthTable }) => {
+    return withClient(async (client, { startSweep, watchSweep, minWidthTable, minWidthJson }) => {
       await withStore('sgc sweep start', (store) =>
         checkSweepName(store, client, loaded.raw, values.replace ?? false),
       );
@@ -136,7 +138,7 @@ export const sweepStartCommand = defineCommand({
         return 0;
       }
       const status = await watchSweep(client, loaded.spec.name, { live: process.stderr.isTTY });
-      console.log(minWidthTable(status));
+      console.log(values.json ? minWidthJson(status) : minWidthTable(status));
       return 0;
     });
   },
@@ -243,23 +245,26 @@ export const sweepStatusCommand = defineCommand({
   },
 });
 
-const watchUsage = `usage: sgc sweep watch <id>
+const watchUsage = `usage: sgc sweep watch <id> [--json]
 
 Follows a sweep live until it ends (state, cells solved, runs done, training and queued, brackets
 per cell, throughput, ETA), then prints the minimal-width table. Counts come from the results store,
-as in \`sgc sweep status\`.`;
+as in \`sgc sweep status\`.
+
+Options:
+  --json   the final table's rows as JSON (as \`sgc results --json\`)`;
 export const sweepWatchCommand = defineCommand({
   usage: watchUsage,
-  options: {},
-  examples: ['sgc sweep watch quickstart'],
-  async run({ positionals }) {
+  options: { json: { type: 'boolean' } },
+  examples: ['sgc sweep watch quickstart', 'sgc sweep watch quickstart --json'],
+  async run({ values, positionals }) {
     const sweepId = oneSweepId(positionals, watchUsage);
     const { withFoundStore } = await import('../sweepTruth.js');
-    return withClient(async (client, { watchSweep, minWidthTable }) => {
+    return withClient(async (client, { watchSweep, minWidthTable, minWidthJson }) => {
       const status = await withFoundStore('sgc sweep watch', (store) =>
         watchSweep(client, sweepId, { live: process.stderr.isTTY, ...(store ? { store } : {}) }),
       );
-      console.log(minWidthTable(status));
+      console.log(values.json ? minWidthJson(status) : minWidthTable(status));
       return 0;
     });
   },

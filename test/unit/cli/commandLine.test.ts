@@ -4,6 +4,7 @@
  * value or a value given to a flag is one line naming the problem; groups answer --help.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { describe, test } from 'node:test';
 import { defineCommand } from '../../../src/cli/command.js';
 import {
@@ -14,6 +15,7 @@ import {
   seeHelp,
   wantsHelp,
 } from '../../../src/cli/commandLine.js';
+import { bashScript, completionWords } from '../../../src/cli/commands/completion.js';
 import { commands } from '../../../src/cli/commands/index.js';
 import { main } from '../../../src/cli/run.js';
 import { InputError } from '../../../src/errors.js';
@@ -155,5 +157,33 @@ describe('sgc, its groups and its commands answer --help; unknown words are one 
     assert.match(r.stdout, /^sgc \d+\.\d+\.\d+\nresults version \d+\nnode /);
     assert.match(r.stdout, /onnxruntime-node {2,}\d/);
     assert.match(r.stdout, /@tensorflow\/tfjs-core {2,}\d/);
+  });
+});
+
+describe('shell completion', () => {
+  /** What bash offers after `sgc …words` (the last word being completed), from the script sourced in bash. */
+  function complete(script: string, ...words: string[]): string[] {
+    const line = ['sgc', ...words].map((w) => `'${w}'`).join(' ');
+    const r = spawnSync(
+      'bash',
+      [
+        '-c',
+        `${script}\nCOMP_WORDS=(${line}); COMP_CWORD=${words.length}; _sgc; printf '%s\\n' "\${COMPREPLY[@]}"`,
+      ],
+      { encoding: 'utf8' },
+    );
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stderr, '');
+    return r.stdout.split('\n').filter(Boolean);
+  }
+
+  test('bash: commands, a group’s commands, a command’s options, past its positionals', async () => {
+    const script = bashScript(await completionWords());
+    assert.deepEqual(complete(script, 'gr'), ['groups', 'group']);
+    assert.deepEqual(complete(script, 'sweep', 'st'), ['start', 'status', 'stop']);
+    assert.deepEqual(complete(script, 'sweep', 'start', 'spec.yaml', '--w'), ['--wait', '--window']);
+    assert.deepEqual(complete(script, 'sql', '--'), ['--json', '--csv', '--file', '--timeout', '--help']);
+    assert.deepEqual(complete(script, 'db', ''), ['migrate', 'serve', '--help']);
+    assert.deepEqual(complete(script, '--v'), ['--version']);
   });
 });
