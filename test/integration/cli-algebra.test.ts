@@ -143,7 +143,7 @@ describe('sgc groups / group / encode', () => {
         ['encode', 'D3', '--onehot', '1', '--powers', '0,1,1'],
         /give one encoding, not --onehot and --powers/,
       ],
-      [['encode', 'D3', '--bogus'], /Unknown option '--bogus'/],
+      [['encode', 'D3', '--bogus'], /^sgc encode: unknown option --bogus \(--onehot, [^\n]*\)\n$/],
       [['frobnicate'], /unknown command "frobnicate"/],
     ];
     // Started all at once: each process mostly waits on its own start-up, so they overlap.
