@@ -45,7 +45,7 @@ export const dashboardsPushCommand = defineCommand({
     token: { type: 'string' },
     'folder-uid': { type: 'string' },
   },
-  examples: ['GRAFANA_URL=http://127.0.0.1:3000 sgc dashboards push'],
+  examples: ['sgc dashboards push --grafana-url http://127.0.0.1:3000 --token "$GRAFANA_TOKEN"'],
   async run({ values, positionals }) {
     if (positionals.length)
       throw new InputError(`unexpected argument "${positionals[0]}" (${seeHelp(pushUsage)})`);

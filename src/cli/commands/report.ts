@@ -34,7 +34,7 @@ export const reportCommand = defineCommand({
   options: { out: { type: 'string' }, runs: { type: 'string' } },
   examples: [
     'sgc report runs/D3-mlp-k2-H180-20261203T101500',
-    'sgc report quickstart --out reports/quickstart --runs 3',
+    'sgc report small-width --out reports/small-width --runs 3',
   ],
   async run({ values, positionals }) {
     if (positionals.length !== 1)

@@ -31,7 +31,7 @@ Options:
 export const resultsCommand = defineCommand({
   usage,
   options: { json: { type: 'boolean' }, csv: { type: 'boolean' }, all: { type: 'boolean' } },
-  examples: ['sgc results', 'sgc results quickstart --csv'],
+  examples: ['sgc results', 'sgc results small-width --csv'],
   async run({ values, positionals }) {
     const format = chosenFormat(values);
     if (format === 'both') throw new InputError('choose one of --json and --csv');

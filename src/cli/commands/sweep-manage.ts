@@ -143,7 +143,7 @@ spec of that name starts it again. Refused while the sweep runs, or when <new> e
 export const sweepRenameCommand = defineCommand({
   usage: renameUsage,
   options: {},
-  examples: ['sgc sweep rename quickstart quickstart-2026'],
+  examples: ['sgc sweep rename small-width small-width-2026'],
   async run({ positionals }) {
     positionalsOf(positionals, renameUsage, 2, 'the sweep name and its new name');
     const [from, to] = positionals;
@@ -181,7 +181,7 @@ Shows an archived sweep again in \`sgc sweep list\` and \`sgc results\`.`;
   return defineCommand({
     usage,
     options: {},
-    examples: [`sgc sweep ${archived ? 'archive' : 'unarchive'} quickstart`],
+    examples: [`sgc sweep ${archived ? 'archive' : 'unarchive'} small-width`],
     async run({ positionals }) {
       positionalsOf(positionals, usage, 1, 'one sweep name');
       const [name] = positionals;
@@ -210,7 +210,7 @@ sweep table's JSON column tags, for SQL:
 export const sweepTagCommand = defineCommand({
   usage: tagUsage,
   options: {},
-  examples: ['sgc sweep tag quickstart lab=x machine=h200', 'sgc sweep tag quickstart lab='],
+  examples: ['sgc sweep tag small-width lab=x machine=h200', 'sgc sweep tag small-width lab='],
   async run({ positionals }) {
     if (positionals.length < 1)
       throw new InputError(`give a sweep name and key=value tags (${seeHelp(tagUsage)})`);
@@ -248,7 +248,7 @@ Without text, prints the note.`;
 export const sweepNoteCommand = defineCommand({
   usage: noteUsage,
   options: {},
-  examples: ['sgc sweep note quickstart "first run on the new machine"', 'sgc sweep note quickstart'],
+  examples: ['sgc sweep note small-width "first run on the new machine"', 'sgc sweep note small-width'],
   async run({ positionals }) {
     if (positionals.length < 1 || positionals.length > 2)
       throw new InputError(`give a sweep name and the note, quoted as one argument (${seeHelp(noteUsage)})`);

@@ -230,7 +230,7 @@ runs claimed or scheduled that wait for one. Elapsed time and runs/min stop at t
 export const sweepStatusCommand = defineCommand({
   usage: statusUsage,
   options: { json: { type: 'boolean' } },
-  examples: ['sgc sweep status quickstart', 'sgc sweep status quickstart --json'],
+  examples: ['sgc sweep status small-width', 'sgc sweep status small-width --json'],
   async run({ values, positionals }) {
     const sweepId = oneSweepId(positionals, statusUsage);
     const { trueSweepStatus, withFoundStore } = await import('../sweepTruth.js');
@@ -256,7 +256,7 @@ Options:
 export const sweepWatchCommand = defineCommand({
   usage: watchUsage,
   options: { json: { type: 'boolean' } },
-  examples: ['sgc sweep watch quickstart', 'sgc sweep watch quickstart --json'],
+  examples: ['sgc sweep watch small-width', 'sgc sweep watch small-width --json'],
   async run({ values, positionals }) {
     const sweepId = oneSweepId(positionals, watchUsage);
     const { withFoundStore } = await import('../sweepTruth.js');
@@ -281,7 +281,7 @@ function messageCommand(
   return defineCommand({
     usage,
     options: {},
-    examples: [`sgc sweep ${word} quickstart`],
+    examples: [`sgc sweep ${word} small-width`],
     async run({ positionals }) {
       const sweepId = oneSweepId(positionals, usage);
       await withClient((client, api) => send(api)(client, sweepId));
@@ -327,7 +327,7 @@ searched again are counted on stderr.`;
 export const sweepExtendCommand = defineCommand({
   usage: extendUsage,
   options: {},
-  examples: ['sgc sweep extend quickstart extra.yaml'],
+  examples: ['sgc sweep extend small-width extra.yaml'],
   async run({ positionals }) {
     if (positionals.length !== 2)
       throw new InputError(`give a sweep id and an extension file (${seeHelp(extendUsage)})`);
