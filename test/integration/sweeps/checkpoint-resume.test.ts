@@ -53,6 +53,10 @@ function spawnTrainWorker(checkpoints: string): ChildProcess {
         TEMPORAL_ADDRESS: temporal.address,
         TEMPORAL_NAMESPACE: temporal.namespace,
         DATABASE_URL: databaseUrl,
+        // One step per engine call keeps this tiny run at tens of seconds: in calls of many steps
+        // (the default) C3 at H = 6 trains 30,000 steps in a few seconds, before the kill. Resuming
+        // from checkpoints written between calls of many steps is tested in trainer.test.ts.
+        SGC_STEPS_PER_CALL: '1',
       },
       stdio: 'ignore',
     },
