@@ -8,8 +8,8 @@ import { InputError } from '../../errors.js';
 import { findHome } from '../../home.js';
 import { ENGINE_BACKENDS } from '../../learn/engine/backends.js';
 import { ENGINE_NAMES } from '../../learn/engine/index.js';
-import { parseOptions } from '../args.js';
-import type { Command } from '../command.js';
+import { defineCommand } from '../command.js';
+import { seeHelp } from '../commandLine.js';
 import { formatTable } from '../format.js';
 
 const usage = `usage: sgc doctor [--json] [--device N]
@@ -75,15 +75,13 @@ async function storeConnection(): Promise<Connection> {
   }
 }
 
-export const doctorCommand: Command = {
+export const doctorCommand = defineCommand({
   usage,
-  async run(args) {
-    const { values, positionals } = parseOptions(
-      args,
-      { json: { type: 'boolean' }, device: { type: 'string' } },
-      usage,
-    );
-    if (positionals.length) throw new InputError(`unexpected argument "${positionals[0]}"\n${usage}`);
+  options: { json: { type: 'boolean' }, device: { type: 'string' } },
+  examples: ['sgc doctor', 'sgc doctor --json --device 0'],
+  async run({ values, positionals }) {
+    if (positionals.length)
+      throw new InputError(`unexpected argument "${positionals[0]}" (${seeHelp(usage)})`);
     const device = values.device === undefined ? undefined : Number(values.device);
     if (device !== undefined && !(Number.isInteger(device) && device >= 0))
       throw new InputError(`--device ${values.device}: a GPU number, 0 or more`);
@@ -166,4 +164,4 @@ export const doctorCommand: Command = {
       console.log(`${name}: ${c.target}: ${c.ok ? 'ok' : 'not ok'}, ${c.detail}`);
     return trains ? 0 : 1;
   },
-};
+});

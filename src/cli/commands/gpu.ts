@@ -4,8 +4,8 @@
  */
 import { InputError } from '../../errors.js';
 import { findOrCreateHome } from '../../home.js';
-import { parseOptions } from '../args.js';
-import type { Command } from '../command.js';
+import { defineCommand } from '../command.js';
+import { seeHelp } from '../commandLine.js';
 
 const usage = `usage: sgc gpu setup [--undo] [--runtime-dir DIR] [--python PY]
 
@@ -24,15 +24,13 @@ Options:
                       installed package's bin/napi-v6/<platform>/<arch>)
   --python <py>       the Python whose pip downloads (default python3)`;
 
-export const gpuSetupCommand: Command = {
+export const gpuSetupCommand = defineCommand({
   usage,
-  async run(args) {
-    const { values, positionals } = parseOptions(
-      args,
-      { undo: { type: 'boolean' }, 'runtime-dir': { type: 'string' }, python: { type: 'string' } },
-      usage,
-    );
-    if (positionals.length) throw new InputError(`unexpected argument "${positionals[0]}"\n${usage}`);
+  options: { undo: { type: 'boolean' }, 'runtime-dir': { type: 'string' }, python: { type: 'string' } },
+  examples: ['sgc gpu setup', 'sgc gpu setup --undo'],
+  async run({ values, positionals }) {
+    if (positionals.length)
+      throw new InputError(`unexpected argument "${positionals[0]}" (${seeHelp(usage)})`);
     const setup = await import('../gpuSetup.js');
     const home = findOrCreateHome();
     if (values.undo) {
@@ -52,4 +50,4 @@ export const gpuSetupCommand: Command = {
     console.log(setup.setupSummary(dir, manifest, setup.providerMissing(dir)));
     return 0;
   },
-};
+});
