@@ -31,6 +31,8 @@ const ALONE: Record<string, string> = {
   'test/integration/sweeps/checkpoint-resume.test.ts': 'a worker killed a few seconds into a training',
   'test/integration/telemetry/store-gauges.test.ts': 'a scrape within 2.5 s while the store is down',
   'test/unit/telemetry/metrics.test.ts': 'a metrics update within 1 s',
+  'test/integration/cli-run-limits.test.ts': 'sgc sweep check on C64xC64 within 20 s',
+  'test/unit/algebra/product-irreps.test.ts': "C64xC64's irreps within 60 s",
 };
 
 function testFiles(dir: string): string[] {
