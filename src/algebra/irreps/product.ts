@@ -4,7 +4,15 @@
  * σ₁ ⊗ … ⊗ σ_m is irreducible when at most one factor is not of real type; otherwise it splits.
  *
  * Several factors of complex type split in closed form (complexSplit.ts): e.g. two rotation blocks
- * give R(α) ⊗ R(β) ≅ R(α+β) ⊕ R(α−β), the real forms of ρ₁⊗ρ₂ (piece [a]) and ρ₁⊗ρ̄₂ (piece [b]).
+ * give R(α) ⊗ R(β) ≅ R(α+β) ⊕ R(α−β), the real forms of ρ₁⊗ρ₂ (piece [++]) and ρ₁⊗ρ̄₂ (piece [+-]).
+ *
+ * Labels of the pieces, one rule for every product: the factors' labels joined by ⊗, then one sign
+ * per complex-type factor, in factor order: `+` for its complex irrep ρ_f (where its complex
+ * structure J_f acts as +i; for a rotation block freq_j of C_n that is the character m ↦ e^(2πijm/n)),
+ * `-` for the conjugate ρ̄_f. The first is always `+` (a piece holds a complex irrep and its
+ * conjugate, ρ₀⊗… and ρ̄₀⊗…, so flipping every sign names the same piece). For cyclic factors the
+ * signs are those of the frequencies: in C5xC5 freq1⊗freq2[+-] holds the characters (1,−2) and
+ * (−1,2), i.e. (1,3) and (4,2).
  * That covers every product of cyclic groups, so C64xC64 (order 4096) needs no numerical work.
  * Products with a quaternionic factor and another non-real one are split numerically
  * (decompose.ts), which also gives the pieces' types.
@@ -20,9 +28,17 @@ import { type Irrep, type IrrepType, isTrivial } from './irrep.js';
 
 const ATTEMPTS = 5;
 
-/** Piece names: [a], [b], … in the order the splitter returns them. */
-const pieceLabel = (label: string, i: number, count: number): string =>
-  count === 1 ? label : `${label}[${String.fromCharCode(97 + i)}]`;
+/**
+ * The signs of piece `b` of a closed-form split with `complexCount` complex factors (complexSplit.ts:
+ * piece b conjugates factor i ≥ 1 when bit complexCount−1−i of b is set): `+`, then `+`/`-` each.
+ */
+export function pieceSigns(b: number, complexCount: number): string {
+  let signs = '+';
+  for (let i = 1; i < complexCount; i++) signs += (b >> (complexCount - 1 - i)) & 1 ? '-' : '+';
+  return signs;
+}
+
+const pieceLabel = (label: string, signs: string): string => `${label}[${signs}]`;
 
 /**
  * The labels and types productIrreps gives, from the factors' alone, in the same order; undefined
@@ -40,7 +56,8 @@ export function productIrrepNames(
     if (nonReal.length <= 1) out.push({ label, type: nonReal[0]?.type ?? 'real' });
     else if (nonReal.every((p) => p.type === 'complex')) {
       const count = 2 ** (nonReal.length - 1);
-      for (let i = 0; i < count; i++) out.push({ label: pieceLabel(label, i, count), type: 'complex' });
+      for (let i = 0; i < count; i++)
+        out.push({ label: pieceLabel(label, pieceSigns(i, nonReal.length)), type: 'complex' });
     } else return undefined;
   }
   return out;
@@ -114,7 +131,7 @@ export function productIrreps(
       const pieces = complexPieces(dim, structures);
       for (const [i, piece] of pieces.entries())
         out.push({
-          label: pieceLabel(label, i, pieces.length),
+          label: pieceLabel(label, pieceSigns(i, structures.length)),
           dim: piece.dim,
           type: 'complex',
           matrices: restrictProduct(group.order, factors, components, dim, piece, tensor),
@@ -134,9 +151,16 @@ export function productIrreps(
       );
     if (pieces === undefined)
       throw new Error(`${group.name}: could not split ${label} (${ATTEMPTS} attempts)`);
-    for (const [i, p] of pieces.entries())
+    const named =
+      pieces.length === 1
+        ? [{ piece: pieces[0], label }]
+        : signedPieces(pieces, parts, components, group.order).map(({ piece, signs }) => ({
+            piece,
+            label: pieceLabel(label, signs),
+          }));
+    for (const { piece: p, label: pieceName } of named)
       out.push({
-        label: pieceLabel(label, i, pieces.length),
+        label: pieceName,
         dim: p.dim,
         type: p.type,
         matrices: p.matrices,
@@ -144,6 +168,66 @@ export function productIrreps(
       });
   }
   return out;
+}
+
+/**
+ * Names the pieces of a numerical split (a quaternionic factor beside two or more complex ones) by
+ * the same signs as the closed form, and puts them in its order. The piece with signs s is the real
+ * form of ⊗_f ρ_f^{s_f} (quaternionic and real factors as they are), whose character is a positive
+ * multiple of f_s(g) = Π_{f not complex} tr σ_f(g_f) · Re Π_{f complex} χ_f^{s_f}(g_f), where
+ * χ_f = (tr σ_f − i·tr(J_f σ_f))/2 is the character of ρ_f (J_f is +i on ρ_f, −i on ρ̄_f). Distinct
+ * irreps have orthogonal characters, so each piece correlates positively with its own f_s alone.
+ */
+function signedPieces<P extends { matrices: Float64Array; dim: number }>(
+  pieces: readonly P[],
+  parts: readonly Irrep[],
+  components: readonly number[][],
+  order: number,
+): { piece: P; signs: string }[] {
+  const complexSlots = parts.flatMap((p, f) => (p.type === 'complex' ? [f] : []));
+  const count = 2 ** (complexSlots.length - 1);
+  const trace = (M: Float64Array, offset: number, d: number) => {
+    let t = 0;
+    for (let i = 0; i < d; i++) t += M[offset + i * d + i];
+    return t;
+  };
+  /** tr(J·σ(g)) for a complex-type irrep. */
+  const traceJ = (p: Irrep, g: number) => {
+    const d = p.dim;
+    const J = p.complexStructure!;
+    let t = 0;
+    for (let i = 0; i < d; i++) for (let k = 0; k < d; k++) t += J[i * d + k] * p.matrices[g * d * d + k * d + i];
+    return t;
+  };
+  const expected = Array.from({ length: count }, (_, b) => {
+    const signs = pieceSigns(b, complexSlots.length);
+    return Float64Array.from({ length: order }, (_, x) => {
+      let real = 1;
+      let re = 1;
+      let im = 0;
+      parts.forEach((p, f) => {
+        const g = components[x][f];
+        const slot = complexSlots.indexOf(f);
+        if (slot < 0) {
+          real *= trace(p.matrices, g * p.dim * p.dim, p.dim);
+          return;
+        }
+        const cr = trace(p.matrices, g * p.dim * p.dim, p.dim) / 2;
+        const ci = (signs[slot] === '+' ? -1 : 1) * (traceJ(p, g) / 2);
+        [re, im] = [re * cr - im * ci, re * ci + im * cr];
+      });
+      return real * re;
+    });
+  });
+  const named = pieces.map((piece) => {
+    const chi = Float64Array.from({ length: order }, (_, x) => trace(piece.matrices, x * piece.dim * piece.dim, piece.dim));
+    const scores = expected.map((f) => f.reduce((acc, v, x) => acc + v * chi[x], 0));
+    const best = scores.indexOf(Math.max(...scores));
+    return { piece, b: best, signs: pieceSigns(best, complexSlots.length) };
+  });
+  if (new Set(named.map((n) => n.b)).size !== pieces.length)
+    throw new Error(`could not tell the ${pieces.length} pieces of a product apart by their characters`);
+  return named.sort((p, q) => p.b - q.b);
 }
 
 /**

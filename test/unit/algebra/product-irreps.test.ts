@@ -36,27 +36,30 @@ describe('products with several complex-type factors', () => {
     });
   }
 
-  test('piece [a] of freq_i⊗freq_j is R(α+β) (frequencies add), [b] is R(α−β)', () => {
+  test('piece [++] of freq_i⊗freq_j is R(α+β) (frequencies add), [+-] is R(α−β)', () => {
     const group = parseGroup('C5xC7');
     const x = group.labels.indexOf('(1,1)');
+    let seen = 0;
     for (const irrep of irrepsOf(group)) {
-      const m = /^freq(\d+)⊗freq(\d+)\[([ab])\]$/.exec(irrep.label);
+      const m = /^freq(\d+)⊗freq(\d+)\[\+([+-])\]$/.exec(irrep.label);
       if (!m) continue;
+      seen++;
       const [i, j] = [Number(m[1]), Number(m[2])];
-      const angle = 2 * Math.PI * (i / 5 + (m[3] === 'a' ? 1 : -1) * (j / 7));
+      const angle = 2 * Math.PI * (i / 5 + (m[3] === '+' ? 1 : -1) * (j / 7));
       const chi = realCharacter(irrep, group.order)[x];
       assert.ok(Math.abs(chi - 2 * Math.cos(angle)) < TOL, `${irrep.label}: χ(1,1) = ${chi}`);
       assert.equal(irrep.type, 'complex');
       assert.equal(fourierWeight(irrep), 1);
     }
+    assert.equal(seen, 2 * 2 * 3);
   });
 
-  test('three complex factors split into four pieces, [a] = ρ₁⊗ρ₂⊗ρ₃ … [d] = ρ₁⊗ρ̄₂⊗ρ̄₃', () => {
+  test('three complex factors split into four pieces, [+++] = ρ₁⊗ρ₂⊗ρ₃ … [+--] = ρ₁⊗ρ̄₂⊗ρ̄₃', () => {
     const group = parseGroup('C3xC5xC7');
     const pieces = irrepsOf(group).filter((r) => r.label.startsWith('freq1⊗freq2⊗freq3'));
     assert.deepEqual(
       pieces.map((r) => [r.label, r.dim]),
-      ['a', 'b', 'c', 'd'].map((p) => [`freq1⊗freq2⊗freq3[${p}]`, 2]),
+      ['+++', '++-', '+-+', '+--'].map((p) => [`freq1⊗freq2⊗freq3[${p}]`, 2]),
     );
     const x = group.labels.indexOf('(1,1,1)');
     const signs = [
@@ -71,6 +74,65 @@ describe('products with several complex-type factors', () => {
     });
   });
 
+  /**
+   * The rule on every split piece of products of cyclic groups: a label's signs times the factors'
+   * frequencies are the characters the piece holds, (s₁j₁, s₂j₂, …) and its negative. The C5xC5 of
+   * the issue: freq1⊗freq1[++] = {(1,1), (4,4)} and freq2⊗freq2[++] = {(2,2), (3,3)}, one rule.
+   */
+  test('the signs say which characters a piece holds, in every product of cyclic groups', () => {
+    for (const name of ['C5xC5', 'C4xC6', 'C3xC4xC5', 'C7xC9', 'C3xC3xC3']) {
+      const group = parseGroup(name);
+      const orders = name.split('x').map((f) => Number(f.slice(1)));
+      let split = 0;
+      for (const irrep of irrepsOf(group)) {
+        const m = /^(.*)\[([+-]+)\]$/.exec(irrep.label);
+        if (!m) continue;
+        split++;
+        const names = m[1].split('⊗');
+        const signs = [...m[2]];
+        let complexIndex = 0;
+        // freq_j of a complex factor carries the next sign; trivial and sign carry none.
+        const frequencies = names.map((part, f) => {
+          if (part === 'trivial') return 0;
+          if (part === 'sign') return orders[f] / 2;
+          const j = Number(/^freq(\d+)$/.exec(part)![1]);
+          return signs[complexIndex++] === '+' ? j : orders[f] - j;
+        });
+        assert.equal(complexIndex, signs.length, `${name} ${irrep.label}: one sign per complex factor`);
+        const chi = realCharacter(irrep, group.order);
+        for (let x = 0; x < group.order; x++) {
+          const c = group.labels[x].slice(1, -1).split(',').map(Number);
+          const phase = c.reduce((acc, cf, f) => acc + (frequencies[f] * cf) / orders[f], 0);
+          assert.ok(
+            Math.abs(chi[x] - 2 * Math.cos(2 * Math.PI * phase)) < TOL,
+            `${name} ${irrep.label} at ${group.labels[x]}`,
+          );
+        }
+      }
+      assert.ok(split > 0, name);
+    }
+  });
+
+  test('a numerical split (a quaternionic factor beside two complex ones) gets the same signs, in the same order', () => {
+    const group = parseGroup('Q8xC3xC3');
+    const pieces = irrepsOf(group).filter((r) => r.label.startsWith('4⊗freq1⊗freq1'));
+    assert.deepEqual(
+      pieces.map((r) => r.label),
+      ['4⊗freq1⊗freq1[++]', '4⊗freq1⊗freq1[+-]'],
+    );
+    // At (e, 1, 1): the real form of Q8's 2-D quaternionic irrep has trace 4, i.e. 2 per copy of
+    // ρ; ρ⊗χ₁⊗χ₁ gives 2·2cos(2π·2/3) = −2, ρ⊗χ₁⊗χ̄₁ gives 2·2cos(0) = 4.
+    const x = group.labels.indexOf('(1,1,1)'); // Q8's identity is labelled 1
+    const identityOfQ8 = irrepsOf(group).find((r) => r.label === '4⊗trivial⊗trivial')!;
+    assert.ok(
+      Math.abs(realCharacter(identityOfQ8, group.order)[x] - 4) < TOL,
+      `${group.labels[x]} is (e,1,1)`,
+    );
+    const chi = pieces.map((p) => realCharacter(p, group.order)[x]);
+    assert.ok(Math.abs(chi[0] + 2) < TOL, `[++]: ${chi[0]}`);
+    assert.ok(Math.abs(chi[1] - 4) < TOL, `[+-]: ${chi[1]}`);
+  });
+
   test('Plancherel: the power spectrum of any template sums to ‖t‖² (the Fourier weights are right)', () => {
     for (const name of ['C4xC6', 'C3xC3xC3', 'A4xC3']) {
       const group = parseGroup(name);
@@ -83,7 +145,18 @@ describe('products with several complex-type factors', () => {
   });
 
   test('irrepLabels gives the labels of irrepsOf, in its order, for every kind of group', () => {
-    for (const name of ['C6', 'D4', 'C5xC5', 'C3xD4', 'Q8xC3', 'Q8xQ8', 'A4xC3', 'C2xC4xC6', 'S3xC4']) {
+    for (const name of [
+      'C6',
+      'D4',
+      'C5xC5',
+      'C3xD4',
+      'Q8xC3',
+      'Q8xQ8',
+      'A4xC3',
+      'C2xC4xC6',
+      'S3xC4',
+      'C3xC3xC3',
+    ]) {
       const fresh = parseGroup(name); // before irrepsOf has cached anything for this object
       const labels = irrepLabels(fresh);
       assert.deepEqual(
