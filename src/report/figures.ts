@@ -269,7 +269,8 @@ export function powerSpec(data: RunReportData): TopLevelSpec {
   );
   const targets = tiedDashes(irreps.map((r) => ({ irrep: r.label, power: r.power })));
   // Log y from well below the smallest target to above everything: output power starts near 0 and
-  // would otherwise stretch the axis over many decades; lower values are clamped to the bottom edge.
+  // would otherwise stretch the axis over many decades; lower values are clamped to the bottom edge,
+  // and marked there (clampedMarkers) so that a flat line on the axis is not read as a value.
   const smallest = Math.min(...irreps.map((r) => r.power));
   const largest = Math.max(...irreps.map((r) => r.power), ...series.map((s) => s.power));
   const domain = irreps.length > 0 ? [smallest * 1e-4, largest * 2] : [1e-6, 1];
@@ -285,10 +286,22 @@ export function powerSpec(data: RunReportData): TopLevelSpec {
     scale: { type: 'log', domain, clamp: true },
     title: 'output power',
   } as const;
+  const x = stepAxis(series.map((s) => s.step));
+  const clamped = clampedMarkers(
+    series,
+    domain[0],
+    irreps.map((r) => r.label),
+  );
+  const subtitle = [
+    "the model's output (lines) vs the encoding's (dotted)",
+    ...(clamped.length > 0
+      ? [`▽ on the bottom edge: below ${shortFloor(domain[0])}, drawn at the edge`]
+      : []),
+  ];
   return {
     $schema: SCHEMA,
     config: FIGURE_CONFIG,
-    title: { text: 'Power per irrep', subtitle: "the model's output (lines) vs the encoding's (dotted)" },
+    title: { text: 'Power per irrep', subtitle },
     width: WIDTH,
     height: HEIGHT,
     layer: [
@@ -308,14 +321,55 @@ export function powerSpec(data: RunReportData): TopLevelSpec {
         name: 'power',
         data: { values: series },
         mark: { type: 'line', strokeWidth: 1.6, clip: true },
-        encoding: {
-          x: stepAxis(series.map((s) => s.step)),
-          y,
-          color,
-        },
+        encoding: { x, y, color },
       },
+      // One layer per irrep, each lifted a little more, so that markers of several irreps clamped
+      // at the same steps stay apart.
+      ...clamped.map((points, i) => ({
+        name: `clamped_${i}`,
+        data: { values: points },
+        mark: {
+          type: 'point',
+          shape: 'triangle-down',
+          filled: false,
+          size: 36,
+          strokeWidth: 1.2,
+          dy: -4 - 7 * i,
+        },
+        encoding: { x, y: { ...y, field: 'floor' }, color },
+      })),
     ],
   } as TopLevelSpec;
+}
+
+/** The floor as a short number for the subtitle: 0.003, 5e-6. */
+function shortFloor(value: number): string {
+  return value >= 1e-3 ? String(Number(value.toPrecision(1))) : value.toExponential(0);
+}
+
+/**
+ * The points below the axis floor, per irrep (irreps without any left out), thinned to at most one
+ * per tenth of a decade of steps so that a long clamped stretch is a row of markers, not a smear.
+ */
+function clampedMarkers(
+  series: readonly { step: number; x: number; irrep: string; power: number }[],
+  floor: number,
+  labels: readonly string[],
+): { step: number; x: number; irrep: string; power: number; floor: number }[][] {
+  const out: { step: number; x: number; irrep: string; power: number; floor: number }[][] = [];
+  for (const label of labels) {
+    let lastBucket = Number.NEGATIVE_INFINITY;
+    const points = [];
+    for (const s of series) {
+      if (s.irrep !== label || !(s.power < floor)) continue;
+      const bucket = Math.floor(10 * Math.log10(s.x));
+      if (bucket === lastBucket) continue;
+      lastBucket = bucket;
+      points.push({ ...s, floor });
+    }
+    if (points.length > 0) out.push(points);
+  }
+  return out;
 }
 
 export function accuracySpec(data: RunReportData): TopLevelSpec {
