@@ -41,6 +41,7 @@ interface CheckpointHeader {
   optimizerStep: number;
   dataState: Checkpoint['dataState'];
   metrics: Checkpoint['metrics'];
+  lossLog?: Checkpoint['lossLog'];
   arrays: ArrayEntry[];
   /** The caller's own fields (e.g. the run's config hash), returned by readCheckpointFile. */
   meta: Record<string, unknown>;
@@ -90,6 +91,7 @@ export function encodeCheckpoint(c: Checkpoint, meta: Record<string, unknown> = 
     optimizerStep: c.state.optimizer.step,
     dataState: c.dataState,
     metrics: c.metrics,
+    ...(c.lossLog ? { lossLog: c.lossLog } : {}),
     arrays,
     meta,
   };
@@ -138,6 +140,7 @@ export function decodeCheckpoint(bytes: Uint8Array): {
       },
       dataState: header.dataState,
       metrics: header.metrics,
+      ...(header.lossLog ? { lossLog: header.lossLog } : {}),
     },
     meta: header.meta ?? {},
   };

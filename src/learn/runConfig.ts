@@ -15,6 +15,7 @@ import { z } from 'zod';
 import { ANY_BACKEND, ENGINE_BACKENDS, isBackendOf } from './engine/backends.js';
 import { MODEL_KINDS } from './models/spec.js';
 import { OPTIMIZER_KINDS } from './optimizers.js';
+import { DEFAULT_LOSS_REDUCTION } from './success.js';
 
 const positiveInt = z.number().int().positive();
 
@@ -54,8 +55,10 @@ export const TrainSchema = z.strictObject({
   degree: positiveInt.optional(),
   /** per-neuron: multiply lr by log(1/init). */
   timeRescale: z.boolean().default(false),
-  /** Success needs accuracy 1 and loss ≤ (1 − lossReduction)·initial loss. */
-  lossReduction: z.number().gt(0).lt(1).default(0.9),
+  /** Success needs accuracy 1 and loss ≤ (1 − lossReduction)·min(initial loss, zero output's loss). */
+  lossReduction: z.number().gt(0).lt(1).default(DEFAULT_LOSS_REDUCTION),
+  /** Success also needs every irrep of nonzero power at ≥ 90 % of its power (src/learn/success.ts). */
+  everyIrrep: z.boolean().default(true),
   /** Stop as soon as the run has succeeded. */
   stopOnSuccess: z.boolean().default(true),
   /** Optional plateau detection: fail when the loss improves by less than `tolerance` (relative) over `window` steps. */

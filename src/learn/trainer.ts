@@ -5,9 +5,10 @@
  *
  * Outcomes:
  *  - succeeded: accuracy 1.0 on the evaluation set (every |G|^k sequence where that fits, else a fixed
- *    sample) and loss ≤ (1 − lossReduction)·min(initial loss, loss of the zero output). The second
- *    term keeps the bar where it is when a large init (or a warm start) starts far above the zero
- *    output: a loss 100× below a start at 10⁵ is not a learned task;
+ *    sample), loss ≤ (1 − lossReduction)·min(initial loss, loss of the zero output) and, with
+ *    everyIrrep, every irrep of nonzero power at ≥ 90 % of it (src/learn/success.ts). The zero
+ *    output's term keeps the bar where it is when a large init (or a warm start) starts far above
+ *    the zero output: a loss 100× below a start at 10⁵ is not a learned task;
  *  - failed: the step budget is spent (or, if asked for, the loss stalled on a plateau);
  *  - diverged: the loss became NaN or ±∞ — recorded, never thrown.
  */
@@ -20,10 +21,12 @@ import { type Encoding, type EncodingSpec, encode, encodingMatrix } from '../tas
 import { exhaustiveSequences, type SequenceSet, sampledSequences } from '../task/sequences.js';
 import { BatchStream, type DataStreamState, toBatch } from './batchStream.js';
 import type { Batch, EngineSession, TensorEngine, TrainingState } from './engine/engine.js';
+import { LossLog, type LossLogState } from './lossLog.js';
 import { ACQUIRED_FRACTION, type AcquisitionEvent, onLogGrid, outputPower } from './metrics.js';
 import { initParameters, type ModelSpec, makeModelSpec } from './models/spec.js';
 import { type OptimizerSpec, validateOptimizer } from './optimizers.js';
 import type { RunConfig } from './runConfig.js';
+import { irrepsShort, successRuleText } from './success.js';
 import { plateauLevels, predictedIrrepOrder } from './theory.js';
 import { carryPairSolution, checkWarmStart, WARM_START_K } from './warmStart.js';
 
@@ -43,7 +46,11 @@ export interface EvalPoint {
 }
 
 export interface RunMetrics {
-  /** Training loss at the weights after `step` updates (step 0 = init), on a log-spaced grid. */
+  /**
+   * The training loss on a log-spaced grid (step 0 = init): each point is the mean of the losses
+   * L(t) of the last w(step) steps, t in (step − w, step], w about 11 % of the step, where L(t) is
+   * the loss at the weights after t updates on step t+1's batch (src/learn/lossLog.ts says why).
+   */
   loss: LossPoint[];
   evaluations: EvalPoint[];
   events: AcquisitionEvent[];
@@ -95,6 +102,8 @@ export interface Checkpoint {
   state: TrainingState;
   dataState: DataStreamState;
   metrics: RunMetrics;
+  /** The loss log's running sums, so that a resumed run logs the same means (absent: a fresh log). */
+  lossLog?: LossLogState;
 }
 
 export interface RunResult {
@@ -280,6 +289,10 @@ export async function runTraining(
   };
 
   const evalEvery = config.train.evalEvery ?? Math.max(1, Math.round(steps / 200));
+  /** The steps with a loss point and an evaluation (a run stopped on success stops at one of them). */
+  const evaluationDue = (s: number): boolean => onLogGrid(s) || s % evalEvery === 0 || s === steps;
+  const lossLog = new LossLog(evaluationDue, step);
+  if (resume?.lossLog) lossLog.restore(resume.lossLog);
   const checkpointEvery = callbacks.checkpointEvery ?? Math.max(1, Math.round(steps / 20));
   const plateau = config.train.plateau;
   const lossReduction = config.train.lossReduction;
@@ -294,6 +307,7 @@ export async function runTraining(
     state: await session.getState(),
     dataState: stream.state(),
     metrics: structuredClone(metrics),
+    lossLog: lossLog.state(),
   });
   // The zero output's loss on the evaluation set: (1/(N·n)) Σ_b ‖x_target_b‖².
   let zeroOutputLoss = 0;
@@ -301,15 +315,34 @@ export async function runTraining(
     for (let u = 0; u < group.order; u++) zeroOutputLoss += X[product * group.order + u] ** 2;
   zeroOutputLoss /= evaluation.count * group.order;
   const successBar = (): number => (1 - lossReduction) * Math.min(initialLoss, zeroOutputLoss);
+  const rule = { lossReduction, everyIrrep: config.train.everyIrrep };
   const succeeded = (): boolean =>
-    lastEval !== undefined && lastEval.accuracy === 1 && lastEval.loss <= successBar();
+    lastEval !== undefined &&
+    lastEval.accuracy === 1 &&
+    lastEval.loss <= successBar() &&
+    (!rule.everyIrrep || irrepsShort(lastEval.power, target, learnable).length === 0);
+
+  /** What the last evaluation lacked of the success rule, in words. */
+  const shortOf = (e: EvalPoint): string => {
+    const lacking: string[] = [];
+    if (e.accuracy < 1) lacking.push(`accuracy ${e.accuracy.toFixed(4)}`);
+    if (!(e.loss <= successBar()))
+      lacking.push(`loss ${e.loss.toPrecision(3)} > ${successBar().toPrecision(3)}`);
+    if (rule.everyIrrep) {
+      const short = irrepsShort(e.power, target, learnable);
+      if (short.length > 0)
+        lacking.push(
+          `${short.map((s) => `${irreps[s].label} at ${Math.round((100 * e.power[s]) / target[s])}%`).join(', ')} of its power`,
+        );
+    }
+    return lacking.length > 0 ? lacking.join('; ') : 'the success rule was met';
+  };
 
   // Steps go to the engine in chunks (one engine call each, where the engine has steps()) that end
   // where the loop must see the weights: an evaluation, a checkpoint, the budget's end. A chunk
   // that must stop early (a divergence or a plateau mid-chunk) is rewound and taken again up to
   // that step, so every number is what one step per call gives.
   const chunks = new StepChunks(session, callbacks.stepsPerCall);
-  const evaluationDue = (s: number) => onLogGrid(s) || s % evalEvery === 0 || s === steps;
   const checkpointBoundary = (s: number) => !callbacks.checkpointDue && s % checkpointEvery === 0;
   try {
     while (step < steps) {
@@ -343,7 +376,8 @@ export async function runTraining(
           outcome = 'diverged';
           reason = `loss became ${loss} at step ${step}`;
         } else {
-          if (onLogGrid(step) || step % evalEvery === 0) metrics.loss.push({ step, loss });
+          lossLog.add(step, loss);
+          if (evaluationDue(step)) metrics.loss.push({ step, loss: lossLog.mean(step) });
           step += 1;
           const epoch = metrics.epochPartial;
           if (epoch) {
@@ -361,8 +395,8 @@ export async function runTraining(
             if (config.train.stopOnSuccess && succeeded()) {
               outcome = 'succeeded';
               reason =
-                `accuracy 1 and loss ${lastEval.loss.toPrecision(3)} ≤ ${successBar().toPrecision(3)} ` +
-                `(${(1 - lossReduction).toFixed(2)}·min(initial, zero output)) at step ${step}`;
+                `${successRuleText(rule)}: loss ${lastEval.loss.toPrecision(3)} ≤ ${successBar().toPrecision(3)} ` +
+                `at step ${step}`;
             }
           }
           if (outcome === undefined && plateau && step >= plateau.window) {
@@ -403,13 +437,20 @@ export async function runTraining(
     }
     if (outcome !== 'diverged') {
       if (metrics.evaluations.at(-1)?.step !== step) lastEval = await evaluate(step);
-      // The final loss point is the evaluation loss at the last weights.
-      if (metrics.loss.at(-1)?.step !== step) metrics.loss.push({ step, loss: lastEval!.loss });
+      // The final point's window ends at the last weights, whose loss no step computes: the
+      // evaluation loss stands in for it (the training loss itself when the data is exhaustive).
+      // A run cancelled between logged steps has no window there: its last point is that loss.
+      if (metrics.loss.at(-1)?.step !== step) {
+        lossLog.add(step, lastEval!.loss);
+        metrics.loss.push({ step, loss: lossLog.has(step) ? lossLog.mean(step) : lastEval!.loss });
+      }
     }
     if (outcome === undefined) {
       outcome = succeeded() ? 'succeeded' : 'failed';
       reason =
-        outcome === 'succeeded' ? 'accuracy 1 at the end of the budget' : `budget of ${steps} steps spent`;
+        outcome === 'succeeded'
+          ? `${successRuleText(rule)} at the end of the budget`
+          : `budget of ${steps} steps spent${lastEval ? ` (${shortOf(lastEval)})` : ''}`;
     }
     const w = metrics.warmStart;
     if (w) reason += `; after a pair warm start at k = ${WARM_START_K} (${w.outcome} in ${w.steps} steps)`;

@@ -22,7 +22,7 @@ const config: RunConfig = RunConfigSchema.parse({
   encoding: { kind: 'onehot' },
   k: 2,
   model: { kind: 'mlp', H: 16 },
-  train: { optimizer: 'adam', lr: 0.01, init: 0.1, steps: 60, stopOnSuccess: false },
+  train: { optimizer: 'adam', lr: 0.01, init: 0.1, steps: 60, stopOnSuccess: false, evalEvery: 41 },
   data: { kind: 'sampled', count: 30, seed: 3, batch: 8 },
 });
 
@@ -38,7 +38,7 @@ describe('a run resumed from a checkpoint file ends as the run straight through'
       const controller = new AbortController();
       await runTraining(config, engine, {
         signal: controller.signal,
-        checkpointDue: (step) => step === 25,
+        checkpointDue: (step) => step === 40,
         // As the training activity does: the state at the cancelled end is not a checkpoint.
         finalCheckpoint: false,
         onCheckpoint: (c) => {
@@ -47,8 +47,10 @@ describe('a run resumed from a checkpoint file ends as the run straight through'
         },
       });
       const { checkpoint, meta } = readCheckpointFile(path);
-      assert.equal(checkpoint.step, 25);
+      assert.equal(checkpoint.step, 40);
       assert.deepEqual(meta, { configHash: 'abc' });
+      // Step 41's window (steps 38–41) began before the checkpoint: its sums travel with it.
+      assert.ok((checkpoint.lossLog?.starts.length ?? 0) > 0, 'open windows in the checkpoint');
       // The header says how each array was stored: float32 only when that is exact.
       const bytes = readFileSync(path);
       const header = JSON.parse(bytes.subarray(12, 12 + bytes.readUInt32LE(8)).toString('utf8'));
