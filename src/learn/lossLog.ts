@@ -16,9 +16,9 @@
  * alone gives each point the same share of the log axis, whatever other points are logged.
  *
  * The mean costs no extra forward pass, averages minibatch noise the same way for sampled and online
- * data, and needs nothing from the engines, so every engine logs the same thing. It is computed from
- * running sums: the sum of all losses so far, and, for each logged step ahead whose window has
- * begun, that sum at the window's start (a few dozen numbers, carried by checkpoints).
+ * data, and needs nothing from the engines, so every engine logs the same thing. Each window open at
+ * a step (a logged step ahead whose window has begun: a few dozen) keeps its own running sum, so a
+ * one-step window logs that step's loss exactly and no difference of large totals loses digits.
  */
 import { POINTS_PER_DECADE } from './metrics.js';
 
@@ -32,20 +32,15 @@ export function lossWindow(step: number): number {
 
 /** Everything a resumed run needs to log the same means as a run straight through. */
 export interface LossLogState {
-  /** Σ L(t) over every step added so far, and the low-order part Kahan summation carries. */
-  total: number;
-  compensation: number;
-  /** The next step whose window start has not been reached yet. */
+  /** The next step whose window has not begun yet. */
   cursor: number;
-  /** [logged step, first step added to its window, Σ L(t) before that step], for windows begun. */
-  starts: [number, number, number][];
+  /** [logged step, first step added to its window, the sum of its losses so far], per open window. */
+  open: [number, number, number][];
 }
 
 export class LossLog {
-  private total = 0;
-  private compensation = 0;
   private cursor: number;
-  private readonly starts = new Map<number, { from: number; before: number }>();
+  private readonly open = new Map<number, { from: number; sum: number }>();
 
   /**
    * `isLogged(s)`: whether mean(s) will be asked for. `firstStep`: the step the first add() is for;
@@ -59,49 +54,40 @@ export class LossLog {
     this.cursor = firstStep;
   }
 
-  /** The loss at the weights after `step` updates; steps come one after another from 0 (or the resumed step). */
+  /** The loss at the weights after `step` updates; steps come one after another from firstStep. */
   add(step: number, loss: number): void {
     // The first step of s's window is s − w(s) + 1, which grows by 0 or 1 as s grows by 1, so the
-    // steps whose window starts here are consecutive from the cursor.
+    // windows that begin here belong to consecutive steps from the cursor.
     while (this.cursor - lossWindow(this.cursor) + 1 <= step) {
-      if (this.isLogged(this.cursor)) this.starts.set(this.cursor, { from: step, before: this.total });
+      if (this.isLogged(this.cursor)) this.open.set(this.cursor, { from: step, sum: 0 });
       this.cursor++;
     }
-    // Kahan summation: the total can be 10⁵ times a late window's sum (a loss of 505 for the first
-    // steps, 0.05 later), and its rounding must not reach the difference of two totals.
-    const y = loss - this.compensation;
-    const t = this.total + y;
-    this.compensation = t - this.total - y;
-    this.total = t;
+    for (const window of this.open.values()) window.sum += loss;
   }
 
-  /** Whether `step` was announced as logged (its window is being summed). */
+  /** Whether `step` was announced as logged (its window is open). */
   has(step: number): boolean {
-    return this.starts.has(step);
+    return this.open.has(step);
   }
 
-  /** The mean loss over the window of `step`, after add(step, …). */
+  /** The mean loss over the window of `step`, after add(step, …); closes the window. */
   mean(step: number): number {
-    const start = this.starts.get(step);
-    if (start === undefined) throw new Error(`loss log: step ${step} was not announced as logged`);
-    this.starts.delete(step);
-    return (this.total - start.before) / (step - start.from + 1);
+    const window = this.open.get(step);
+    if (window === undefined) throw new Error(`loss log: step ${step} was not announced as logged`);
+    this.open.delete(step);
+    return window.sum / (step - window.from + 1);
   }
 
   state(): LossLogState {
     return {
-      total: this.total,
-      compensation: this.compensation,
       cursor: this.cursor,
-      starts: [...this.starts].map(([step, { from, before }]) => [step, from, before]),
+      open: [...this.open].map(([step, { from, sum }]) => [step, from, sum]),
     };
   }
 
   restore(state: LossLogState): void {
-    this.total = state.total;
-    this.compensation = state.compensation;
     this.cursor = state.cursor;
-    this.starts.clear();
-    for (const [step, from, before] of state.starts) this.starts.set(step, { from, before });
+    this.open.clear();
+    for (const [step, from, sum] of state.open) this.open.set(step, { from, sum });
   }
 }

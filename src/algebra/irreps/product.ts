@@ -196,7 +196,8 @@ function signedPieces<P extends { matrices: Float64Array; dim: number }>(
     const d = p.dim;
     const J = p.complexStructure!;
     let t = 0;
-    for (let i = 0; i < d; i++) for (let k = 0; k < d; k++) t += J[i * d + k] * p.matrices[g * d * d + k * d + i];
+    for (let i = 0; i < d; i++)
+      for (let k = 0; k < d; k++) t += J[i * d + k] * p.matrices[g * d * d + k * d + i];
     return t;
   };
   const expected = Array.from({ length: count }, (_, b) => {
@@ -220,7 +221,9 @@ function signedPieces<P extends { matrices: Float64Array; dim: number }>(
     });
   });
   const named = pieces.map((piece) => {
-    const chi = Float64Array.from({ length: order }, (_, x) => trace(piece.matrices, x * piece.dim * piece.dim, piece.dim));
+    const chi = Float64Array.from({ length: order }, (_, x) =>
+      trace(piece.matrices, x * piece.dim * piece.dim, piece.dim),
+    );
     const scores = expected.map((f) => f.reduce((acc, v, x) => acc + v * chi[x], 0));
     const best = scores.indexOf(Math.max(...scores));
     return { piece, b: best, signs: pieceSigns(best, complexSlots.length) };

@@ -50,7 +50,7 @@ describe('a run resumed from a checkpoint file ends as the run straight through'
       assert.equal(checkpoint.step, 40);
       assert.deepEqual(meta, { configHash: 'abc' });
       // Step 41's window (steps 38–41) began before the checkpoint: its sums travel with it.
-      assert.ok((checkpoint.lossLog?.starts.length ?? 0) > 0, 'open windows in the checkpoint');
+      assert.ok((checkpoint.lossLog?.open.length ?? 0) > 0, 'open windows in the checkpoint');
       // The header says how each array was stored: float32 only when that is exact.
       const bytes = readFileSync(path);
       const header = JSON.parse(bytes.subarray(12, 12 + bytes.readUInt32LE(8)).toString('utf8'));

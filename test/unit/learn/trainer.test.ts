@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import type { TensorEngine } from '../../../src/learn/engine/engine.js';
 import { createEngine } from '../../../src/learn/engine/index.js';
 import { referenceEngine } from '../../../src/learn/engine/reference.js';
 import { lossWindow } from '../../../src/learn/lossLog.js';
@@ -11,6 +12,25 @@ import { onLogGrid } from '../../../src/learn/metrics.js';
 import { type RunConfig, RunConfigSchema } from '../../../src/learn/runConfig.js';
 import { successRuleText } from '../../../src/learn/success.js';
 import { type Checkpoint, type Progress, runTraining } from '../../../src/learn/trainer.js';
+
+/** The reference engine, writing every step's loss into `losses` (one step per call). */
+function recording(losses: number[]): TensorEngine {
+  return {
+    ...referenceEngine,
+    open: async (setup) => {
+      const session = await referenceEngine.open(setup);
+      return {
+        ...session,
+        steps: undefined,
+        step: async (batch) => {
+          const loss = await session.step(batch);
+          losses.push(loss);
+          return loss;
+        },
+      };
+    },
+  };
+}
 
 function config(overrides: Record<string, unknown>): RunConfig {
   return RunConfigSchema.parse({
@@ -116,20 +136,7 @@ describe('the success rule', () => {
 describe('the loss log', () => {
   test('each logged point is the mean of the step losses over its window (about 11 % of the step)', async () => {
     const losses: number[] = [];
-    const engine = {
-      ...referenceEngine,
-      open: async (setup: Parameters<typeof referenceEngine.open>[0]) => {
-        const session = await referenceEngine.open(setup);
-        return {
-          ...session,
-          step: async (batch: Parameters<typeof session.step>[0]) => {
-            const loss = await session.step(batch);
-            losses.push(loss);
-            return loss;
-          },
-        };
-      },
-    };
+    const engine = recording(losses);
     const r = await runTraining(
       config({
         model: { kind: 'mlp', H: 16 },
@@ -152,7 +159,10 @@ describe('the loss log', () => {
       const mean = window.reduce((a, b) => a + b, 0) / w;
       assert.ok(Math.abs(p.loss - mean) <= 1e-12 * mean, `step ${p.step}: ${p.loss} vs mean ${mean}`);
     }
-    assert.ok(points.some((p) => lossWindow(p.step) > 10), 'some window has many steps');
+    assert.ok(
+      points.some((p) => lossWindow(p.step) > 10),
+      'some window has many steps',
+    );
     // Steps 250 (evalEvery) and 252 (the grid) are both logged; each averages its own 27 steps,
     // not the 2 steps between them.
     assert.ok(points.some((p) => p.step === 250) && points.some((p) => p.step === 252));
@@ -424,14 +434,15 @@ describe('fidelity knobs', () => {
       train: { ...config({}).train, steps: 30, epochLoss: true, evalEvery: 1 },
       data: { kind: 'sampled', count: 30, seed: 3, batch: 8, dropLast: false },
     });
-    const straight = await runTraining(c, referenceEngine);
+    // Every step's own loss (the loss curve's points average windows of several steps from step 19).
+    const stepLosses: number[] = [];
+    const straight = await runTraining(c, recording(stepLosses));
     const epochs = straight.metrics.epochLoss!;
     assert.deepEqual(
       epochs.map((e) => e.step),
       [4, 8, 12, 16, 20, 24, 28],
     );
-    const lossAt = new Map(straight.metrics.loss.map((p) => [p.step, p.loss]));
-    const mean = (from: number) => [0, 1, 2, 3].reduce((a, i) => a + lossAt.get(from + i)!, 0) / 4;
+    const mean = (from: number) => [0, 1, 2, 3].reduce((a, i) => a + stepLosses[from + i], 0) / 4;
     for (const e of epochs) assert.equal(e.loss, mean(e.step - 4));
     // Stopped at step 10 (mid-epoch) and resumed: the same epochs.
     let saved: Checkpoint | undefined;
