@@ -4,8 +4,10 @@
  */
 import type { Client } from '@temporalio/client';
 import { GrpcCode, grpcStatus } from '../errors.js';
+import { successRuleText } from '../learn/success.js';
 import type { SqlSession } from '../store/sql-driver.js';
 import type { CellStatus, SweepStatus, Waiting } from '../sweep/messages.js';
+import type { SweepSpec } from '../sweep/spec.js';
 import { formatTable } from './format.js';
 import { trueSweepStatus } from './sweepTruth.js';
 import { widthRowsOf, widthTableText } from './widthTable.js';
@@ -107,6 +109,13 @@ export function cellsTable(cells: readonly CellStatus[]): string {
       c.runsTraining === undefined ? '' : Math.max(0, c.runsInFlight - c.runsTraining),
     ]),
   );
+}
+
+/** The line above the H* table: what H* and a successful run mean for this sweep. */
+export function successHeader(spec: Pick<SweepSpec, 'train' | 'width'>): string {
+  const { seeds, succeed } = spec.width;
+  const seedsText = seeds === 1 ? 'its run succeeds' : `≥ ${succeed} of ${seeds} seeds succeed`;
+  return `H* = the smallest width at which ${seedsText}; success = ${successRuleText(spec.train)}`;
 }
 
 /**

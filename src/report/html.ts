@@ -2,6 +2,8 @@
  * The self-contained HTML report of one run: the figures' SVGs inline, the run's data inline as JSON,
  * a table of the run, and nothing loaded from anywhere (a Content-Security-Policy forbids it).
  */
+
+import { successRuleText } from '../learn/success.js';
 import type { FigureName, RunReportData } from './figures.js';
 import { poweredIrreps, shortNumber } from './figures.js';
 
@@ -17,6 +19,17 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 th { font-weight: 600; white-space: nowrap; }
 figure { margin: 1.5em 0; }
 figure svg { display: block; width: 100%; height: auto; }`;
+
+/**
+ * The success rule a run was judged by, in words, from its stored config; undefined for a config
+ * without its train block's defaults. A config written before train.everyIrrep existed was judged
+ * without that condition.
+ */
+export function successRuleOf(config: RunReportData['config']): string | undefined {
+  const train = (config as { train?: { lossReduction?: number; everyIrrep?: boolean } }).train;
+  if (train?.lossReduction === undefined) return undefined;
+  return successRuleText({ lossReduction: train.lossReduction, everyIrrep: train.everyIrrep ?? false });
+}
 
 export function escapeHtml(text: string): string {
   return text
@@ -71,6 +84,7 @@ export function reportHtml(data: RunReportData, figures: Partial<Record<FigureNa
     .join(', ');
   const rows: [string, string][] = [
     ['outcome', `${r.outcome} (${r.reason})`],
+    ...(successRuleOf(c) ? [['success rule', successRuleOf(c)!] as [string, string]] : []),
     ['steps', String(r.steps)],
     ['time', `${r.seconds.toFixed(1)} s`],
     ['engine', r.engine ?? ''],

@@ -5,7 +5,7 @@
  */
 import type { TopLevelSpec } from 'vega-lite';
 import { poweredIrreps, shortNumber } from './figures.js';
-import { escapeHtml, jsonForScript, observedOrder, PAGE_STYLE } from './html.js';
+import { escapeHtml, jsonForScript, observedOrder, PAGE_STYLE, successRuleOf } from './html.js';
 import type { SweepReportData } from './sweep-data.js';
 
 /** A rendered figure: its id in the page (`figure-<id>`), its SVG and the spec it came from. */
@@ -145,6 +145,7 @@ table { font-size: 0.9em; }
 <p id="summary">status ${escapeHtml(data.sweep.status)} · cells: ${escapeHtml(
     count(data.cells.map((c) => c.status)),
   )} · runs: ${escapeHtml(count(data.runs.map((r) => r.outcome ?? r.status)))}</p>
+${successRules(data)}
 ${figureHtml(byId.get('min-width'))}
 <h2>Cells</h2>
 ${cellsTable}
@@ -158,4 +159,13 @@ ${runsTable}
 </body>
 </html>
 `;
+}
+
+/** What a successful run means in this sweep, from the chosen runs' configs (several if they differ). */
+function successRules(data: SweepReportData): string {
+  const rules = [
+    ...new Set(data.chosen.map((c) => successRuleOf(c.data.config)).filter((r) => r !== undefined)),
+  ];
+  if (rules.length === 0) return '';
+  return `<p id="success-rule">H* = the smallest width whose runs succeed; success = ${rules.map(escapeHtml).join(' / ')}</p>`;
 }

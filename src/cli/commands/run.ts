@@ -50,7 +50,7 @@ export const runCommand = defineCommand({
     const { startStack } = await import('../../temporal/stack.js');
     const { describeStack } = await import('../../temporal/stackRecord.js');
     const { startSweep, sweepStatus } = await import('../../temporal/sweeps.js');
-    const { minWidthJson, minWidthTable, watchSweep } = await import('../sweepView.js');
+    const { minWidthJson, minWidthTable, successHeader, watchSweep } = await import('../sweepView.js');
     const stack = await startStack({ ...stackOptions(values), adopt: true, command: 'sgc run' });
     try {
       for (const line of stack.started) console.error(`started ${line}`);
@@ -93,7 +93,12 @@ export const runCommand = defineCommand({
         );
         return 130;
       }
-      console.log(values.json ? minWidthJson(ended.status) : minWidthTable(ended.status));
+      // The table's first line says what H* and success mean (the JSON rows stay rows only).
+      console.log(
+        values.json
+          ? minWidthJson(ended.status)
+          : `${successHeader(loaded.spec)}\n${minWidthTable(ended.status)}`,
+      );
       return 0;
     } finally {
       await stack.stop();

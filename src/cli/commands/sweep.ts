@@ -127,20 +127,24 @@ export const sweepStartCommand = defineCommand({
     if (positionals.length !== 1) throw new InputError(`give one sweep spec file (${seeHelp(startUsage)})`);
     const loaded = loadSweepSpecFile(positionals[0], runLimits(values));
     const options = sweepOptions(values);
-    return withClient(async (client, { startSweep, watchSweep, minWidthTable, minWidthJson }) => {
-      await withStore('sgc sweep start', (store) =>
-        checkSweepName(store, client, loaded.raw, values.replace ?? false),
-      );
-      await startSweep(client, loaded.raw, options);
-      console.error(`started sweep ${loaded.spec.name}: ${loaded.expansion.cells.length} cells`);
-      if (!values.wait) {
-        console.log(loaded.spec.name);
+    return withClient(
+      async (client, { startSweep, watchSweep, minWidthTable, minWidthJson, successHeader }) => {
+        await withStore('sgc sweep start', (store) =>
+          checkSweepName(store, client, loaded.raw, values.replace ?? false),
+        );
+        await startSweep(client, loaded.raw, options);
+        console.error(`started sweep ${loaded.spec.name}: ${loaded.expansion.cells.length} cells`);
+        if (!values.wait) {
+          console.log(loaded.spec.name);
+          return 0;
+        }
+        const status = await watchSweep(client, loaded.spec.name, { live: process.stderr.isTTY });
+        console.log(
+          values.json ? minWidthJson(status) : `${successHeader(loaded.spec)}\n${minWidthTable(status)}`,
+        );
         return 0;
-      }
-      const status = await watchSweep(client, loaded.spec.name, { live: process.stderr.isTTY });
-      console.log(values.json ? minWidthJson(status) : minWidthTable(status));
-      return 0;
-    });
+      },
+    );
   },
 });
 

@@ -239,4 +239,50 @@ describe('report.html', () => {
     assert.match(html, /predicted irrep order<\/th><td>rot1, sign/);
     assert.match(html, /observed irrep order<\/th><td>rot1, sign \(as predicted\)/);
   });
+
+  test('says the success rule the run was judged by (a config from before everyIrrep: without it)', () => {
+    const data = makeRun('D3', { kind: 'powers', powers: [0, 30, 3000] });
+    const judged = (train: Record<string, unknown>) =>
+      reportHtml({ ...data, config: { ...data.config, train } as RunReportData['config'] }, {});
+    assert.match(
+      judged({ lossReduction: 0.98, everyIrrep: true }),
+      /success rule<\/th><td>accuracy 1, loss ≤ 2% of the start, every irrep ≥ 90% of its power</,
+    );
+    assert.match(
+      judged({ lossReduction: 0.9 }),
+      /success rule<\/th><td>accuracy 1, loss ≤ 10% of the start</,
+    );
+    assert.doesNotMatch(reportHtml(data, {}), /success rule/);
+  });
+});
+
+describe('power figure: values below the axis floor', () => {
+  test('are marked ▽ on the bottom edge, per irrep, and the subtitle says so', async () => {
+    const data = makeRun('D3', { kind: 'powers', powers: [0, 30, 3000] });
+    const spec = powerSpec(data);
+    const { view } = await renderFigure(spec);
+    const floor = (view.scale('y') as { domain: () => number[] }).domain()[0];
+    // The synthetic run has each irrep at 1e-6 of its power before it is learned; the floor is 1e-4
+    // of the smallest power (30), 0.003: sign, at 3e-5 then, is below it.
+    const clampedSteps = data.metrics.evaluations.filter((e) => e.power[1] < floor).map((e) => e.step);
+    assert.ok(clampedSteps.length > 0);
+    const markers = findMarks(view, 'clamped_0_marks').flatMap((m) => m.items);
+    assert.ok(markers.length > 0 && markers.length <= clampedSteps.length);
+    for (const item of markers) {
+      assert.equal(item.datum.irrep, 'sign');
+      assert.ok(clampedSteps.includes(item.datum.step as number));
+      assert.equal(item.shape, 'triangle-down');
+    }
+    assert.match(JSON.stringify(spec.title), /▽ on the bottom edge: below 0\.003/);
+    // Nothing below the floor: no markers, no note.
+    const learned = {
+      ...data,
+      metrics: {
+        ...data.metrics,
+        evaluations: data.metrics.evaluations.map((e) => ({ ...e, power: [...data.encodingPower] })),
+      },
+    };
+    const plain = powerSpec(learned);
+    assert.doesNotMatch(JSON.stringify(plain), /clamped|▽/);
+  });
 });

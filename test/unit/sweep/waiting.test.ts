@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { storeUnreachable } from '../../../activities/storeOutage.js';
 import { sweepOptions } from '../../../src/cli/commands/sweep.js';
-import { cellsTable, minWidthTable, summaryLine } from '../../../src/cli/sweepView.js';
+import { cellsTable, minWidthTable, successHeader, summaryLine } from '../../../src/cli/sweepView.js';
 import { InputError } from '../../../src/errors.js';
 import {
   type CellStatus,
@@ -15,6 +15,7 @@ import {
   retryBudgetSeconds,
   type SweepStatus,
 } from '../../../src/sweep/messages.js';
+import { parseSweepSpec } from '../../../src/sweep/spec.js';
 
 describe('the retry budget', () => {
   test('its length in seconds: backoff from 1 s, doubling, capped', () => {
@@ -146,5 +147,32 @@ describe('a waiting or undecided sweep on a terminal', () => {
     assert.match(table, /D3\s+onehot\s+mlp\s+16\n/);
     assert.match(table, /\? undecided/, 'the legend says what ? means');
     assert.doesNotMatch(table, /none ≤|\b-\n/);
+  });
+});
+
+describe('the header of the H* table', () => {
+  const spec = (train: Record<string, unknown>, width: Record<string, unknown>) =>
+    parseSweepSpec(
+      {
+        name: 'header',
+        groups: ['D3'],
+        encodings: [{ kind: 'onehot' }],
+        k: [2],
+        models: ['mlp'],
+        width,
+        train: { lr: 0.01, init: 0.001, steps: 100, ...train },
+      },
+      'spec',
+    );
+
+  test('says the success rule the runs were judged by: the default, or the spec’s own', () => {
+    assert.equal(
+      successHeader(spec({}, { values: [8] })),
+      'H* = the smallest width at which its run succeeds; success = accuracy 1, loss ≤ 2% of the start, every irrep ≥ 90% of its power',
+    );
+    assert.equal(
+      successHeader(spec({ lossReduction: 0.9, everyIrrep: false }, { values: [8], seeds: 3, succeed: 2 })),
+      'H* = the smallest width at which ≥ 2 of 3 seeds succeed; success = accuracy 1, loss ≤ 10% of the start',
+    );
   });
 });
