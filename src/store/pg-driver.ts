@@ -9,6 +9,7 @@
 import pg from 'pg';
 import { InputError } from '../errors.js';
 import { describePgError, isPgError } from './db-errors.js';
+import { mayFallBackToPlain, pgConnectionConfig, tlsProblem } from './pg-connection.js';
 import type { ReadOnlyOptions, SqlDriver, SqlSession, TabularOptions, TabularResult } from './sql-driver.js';
 
 const INT8_OID = 20;
@@ -48,7 +49,9 @@ function connectionProblem(error: unknown): string {
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'unknown host';
   if (code === 'ETIMEDOUT' || /timeout/i.test((error as Error).message)) return 'timed out';
   if (isPgError(error)) return describePgError(error);
-  return (error as Error).message;
+  if (/client password must be a string/.test((error as Error).message))
+    return 'the server asks for a password and none was given (in the URL, PGPASSWORD or ~/.pgpass)';
+  return tlsProblem(error) ?? (error as Error).message;
 }
 
 type Queryable = pg.Pool | pg.PoolClient;
@@ -113,15 +116,16 @@ export class PgDriver implements SqlDriver {
 
   /** Connects and checks the connection, so that an unreachable server is reported here, once. */
   static async connect(url: string, options: ConnectOptions = {}): Promise<PgDriver> {
-    let config: pg.PoolConfig;
     try {
-      new URL(url);
-      config = { connectionString: url };
-    } catch {
-      throw new InputError(
-        `DATABASE_URL is not a valid URL (expected postgresql://user:password@host:port/database)`,
-      );
+      return await PgDriver.open(url, pgConnectionConfig(url), options);
+    } catch (error) {
+      // libpq's allow/prefer: TLS when the server offers it, plain text otherwise.
+      if (!mayFallBackToPlain(url, (error as { cause?: unknown }).cause)) throw error;
+      return PgDriver.open(url, pgConnectionConfig(url, process.env, { plain: true }), options);
     }
+  }
+
+  private static async open(url: string, config: pg.PoolConfig, options: ConnectOptions): Promise<PgDriver> {
     const pool = new pg.Pool({
       ...config,
       max: options.max ?? 4,
@@ -138,7 +142,12 @@ export class PgDriver implements SqlDriver {
     } catch (error) {
       await pool.end().catch(() => {});
       await options.onClose?.();
-      throw new InputError(`cannot connect to PostgreSQL at ${driver.location}: ${connectionProblem(error)}`);
+      throw new InputError(
+        `cannot connect to PostgreSQL at ${driver.location}: ${connectionProblem(error)}`,
+        {
+          cause: error,
+        },
+      );
     }
     return driver;
   }

@@ -1,8 +1,21 @@
 /**
- * Where the Temporal server is: TEMPORAL_ADDRESS (default 127.0.0.1:7233) and TEMPORAL_NAMESPACE
- * (default `default`), and connections to it that fail with one clear message.
+ * Where the Temporal server is and how to talk to it, from the environment variables of Temporal's
+ * own client environment configuration (the names its CLI and SDKs read, so a shell set up for
+ * `temporal` works for sgc too):
+ *
+ *   TEMPORAL_ADDRESS                      host:port (default 127.0.0.1:7233)
+ *   TEMPORAL_NAMESPACE                    (default `default`)
+ *   TEMPORAL_API_KEY                      sent as a bearer token; turns TLS on unless TEMPORAL_TLS=false
+ *   TEMPORAL_TLS                          true/false: TLS with the system's CAs
+ *   TEMPORAL_TLS_SERVER_CA_CERT_PATH      CA that signed the server's certificate (or _DATA: the PEM)
+ *   TEMPORAL_TLS_SERVER_NAME              name to verify in the server's certificate (SNI)
+ *   TEMPORAL_TLS_CLIENT_CERT_PATH / _KEY_PATH   mutual TLS (or _DATA: the PEMs)
+ *
+ * Any TLS setting turns TLS on. Connections that fail say in one line why: unreachable, a
+ * certificate problem, or unauthorised.
  */
-import { Client, Connection } from '@temporalio/client';
+import { readFileSync } from 'node:fs';
+import { Client, Connection, type TLSConfig } from '@temporalio/client';
 import { InputError } from '../errors.js';
 
 export const DEFAULT_TEMPORAL_ADDRESS = '127.0.0.1:7233';
@@ -10,28 +23,124 @@ export const DEFAULT_TEMPORAL_ADDRESS = '127.0.0.1:7233';
 export interface TemporalTarget {
   address: string;
   namespace: string;
+  /** TLS (with mTLS when it holds a client certificate pair); absent for a plaintext connection. */
+  tls?: TLSConfig;
+  apiKey?: string;
+}
+
+const TRUE = new Set(['1', 'true', 'yes', 'on']);
+const FALSE = new Set(['0', 'false', 'no', 'off']);
+
+function flag(env: NodeJS.ProcessEnv, name: string): boolean | undefined {
+  const value = env[name]?.trim().toLowerCase();
+  if (!value) return undefined;
+  if (TRUE.has(value)) return true;
+  if (FALSE.has(value)) return false;
+  throw new InputError(`${name}=${env[name]}: expected true or false`);
+}
+
+/** A PEM from `<base>_PATH` (a file) or `<base>_DATA` (the text itself); undefined when neither. */
+function pem(env: NodeJS.ProcessEnv, base: string): Buffer | undefined {
+  const data = env[`${base}_DATA`]?.trim();
+  const path = env[`${base}_PATH`]?.trim();
+  if (data && path) throw new InputError(`set ${base}_PATH or ${base}_DATA, not both`);
+  if (data) return Buffer.from(data);
+  if (!path) return undefined;
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    throw new InputError(`${base}_PATH=${path}: ${(error as NodeJS.ErrnoException).code ?? 'unreadable'}`);
+  }
 }
 
 export function resolveTemporal(env: NodeJS.ProcessEnv = process.env): TemporalTarget {
-  return {
+  const target: TemporalTarget = {
     address: env['TEMPORAL_ADDRESS']?.trim() || DEFAULT_TEMPORAL_ADDRESS,
     namespace: env['TEMPORAL_NAMESPACE']?.trim() || 'default',
   };
+  const apiKey = env['TEMPORAL_API_KEY']?.trim();
+  if (apiKey) target.apiKey = apiKey;
+
+  const serverCa = pem(env, 'TEMPORAL_TLS_SERVER_CA_CERT');
+  const clientCert = pem(env, 'TEMPORAL_TLS_CLIENT_CERT');
+  const clientKey = pem(env, 'TEMPORAL_TLS_CLIENT_KEY');
+  const serverName = env['TEMPORAL_TLS_SERVER_NAME']?.trim();
+  if (Boolean(clientCert) !== Boolean(clientKey))
+    throw new InputError(
+      'mutual TLS needs both TEMPORAL_TLS_CLIENT_CERT_PATH and TEMPORAL_TLS_CLIENT_KEY_PATH (or their _DATA forms)',
+    );
+  const configured = Boolean(serverCa || clientCert || serverName);
+  const enabled = flag(env, 'TEMPORAL_TLS') ?? (configured || Boolean(apiKey));
+  if (!enabled && configured)
+    throw new InputError(
+      'TEMPORAL_TLS=false, but TLS certificates or a server name are set: unset one of them',
+    );
+  if (enabled) {
+    target.tls = {
+      ...(serverCa ? { serverRootCACertificate: serverCa } : {}),
+      ...(serverName ? { serverNameOverride: serverName } : {}),
+      ...(clientCert && clientKey ? { clientCertPair: { crt: clientCert, key: clientKey } } : {}),
+    };
+  }
+  return target;
 }
 
-/** A client, or an InputError saying which server could not be reached and how to start one. */
+/** Whether the environment names a Temporal server (rather than leaving it to this folder's stack). */
+export function temporalNamed(env: NodeJS.ProcessEnv = process.env): boolean {
+  return Boolean(env['TEMPORAL_ADDRESS']?.trim());
+}
+
+/** The options both the client's Connection and the worker's NativeConnection take. */
+export function connectionOptions(target: TemporalTarget) {
+  return {
+    address: target.address,
+    ...(target.tls ? { tls: target.tls } : {}),
+    ...(target.apiKey ? { apiKey: target.apiKey } : {}),
+  };
+}
+
+/** How a target is reached, for messages; never a key or a certificate. */
+export function describeTemporal(target: TemporalTarget): string {
+  const how = [
+    `namespace ${target.namespace}`,
+    target.tls ? (target.tls.clientCertPair ? 'mutual TLS' : 'TLS') : undefined,
+    target.apiKey ? 'API key' : undefined,
+  ].filter(Boolean);
+  return `${target.address} (${how.join(', ')})`;
+}
+
+/**
+ * One line for a failed connection. gRPC reports certificate problems as UNAVAILABLE with the TLS
+ * library's words inside, and a refused key or client certificate as UNAUTHENTICATED or
+ * PERMISSION_DENIED; the namespace check adds NOT_FOUND.
+ */
+export function connectionProblem(error: unknown, target: TemporalTarget): string {
+  const message = String((error as Error)?.message ?? error);
+  const first = message.split('\n')[0] ?? message;
+  const text = message.toLowerCase();
+  const code = (error as { code?: number }).code;
+  if (/certificate|handshake|ssl|tls|unknown ca|x509|alert/.test(text))
+    return `a TLS problem: ${first}. Check TEMPORAL_TLS_SERVER_CA_CERT_PATH, TEMPORAL_TLS_SERVER_NAME and the client certificate`;
+  if (code === 16 || code === 7 || /unauthenticated|permission denied|unauthori[sz]ed/.test(text))
+    return `not authorised: ${first}. Check TEMPORAL_API_KEY or the client certificate`;
+  if (code === 5 || /namespace .*not found/.test(text))
+    return `namespace ${target.namespace} does not exist there: ${first}`;
+  return `${first}. Start one with \`sgc up\`, or set TEMPORAL_ADDRESS`;
+}
+
+/** A client, or an InputError saying which server could not be reached and why. */
 export async function connectClient(
   target: TemporalTarget = resolveTemporal(),
   timeoutMs = 5000,
 ): Promise<Client> {
-  let connection: Connection;
+  let connection: Connection | undefined;
   try {
-    connection = await Connection.connect({ address: target.address, connectTimeout: timeoutMs });
+    connection = await Connection.connect({ ...connectionOptions(target), connectTimeout: timeoutMs });
     await connection.workflowService.describeNamespace({ namespace: target.namespace });
   } catch (error) {
+    await connection?.close().catch(() => undefined);
     throw new InputError(
-      `cannot reach the Temporal server at ${target.address} (namespace ${target.namespace}): ` +
-        `${(error as Error).message.split('\n')[0]}. Start one with \`sgc up\`, or set TEMPORAL_ADDRESS`,
+      `cannot use the Temporal server at ${describeTemporal(target)}: ${connectionProblem(error, target)}`,
     );
   }
   return new Client({ connection, namespace: target.namespace });

@@ -21,9 +21,9 @@ import { attachStoreGauges } from '../telemetry/store-gauges.js';
 import {
   connectClient,
   DEFAULT_TEMPORAL_ADDRESS,
-  isTemporalReachable,
   resolveTemporal,
   type TemporalTarget,
+  temporalNamed,
 } from './connection.js';
 import { type DevServer, startDevServer } from './devServer.js';
 import { claimStack, describeStack, liveStack, type StackRecord } from './stackRecord.js';
@@ -78,9 +78,9 @@ export function resolveStackTemporal(
   home = findHome(env),
 ): TemporalTarget {
   const target = resolveTemporal(env);
-  if (env['TEMPORAL_ADDRESS']?.trim()) return target;
+  if (temporalNamed(env)) return target;
   const stack = liveStack(home);
-  if (stack?.temporal) return { ...target, address: stack.temporal };
+  if (stack?.temporal) return { address: stack.temporal, namespace: target.namespace };
   throw new InputError(NO_TEMPORAL);
 }
 
@@ -163,10 +163,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     // another folder's tasks and write their results into this folder's store.
     let temporal = resolveTemporal(process.env);
     let devServer: DevServer | undefined;
-    if (process.env['TEMPORAL_ADDRESS']?.trim()) {
-      if (!(await isTemporalReachable(temporal)))
-        throw new InputError(`TEMPORAL_ADDRESS=${temporal.address}: no Temporal server answers there`);
-    } else {
+    // A named server that cannot be used: connectClient below says why, in one line.
+    if (!temporalNamed(process.env)) {
       const defaultPort = Number(DEFAULT_TEMPORAL_ADDRESS.split(':')[1]);
       const portTaken = await waitForPort('127.0.0.1', defaultPort, 1);
       devServer = await startDevServer({
@@ -175,7 +173,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         dbFile: join(home, 'temporal.db'),
         logFile: join(home, 'temporal.log'),
       });
-      temporal = { ...temporal, address: devServer.address };
+      // Our own dev server listens on loopback in plain text: TLS settings are for named servers.
+      temporal = { address: devServer.address, namespace: temporal.namespace };
       stops.push(() => devServer!.stop());
       started.push(`Temporal dev server at ${devServer.address} (state in ${join(home, 'temporal.db')})`);
       record.update({ temporalPid: devServer.pid });

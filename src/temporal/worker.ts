@@ -38,7 +38,7 @@ import {
   trainQueueOf,
 } from '../sweep/messages.js';
 import type { Telemetry } from '../telemetry/metrics.js';
-import type { TemporalTarget } from './connection.js';
+import { connectionOptions, type TemporalTarget } from './connection.js';
 
 export interface WorkerSettings {
   temporal: TemporalTarget;
@@ -136,7 +136,7 @@ export function installRuntime(sdkMetricsAddress?: string): void {
 export async function createWorkers(settings: WorkerSettings): Promise<SgcWorkers> {
   installRuntime();
   const queues = settings.queues ?? DEFAULT_WORKER_QUEUES;
-  const connection = await NativeConnection.connect({ address: settings.temporal.address });
+  const connection = await NativeConnection.connect(connectionOptions(settings.temporal));
   const common: Partial<WorkerOptions> = {
     connection,
     namespace: settings.temporal.namespace,

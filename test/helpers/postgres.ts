@@ -18,14 +18,23 @@
  *   await pg.stop();
  */
 import { execFileSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  copyFileSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { freePort } from '../../src/net.js';
 
 export interface PostgresServer {
-  /** postgresql://postgres@127.0.0.1:<port>/postgres */
+  /** postgresql://postgres@127.0.0.1:<port>/postgres (with the password, when one was set) */
   url: string;
   port: number;
   /** Creates an empty database with a fresh name and returns its URL. */
@@ -69,6 +78,10 @@ export interface StartOptions {
    * thrown away. Benchmarks keep the defaults so their numbers mean something.
    */
   durable?: boolean;
+  /** TLS on (`ssl=on`) with this certificate and key; plain connections are still accepted. */
+  ssl?: { cert: string; key: string };
+  /** Password logins (scram-sha-256) over TCP for `postgres` with this password, instead of trust. */
+  password?: string;
 }
 
 /** The env variable naming the server that scripts/test.ts shares among the test files. */
@@ -98,6 +111,23 @@ export async function startPostgres(options: StartOptions = {}): Promise<Postgre
   const port = await freePort();
   const settings = [`-p ${port}`, '-c listen_addresses=127.0.0.1', '-k /tmp'];
   if (!options.durable) settings.push('-c fsync=off', '-c synchronous_commit=off', '-c full_page_writes=off');
+  if (options.ssl) {
+    // The server reads its key only if the key belongs to it and others cannot read it.
+    const cert = join(dir, 'server.crt');
+    const key = join(dir, 'server.key');
+    copyFileSync(options.ssl.cert, cert);
+    copyFileSync(options.ssl.key, key);
+    chmodSync(key, 0o600);
+    if (owner) for (const f of [cert, key]) chownSync(f, owner.uid, owner.gid);
+    settings.push('-c ssl=on', `-c ssl_cert_file=${cert}`, `-c ssl_key_file=${key}`);
+  }
+  const initdbAuth = ['--auth=trust'];
+  if (options.password) {
+    const pwfile = join(dir, 'pwfile');
+    writeFileSync(pwfile, `${options.password}\n`, { mode: 0o600 });
+    if (owner) chownSync(pwfile, owner.uid, owner.gid);
+    initdbAuth.splice(0, 1, '--auth-local=trust', '--auth-host=scram-sha-256', `--pwfile=${pwfile}`);
+  }
   let started = false;
   const logFile = join(dir, 'server.log');
   const startServer = () =>
@@ -115,7 +145,7 @@ export async function startPostgres(options: StartOptions = {}): Promise<Postgre
   };
   process.on('exit', stopNow);
   try {
-    run('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8', '--locale=C']);
+    run('initdb', ['-D', data, '-U', 'postgres', ...initdbAuth, '--no-sync', '-E', 'UTF8', '--locale=C']);
     startServer();
     started = true;
   } catch (error) {
@@ -124,7 +154,8 @@ export async function startPostgres(options: StartOptions = {}): Promise<Postgre
     const stderr = (error as { stderr?: Buffer }).stderr?.toString() ?? '';
     throw new Error(`could not start PostgreSQL: ${(error as Error).message}\n${stderr}`);
   }
-  const url = `postgresql://postgres@127.0.0.1:${port}/postgres`;
+  const login = options.password ? `postgres:${encodeURIComponent(options.password)}` : 'postgres';
+  const url = `postgresql://${login}@127.0.0.1:${port}/postgres`;
   let databases = 0;
   return {
     url,
@@ -138,7 +169,7 @@ export async function startPostgres(options: StartOptions = {}): Promise<Postgre
       } finally {
         await client.end();
       }
-      return `postgresql://postgres@127.0.0.1:${port}/${name}`;
+      return `postgresql://${login}@127.0.0.1:${port}/${name}`;
     },
     async stopServer() {
       if (!started) throw new Error('the PostgreSQL server is not running');
