@@ -15,6 +15,8 @@
  * certificate problem, or unauthorised.
  */
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import { Client, Connection, type TLSConfig } from '@temporalio/client';
 import { InputError } from '../errors.js';
 
@@ -128,6 +130,77 @@ export function connectionProblem(error: unknown, target: TemporalTarget): strin
   return `${first}. Start one with \`sgc up\`, or set TEMPORAL_ADDRESS`;
 }
 
+/** The TLS library's words for a failed handshake, said as what to change. */
+function explainTls(message: string): string {
+  if (/certificate required/i.test(message))
+    return 'the server requires a client certificate (mutual TLS): set TEMPORAL_TLS_CLIENT_CERT_PATH and TEMPORAL_TLS_CLIENT_KEY_PATH';
+  if (/alert (unknown ca|bad certificate|certificate unknown|decrypt error)/i.test(message))
+    return 'the server refused the client certificate (TEMPORAL_TLS_CLIENT_CERT_PATH): it is not signed by a CA the server trusts';
+  if (/self[- ]signed|unable to (verify|get local issuer)/i.test(message))
+    return "the server's certificate is not signed by a CA trusted here: set TEMPORAL_TLS_SERVER_CA_CERT_PATH to the CA that signed it";
+  if (/altnames|does not match/i.test(message))
+    return `the server's certificate is not for this name (${message.replace(/^.*?: /, '')}): set TEMPORAL_TLS_SERVER_NAME to a name it holds`;
+  if (/wrong version number|packet length too long|unexpected eof/i.test(message))
+    return 'the server does not speak TLS: unset TEMPORAL_TLS and the TEMPORAL_TLS_* settings';
+  return `a TLS problem: ${message}`;
+}
+
+/**
+ * Why a connection failed where the gRPC client says only that it could not connect before the
+ * deadline: a TLS handshake of our own, as configured, says what the TLS library saw; for a
+ * plain-text target, a handshake that succeeds means the server wants TLS. Undefined when the
+ * handshake tells nothing (nothing answers, or it succeeds as configured).
+ */
+export function handshakeProblem(target: TemporalTarget, timeoutMs = 3000): Promise<string | undefined> {
+  const tlsConfig = target.tls;
+  const [host, port] = splitAddress(target.address);
+  return new Promise((resolve) => {
+    let settled = false;
+    const done = (problem: string | undefined) => {
+      if (settled) return;
+      settled = true;
+      socket.destroy();
+      resolve(problem);
+    };
+    const socket = tlsConnect({
+      host,
+      port,
+      ALPNProtocols: ['h2'],
+      ...(tlsConfig
+        ? {
+            servername: tlsConfig.serverNameOverride ?? (isIP(host) ? undefined : host),
+            ...(tlsConfig.serverRootCACertificate
+              ? { ca: Buffer.from(tlsConfig.serverRootCACertificate) }
+              : {}),
+            ...(tlsConfig.clientCertPair
+              ? {
+                  cert: Buffer.from(tlsConfig.clientCertPair.crt),
+                  key: Buffer.from(tlsConfig.clientCertPair.key),
+                }
+              : {}),
+          }
+        : { rejectUnauthorized: false }),
+    });
+    socket.setTimeout(timeoutMs, () => done(undefined));
+    socket.on('secureConnect', () => {
+      if (!tlsConfig)
+        done(
+          'the server speaks TLS: set TEMPORAL_TLS=true (and TEMPORAL_TLS_SERVER_CA_CERT_PATH for a private CA)',
+        );
+      // TLS 1.3 servers refuse a missing or foreign client certificate after the handshake: wait for it.
+      else setTimeout(() => done(undefined), 300);
+    });
+    socket.on('error', (error: NodeJS.ErrnoException) =>
+      done(!tlsConfig || error.code === 'ECONNREFUSED' ? undefined : explainTls(error.message)),
+    );
+  });
+}
+
+function splitAddress(address: string): [string, number] {
+  const at = address.lastIndexOf(':');
+  return [address.slice(0, at).replace(/^\[|\]$/g, ''), Number(address.slice(at + 1))];
+}
+
 /** A client, or an InputError saying which server could not be reached and why. */
 export async function connectClient(
   target: TemporalTarget = resolveTemporal(),
@@ -139,9 +212,8 @@ export async function connectClient(
     await connection.workflowService.describeNamespace({ namespace: target.namespace });
   } catch (error) {
     await connection?.close().catch(() => undefined);
-    throw new InputError(
-      `cannot use the Temporal server at ${describeTemporal(target)}: ${connectionProblem(error, target)}`,
-    );
+    const problem = (await handshakeProblem(target)) ?? connectionProblem(error, target);
+    throw new InputError(`cannot use the Temporal server at ${describeTemporal(target)}: ${problem}`);
   }
   return new Client({ connection, namespace: target.namespace });
 }
