@@ -89,7 +89,8 @@ export const SHARED_POSTGRES_ENV = 'SGC_TEST_POSTGRES_URL';
 
 export async function startPostgres(options: StartOptions = {}): Promise<PostgresServer> {
   const shared = process.env[SHARED_POSTGRES_ENV];
-  if (shared && !options.own && !options.durable) return sharedServer(shared);
+  if (shared && !options.own && !options.durable && !options.ssl && !options.password)
+    return sharedServer(shared);
   const bin = findPostgresBin();
   if (!bin)
     throw new Error('PostgreSQL is not installed (apt-get install postgresql; .ci/run does this on CI)');

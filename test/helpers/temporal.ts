@@ -34,7 +34,8 @@ export async function startTemporal(): Promise<TestTemporal> {
     return { address: server.address, namespace: 'default', stop: () => server.stop() };
   }
   const namespace = `sgc-test-${process.pid}-${++namespaces}`;
-  const connection = await Connection.connect({ address: shared });
+  // A generous timeout: the shared server may be busy with several test files at once.
+  const connection = await Connection.connect({ address: shared, connectTimeout: 30_000 });
   try {
     await connection.workflowService.registerNamespace({
       namespace,

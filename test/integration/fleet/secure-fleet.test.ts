@@ -17,15 +17,13 @@ import { stringify } from 'yaml';
 import { PgDriver } from '../../../src/store/pg-driver.js';
 import { expandSweep } from '../../../src/sweep/expand.js';
 import { parseSweepSpec } from '../../../src/sweep/spec.js';
-import type { DevServer } from '../../../src/temporal/devServer.js';
 import { directSearch } from '../../helpers/directSearch.js';
 import { type PostgresServer, startPostgres } from '../../helpers/postgres.js';
 import { runSgc, sgcBin } from '../../helpers/sgc.js';
-import { startTemporal, waitFor } from '../../helpers/temporal.js';
+import { startTemporal, type TestTemporal, waitFor } from '../../helpers/temporal.js';
 import { makeCertificates, type TestCertificates } from '../../helpers/tls.js';
 import { startTlsProxy, type TlsProxy } from '../../helpers/tlsProxy.js';
 
-const NAMESPACE = 'sgc-lab';
 const DB_PASSWORD = 'lab-db-Pw-7731';
 
 const spec = {
@@ -44,7 +42,7 @@ describe('a secured fleet: mutual TLS to Temporal, verify-ca to PostgreSQL, work
 }, () => {
   let root: string;
   let certs: TestCertificates;
-  let temporal: DevServer | undefined;
+  let temporal: TestTemporal | undefined;
   let proxy: TlsProxy | undefined;
   let postgres: PostgresServer | undefined;
   let env: Record<string, string>;
@@ -55,7 +53,7 @@ describe('a secured fleet: mutual TLS to Temporal, verify-ca to PostgreSQL, work
     root = mkdtempSync(join(tmpdir(), 'sgc-fleet-'));
     certs = makeCertificates(root);
     [temporal, postgres] = await Promise.all([
-      startTemporal([NAMESPACE]),
+      startTemporal(),
       startPostgres({ ssl: { cert: certs.serverCert, key: certs.serverKey }, password: DB_PASSWORD }),
     ]);
     proxy = await startTlsProxy({
@@ -69,7 +67,7 @@ describe('a secured fleet: mutual TLS to Temporal, verify-ca to PostgreSQL, work
     database.searchParams.set('sslrootcert', certs.caCert);
     env = {
       TEMPORAL_ADDRESS: proxy.address,
-      TEMPORAL_NAMESPACE: NAMESPACE,
+      TEMPORAL_NAMESPACE: temporal.namespace,
       TEMPORAL_TLS_SERVER_CA_CERT_PATH: certs.caCert,
       TEMPORAL_TLS_SERVER_NAME: 'localhost',
       TEMPORAL_TLS_CLIENT_CERT_PATH: certs.clientCert,
@@ -142,11 +140,11 @@ describe('a secured fleet: mutual TLS to Temporal, verify-ca to PostgreSQL, work
 
     const driver = await PgDriver.connect(env['DATABASE_URL']!, { max: 1 });
     try {
-      const cells = await driver.query<{ group: string; min_width: number | null }>(
-        `SELECT "group", min_width FROM min_width_by_k WHERE sweep = $1`,
+      const cells = await driver.query<{ group_name: string; min_width: number | null }>(
+        `SELECT group_name, min_width FROM min_width_by_k WHERE sweep = $1`,
         [spec.name],
       );
-      assert.deepEqual(new Map(cells.map((c) => [c.group, c.min_width])), expected);
+      assert.deepEqual(new Map(cells.map((c) => [c.group_name, c.min_width])), expected);
       const byWorker = await driver.query<{ worker: string; n: number }>(
         `SELECT worker, count(*)::integer AS n FROM run WHERE worker IS NOT NULL GROUP BY worker`,
       );
