@@ -64,9 +64,10 @@ run.yaml keys (defaults in brackets; src/learn/runConfig.ts has them all):
   k           sequence length, ≥ 2
   order       left (g_k ⋯ g_1) | right (g_1 ⋯ g_k): the order of the product [left]
   model       {kind: mlp | rnn | tree, H, degree [k], square}
-  train       {optimizer: per-neuron | adam | hybrid [per-neuron], lr, init, steps, clip, seed [0], lossReduction [0.9],
-               stopOnSuccess [true], plateau: {window, tolerance}, warmStart: {steps}, evalEvery,
-               epochLoss, timeRescale, degree}
+  train       {optimizer: per-neuron | adam | hybrid [per-neuron], lr, init, steps, clip,
+               seed [0], lossReduction (the success bar), stopOnSuccess [true],
+               plateau: {window, tolerance}, warmStart: {steps}, evalEvery, epochLoss,
+               timeRescale, degree}
   data        {kind: exhaustive, batch, cap, dropLast} [exhaustive] | {kind: sampled, count, seed,
                batch, dropLast} | {kind: online, batch, seed}
   evaluation  {maxExhaustive [100000], sampled [20000]}
