@@ -4,7 +4,7 @@
  * Stopped by its own pg_ctl (never by process name) and deleted when stop() is called, or when the
  * process exits without calling it.
  *
- * Under `npm test` (scripts/test.ts) one server serves the test files that only need databases:
+ * Under `npm test` (test/run.ts) one server serves the test files that only need databases:
  * SGC_TEST_POSTGRES_URL names it, and createDatabase() gives each a database of its own there. Tests
  * that stop the server, or create roles (roles belong to the whole cluster, so two files would
  * collide), ask for `{ own: true }`.
@@ -84,7 +84,7 @@ export interface StartOptions {
   password?: string;
 }
 
-/** The env variable naming the server that scripts/test.ts shares among the test files. */
+/** The env variable naming the server that test/run.ts shares among the test files. */
 export const SHARED_POSTGRES_ENV = 'SGC_TEST_POSTGRES_URL';
 
 export async function startPostgres(options: StartOptions = {}): Promise<PostgresServer> {

@@ -2,7 +2,7 @@
  * A real Temporal server for tests, and small waiting helpers for the things a sweep does
  * asynchronously.
  *
- * Under `npm test` (scripts/test.ts) one dev server serves every test file: SGC_TEST_TEMPORAL_ADDRESS
+ * Under `npm test` (test/run.ts) one dev server serves every test file: SGC_TEST_TEMPORAL_ADDRESS
  * names it, and each startTemporal() gets a namespace of its own there, so that files running at
  * once never see each other's workflows, task queues or workflow ids (sgc's queue names and
  * workflow ids are fixed; a namespace is the unit Temporal isolates them by). A test file run on
@@ -13,7 +13,7 @@ import { Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time.js';
 import { startDevServer } from '../../src/temporal/devServer.js';
 
-/** The env variable naming the dev server that scripts/test.ts shares among the test files. */
+/** The env variable naming the dev server that test/run.ts shares among the test files. */
 export const SHARED_TEMPORAL_ENV = 'SGC_TEST_TEMPORAL_ADDRESS';
 
 export interface TestTemporal {
@@ -21,7 +21,7 @@ export interface TestTemporal {
   address: string;
   /** This test's namespace, for TEMPORAL_NAMESPACE: only this test's workflows and workers use it. */
   namespace: string;
-  /** Ends the server when it is this test's own; a shared one is left to scripts/test.ts. */
+  /** Ends the server when it is this test's own; a shared one is left to test/run.ts. */
   stop(): Promise<void>;
 }
 
