@@ -52,9 +52,13 @@ const LEDGER_SECONDS = 1;
  * SGC_STEPS_PER_CALL in the worker's environment fixes the training steps per engine call (default:
  * the trainer chooses; the numbers are the same either way, so it is no part of a run's identity).
  */
-function stepsPerCallSetting(env: NodeJS.ProcessEnv = process.env): { stepsPerCall?: number } {
+export function stepsPerCallSetting(env: NodeJS.ProcessEnv = process.env): { stepsPerCall?: number } {
   const value = env.SGC_STEPS_PER_CALL?.trim();
-  return value ? { stepsPerCall: Number(value) } : {};
+  if (!value) return {};
+  const stepsPerCall = Number(value);
+  if (!Number.isInteger(stepsPerCall) || stepsPerCall < 1)
+    throw new InputError(`SGC_STEPS_PER_CALL: "${value}" is not a positive integer`);
+  return { stepsPerCall };
 }
 
 export interface TrainDependencies {
@@ -84,6 +88,8 @@ export function createTrainActivities(deps: TrainDependencies) {
   const checkpointDir = resolve(deps.checkpointDir);
   const worker = deps.worker ?? `${hostname()}:${process.pid}`;
   const checkpointMs = (deps.checkpointSeconds ?? 2) * 1000;
+  // Read once, when the worker starts: a bad value stops it there, not every run.
+  const stepsPerCall = stepsPerCallSetting();
   // Engines hold compiled graphs and sessions' caches: one per (name, backend) for the worker's life.
   const engines = new Map<string, Promise<TensorEngine>>();
   const engineFor = (name: string, backend: string | undefined) => {
@@ -155,7 +161,7 @@ export function createTrainActivities(deps: TrainDependencies) {
           {
             signal: context.cancellationSignal,
             ...(resumeFrom ? { resumeFrom } : {}),
-            ...stepsPerCallSetting(),
+            ...stepsPerCall,
             checkpointDue: () => trainedSeconds() >= nextCheckpoint,
             finalCheckpoint: false,
             onCheckpoint: (c) => {
