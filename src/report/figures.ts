@@ -334,9 +334,9 @@ export function powerSpec(data: RunReportData): TopLevelSpec {
           filled: false,
           size: 36,
           strokeWidth: 1.2,
-          dy: -4 - 7 * i,
         },
-        encoding: { x, y: { ...y, field: 'floor' }, color },
+        // Lifted off the axis, each irrep a row higher (a point mark has no dy: a yOffset in pixels).
+        encoding: { x, y: { ...y, field: 'floor' }, yOffset: { value: -5 - 8 * i }, color },
       })),
     ],
   } as TopLevelSpec;
