@@ -101,6 +101,31 @@ export interface SgcWorkers {
   readonly queues: readonly QueueName[];
 }
 
+/** One line of the SDK runtime's log that sgc keeps (warnings and errors, less the filtered ones). */
+export interface TemporalLogEntry {
+  level: string;
+  message: string;
+  meta?: Record<string, unknown>;
+}
+export type TemporalLogSink = (entry: TemporalLogEntry) => void;
+
+const toStderr: TemporalLogSink = ({ level, message, meta }) =>
+  process.stderr.write(`temporal ${level}: ${message}${meta ? ` ${JSON.stringify(meta)}` : ''}\n`);
+let logSink: TemporalLogSink = toStderr;
+
+/**
+ * Sends the runtime's log lines to `sink` instead of stderr, until the returned function restores
+ * the previous one. For tests: a failure they provoke on purpose is collected and asserted on, not
+ * printed among the results.
+ */
+export function setTemporalLogSink(sink: TemporalLogSink): () => void {
+  const previous = logSink;
+  logSink = sink;
+  return () => {
+    logSink = previous;
+  };
+}
+
 let runtimeInstalled = false;
 /**
  * The SDK's runtime, once per process: warnings and errors only in the log (it logs every worker
@@ -122,7 +147,7 @@ export function installRuntime(sdkMetricsAddress?: string): void {
           (meta?.['error'] as { type?: unknown } | undefined)?.type === STORE_UNAVAILABLE
         )
           return;
-        process.stderr.write(`temporal ${level}: ${message}${meta ? ` ${JSON.stringify(meta)}` : ''}\n`);
+        logSink({ level, message, ...(meta ? { meta } : {}) });
       }),
       ...(sdkMetricsAddress
         ? { telemetryOptions: { metrics: { prometheus: { bindAddress: sdkMetricsAddress } } } }

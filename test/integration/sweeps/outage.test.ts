@@ -28,6 +28,7 @@ import { statusQuery } from '../../../workflows/definitions.js';
 import { type PostgresServer, startPostgres } from '../../helpers/postgres.js';
 import { runSgc } from '../../helpers/sgc.js';
 import { startTemporal, type TestTemporal, waitFor } from '../../helpers/temporal.js';
+import { activityFailed, captureTemporalLog, type TemporalLogCapture } from '../../helpers/temporal-log.js';
 
 /** Two cells searched one width after another from H = 2: several store calls a second. */
 const spec = {
@@ -105,13 +106,16 @@ async function gauge(telemetry: Telemetry): Promise<number> {
 }
 
 describe('the store goes away during a sweep', { timeout: 600_000 }, () => {
+  let log: TemporalLogCapture;
   before(async () => {
+    log = captureTemporalLog();
     dir = mkdtempSync(join(tmpdir(), 'sgc-outage-'));
     // Its own PostgreSQL server: the test stops it.
     [temporal, postgres] = await Promise.all([startTemporal(), startPostgres({ own: true })]);
   });
 
   after(async () => {
+    log.stop();
     for (const store of opened) await store.close().catch(() => undefined);
     await temporal?.stop();
     await postgres?.stop();
@@ -294,6 +298,10 @@ describe('the store goes away during a sweep', { timeout: 600_000 }, () => {
       assert.equal(runs.length, 1);
       assert.deepEqual([runs[0].h, runs[0].status, runs[0].outcome], [2, 'failed', 'error']);
       assert.match(runs[0].error, /ENOTDIR|not a directory/);
+      // The worker's log has each attempt's failure (collected here, not printed), then the run's.
+      const attempts = await log.claim(activityFailed('ENOTDIR'));
+      assert.equal(attempts.length, 2, 'two attempts, each failed with ENOTDIR');
+      await log.claim((e) => e.message === 'Workflow failed' && JSON.stringify(e.meta).includes('run/'));
       // Shown as such.
       const cli = await runSgc(['sweep', 'status', errorSpec.name], {
         TEMPORAL_ADDRESS: temporal.address,

@@ -38,6 +38,7 @@ import { directSearch } from '../../helpers/directSearch.js';
 import { type PostgresServer, startPostgres } from '../../helpers/postgres.js';
 import { runSgc, sgcBin } from '../../helpers/sgc.js';
 import { startTemporal, type TestTemporal, waitFor } from '../../helpers/temporal.js';
+import { activityFailed, captureTemporalLog, type TemporalLogCapture } from '../../helpers/temporal-log.js';
 
 const TRAIN = { optimizer: 'per-neuron', lr: 0.01, init: 1e-3, clip: 0.1 };
 
@@ -126,7 +127,9 @@ async function finalStatus(sweepId: string): Promise<SweepStatus> {
 }
 
 describe('sweeps on a real Temporal server', { timeout: 600_000 }, () => {
+  let log: TemporalLogCapture;
   before(async () => {
+    log = captureTemporalLog();
     dir = mkdtempSync(join(tmpdir(), 'sgc-sweeps-'));
     [temporal, postgres] = await Promise.all([startTemporal(), startPostgres()]);
     databaseUrl = await postgres.createDatabase();
@@ -136,6 +139,7 @@ describe('sweeps on a real Temporal server', { timeout: 600_000 }, () => {
   });
 
   after(async () => {
+    log.stop();
     await stopInProcessWorkers();
     await client?.connection.close();
     await store?.close();
@@ -384,6 +388,8 @@ describe('sweeps on a real Temporal server', { timeout: 600_000 }, () => {
       ext2.cells.map((c) => c.cellKey),
       ['C3/onehot/k2/mlp'],
     );
+    // The workflow's own check refused Q9 too (the activity's InvalidSpec, collected, not printed).
+    assert.equal((await log.claim(activityFailed('InvalidSpec'))).length, 1);
   });
 
   test('extend with more seeds: cells searched so far are searched again with the new plan; only runs not in the store train', async () => {

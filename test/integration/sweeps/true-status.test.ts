@@ -22,6 +22,7 @@ import { sweepWorkflowId } from '../../../workflows/definitions.js';
 import { type PostgresServer, startPostgres } from '../../helpers/postgres.js';
 import { runSgc } from '../../helpers/sgc.js';
 import { startTemporal, type TestTemporal, waitFor } from '../../helpers/temporal.js';
+import { activityFailed, captureTemporalLog, type TemporalLogCapture } from '../../helpers/temporal-log.js';
 
 const TRAIN = { optimizer: 'per-neuron', lr: 0.01, init: 1e-3, clip: 0.1 };
 
@@ -138,7 +139,9 @@ function assertCountsAreTheStore(s: SweepStatus, counts: Awaited<ReturnType<type
 const elapsedOf = (s: SweepStatus) => /elapsed (\S+)/.exec(summaryLine(s))?.[1];
 
 describe('true sweep status on a real Temporal server and PostgreSQL', { timeout: 300_000 }, () => {
+  let log: TemporalLogCapture;
   before(async () => {
+    log = captureTemporalLog();
     dir = mkdtempSync(join(tmpdir(), 'sgc-true-status-'));
     [temporal, postgres] = await Promise.all([startTemporal(), startPostgres()]);
     databaseUrl = await postgres.createDatabase();
@@ -148,6 +151,7 @@ describe('true sweep status on a real Temporal server and PostgreSQL', { timeout
   });
 
   after(async () => {
+    log.stop();
     await stopWorkers();
     await client?.connection.close();
     await store?.close();
@@ -270,6 +274,9 @@ describe('true sweep status on a real Temporal server and PostgreSQL', { timeout
     const line = await listed(spec.name);
     assert.equal(line.state, 'failed');
     assert.ok(line.ended);
+    // The workers refused it: logged (collected here, not printed) as InvalidSpec, then the workflow.
+    assert.equal((await log.claim(activityFailed('InvalidSpec'))).length, 1);
+    await log.claim((e) => e.message === 'Workflow failed' && JSON.stringify(e.meta).includes('ts-failed'));
   });
 
   test('a finished sweep that continued as new: done everywhere, the store’s counts, and its elapsed time no longer moves', async () => {

@@ -113,7 +113,7 @@ export function createOnnxEngine(options: OnnxEngineOptions = {}): TensorEngine 
         ? `${provider} is part of this onnxruntime-node build but found no usable device (it needs a GPU adapter; on Linux, Vulkan drivers)`
         : provider === 'cuda'
           ? 'sgc gpu setup installs the CUDA provider and its libraries; sgc doctor says what this machine has'
-          : `${provider} is an onnxruntime-node add-on that its install script downloads, which this project's .npmrc skips (onnxruntime-node-install=skip)`;
+          : `${provider} is an onnxruntime-node add-on that its install script downloads, which this project does not run (allowScripts in package.json)`;
       throw new DeviceError(`execution provider "${provider}" could not start here (${reason}). ${hint}`);
     }
   };
