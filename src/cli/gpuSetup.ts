@@ -2,7 +2,7 @@
  * `sgc gpu setup`: the CUDA execution provider for onnxruntime-node, from the Python package index.
  *
  * onnxruntime-node's own install downloads its CUDA provider from GitHub/NuGet, which these machines
- * cannot reach (.npmrc skips it). PyPI's `onnxruntime-gpu` of the *same version* carries the same
+ * cannot reach (package.json's allowScripts keeps it from running). PyPI's `onnxruntime-gpu` of the *same version* carries the same
  * provider libraries (libonnxruntime_providers_cuda.so, libonnxruntime_providers_shared.so: they talk
  * to libonnxruntime through the provider bridge, whose ABI is the version's), and the `nvidia-*`
  * wheels its metadata names (extras `cuda` and `cudnn`) carry the CUDA runtime, cuBLAS, cuFFT,
