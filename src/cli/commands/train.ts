@@ -65,7 +65,8 @@ run.yaml keys (defaults in brackets; src/learn/runConfig.ts has them all):
   order       left (g_k ⋯ g_1) | right (g_1 ⋯ g_k): the order of the product [left]
   model       {kind: mlp | rnn | tree, H, degree [k], square}
   train       {optimizer: per-neuron | adam | hybrid [per-neuron], lr, init, steps, clip,
-               seed [0], lossReduction (the success bar), stopOnSuccess [true],
+               seed [0], lossReduction [0.98] and everyIrrep [true] (the success rule: accuracy 1,
+               that share of the loss gone, every irrep at ≥ 90% of its power), stopOnSuccess [true],
                plateau: {window, tolerance}, warmStart: {steps}, evalEvery, epochLoss,
                timeRescale, degree}
   data        {kind: exhaustive, batch, cap, dropLast} [exhaustive] | {kind: sampled, count, seed,
