@@ -7,7 +7,7 @@
  *   npm run record-histories -- <label>      # e.g. the release being recorded
  *
  * It starts a Temporal dev server and a throwaway PostgreSQL of its own, runs small sweeps through
- * what a running fleet sees (a width search, a pause and resume, an extend, a stop, a cancel), and
+ * what a running fleet sees (a width search, a pause and resume, an extend, a stop), and
  * keeps each workflow's history: some taken mid-way (a sweep running when workers upgrade), the
  * rest at the end.
  */
