@@ -82,7 +82,7 @@ export function cudaRequirements(metadata: string): string[] {
   const out: string[] = [];
   for (const line of metadata.split('\n')) {
     const m = /^Requires-Dist:\s*([^;]+);\s*extra\s*==\s*"(cuda|cudnn)"/.exec(line.trim());
-    if (m && m[1].trim().startsWith('nvidia-')) out.push(m[1].trim().replace(/\s+/g, ''));
+    if (m?.[1].trim().startsWith('nvidia-')) out.push(m[1].trim().replace(/\s+/g, ''));
   }
   return out;
 }

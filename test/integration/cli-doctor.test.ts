@@ -46,7 +46,7 @@ describe('sgc doctor and the worker self-check', { timeout: 180_000 }, () => {
     assert.equal(cuda.ok, report.devices.length > 0 && report.cudaProvider.installed);
     assert.deepEqual(
       { target: report.temporal.target, ok: report.temporal.ok },
-      { target: '127.0.0.1:1', ok: false },
+      { target: '127.0.0.1:1 (namespace default)', ok: false },
     );
     assert.equal(report.store.ok, false);
     assert.equal(report.store.target, 'postgresql://sgc:***@127.0.0.1:1/sgc');
@@ -59,7 +59,7 @@ describe('sgc doctor and the worker self-check', { timeout: 180_000 }, () => {
     assert.match(r.stdout, /^onnx\s+cpu\s+yes\s+\d+\s+[\d.]+/m);
     assert.match(r.stdout, /^reference\s+js-f64\s+yes/m);
     assert.match(r.stdout, /^CUDA provider: /m);
-    assert.match(r.stdout, /^Temporal: 127\.0\.0\.1:1: not ok/m);
+    assert.match(r.stdout, /^Temporal: 127\.0\.0\.1:1 \(namespace default\): not ok, Failed to connect/m);
     assert.match(r.stdout, /^store: postgresql:\/\/sgc:\*\*\*@127\.0\.0\.1:1\/sgc: not ok/m);
   });
 

@@ -25,32 +25,41 @@ Options:
   --json       one JSON object instead of the tables
   --device <n> the GPU the device backends are tried on (default 0)`;
 
-const WHY_WIDTH = 110;
-
 interface Connection {
   target: string;
   ok: boolean;
   detail: string;
 }
 
+/** The Temporal server the environment names, tried as sweep commands connect (TLS, API key). */
 async function temporalConnection(): Promise<Connection> {
-  const { resolveStackTemporal } = await import('../../temporal/stack.js');
-  let address: string;
+  const [{ resolveStackTemporal }, { connectClient, describeTemporal }] = await Promise.all([
+    import('../../temporal/stack.js'),
+    import('../../temporal/connection.js'),
+  ]);
+  let target: ReturnType<typeof resolveStackTemporal>;
   try {
-    address = resolveStackTemporal().address;
+    target = resolveStackTemporal();
   } catch (error) {
     return { target: 'none', ok: false, detail: (error as Error).message.split('\n')[0] };
   }
-  const { isTemporalReachable } = await import('../../temporal/connection.js');
-  const ok = await isTemporalReachable({
-    address,
-    namespace: process.env['TEMPORAL_NAMESPACE'] ?? 'default',
-  });
-  return { target: address, ok, detail: ok ? 'answers' : 'does not answer (2 s)' };
+  try {
+    const client = await connectClient(target, 3000);
+    await client.connection.close();
+    return {
+      target: describeTemporal(target),
+      ok: true,
+      detail: `answers, namespace ${target.namespace} exists`,
+    };
+  } catch (error) {
+    // connectClient's one line says why: TLS, authorisation, namespace or reachability.
+    const detail = (error as Error).message.replace(/^cannot use the Temporal server at .*?\): /, '');
+    return { target: describeTemporal(target), ok: false, detail };
+  }
 }
 
+/** The store the environment names, connected as sgc connects (libpq's sslmode, password sources). */
 async function storeConnection(): Promise<Connection> {
-  const { maskUrl } = await import('../machine.js');
   const url = process.env['DATABASE_URL']?.trim();
   if (!url) {
     const home = findHome();
@@ -62,16 +71,24 @@ async function storeConnection(): Promise<Connection> {
         }
       : { target: 'none', ok: false, detail: 'no DATABASE_URL and no .sgc/ folder here (sgc up makes one)' };
   }
-  const pg = (await import('pg')).default;
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });
+  const { PgDriver, redactUrl } = await import('../../store/pg-driver.js');
   try {
-    await client.connect();
-    const { rows } = await client.query<{ v: string }>('SHOW server_version');
-    return { target: maskUrl(url), ok: true, detail: `PostgreSQL ${rows[0].v}` };
+    const driver = await PgDriver.connect(url, { max: 1 });
+    try {
+      const [row] = await driver.query<{ v: string; ssl: boolean | null }>(
+        "SELECT current_setting('server_version') AS v, (SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()) AS ssl",
+      );
+      return {
+        target: redactUrl(url),
+        ok: true,
+        detail: `PostgreSQL ${row?.v}${row?.ssl ? ', TLS' : ', no TLS'}`,
+      };
+    } finally {
+      await driver.close();
+    }
   } catch (error) {
-    return { target: maskUrl(url), ok: false, detail: maskUrl((error as Error).message.split('\n')[0]) };
-  } finally {
-    await client.end().catch(() => undefined);
+    const detail = (error as Error).message.replace(/^cannot connect to PostgreSQL at \S+: /, '');
+    return { target: redactUrl(url), ok: false, detail };
   }
 }
 
