@@ -177,7 +177,10 @@ describe('sweeps on a real Temporal server', { timeout: 600_000 }, () => {
         `${cell.cellKey}: Temporal and the plain loop agree`,
       );
       // The table `sgc results` prints too: one row per (sweep, group, encoding, model), k across.
-      const [header, ...lines] = table.split('\n');
+      // Above it, the line that says what H* and success mean.
+      assert.match(table, /^H\* = the smallest width at which .*; success = /m);
+      const lines = table.split('\n');
+      const header = lines.find((l) => /\bk=\d/.test(l)) ?? '';
       const line = lines.find((l) => l.split(/\s+/)[1] === cell.group);
       assert.ok(line, `${cell.group} has a row in\n${table}`);
       assert.equal(
