@@ -30,7 +30,7 @@ const spec = {
   k: [2],
   models: ['mlp'],
   width: { values: [6], seeds: 1 },
-  train: { optimizer: 'per-neuron', lr: 0.01, init: 1e-3, clip: 0.1, steps: 30_000, stopOnSuccess: false },
+  train: { optimizer: 'per-neuron', lr: 0.01, init: 1e-3, clip: 0.1, steps: 200_000, stopOnSuccess: false },
 };
 
 let temporal: TestTemporal;
@@ -53,9 +53,10 @@ function spawnTrainWorker(checkpoints: string): ChildProcess {
         TEMPORAL_ADDRESS: temporal.address,
         TEMPORAL_NAMESPACE: temporal.namespace,
         DATABASE_URL: databaseUrl,
-        // One step per engine call keeps this tiny run at tens of seconds: in calls of many steps
-        // (the default) C3 at H = 6 trains 30,000 steps in a few seconds, before the kill. Resuming
-        // from checkpoints written between calls of many steps is tested in trainer.test.ts.
+        // One step per engine call and 200,000 steps keep this tiny run past the kill even on a
+        // quiet machine (C3 at H = 6 takes tens of microseconds a step; 30,000 steps ended within
+        // the 2 s before the kill). Resuming from checkpoints written between calls of many steps
+        // is tested in trainer.test.ts.
         SGC_STEPS_PER_CALL: '1',
       },
       stdio: 'ignore',
