@@ -71,10 +71,10 @@ export function pgConnectionConfig(
 
 /** Whether a connection should be tried again without TLS, as libpq does for allow/prefer. */
 export function mayFallBackToPlain(urlText: string, error: unknown, env: NodeJS.ProcessEnv = process.env) {
+  // Only a server that refused TLS; a URL that does not parse never got as far as connecting.
+  if (!/does not support SSL/i.test(String((error as Error)?.message))) return false;
   const mode = sslMode(new URL(urlText), env);
-  return (
-    (mode === 'prefer' || mode === 'allow') && /does not support SSL/i.test(String((error as Error)?.message))
-  );
+  return mode === 'prefer' || mode === 'allow';
 }
 
 function unescapeField(field: string): string {
