@@ -108,7 +108,8 @@ describe('sgc run and sgc up on the embedded stack', { timeout: 300_000 }, () =>
     const own = /started Temporal dev server at (\S+)/.exec(first.stderr);
     assert.ok(own, first.stderr);
     assert.notEqual(own[1], DEFAULT_TEMPORAL_ADDRESS);
-    const row = first.stdout.split('\n').find((l) => l.startsWith('C3'));
+    // The H* table: sweep, group, encoding, model, then H* for k = 2.
+    const row = first.stdout.split('\n').find((l) => l.trim().split(/\s+/)[1] === 'C3');
     assert.ok(row, first.stdout);
     const hStar = Number(row.trim().split(/\s+/)[4]);
     assert.ok(Number.isInteger(hStar) && hStar >= 2 && hStar <= 32, row);

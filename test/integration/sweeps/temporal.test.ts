@@ -18,7 +18,7 @@ import { runTraining } from '../../../src/learn/trainer.js';
 import { openStore, type Store } from '../../../src/store/index.js';
 import { configHash } from '../../../src/sweep/configHash.js';
 import { expandSweep, runConfig } from '../../../src/sweep/expand.js';
-import { QUEUES, type QueueName, type SweepStatus } from '../../../src/sweep/messages.js';
+import { QUEUES, type QueueName, type SweepStatus, trainQueueOf } from '../../../src/sweep/messages.js';
 import { parseSweepSpec } from '../../../src/sweep/spec.js';
 import { initialSearch, nextProbes, record } from '../../../src/sweep/widthSearch.js';
 import { createTelemetry } from '../../../src/telemetry/metrics.js';
@@ -581,7 +581,9 @@ describe('sweeps on a real Temporal server', { timeout: 600_000 }, () => {
 
   test('runs train on the queue of their engine: a tfjs worker trains tfjs runs and leaves onnx runs alone', async () => {
     await stopInProcessWorkers();
-    await startInProcessWorkers(['sgc-train-tfjs', 'sgc-io']);
+    // A run that names its backend trains on that backend's own queue (cpu here), one that names
+    // none on the engine's queue: this worker polls both of tfjs's, and none of onnx's.
+    await startInProcessWorkers(['sgc-train-tfjs', trainQueueOf('tfjs', 'cpu'), 'sgc-io']);
     try {
       const tiny = (name: string, engine: object) => ({
         ...slowSpec(name, [4], 20),

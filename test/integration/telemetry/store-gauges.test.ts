@@ -83,7 +83,8 @@ describe('sweep and cell gauges read from the store at scrape time', { timeout: 
   };
 
   before(async () => {
-    postgres = await startPostgres();
+    // Its own server: the last test stops it (a shared one would stay up, and the store with it).
+    postgres = await startPostgres({ own: true });
     url = await postgres.createDatabase();
     // DATABASE_URL's target, whatever the store calls that kind.
     store = await openStore({ target: resolveTarget({ env: { DATABASE_URL: url } }), migrate: true });
