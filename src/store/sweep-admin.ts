@@ -88,6 +88,18 @@ export class SweepAdmin {
   }
 
   /**
+   * Makes a just-started sweep known to the store, with the spec it was started with, unless its
+   * workflow (or an earlier start) wrote it already. Without this, `sgc results <name>` right after
+   * `sgc sweep start` said the sweep did not exist until the workflow's first store call.
+   */
+  async registerStarted(name: string, spec: unknown, specHash: string): Promise<void> {
+    await this.driver.query(
+      `INSERT INTO sweep (name, spec, spec_hash) VALUES ($1, $2::jsonb, $3) ON CONFLICT (name) DO NOTHING`,
+      [name, JSON.stringify(spec), specHash],
+    );
+  }
+
+  /**
    * Renames a sweep (and the name inside its stored spec, so that the spec stored under a name
    * always carries that name). Refused when `to` is taken.
    */

@@ -27,15 +27,14 @@ export interface TestTemporal {
 
 let namespaces = 0;
 
-export async function startTemporal(): Promise<TestTemporal> {
-  const shared = process.env[SHARED_TEMPORAL_ENV];
-  if (!shared) {
-    const server = await startDevServer({ uiPort: null, startTimeoutMs: 90_000 });
-    return { address: server.address, namespace: 'default', stop: () => server.stop() };
-  }
+/**
+ * Registers a new namespace on the server at `address` and waits until it can be used: one no
+ * worker polls unless the test starts one (a sweep started there stays as it was started).
+ */
+export async function addNamespace(address: string): Promise<string> {
   const namespace = `sgc-test-${process.pid}-${++namespaces}`;
   // A generous timeout: the shared server may be busy with several test files at once.
-  const connection = await Connection.connect({ address: shared, connectTimeout: 30_000 });
+  const connection = await Connection.connect({ address, connectTimeout: 30_000 });
   try {
     await connection.workflowService.registerNamespace({
       namespace,
@@ -57,6 +56,16 @@ export async function startTemporal(): Promise<TestTemporal> {
   } finally {
     await connection.close();
   }
+  return namespace;
+}
+
+export async function startTemporal(): Promise<TestTemporal> {
+  const shared = process.env[SHARED_TEMPORAL_ENV];
+  if (!shared) {
+    const server = await startDevServer({ uiPort: null, startTimeoutMs: 90_000 });
+    return { address: server.address, namespace: 'default', stop: () => server.stop() };
+  }
+  const namespace = await addNamespace(shared);
   return { address: shared, namespace, stop: async () => {} };
 }
 

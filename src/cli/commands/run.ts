@@ -10,7 +10,7 @@ import { seeHelp } from '../commandLine.js';
 import { untilInterrupted } from '../interrupt.js';
 import { limitFlags, limitFlagsUsage, runLimits } from '../runLimits.js';
 import { loadSweepSpecFile } from '../sweepSpecFile.js';
-import { checkSweepName, sweepOptions } from './sweep.js';
+import { startCheckedSweep, sweepOptions } from './sweep.js';
 import { stackFlags, stackOptions } from './up.js';
 
 const usage = `usage: sgc run <spec.yaml> [--json] [--replace] [--concurrency N] [--window N] [--metrics-port P] [--memory-budget SIZE] [--allow-large]
@@ -58,13 +58,14 @@ export const runCommand = defineCommand({
         console.error(`using the stack already running here: ${describeStack(stack.adopted)}`);
       const sweepId = loaded.spec.name;
       // Before following a running sweep too: one of another spec is not this file's sweep.
-      await checkSweepName(stack.store, stack.client, loaded.raw, values.replace ?? false);
-      const { running } = await isRunning(sweepStatus, stack.client, sweepId);
-      if (running) console.error(`sweep ${sweepId} is already running: following it`);
-      else {
-        await startSweep(stack.client, loaded.raw, options);
-        console.error(`started sweep ${sweepId}: ${loaded.expansion.cells.length} cells`);
-      }
+      await startCheckedSweep(stack.store, stack.client, loaded.raw, values.replace ?? false, async () => {
+        const { running } = await isRunning(sweepStatus, stack.client, sweepId);
+        if (running) console.error(`sweep ${sweepId} is already running: following it`);
+        else {
+          await startSweep(stack.client, loaded.raw, options);
+          console.error(`started sweep ${sweepId}: ${loaded.expansion.cells.length} cells`);
+        }
+      });
       // Ctrl-C stops the stack (its worker first), after which the watch's queries cannot be answered:
       // end with one line, not with the failed query.
       // Counted from the store, as `sgc sweep watch` does (training apart from queued).

@@ -61,24 +61,31 @@ export async function withStore<T>(command: string, work: (store: Store) => Prom
 }
 
 /**
- * The name rule before a start (`sgc sweep start`, `sgc run`): refused when the name holds another
- * spec; with `replace`, the stored sweep is archived first (and that is said on stderr).
+ * Starts the sweep of `raw` under the name rule (`sgc sweep start`, `sgc run`): refused when the name
+ * holds another spec; with `replace`, the stored sweep is archived first (and that is said on
+ * stderr). Once started, the sweep is in the store, so that reading commands find it at once.
  */
-export async function checkSweepName(
+export async function startCheckedSweep(
   store: Store,
   client: Client,
   raw: Record<string, unknown>,
   replace: boolean,
+  start: () => Promise<unknown>,
 ): Promise<void> {
-  const [{ SweepAdmin }, { isSweepRunning }] = await Promise.all([
+  const [{ SweepAdmin }, { isSweepRunning }, { specHash }] = await Promise.all([
     import('../../store/sweep-admin.js'),
     import('../../temporal/sweeps.js'),
+    import('../../sweep/specHash.js'),
   ]);
-  const { archivedAs } = await claimSweepName(new SweepAdmin(store.driver), raw, {
+  const admin = new SweepAdmin(store.driver);
+  const name = String(raw['name']);
+  const { archivedAs } = await claimSweepName(admin, raw, {
     replace,
-    isRunning: (name) => isSweepRunning(client, name),
+    isRunning: (sweep) => isSweepRunning(client, sweep),
   });
-  if (archivedAs) console.error(`archived the stored sweep ${String(raw['name'])} as ${archivedAs}`);
+  if (archivedAs) console.error(`archived the stored sweep ${name} as ${archivedAs}`);
+  await start();
+  await admin.registerStarted(name, raw, specHash(raw));
 }
 
 function oneSweepId(positionals: string[], usage: string): string {
@@ -130,9 +137,10 @@ export const sweepStartCommand = defineCommand({
     return withClient(
       async (client, { startSweep, watchSweep, minWidthTable, minWidthJson, successHeader }) => {
         await withStore('sgc sweep start', (store) =>
-          checkSweepName(store, client, loaded.raw, values.replace ?? false),
+          startCheckedSweep(store, client, loaded.raw, values.replace ?? false, () =>
+            startSweep(client, loaded.raw, options),
+          ),
         );
-        await startSweep(client, loaded.raw, options);
         console.error(`started sweep ${loaded.spec.name}: ${loaded.expansion.cells.length} cells`);
         if (!values.wait) {
           console.log(loaded.spec.name);

@@ -19,7 +19,7 @@ import { cancelSweep, extendSweep, isSweepRunning, startSweep } from '../../../s
 import { createWorkers, type SgcWorkers } from '../../../src/temporal/worker.js';
 import { type PostgresServer, startPostgres } from '../../helpers/postgres.js';
 import { type CliResult, runSgc } from '../../helpers/sgc.js';
-import { startTemporal, type TestTemporal, waitFor } from '../../helpers/temporal.js';
+import { addNamespace, startTemporal, type TestTemporal, waitFor } from '../../helpers/temporal.js';
 
 const TRAIN = { optimizer: 'per-neuron', lr: 0.01, init: 1e-3, clip: 0.1, steps: 300 };
 
@@ -146,6 +146,33 @@ describe('one spec per sweep name, and managing sweeps', { timeout: 600_000 }, (
     await temporal?.stop();
     await postgres?.stop();
     rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('a started sweep is in the store at once: results and SQL find it before any worker took it', async () => {
+    // A namespace no worker polls: the sweep's workflow never runs, so only the start can have stored it.
+    const idle = await addNamespace(temporal.address);
+    const spec = tiny('fresh');
+    const started = await sgc(['sweep', 'start', writeSpec(spec)], { TEMPORAL_NAMESPACE: idle });
+    try {
+      assert.equal(started.code, 0, started.stderr);
+      const results = await sgc(['results', 'fresh']);
+      assert.equal(results.code, 0, results.stderr);
+      assert.match(results.stdout, /Sweep "fresh" has no cells yet/);
+      const [row] = await store.driver.query<{ status: string; spec_hash: string }>(
+        'SELECT status::text, spec_hash FROM sweep WHERE name = $1',
+        ['fresh'],
+      );
+      assert.deepEqual(row, { status: 'pending', spec_hash: specHash(spec) });
+      // The spec stored at the start is the one the name rule compares with.
+      assertRefused(
+        await sgc(['sweep', 'start', writeSpec(tiny('fresh', { k: [3] }))], { TEMPORAL_NAMESPACE: idle }),
+        /sweep fresh holds another spec/,
+      );
+    } finally {
+      const other = await connectClient({ address: temporal.address, namespace: idle });
+      await other.workflow.getHandle('sweep/fresh').terminate('test over').catch(() => undefined);
+      await other.connection.close();
+    }
   });
 
   test('a changed spec is refused with its differences; the same spec restarts from the cache; --replace archives the old sweep', async () => {
