@@ -61,6 +61,8 @@ describe('sgc doctor and the worker self-check', { timeout: 180_000 }, () => {
     assert.match(r.stdout, /^CUDA provider: /m);
     assert.match(r.stdout, /^Temporal: 127\.0\.0\.1:1 \(namespace default\): not ok, Failed to connect/m);
     assert.match(r.stdout, /^store: postgresql:\/\/sgc:\*\*\*@127\.0\.0\.1:1\/sgc: not ok/m);
+    // Not a terminal: no progress line; and no native warning (Dawn's "Couldn't load Vulkan").
+    assert.equal(r.stderr, '');
   });
 
   test('a worker for a backend that cannot train here exits 2 in seconds, with one line', async (t) => {
@@ -91,6 +93,7 @@ describe('sgc doctor and the worker self-check', { timeout: 180_000 }, () => {
       /^worker: not serving onnx\/webgpu \(execution provider "webgpu" could not start/m,
     );
     assert.doesNotMatch(r.stderr, /nothing to train/);
+    assert.doesNotMatch(r.stderr, /Couldn't load Vulkan/);
     assert.notEqual(r.code, 0);
   });
 });

@@ -109,12 +109,14 @@ export const doctorCommand = defineCommand({
       import('../../learn/engine/libraries.js'),
     ]);
     const backends = [];
+    // The progress line rewrites itself: only on a terminal, not into a log or a pipe.
+    const live = !values.json && process.stderr.isTTY;
     for (const engine of ENGINE_NAMES)
       for (const backend of ENGINE_BACKENDS[engine]) {
-        if (!values.json) process.stderr.write(`\rchecking ${engine}/${backend} …${' '.repeat(20)}`);
+        if (live) process.stderr.write(`\rchecking ${engine}/${backend} …${' '.repeat(20)}`);
         backends.push(await checkBackend(engine, backend, device));
       }
-    if (!values.json) process.stderr.write(`\r${' '.repeat(50)}\r`);
+    if (live) process.stderr.write(`\r${' '.repeat(50)}\r`);
     const home = findHome();
     const gpuDir = home ? gpu.gpuDir(home) : undefined;
     const manifest = gpuDir ? gpu.readManifest(gpuDir) : undefined;

@@ -22,6 +22,7 @@ import type { EngineSession, EngineSetup, TensorEngine, TrainingState } from '..
 import { GraphBuilder } from './graph.js';
 import { gradientsGraph, gradName, momentName, predictGraph, trainGraph, trainLoopGraph } from './graphs.js';
 import { newMomentName, newName } from './update.js';
+import { vulkanMissing } from './vulkan.js';
 
 // ORT's own log of a provider that cannot load repeats, over several lines, the error that
 // create() below throws as one: keep only fatal messages.
@@ -60,6 +61,7 @@ export function workingProviders(): Promise<string[]> {
     const model = g.toModel();
     const ok: string[] = [];
     for (const provider of EXECUTION_PROVIDERS) {
+      if (provider === 'webgpu' && vulkanMissing()) continue;
       try {
         const session = await ort.InferenceSession.create(model, {
           executionProviders: [provider],
@@ -103,6 +105,8 @@ export function createOnnxEngine(options: OnnxEngineOptions = {}): TensorEngine 
     extra: { session: { intra_op: { allow_spinning: options.spinning ? '1' : '0' } } },
   };
   const create = async (model: Uint8Array): Promise<ort.InferenceSession> => {
+    const noVulkan = provider === 'webgpu' ? vulkanMissing() : undefined;
+    if (noVulkan) throw new DeviceError(`execution provider "webgpu" could not start here (${noVulkan})`);
     try {
       return await ort.InferenceSession.create(model, sessionOptions);
     } catch (error) {
