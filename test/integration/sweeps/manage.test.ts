@@ -170,7 +170,10 @@ describe('one spec per sweep name, and managing sweeps', { timeout: 600_000 }, (
       );
     } finally {
       const other = await connectClient({ address: temporal.address, namespace: idle });
-      await other.workflow.getHandle('sweep/fresh').terminate('test over').catch(() => undefined);
+      await other.workflow
+        .getHandle('sweep/fresh')
+        .terminate('test over')
+        .catch(() => undefined);
       await other.connection.close();
     }
   });
