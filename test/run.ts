@@ -15,8 +15,8 @@
  * `npm test` builds dist/ first (pretest): the tests run the compiled CLI.
  */
 import { spawn } from 'node:child_process';
-import { readdirSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startDevServer } from '../src/temporal/devServer.js';
@@ -45,11 +45,47 @@ function testFiles(dir: string): string[] {
   });
 }
 
-function runNodeTest(files: string[], concurrency: number, env: NodeJS.ProcessEnv): Promise<number> {
-  if (files.length === 0) return Promise.resolve(0);
-  const args = ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec'];
+/** Runs `files` under node:test; returns the exit code and the seconds each file took (fileTimes.mjs). */
+async function runNodeTest(
+  files: string[],
+  concurrency: number,
+  env: NodeJS.ProcessEnv,
+): Promise<{ code: number; seconds: Record<string, number> }> {
+  if (files.length === 0) return { code: 0, seconds: {} };
+  const timesDir = mkdtempSync(join(tmpdir(), 'sgc-test-times-'));
+  const times = join(timesDir, 'times.json');
+  const args = [
+    '--import',
+    'tsx',
+    '--test',
+    `--test-concurrency=${concurrency}`,
+    '--test-reporter=spec',
+    '--test-reporter-destination=stdout',
+    `--test-reporter=${join(root, 'test/fileTimes.mjs')}`,
+    `--test-reporter-destination=${times}`,
+  ];
   const child = spawn(process.execPath, [...args, ...files], { cwd: root, env, stdio: 'inherit' });
-  return new Promise((resolve) => child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0))));
+  const code = await new Promise<number>((resolve) =>
+    child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0))),
+  );
+  let seconds: Record<string, number> = {};
+  try {
+    seconds = JSON.parse(readFileSync(times, 'utf8')) as Record<string, number>;
+  } catch {
+    // A run killed before its end writes no times: the exit code says what happened.
+  }
+  rmSync(timesDir, { recursive: true, force: true });
+  return { code, seconds };
+}
+
+/** The slowest files of a phase, one line each, e.g. `#   112 s  test/integration/sweeps/temporal.test.ts`. */
+function printSlowest(seconds: Record<string, number>, most = 8) {
+  const rows = Object.entries(seconds)
+    .map(([file, s]) => [relative(root, file), s] as const)
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, most);
+  if (rows.length) console.log('# slowest files:');
+  for (const [file, s] of rows) console.log(`#   ${s.toFixed(0).padStart(4)} s  ${file}`);
 }
 
 const chosen = process.argv.slice(2).map((file) => relative(root, join(process.cwd(), file)));
@@ -75,12 +111,16 @@ let failed = false;
 try {
   const phase1 = performance.now();
   console.log(`# phase 1: ${together.length} files, ${concurrency} at a time`);
-  if ((await runNodeTest(together, concurrency, env)) !== 0) failed = true;
+  const first = await runNodeTest(together, concurrency, env);
+  if (first.code !== 0) failed = true;
+  printSlowest(first.seconds);
   console.log(`# phase 1: ${seconds(phase1)} s`);
   const phase2 = performance.now();
   console.log(`# phase 2: ${alone.length} files one at a time:`);
   for (const file of alone) console.log(`#   ${file}: ${ALONE[file]}`);
-  if ((await runNodeTest(alone, 1, env)) !== 0) failed = true;
+  const second = await runNodeTest(alone, 1, env);
+  if (second.code !== 0) failed = true;
+  printSlowest(second.seconds);
   console.log(`# phase 2: ${seconds(phase2)} s`);
 } finally {
   await stopServers();
