@@ -11,13 +11,12 @@
  *   npm run bench:cli-startup            # 7 repeats of each
  *   npm run bench:cli-startup -- 11      # 11 repeats
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { staleBuild } from '../scripts/buildFiles.js';
-import { formatTable } from '../src/cli/commands/sql-format.js';
+import { printTimes, timedNode } from './processTiming.js';
 
 const REPEATS = Number(process.argv[2] ?? 7);
 const sgcBin = fileURLToPath(new URL('../bin/sgc.js', import.meta.url));
@@ -40,14 +39,7 @@ engine: {name: onnx}
 `,
 );
 
-/** Wall milliseconds of `node …args`, which must succeed. */
-function timed(args: string[]): number {
-  const started = process.hrtime.bigint();
-  const r = spawnSync(process.execPath, args, { cwd: dir, encoding: 'utf8' });
-  const ms = Number(process.hrtime.bigint() - started) / 1e6;
-  if (r.status !== 0) throw new Error(`node ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
-  return ms;
-}
+const timed = (args: string[]) => timedNode(args, dir);
 
 /** `sgc train` on the tiny config: its wall time and the part outside the training loop. */
 function timedTrain(repeat: number): { wall: number; outside: number } {
@@ -56,8 +48,6 @@ function timedTrain(repeat: number): { wall: number; outside: number } {
   const { seconds } = JSON.parse(readFileSync(join(out, 'result.json'), 'utf8')) as { seconds: number };
   return { wall, outside: wall - 1000 * seconds };
 }
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 try {
   const rows: [string, number[]][] = [
@@ -80,20 +70,7 @@ try {
     rows[5][1].push(timed(['--import', tsx, sources, '--help']));
     rows[6][1].push(timed(['--import', tsx, sources, 'groups']));
   }
-  const reference = median(rows[0][1]);
-  console.log(`Wall time per command, median of ${REPEATS} (min–max), beside node -e '' in the same run`);
-  console.log(
-    formatTable({
-      columns: ['command', 'median ms', 'min–max ms', '× node -e'],
-      types: [25, 701, 25, 701],
-      rows: rows.map(([name, xs]) => [
-        name,
-        median(xs).toFixed(0),
-        `${Math.min(...xs).toFixed(0)}–${Math.max(...xs).toFixed(0)}`,
-        (median(xs) / reference).toFixed(1),
-      ]),
-    }),
-  );
+  printTimes(rows, REPEATS);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

@@ -14,8 +14,8 @@ import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { formatTable } from '../src/cli/commands/sql-format.js';
 import { attachEmbedded } from '../src/store/embedded/attach.js';
+import { printTimes, timedNode } from './processTiming.js';
 
 const REPEATS = Number(process.argv[2] ?? 5);
 const sgcBin = fileURLToPath(new URL('../bin/sgc.js', import.meta.url));
@@ -27,13 +27,7 @@ const env: NodeJS.ProcessEnv = { ...process.env, SGC_HOME: home };
 delete env['DATABASE_URL'];
 delete env['TEMPORAL_ADDRESS'];
 
-function timedProcess(args: string[]): number {
-  const started = process.hrtime.bigint();
-  const result = spawnSync(process.execPath, args, { env, cwd: dir, encoding: 'utf8' });
-  const ms = Number(process.hrtime.bigint() - started) / 1e6;
-  if (result.status !== 0) throw new Error(`${args.join(' ')} failed (${result.status}): ${result.stderr}`);
-  return ms;
-}
+const timedProcess = (args: string[]) => timedNode(args, dir, env);
 
 /** `sgc up` from start to its `ready` line, then stopped (Ctrl-C) before the next. */
 function timedUp(): Promise<number> {
@@ -60,8 +54,6 @@ function timedUp(): Promise<number> {
   });
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
 async function main() {
   try {
     // Create the store first (initdb, roles, migrations): a one-off cost, not what is measured.
@@ -79,26 +71,13 @@ async function main() {
       }
       times.up.push(await timedUp());
     }
-    const reference = median(times.node);
     const rows = [
       ["node -e ''", times.node],
       ['sgc sql "SELECT 1", server already running', times.warm],
       ['sgc sql "SELECT 1", server started and stopped', times.cold],
       ['sgc up, until ready (Temporal dev server, store, metrics)', times.up],
     ] as const;
-    console.log(`Wall time per command, median of ${REPEATS} (min–max), beside node -e '' in the same run`);
-    console.log(
-      formatTable({
-        columns: ['command', 'median ms', 'min–max ms', '× node -e'],
-        types: [25, 701, 25, 701],
-        rows: rows.map(([name, xs]) => [
-          name,
-          median(xs).toFixed(0),
-          `${Math.min(...xs).toFixed(0)}–${Math.max(...xs).toFixed(0)}`,
-          (median(xs) / reference).toFixed(1),
-        ]),
-      }),
-    );
+    printTimes(rows, REPEATS);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
