@@ -32,10 +32,10 @@ export interface ResultsCsv {
 
 const width = (x: string): number | null => (x === '' ? null : Number(x));
 
-export function sweepReportFromCsv(csv: ResultsCsv, spec: SweepSpec, maxRuns: number): SweepReportData {
-  const mine = (rows: Record<string, string>[]) => rows.filter((r) => r.sweep === spec.name);
-  const cells: SweepCellData[] = mine(parseCsv(csv.minWidthByK)).map((r, i) => ({
-    id: i + 1,
+/** One row of min_width_by_k.csv as a report's cell. */
+export function cellFromCsvRow(r: Record<string, string>, id: number): SweepCellData {
+  return {
+    id,
     group: r.group,
     encoding: r.encoding,
     k: Number(r.k),
@@ -48,7 +48,12 @@ export function sweepReportFromCsv(csv: ResultsCsv, spec: SweepSpec, maxRuns: nu
     runs: Number(r.runs),
     seeds: Number(r.seeds),
     groupOrder: groupOf(r.group)?.order ?? null,
-  }));
+  };
+}
+
+export function sweepReportFromCsv(csv: ResultsCsv, spec: SweepSpec, maxRuns: number): SweepReportData {
+  const mine = (rows: Record<string, string>[]) => rows.filter((r) => r.sweep === spec.name);
+  const cells: SweepCellData[] = mine(parseCsv(csv.minWidthByK)).map((r, i) => cellFromCsvRow(r, i + 1));
   const cellOf = (r: Record<string, string>) =>
     cells.find(
       (c) => c.group === r.group && c.encoding === r.encoding && c.model === r.model && c.k === Number(r.k),

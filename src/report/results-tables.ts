@@ -6,6 +6,7 @@
 import { parseGroup } from '../algebra/parse.js';
 import { parseCsv } from './csv.js';
 import { type GrowthSeries, growthSeries, growthTable, type MinWidthRow } from './growth.js';
+import { cellFromCsvRow } from './results-csv.js';
 import type { SweepCellData } from './sweep-data.js';
 
 /** The values of k the width sweeps cover: the table's columns. */
@@ -130,22 +131,8 @@ export function comparisonCells(
   return parseCsv(csv)
     .filter((r) => r.group === group && r.encoding === encoding && labels.has(r.sweep))
     .map((r, id) => {
-      const label = labels.get(r.sweep)!;
-      const width = (x: string) => (x === '' ? null : Number(x));
-      return {
-        id,
-        group: r.group,
-        encoding: r.encoding,
-        k: Number(r.k),
-        model: label ? `${r.model}, ${label}` : r.model,
-        status: r.status,
-        lo: width(r.lo),
-        hi: width(r.hi),
-        minWidth: width(r.min_width),
-        nonMonotone: r.non_monotone === 'true',
-        runs: Number(r.runs),
-        seeds: Number(r.seeds),
-        groupOrder: parseGroup(r.group).order,
-      };
+      const label = labels.get(r.sweep);
+      const cell = cellFromCsvRow(r, id);
+      return label ? { ...cell, model: `${cell.model}, ${label}` } : cell;
     });
 }
