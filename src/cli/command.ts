@@ -38,6 +38,11 @@ export interface CommandEntry {
   name: readonly string[];
   /** One line for `sgc --help`. */
   summary: string;
+  /**
+   * What it connects to: it then takes the shared connection options of each (--address, --tls-…,
+   * --database-url; src/cli/connectionFlags.ts), which override the environment variables.
+   */
+  connects?: readonly ('temporal' | 'store')[];
   /** Imports the command's module (and with it whatever heavy libraries it needs) on first use. */
   load(): Promise<Command>;
 }

@@ -7,6 +7,7 @@
 import { parseArgs } from 'node:util';
 import { InputError } from '../errors.js';
 import type { Command, CommandEntry, OptionSpecs, Parsed } from './command.js';
+import { withConnectionOptions } from './connectionFlags.js';
 
 /** `--help` or `-h` among the arguments, before a `--` (after it, they are positionals). */
 export function wantsHelp(args: readonly string[]): boolean {
@@ -46,6 +47,11 @@ export function parseCommandLine<O extends OptionSpecs>(
       throw new InputError(`${option} is a flag and takes no value (${see})`);
     throw new InputError(`${message.split('\n')[0]} (${see})`);
   }
+}
+
+/** An entry's command as it runs: its own options and the connection options of what it connects to. */
+export async function loadCommand(entry: CommandEntry): Promise<Command> {
+  return withConnectionOptions(await entry.load(), entry.connects);
 }
 
 /** A command's help: its usage text and its examples. */

@@ -14,10 +14,12 @@ import {
   commandHelp,
   commandList,
   groupHelp,
+  loadCommand,
   parseCommandLine,
   wantsHelp,
 } from './commandLine.js';
 import { commands } from './commands/index.js';
+import { applyConnectionFlags } from './connectionFlags.js';
 
 function help(): string {
   return [
@@ -85,14 +87,18 @@ export async function main(argv: string[]): Promise<number> {
   }
   const found = findCommand(argv);
   if (!found) return notACommand(argv);
-  const command = await found.entry.load();
+  const command = await loadCommand(found.entry);
   if (wantsHelp(found.rest)) {
     console.log(commandHelp(command));
     return 0;
   }
   const commandName = `sgc ${found.entry.name.join(' ')}`;
+  let restoreEnvironment = () => {};
   try {
-    return (await command.run(parseCommandLine(command, found.entry.name, found.rest))) ?? 0;
+    const parsed = parseCommandLine(command, found.entry.name, found.rest);
+    // Connection flags stand in for their environment variables while the command runs.
+    restoreEnvironment = applyConnectionFlags(parsed.values);
+    return (await command.run(parsed)) ?? 0;
   } catch (error) {
     if (error instanceof InputError) {
       console.error(`${commandName}: ${error.message}`);
@@ -106,5 +112,7 @@ export async function main(argv: string[]): Promise<number> {
       return 1;
     }
     throw error;
+  } finally {
+    restoreEnvironment();
   }
 }

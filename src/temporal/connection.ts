@@ -11,7 +11,8 @@
  *   TEMPORAL_TLS_SERVER_NAME              name to verify in the server's certificate (SNI)
  *   TEMPORAL_TLS_CLIENT_CERT_PATH / _KEY_PATH   mutual TLS (or _DATA: the PEMs)
  *
- * Any TLS setting turns TLS on. Connections that fail say in one line why: unreachable, a
+ * Every command that connects takes the same settings as flags (--address, --tls-ca-path, …;
+ * src/cli/connectionFlags.ts), which override these. Any TLS setting turns TLS on. Connections that fail say in one line why: unreachable, a
  * certificate problem, or unauthorised.
  */
 import { readFileSync } from 'node:fs';
@@ -69,13 +70,13 @@ export function resolveTemporal(env: NodeJS.ProcessEnv = process.env): TemporalT
   const serverName = env['TEMPORAL_TLS_SERVER_NAME']?.trim();
   if (Boolean(clientCert) !== Boolean(clientKey))
     throw new InputError(
-      'mutual TLS needs both TEMPORAL_TLS_CLIENT_CERT_PATH and TEMPORAL_TLS_CLIENT_KEY_PATH (or their _DATA forms)',
+      'mutual TLS needs both TEMPORAL_TLS_CLIENT_CERT_PATH and TEMPORAL_TLS_CLIENT_KEY_PATH (or their _DATA forms; flags --tls-cert-path, --tls-key-path)',
     );
   const configured = Boolean(serverCa || clientCert || serverName);
   const enabled = flag(env, 'TEMPORAL_TLS') ?? (configured || Boolean(apiKey));
   if (!enabled && configured)
     throw new InputError(
-      'TEMPORAL_TLS=false, but TLS certificates or a server name are set: unset one of them',
+      'TEMPORAL_TLS=false (--no-tls), but TLS certificates or a server name are set: unset one of them',
     );
   if (enabled) {
     target.tls = {
@@ -122,26 +123,26 @@ export function connectionProblem(error: unknown, target: TemporalTarget): strin
   const text = message.toLowerCase();
   const code = (error as { code?: number }).code;
   if (/certificate|handshake|ssl|tls|unknown ca|x509|alert/.test(text))
-    return `a TLS problem: ${first}. Check TEMPORAL_TLS_SERVER_CA_CERT_PATH, TEMPORAL_TLS_SERVER_NAME and the client certificate`;
+    return `a TLS problem: ${first}. Check TEMPORAL_TLS_SERVER_CA_CERT_PATH (--tls-ca-path), TEMPORAL_TLS_SERVER_NAME (--tls-server-name) and the client certificate`;
   if (code === 16 || code === 7 || /unauthenticated|permission denied|unauthori[sz]ed/.test(text))
-    return `not authorised: ${first}. Check TEMPORAL_API_KEY or the client certificate`;
+    return `not authorised: ${first}. Check the API key (TEMPORAL_API_KEY, --api-key-file) or the client certificate`;
   if (code === 5 || /namespace .*not found/.test(text))
     return `namespace ${target.namespace} does not exist there: ${first}`;
-  return `${first}. Start one with \`sgc up\`, or set TEMPORAL_ADDRESS`;
+  return `${first}. Start one with \`sgc up\`, or set TEMPORAL_ADDRESS (--address)`;
 }
 
 /** The TLS library's words for a failed handshake, said as what to change. */
 function explainTls(message: string): string {
   if (/certificate required/i.test(message))
-    return 'the server requires a client certificate (mutual TLS): set TEMPORAL_TLS_CLIENT_CERT_PATH and TEMPORAL_TLS_CLIENT_KEY_PATH';
+    return 'the server requires a client certificate (mutual TLS): set TEMPORAL_TLS_CLIENT_CERT_PATH and TEMPORAL_TLS_CLIENT_KEY_PATH (--tls-cert-path, --tls-key-path)';
   if (/alert (unknown ca|bad certificate|certificate unknown|decrypt error)/i.test(message))
-    return 'the server refused the client certificate (TEMPORAL_TLS_CLIENT_CERT_PATH): it is not signed by a CA the server trusts';
+    return 'the server refused the client certificate (TEMPORAL_TLS_CLIENT_CERT_PATH, --tls-cert-path): it is not signed by a CA the server trusts';
   if (/self[- ]signed|unable to (verify|get local issuer)/i.test(message))
-    return "the server's certificate is not signed by a CA trusted here: set TEMPORAL_TLS_SERVER_CA_CERT_PATH to the CA that signed it";
+    return "the server's certificate is not signed by a CA trusted here: set TEMPORAL_TLS_SERVER_CA_CERT_PATH (--tls-ca-path) to the CA that signed it";
   if (/altnames|does not match/i.test(message))
-    return `the server's certificate is not for this name (${message.replace(/^.*?: /, '')}): set TEMPORAL_TLS_SERVER_NAME to a name it holds`;
+    return `the server's certificate is not for this name (${message.replace(/^.*?: /, '')}): set TEMPORAL_TLS_SERVER_NAME (--tls-server-name) to a name it holds`;
   if (/wrong version number|packet length too long|unexpected eof/i.test(message))
-    return 'the server does not speak TLS: unset TEMPORAL_TLS and the TEMPORAL_TLS_* settings';
+    return 'the server does not speak TLS: unset TEMPORAL_TLS and the TEMPORAL_TLS_* settings (or --no-tls)';
   return `a TLS problem: ${message}`;
 }
 
@@ -185,7 +186,7 @@ export function handshakeProblem(target: TemporalTarget, timeoutMs = 3000): Prom
     socket.on('secureConnect', () => {
       if (!tlsConfig)
         done(
-          'the server speaks TLS: set TEMPORAL_TLS=true (and TEMPORAL_TLS_SERVER_CA_CERT_PATH for a private CA)',
+          'the server speaks TLS: set TEMPORAL_TLS=true or --tls (and TEMPORAL_TLS_SERVER_CA_CERT_PATH or --tls-ca-path for a private CA)',
         );
       // TLS 1.3 servers refuse a missing or foreign client certificate after the handshake: wait for it.
       else setTimeout(() => done(undefined), 300);

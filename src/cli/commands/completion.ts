@@ -5,7 +5,7 @@
  */
 import { InputError } from '../../errors.js';
 import { defineCommand } from '../command.js';
-import { commandGroups, seeHelp } from '../commandLine.js';
+import { commandGroups, loadCommand, seeHelp } from '../commandLine.js';
 import { commands } from './index.js';
 
 const usage = `usage: sgc completion bash|zsh
@@ -26,7 +26,7 @@ export async function completionWords(): Promise<Map<string, string[]>> {
   for (const entry of commands) {
     if (entry.name.length === 1) add('', entry.name[0]);
     else add(entry.name[0], entry.name[1]);
-    const command = await entry.load();
+    const command = await loadCommand(entry);
     for (const option of [...Object.keys(command.options), 'help']) add(entry.name.join('/'), `--${option}`);
   }
   add('', 'completion');

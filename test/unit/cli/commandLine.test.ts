@@ -11,6 +11,7 @@ import {
   commandGroups,
   commandHelp,
   groupHelp,
+  loadCommand,
   parseCommandLine,
   seeHelp,
   wantsHelp,
@@ -40,7 +41,7 @@ describe('every command’s help', () => {
   for (const entry of commands) {
     const words = entry.name.join(' ');
     test(`sgc ${words}: usage, every option, an example`, async () => {
-      const command = await entry.load();
+      const command = await loadCommand(entry);
       const help = commandHelp(command);
       assert.match(help, new RegExp(`^usage: sgc ${words}\\b`, 'i'));
       for (const option of Object.keys(command.options))
@@ -182,7 +183,15 @@ describe('shell completion', () => {
     assert.deepEqual(complete(script, 'gr'), ['groups', 'group']);
     assert.deepEqual(complete(script, 'sweep', 'st'), ['start', 'status', 'stop']);
     assert.deepEqual(complete(script, 'sweep', 'start', 'spec.yaml', '--w'), ['--wait', '--window']);
-    assert.deepEqual(complete(script, 'sql', '--'), ['--json', '--csv', '--file', '--timeout', '--help']);
+    assert.deepEqual(complete(script, 'sql', '--'), [
+      '--json',
+      '--csv',
+      '--file',
+      '--timeout',
+      '--database-url',
+      '--help',
+    ]);
+    assert.deepEqual(complete(script, 'sweep', 'list', '--tls-c'), ['--tls-ca-path', '--tls-cert-path']);
     assert.deepEqual(complete(script, 'db', ''), ['migrate', 'serve', '--help']);
     assert.deepEqual(complete(script, '--v'), ['--version']);
   });

@@ -57,7 +57,7 @@ describe('Temporal connection settings from the environment', () => {
     const cases: [NodeJS.ProcessEnv, RegExp][] = [
       [{ TEMPORAL_TLS: 'maybe' }, /TEMPORAL_TLS=maybe: expected true or false/],
       [{ TEMPORAL_TLS_CLIENT_CERT_DATA: 'C' }, /mutual TLS needs both/],
-      [{ TEMPORAL_TLS: 'false', TEMPORAL_TLS_SERVER_NAME: 'x' }, /TEMPORAL_TLS=false, but/],
+      [{ TEMPORAL_TLS: 'false', TEMPORAL_TLS_SERVER_NAME: 'x' }, /TEMPORAL_TLS=false \(--no-tls\), but/],
       [{ TEMPORAL_TLS_SERVER_CA_CERT_PATH: join(dir, 'missing.pem') }, /SERVER_CA_CERT_PATH=.*ENOENT/],
       [{ TEMPORAL_TLS_SERVER_CA_CERT_PATH: 'a', TEMPORAL_TLS_SERVER_CA_CERT_DATA: 'b' }, /not both/],
     ];
