@@ -19,7 +19,7 @@ import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { Client, Connection, type TLSConfig } from '@temporalio/client';
-import { InputError } from '../errors.js';
+import { grpcStatus, InputError } from '../errors.js';
 
 export const DEFAULT_TEMPORAL_ADDRESS = '127.0.0.1:7233';
 
@@ -118,10 +118,13 @@ export function describeTemporal(target: TemporalTarget): string {
  * PERMISSION_DENIED; the namespace check adds NOT_FOUND.
  */
 export function connectionProblem(error: unknown, target: TemporalTarget): string {
-  const message = String((error as Error)?.message ?? error);
-  const first = message.split('\n')[0] ?? message;
+  // The client wraps what the server said ("Failed to connect to Temporal server"): its cause holds
+  // the gRPC status and the server's words.
+  const status = grpcStatus(error);
+  const message = String(status?.details ?? (error as Error)?.message ?? error);
+  const first = (message.split('\n')[0] ?? message).replace(/\.+$/, '');
   const text = message.toLowerCase();
-  const code = (error as { code?: number }).code;
+  const code = status?.code;
   if (/certificate|handshake|ssl|tls|unknown ca|x509|alert/.test(text))
     return `a TLS problem: ${first}. Check TEMPORAL_TLS_SERVER_CA_CERT_PATH (--tls-ca-path), TEMPORAL_TLS_SERVER_NAME (--tls-server-name) and the client certificate`;
   if (code === 16 || code === 7 || /unauthenticated|permission denied|unauthori[sz]ed/.test(text))

@@ -78,6 +78,15 @@ describe('Temporal connection settings from the environment', () => {
       connectionProblem(Object.assign(new Error('16 UNAUTHENTICATED: bad key'), { code: 16 }), target),
       /^not authorised/,
     );
+    // The client's own words around the server's: its cause carries the status.
+    const refused = Object.assign(new Error('16 UNAUTHENTICATED: Request unauthorized.'), {
+      code: 16,
+      details: 'Request unauthorized.',
+    });
+    assert.equal(
+      connectionProblem(new Error('Failed to connect to Temporal server', { cause: refused }), target),
+      'not authorised: Request unauthorized. Check the API key (TEMPORAL_API_KEY, --api-key-file) or the client certificate',
+    );
     assert.match(
       connectionProblem(
         Object.assign(new Error('5 NOT_FOUND: Namespace lab is not found.'), { code: 5 }),
