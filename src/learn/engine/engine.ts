@@ -63,4 +63,12 @@ export interface TensorEngine {
   /** The backend or execution provider in use, e.g. `cpu`, `wasm`, `cuda`. */
   readonly backend: string;
   open(setup: EngineSetup): Promise<EngineSession>;
+  /**
+   * Optional: sessions for S seeds of one shape (the setups differ only in their parameters) whose
+   * steps() calls run together, as one engine call for all of them, each with its own numbers: the
+   * same as a session of its own would give. A call waits until every session of the group that is
+   * not disposed has one waiting, so the sessions must be driven concurrently (one async loop each,
+   * as runSeeds does); disposing a session takes it out of the group.
+   */
+  openSeeds?(setups: EngineSetup[]): Promise<EngineSession[]>;
 }

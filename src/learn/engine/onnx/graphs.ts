@@ -260,3 +260,106 @@ export function predictGraph(spec: ModelSpec, encodings: Float64Array): Uint8Arr
   c.g.output(c.g.op('Identity', [y], {}, 'y'), 'float', ['B', spec.n]);
   return c.g.toModel();
 }
+
+/** The graph names of seed slot j's state: `s<j>_<name>` (inputs) and `s<j>_new_<name>` (outputs). */
+export const slotName = (slot: number, name: string) => `s${slot}_${name}`;
+
+/**
+ * S seeds' training steps in one run: the Loop of trainLoopGraph whose body holds S copies of the
+ * step, one per seed slot, each with its own state. Inputs: slot j's params and moments (named by
+ * slotName), elements (M × S × B × k), targets (M × S × B), bias_correction (M × S × 2) and active
+ * (M × S, bool); outputs: each slot's state after the M steps and losses (M × S).
+ *
+ * Step i of slot j updates its state only where active[i][j]: a Where picks the updated or the old
+ * tensor, so an inactive step leaves the state bit for bit as it was (its step is computed and
+ * dropped). That is how seeds whose calls ask for fewer steps than others ride along. Each slot's
+ * step is the same nodes as trainGraph's, so every seed's numbers are those of training it alone
+ * (test/unit/learn/engine-onnx-seeds.test.ts).
+ */
+export function trainSeedsLoopGraph(
+  spec: ModelSpec,
+  optimizer: OptimizerSpec,
+  encodings: Float64Array,
+  batchSize: number,
+  seeds: number,
+  sliceRows = defaultSliceRows(spec),
+): Uint8Array {
+  const g = new GraphBuilder(`${spec.kind}_train_seeds`);
+  const X = g.floats(encodings, [spec.n, spec.n], 'X');
+  const slots = Array.from({ length: seeds }, (_, j) => j);
+  const states = slots.map((j) => stateInputs(g, spec, optimizer, (s) => slotName(j, s)));
+  const elements = g.input('elements', 'int32', ['M', seeds, batchSize, spec.k]);
+  const targets = g.input('targets', 'int32', ['M', seeds, batchSize]);
+  const adam = adamParameters(spec, optimizer).length > 0;
+  const biasCorrection = adam ? g.input('bias_correction', 'float', ['M', seeds, 2]) : undefined;
+  const active = g.input('active', 'bool', ['M', seeds]);
+
+  const body = new GraphBuilder(`${spec.kind}_seeds_step`, 'step_');
+  const iteration = body.input('step_iteration', 'int64', []);
+  const condition = body.input('step_condition', 'bool', []);
+  const inners = slots.map((j) => stateInputs(body, spec, optimizer, (s) => `step_${slotName(j, s)}`));
+  const row = (all: string) => body.gather(all, iteration);
+  const [elementRow, targetRow, activeRow] = [row(elements), row(targets), row(active)];
+  const biasRow = biasCorrection === undefined ? undefined : row(biasCorrection);
+  const names = parameterShapes(spec).map((s) => s.name);
+  const adamNames = names.filter((p) => adamParameters(spec, optimizer).includes(p));
+  const losses: string[] = [];
+  for (const j of slots) {
+    const slot = (all: string) => body.gather(all, body.int64s([j], []));
+    const updated: UpdateNames = {
+      param: (p) => `step_${slotName(j, `updated_${p}`)}`,
+      moment: (which, p) => `step_${slotName(j, `updated_${momentName(which, p)}`)}`,
+    };
+    const loss = `step_${slotName(j, 'loss')}`;
+    buildStep(
+      body,
+      spec,
+      optimizer,
+      X,
+      batchSize,
+      sliceRows,
+      {
+        ...inners[j],
+        elements: slot(elementRow),
+        targets: slot(targetRow),
+        biasCorrection: biasRow === undefined ? undefined : slot(biasRow),
+      },
+      loss,
+      updated,
+    );
+    losses.push(body.op('Unsqueeze', [loss, body.int64s([0])]));
+    const on = slot(activeRow);
+    const keep = (updatedName: string, old: string, out: string) =>
+      body.op('Where', [on, updatedName, old], {}, out);
+    for (const p of names) keep(updated.param(p), inners[j].params[p], `step_${slotName(j, newName(p))}`);
+    for (const p of adamNames)
+      for (const which of ['m', 'v'] as const)
+        keep(updated.moment(which, p), inners[j][which][p], `step_${slotName(j, newMomentName(which, p))}`);
+  }
+  body.output(body.op('Identity', [condition], {}, 'step_condition_out'), 'bool', []);
+  const slotOutputs = (j: number, prefix: string) => [
+    ...names.map((p) => `${prefix}${slotName(j, newName(p))}`),
+    ...adamNames.flatMap((p) => [
+      `${prefix}${slotName(j, newMomentName('m', p))}`,
+      `${prefix}${slotName(j, newMomentName('v', p))}`,
+    ]),
+  ];
+  const shapeOf = new Map(parameterShapes(spec).map((s) => [s.name, [s.rows, s.cols]]));
+  // The dims of slotOutputs' entries, in their order.
+  const dims = [...names, ...adamNames.flatMap((p) => [p, p])].map((p) => shapeOf.get(p)!);
+  for (const j of slots) slotOutputs(j, 'step_').forEach((o, i) => body.output(o, 'float', dims[i]));
+  body.output(body.op('Concat', losses, { axis: 0 }, 'step_losses'), 'float', [seeds]);
+
+  const count = g.op('Gather', [g.op('Shape', [elements]), g.int64s([0], [])], { axis: 0 });
+  // In the order of the body's state inputs and outputs: slot by slot, parameters, then m, v of each
+  // Adam parameter.
+  const carried = slots.flatMap((j) => [
+    ...names.map((p) => states[j].params[p]),
+    ...adamNames.flatMap((p) => [states[j].m[p], states[j].v[p]]),
+  ]);
+  const finals = slots.flatMap((j) => slotOutputs(j, ''));
+  g.opN('Loop', [count, '', ...carried], [...finals, 'losses'], { body: { graph: body.graph() } });
+  for (const j of slots) slotOutputs(j, '').forEach((o, i) => g.output(o, 'float', dims[i]));
+  g.output('losses', 'float', ['M', seeds]);
+  return g.toModel();
+}

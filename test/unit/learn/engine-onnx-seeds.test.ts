@@ -1,0 +1,177 @@
+/**
+ * S seeds in one graph (src/learn/engine/onnx/seeds.ts): every seed's losses and state are bit for
+ * bit those of the same seed trained alone, one step per call, over every model and optimizer the
+ * Loop graph supports, whatever the other seeds do (other step counts per call, a rewind, a short
+ * batch, stopping early, failing).
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { parseGroup } from '../../../src/algebra/parse.js';
+import { InputError } from '../../../src/errors.js';
+import type { Batch, EngineSession, EngineSetup } from '../../../src/learn/engine/engine.js';
+import { createOnnxEngine } from '../../../src/learn/engine/onnx/index.js';
+import { initParameters, type ModelKind, makeModelSpec } from '../../../src/learn/models/spec.js';
+import type { OptimizerSpec } from '../../../src/learn/optimizers.js';
+import { encode, encodingMatrix } from '../../../src/task/encoding.js';
+import { sampledSequences } from '../../../src/task/sequences.js';
+
+const onnx = createOnnxEngine();
+const sliced = createOnnxEngine({ sliceRows: 7 });
+
+const perNeuron: OptimizerSpec = { kind: 'per-neuron', lr: 0.05, clip: 2 };
+const adam: OptimizerSpec = { kind: 'adam', lr: 0.01, clip: 2 };
+interface Case {
+  group: string;
+  kind: ModelKind;
+  k: number;
+  H: number;
+  optimizer: OptimizerSpec;
+  degree?: number;
+  slices?: boolean;
+}
+const cases: Case[] = [
+  { group: 'D3', kind: 'mlp', k: 2, H: 8, optimizer: perNeuron, slices: true },
+  { group: 'D3', kind: 'mlp', k: 2, H: 8, optimizer: adam },
+  {
+    group: 'D3',
+    kind: 'mlp',
+    k: 3,
+    H: 8,
+    optimizer: { kind: 'per-neuron', lr: 0.05, timeRescale: { initScale: 0.5 } },
+  },
+  { group: 'D3', kind: 'mlp', k: 2, H: 5, degree: 1, optimizer: perNeuron },
+  // n = 20 > 16: Gather and ScatterND instead of one-hot products.
+  { group: 'D10', kind: 'mlp', k: 2, H: 6, optimizer: { kind: 'per-neuron', lr: 0.05, degree: 3 } },
+  { group: 'D3', kind: 'rnn', k: 2, H: 7, optimizer: { kind: 'hybrid', lr: 0.01, clip: 2 } },
+  { group: 'D3', kind: 'rnn', k: 4, H: 7, optimizer: perNeuron, slices: true },
+  { group: 'D10', kind: 'rnn', k: 3, H: 5, optimizer: adam },
+  { group: 'D3', kind: 'tree', k: 3, H: 7, optimizer: perNeuron },
+  { group: 'D10', kind: 'tree', k: 5, H: 5, optimizer: adam, slices: true },
+];
+
+const BATCH = 24;
+const SEEDS = 3;
+
+function setupsFor(c: Case) {
+  const group = parseGroup(c.group);
+  const encodings = encodingMatrix(encode(group, { kind: 'random', seed: 1 }));
+  const model = makeModelSpec(c.kind, group.order, c.k, c.H, c.degree);
+  const batch = (seed: number, count = BATCH): Batch => {
+    const s = sampledSequences(group, c.k, count, seed);
+    return { elements: s.elements, targets: s.products, count: s.count };
+  };
+  const setups: EngineSetup[] = Array.from({ length: SEEDS }, (_, j) => ({
+    model,
+    optimizer: c.optimizer,
+    encodings,
+    batchSize: BATCH,
+    parameters: initParameters(model, 7 + j, 0.8),
+  }));
+  return { setups, batch };
+}
+
+/** What a seed does: its calls (batches of each), and whether to rewind a call and take a prefix. */
+interface Plan {
+  calls: Batch[][];
+  /** Index of a call to undo, after which its first `keep` batches are taken again. */
+  rewind?: { call: number; keep: number };
+}
+
+/** Drives one seed's session through its plan; returns its losses in order (rewound ones left out). */
+async function drive(session: EngineSession, plan: Plan): Promise<number[]> {
+  const losses: number[] = [];
+  try {
+    for (const [i, call] of plan.calls.entries()) {
+      const got = await session.steps!(call);
+      if (plan.rewind?.call === i) {
+        session.rewind!();
+        losses.push(...(await session.steps!(call.slice(0, plan.rewind.keep))));
+      } else losses.push(...got);
+    }
+    return losses;
+  } finally {
+    await session.dispose();
+  }
+}
+
+/** The batches the plan trains on, in order (a rewound call's prefix only). */
+function trained(plan: Plan): Batch[] {
+  return plan.calls.flatMap((call, i) => (plan.rewind?.call === i ? call.slice(0, plan.rewind.keep) : call));
+}
+
+describe('onnx engine: S seeds per graph', () => {
+  for (const c of cases) {
+    const label = `${c.kind} k = ${c.k} on ${c.group}, ${c.optimizer.kind}${c.slices ? ', in slices' : ''}`;
+    test(`${label}: 3 seeds together equal each seed alone bit for bit`, async () => {
+      const engine = c.slices ? sliced : onnx;
+      const { setups, batch } = setupsFor(c);
+      const b = (seed: number) => batch(seed);
+      // Seed 0: calls of 1, 2, 4 steps; seed 1: 3, 3 (the second rewound to 1), a short batch of 10,
+      // then 2; seed 2: 2 steps, then stops (disposes) while the others go on.
+      const plans: Plan[] = [
+        { calls: [[b(1)], [b(2), b(3)], [b(4), b(5), b(6), b(7)], [b(8)], [b(9)]] },
+        {
+          calls: [[b(11), b(12), b(13)], [b(14), b(15), b(16)], [batch(17, 10)], [b(18), b(19)]],
+          rewind: { call: 1, keep: 1 },
+        },
+        { calls: [[b(21), b(22)]] },
+      ];
+      const sessions = await engine.openSeeds!(setups);
+      // Each seed's state right after its last call: read before the session is disposed.
+      const states = await Promise.all(
+        sessions.map(async (session, j) => {
+          const losses = await drive({ ...session, dispose: async () => {} }, plans[j]);
+          const state = await session.getState();
+          await session.dispose();
+          return { losses, state };
+        }),
+      );
+      for (const [j, plan] of plans.entries()) {
+        const alone = await engine.open(setups[j]);
+        const losses: number[] = [];
+        for (const one of trained(plan)) losses.push(await alone.step(one));
+        assert.deepEqual(states[j].losses, losses, `seed ${j}'s losses`);
+        assert.deepEqual(states[j].state, await alone.getState(), `seed ${j}'s state`);
+        await alone.dispose();
+      }
+    });
+  }
+
+  test('a seed whose call fails leaves the others exact; predict works per seed during training', async () => {
+    const c = cases[1];
+    const { setups, batch } = setupsFor(c);
+    const sessions = await onnx.openSeeds!(setups);
+    const bad: Batch = { elements: new Int32Array(5), targets: new Int32Array(BATCH), count: BATCH };
+    const plan: Plan = { calls: [[batch(1), batch(2)], [batch(3)], [batch(4), batch(5)]] };
+    const [ok0, failed, ok2] = await Promise.allSettled([
+      drive(sessions[0], plan),
+      drive(sessions[1], { calls: [[batch(6)], [bad]] }),
+      (async () => {
+        const losses = await drive({ ...sessions[2], dispose: async () => {} }, plan);
+        return { losses, y: await sessions[2].predict(batch(9)) };
+      })(),
+    ]);
+    assert.equal(failed.status, 'rejected');
+    assert.ok((failed as PromiseRejectedResult).reason instanceof InputError);
+    assert.equal(ok0.status, 'fulfilled');
+    assert.equal(ok2.status, 'fulfilled');
+    const alone = await onnx.open(setups[2]);
+    const losses: number[] = [];
+    for (const one of trained(plan)) losses.push(await alone.step(one));
+    const { losses: together, y } = (ok2 as PromiseFulfilledResult<{ losses: number[]; y: Float64Array }>)
+      .value;
+    assert.deepEqual(together, losses);
+    assert.deepEqual(y, await alone.predict(batch(9)));
+    await alone.dispose();
+    await sessions[2].dispose();
+  });
+
+  test('setups of different shapes are refused with a message naming the seed', async () => {
+    const { setups } = setupsFor(cases[0]);
+    const other = { ...setups[1], batchSize: BATCH + 1 };
+    await assert.rejects(
+      onnx.openSeeds!([setups[0], other]),
+      (e) => e instanceof InputError && /seed 1's setup differs/.test(e.message),
+    );
+  });
+});
