@@ -347,7 +347,8 @@ export function trainSeedsLoopGraph(
   const shapeOf = new Map(parameterShapes(spec).map((s) => [s.name, [s.rows, s.cols]]));
   // The dims of slotOutputs' entries, in their order.
   const dims = [...names, ...adamNames.flatMap((p) => [p, p])].map((p) => shapeOf.get(p)!);
-  for (const j of slots) slotOutputs(j, 'step_').forEach((o, i) => body.output(o, 'float', dims[i]));
+  for (const j of slots)
+    for (const [i, o] of slotOutputs(j, 'step_').entries()) body.output(o, 'float', dims[i]);
   body.output(body.op('Concat', losses, { axis: 0 }, 'step_losses'), 'float', [seeds]);
 
   const count = g.op('Gather', [g.op('Shape', [elements]), g.int64s([0], [])], { axis: 0 });
@@ -359,7 +360,7 @@ export function trainSeedsLoopGraph(
   ]);
   const finals = slots.flatMap((j) => slotOutputs(j, ''));
   g.opN('Loop', [count, '', ...carried], [...finals, 'losses'], { body: { graph: body.graph() } });
-  for (const j of slots) slotOutputs(j, '').forEach((o, i) => g.output(o, 'float', dims[i]));
+  for (const j of slots) for (const [i, o] of slotOutputs(j, '').entries()) g.output(o, 'float', dims[i]);
   g.output('losses', 'float', ['M', seeds]);
   return g.toModel();
 }

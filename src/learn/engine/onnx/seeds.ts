@@ -115,7 +115,7 @@ export async function openSeedSessions(
     for (const [count, list] of bySize) {
       try {
         const losses = await runTogether(list, count);
-        list.forEach((r, j) => r.resolve(losses[j]));
+        for (const [j, r] of list.entries()) r.resolve(losses[j]);
       } catch (error) {
         for (const r of list) r.reject(error);
       }
