@@ -20,7 +20,7 @@ export interface BatchSource {
   /** The fixed training set (undefined for online data). */
   train: SequenceSet | undefined;
   batchSize: number;
-  /** The run's train.seed: the exhaustive set's shuffle is drawn from it. */
+  /** The run's train.seed: the exhaustive set's shuffle is drawn from it (online data with perRun too). */
   seed: number;
 }
 
@@ -75,9 +75,10 @@ export class BatchStream {
     // + 1, so seed 0 shuffles as it did when the exhaustive set's shuffle was fixed at Random(1)).
     this.rng = new Random(('seed' in data ? data.seed : source.seed) + 1);
     this.dropLast = !('dropLast' in data) || data.dropLast !== false;
-    if (data.kind === 'online')
-      this.online = new OnlineBatches(source.group, source.k, data.batch, data.seed, source.order);
-    else if (source.batchSize === source.train!.count) this.full = toBatch(source.train!);
+    if (data.kind === 'online') {
+      const seed = data.perRun ? data.seed + source.seed : data.seed;
+      this.online = new OnlineBatches(source.group, source.k, data.batch, seed, source.order);
+    } else if (source.batchSize === source.train!.count) this.full = toBatch(source.train!);
   }
 
   next(): Batch {

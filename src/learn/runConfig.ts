@@ -99,7 +99,17 @@ export const DataSchema = z
       batch: positiveInt.optional(),
       dropLast,
     }),
-    z.strictObject({ kind: z.literal('online'), batch: positiveInt, seed: z.number().int().default(0) }),
+    z.strictObject({
+      kind: z.literal('online'),
+      batch: positiveInt,
+      seed: z.number().int().default(0),
+      /**
+       * Draw each run's batches from seed + train.seed, so the seeds of a sweep differ in their data
+       * as well as their init (as one torch.manual_seed per run does). Absent rather than defaulted,
+       * so configs without it keep their configHash.
+       */
+      perRun: z.boolean().optional(),
+    }),
   ])
   .default({ kind: 'exhaustive' });
 

@@ -70,7 +70,7 @@ run.yaml keys (defaults in brackets; src/learn/runConfig.ts has them all):
                plateau: {window, tolerance}, warmStart: {steps}, evalEvery, epochLoss,
                timeRescale, degree}
   data        {kind: exhaustive, batch, cap, dropLast} [exhaustive] | {kind: sampled, count, seed,
-               batch, dropLast} | {kind: online, batch, seed}
+               batch, dropLast} | {kind: online, batch, seed, perRun}
   evaluation  {maxExhaustive [100000], sampled [20000]}
   engine      {name: onnx | tfjs | reference [onnx], backend}
 

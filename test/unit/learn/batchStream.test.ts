@@ -105,3 +105,32 @@ test('mark and reset go back to any position, also before the first shuffle', ()
     );
   }
 });
+
+test('online data: perRun gives each run seed its own batches; without it every seed sees the same', () => {
+  const online = (seed: number, perRun?: boolean) =>
+    new BatchStream({
+      group,
+      k: 2,
+      order: 'left',
+      data: { kind: 'online', batch: 16, seed: 1, ...(perRun !== undefined ? { perRun } : {}) },
+      train: undefined,
+      batchSize: 16,
+      seed,
+    });
+  const first = (s: BatchStream) => rows(s.next()).join(' ');
+  assert.equal(first(online(0)), first(online(5)));
+  assert.equal(first(online(0, false)), first(online(5, false)));
+  assert.notEqual(first(online(0, true)), first(online(5, true)));
+  // Seed 0 with perRun is the stream of data.seed itself: data seed 1 + run seed 0.
+  assert.equal(first(online(0, true)), first(online(0)));
+  const plain = new BatchStream({
+    group,
+    k: 2,
+    order: 'left',
+    data: { kind: 'online', batch: 16, seed: 3 },
+    train: undefined,
+    batchSize: 16,
+    seed: 0,
+  });
+  assert.equal(first(online(2, true)), first(plain), 'run seed 2 draws from data seed 1 + 2');
+});

@@ -1,0 +1,225 @@
+/**
+ * `npm run paper-scaling`: the paper's one-hot scaling sweep beside sgc's width search
+ * (examples/paper-onehot-scaling.yaml; README "The paper's scaling sweep").
+ *
+ *   npm run paper-scaling -- --extract <scaling_sweep_lightweight.npz>
+ *       the paper's grid and boundaries as CSVs (docs/results/paper-scaling/paper_grid.csv,
+ *       paper_boundary.csv), read from its published data file
+ *   npm run paper-scaling -- --run [--until 08:40] [--k 2,3] [--groups C2,C3]
+ *       trains the spec one cell at a time, smallest first (k = 2 for every group, then k = 3, …),
+ *       each cell as its own sweep <name>-k<k>-<group> through `sgc run` (a running `sgc up` in this
+ *       folder is used; runs already stored are cache hits, so a second --run trains only what is
+ *       missing); --until: start no cell after that UTC time
+ *   npm run paper-scaling -- --export
+ *       the store's results for those sweeps as CSVs (sgc_cells.csv, runs.csv), then --from-csv
+ *   npm run paper-scaling -- --from-csv
+ *       the comparison table (comparison.csv and the README's table between the paper-scaling
+ *       markers) and the heat-map figure, from the committed CSVs
+ *   npm run paper-scaling -- --estimate
+ *       seconds per run measured in runs.csv, and the time the cells not run yet would take
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { parse as parseYaml, stringify } from 'yaml';
+import { formatCsv } from '../src/cli/commands/sql-format.js';
+import { loadSweepSpecFile } from '../src/cli/sweepSpecFile.js';
+import { InputError } from '../src/errors.js';
+import { writeFileAtomic } from '../src/files.js';
+import { readNpz } from '../src/report/npz.js';
+import {
+  boundaryCsv,
+  buildComparison,
+  comparisonCsv,
+  comparisonTable,
+  gridCsv,
+  paperBoundaries,
+  paperGrid,
+} from '../src/report/paper-scaling.js';
+import { paperScalingSpec } from '../src/report/paper-scaling-figure.js';
+import { renderFigure, svgToPng } from '../src/report/render.js';
+import { replaceBetweenMarkers } from '../src/report/results-tables.js';
+import { openStore } from '../src/store/open-store.js';
+
+const root = join(import.meta.dirname, '..');
+const sgc = join(root, 'bin', 'sgc.js');
+const SPEC_FILE = join(root, 'examples', 'paper-onehot-scaling.yaml');
+const out = join(root, 'docs', 'results', 'paper-scaling');
+
+/** The paper's data file → paper_grid.csv and paper_boundary.csv. */
+function extract(npzFile: string): void {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(npzFile);
+  } catch (error) {
+    throw new InputError(`--extract ${npzFile}: ${(error as Error).message}`);
+  }
+  const grid = paperGrid(readNpz(bytes, npzFile));
+  mkdirSync(out, { recursive: true });
+  writeFileAtomic(join(out, 'paper_grid.csv'), gridCsv(grid));
+  const boundaries = paperBoundaries(grid);
+  writeFileAtomic(join(out, 'paper_boundary.csv'), boundaryCsv(boundaries));
+  console.error(
+    `wrote docs/results/paper-scaling/paper_grid.csv (${grid.length} runs) and paper_boundary.csv (${boundaries.length} cells)`,
+  );
+}
+
+/** The UTC time `HH:MM` today, as a Date. */
+function todayAt(hhmm: string): Date {
+  const match = /^(\d{1,2}):(\d{2})$/.exec(hhmm);
+  if (!match) throw new InputError(`--until ${JSON.stringify(hhmm)}: give a UTC time as HH:MM`);
+  const at = new Date();
+  at.setUTCHours(Number(match[1]), Number(match[2]), 0, 0);
+  return at;
+}
+
+function list(value: string | undefined): string[] | undefined {
+  return value
+    ?.split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+}
+
+/** Trains the spec's cells one at a time, smallest first, each as its own one-cell sweep. */
+function run(options: { until?: string; k?: string; groups?: string }): void {
+  const text = readFileSync(SPEC_FILE, 'utf8');
+  const { spec } = loadSweepSpecFile(SPEC_FILE);
+  const ks = list(options.k)?.map(Number) ?? spec.k;
+  const groups = list(options.groups) ?? spec.groups;
+  for (const k of ks)
+    if (!spec.k.includes(k)) throw new InputError(`--k ${k}: the spec has k = ${spec.k.join(', ')}`);
+  for (const g of groups)
+    if (!spec.groups.includes(g))
+      throw new InputError(`--groups ${g}: the spec has ${spec.groups.join(', ')}`);
+  const until = options.until ? todayAt(options.until) : undefined;
+  const folder = mkdtempSync(join(tmpdir(), 'sgc-paper-scaling-'));
+  const base = parseYaml(text) as Record<string, unknown>;
+  for (const k of [...ks].sort((a, b) => a - b))
+    for (const group of groups) {
+      if (until && Date.now() >= until.getTime()) {
+        console.error(`paper-scaling: ${options.until} UTC reached; no more cells started`);
+        return;
+      }
+      const name = `${spec.name}-k${k}-${group}`;
+      const file = join(folder, `${name}.yaml`);
+      writeFileSync(file, stringify({ ...base, name, groups: [group], k: [k] }));
+      const started = Date.now();
+      console.error(`\n=== ${name} (${new Date().toISOString().slice(11, 19)} UTC)`);
+      const result = spawnSync(
+        process.execPath,
+        [sgc, 'run', file, '--concurrency', '1', '--metrics-port', '0'],
+        {
+          cwd: root,
+          stdio: 'inherit',
+        },
+      );
+      console.error(`=== ${name}: ${((Date.now() - started) / 1000).toFixed(0)} s, exit ${result.status}`);
+      if (result.status !== 0) process.exit(result.status ?? 1);
+    }
+}
+
+/** The sweeps of the spec's cells: `<name>` itself and the one-cell sweeps `<name>-k<k>-<group>`. */
+function sweepFilter(name: string): string {
+  const quoted = name.replace(/'/g, "''");
+  return `(sweep = '${quoted}' OR sweep LIKE '${quoted.replace(/[_%]/g, '\\$&')}-k%')`;
+}
+
+/** The store's results for the spec's cells → sgc_cells.csv and runs.csv. */
+async function exportCsv(): Promise<void> {
+  const { spec } = loadSweepSpecFile(SPEC_FILE);
+  const where = sweepFilter(spec.name);
+  const queries: Record<string, string> = {
+    // One row per cell: where a cell ran in several sweeps (a one-cell sweep and the whole spec), the
+    // decided one with the most runs.
+    'sgc_cells.csv': `SELECT DISTINCT ON (m.k, p) m.k, substring(m.group_name FROM 2)::integer AS p,
+        m.min_width, m.lo, m.hi, m.runs, coalesce(t.training_s, 0) AS training_s, m.status
+      FROM min_width_by_k m
+      LEFT JOIN (SELECT sweep, group_name, k, round(sum(duration_s)::numeric, 1) AS training_s
+                 FROM run_summary GROUP BY sweep, group_name, k) t
+        ON t.sweep = m.sweep AND t.group_name = m.group_name AND t.k = m.k
+      WHERE ${where.replace(/sweep/g, 'm.sweep')}
+      ORDER BY m.k, p, (m.status = 'done') DESC, m.runs DESC`,
+    'runs.csv': `SELECT DISTINCT ON (k, p, h, seed) k, substring(group_name FROM 2)::integer AS p, h, seed,
+        outcome, steps, round(duration_s::numeric, 2) AS duration_s
+      FROM run_summary WHERE ${where} AND outcome IS NOT NULL ORDER BY k, p, h, seed`,
+  };
+  const store = await openStore({ create: false, command: 'npm run paper-scaling' });
+  try {
+    mkdirSync(out, { recursive: true });
+    for (const [file, sql] of Object.entries(queries)) {
+      const result = await store.driver.readOnly((tx) => tx.queryTabular(sql, [], { raw: true }));
+      writeFileAtomic(join(out, file), `${formatCsv(result)}\r\n`);
+      console.error(`wrote docs/results/paper-scaling/${file} (${result.rows.length} rows)`);
+    }
+  } finally {
+    await store.close();
+  }
+}
+
+const read = (file: string) => readFileSync(join(out, file), 'utf8');
+
+/** The comparison (comparison.csv, README table, figure) from the committed CSVs. */
+async function fromCsv(): Promise<void> {
+  const { spec } = loadSweepSpecFile(SPEC_FILE);
+  if (spec.width.mode !== 'search') throw new InputError(`${SPEC_FILE}: expected a width search`);
+  const { grid, rows, cost, successSteps, fullS, notRunS } = buildComparison(spec, {
+    grid: read('paper_grid.csv'),
+    boundary: read('paper_boundary.csv'),
+    sgcCells: read('sgc_cells.csv'),
+    runs: read('runs.csv'),
+  });
+  writeFileAtomic(join(out, 'comparison.csv'), comparisonCsv(rows));
+  const readmePath = join(root, 'README.md');
+  const table = comparisonTable(rows, spec.width.max);
+  writeFileAtomic(
+    readmePath,
+    replaceBetweenMarkers(readFileSync(readmePath, 'utf8'), 'paper-scaling', table),
+  );
+  const { svg, view } = await renderFigure(paperScalingSpec(grid, rows));
+  view.finalize();
+  writeFileAtomic(join(out, 'paper-scaling.svg'), svg);
+  writeFileAtomic(join(out, 'paper-scaling.png'), svgToPng(svg));
+  const ran = rows.filter((r) => r.sgc);
+  const decidedRows = ran.filter((r) => r.withinOneStep !== undefined);
+  const within = decidedRows.filter((r) => r.withinOneStep).length;
+  const hours = (s: number) => (s / 3600).toFixed(1);
+  const runsPerCell = ran.map((r) => r.sgc!.runs);
+  console.error(
+    [
+      `step cost fitted to runs.csv: ${(cost.a * 1000).toFixed(2)} ms + ${(cost.b * 1e9).toFixed(1)} ns · H·(k+1)·p per step; a success taken as ${successSteps} steps (the median)`,
+      `the whole spec (${rows.length} cells) is estimated at ${hours(fullS)} core-hours of training; the ${rows.length - ran.length} cells not run yet at ${hours(notRunS)}`,
+      `cells run: ${ran.length}, decided: ${decidedRows.length}, within one grid step (18) of the paper's boundary: ${within} of ${decidedRows.length}`,
+      `runs per cell: ${runsPerCell.join(', ')} (mean ${(runsPerCell.reduce((s, n) => s + n, 0) / Math.max(1, ran.length)).toFixed(1)}; the paper's grid: 21)`,
+      'wrote docs/results/paper-scaling/comparison.csv, paper-scaling.svg and .png, and the README table',
+    ].join('\n'),
+  );
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      extract: { type: 'string' },
+      run: { type: 'boolean' },
+      until: { type: 'string' },
+      k: { type: 'string' },
+      groups: { type: 'string' },
+      export: { type: 'boolean' },
+      'from-csv': { type: 'boolean' },
+    },
+  });
+  if (values.extract !== undefined) extract(values.extract);
+  if (values.run) run(values);
+  if (values.export) await exportCsv();
+  if (values.export || values['from-csv']) await fromCsv();
+}
+
+try {
+  await main();
+} catch (error) {
+  const code = (error as NodeJS.ErrnoException).code ?? '';
+  if (!(error instanceof InputError) && !code.startsWith('ERR_PARSE_ARGS')) throw error;
+  console.error(`npm run paper-scaling: ${(error as Error).message}`);
+  process.exit(2);
+}

@@ -1,0 +1,165 @@
+/**
+ * The paper's scaling sweep beside sgc's (docs/results/paper-scaling/, `npm run paper-scaling`):
+ * the pieces on inputs built here, then the committed CSVs, the figure and the README table agree.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { loadSweepSpecFile } from '../../../src/cli/sweepSpecFile.js';
+import {
+  boundaryCsv,
+  buildComparison,
+  comparisonCsv,
+  comparisonTable,
+  curveSteps,
+  estimateCell,
+  type PaperGridRow,
+  paperBoundaries,
+  readGridCsv,
+  stepSeconds,
+  withinOneStep,
+} from '../../../src/report/paper-scaling.js';
+import { paperScalingSpec } from '../../../src/report/paper-scaling-figure.js';
+import { findMarks, renderFigure } from '../../../src/report/render.js';
+import { betweenMarkers } from '../../../src/report/results-tables.js';
+import type { WidthPlan } from '../../../src/sweep/widthSearch.js';
+
+const root = join(import.meta.dirname, '..', '..', '..');
+const folder = join(root, 'docs', 'results', 'paper-scaling');
+const read = (file: string) => readFileSync(join(folder, file), 'utf8');
+
+/** A loss curve of `length` steps (a plateau for its first fifth, then falling), kept at 1,000 points as the paper's file keeps it. */
+function keptCurve(length: number): number[] {
+  const loss = Array.from({ length }, (_, t) =>
+    t < length / 5 ? 0.25 : 0.25 * Math.exp(-(t - length / 5) / 50) * (1 + 0.01 * Math.sin(t)),
+  );
+  return Array.from({ length: 1000 }, (_, j) => loss[Math.floor((j * (length - 1)) / 999)]);
+}
+
+test('curveSteps reads a run length under 1,000 steps off the kept points, and declines longer ones', () => {
+  for (const length of [120, 400, 830]) {
+    const steps = curveSteps(keptCurve(length));
+    assert.ok(steps !== undefined && Math.abs(steps - length) <= 0.03 * length, `${length}: ${steps}`);
+  }
+  assert.equal(curveSteps(keptCurve(5000)), undefined);
+  assert.equal(curveSteps(new Array(1000).fill(0.25)), undefined, 'a run that never left its plateau');
+});
+
+test('paperBoundaries: the smallest width that reached 99.9 %, none, and a wider width failing again', () => {
+  const row = (p: number, h: number, reached: boolean): PaperGridRow => ({
+    k: 3,
+    p,
+    h,
+    initialLoss: 1,
+    finalLoss: reached ? 1e-4 : 0.5,
+    reached,
+  });
+  const grid = [
+    row(2, 36, true),
+    row(2, 18, false),
+    row(2, 54, true),
+    row(3, 18, false),
+    row(3, 36, false),
+    row(4, 18, false),
+    row(4, 36, true),
+    row(4, 54, false),
+  ];
+  assert.deepEqual(paperBoundaries(grid), [
+    { k: 3, p: 2, h: 36, nonMonotone: false },
+    { k: 3, p: 3, nonMonotone: false },
+    { k: 3, p: 4, h: 36, nonMonotone: true },
+  ]);
+});
+
+test('withinOneStep: one grid step of 18 either way; none ≤ 378 matches no H*, or one above 360', () => {
+  const cell = (h?: number) => ({ k: 2, p: 5, runs: 4, trainingS: 1, status: 'done', ...(h ? { h } : {}) });
+  assert.equal(withinOneStep(36, cell(19)), true);
+  assert.equal(withinOneStep(36, cell(17)), false);
+  assert.equal(withinOneStep(36, cell(54)), true);
+  assert.equal(withinOneStep(36, cell()), false);
+  assert.equal(withinOneStep(undefined, cell()), true);
+  assert.equal(withinOneStep(undefined, cell(400)), true);
+  assert.equal(withinOneStep(undefined, cell(300)), false);
+  assert.equal(withinOneStep(36, { ...cell(40), status: 'searching' }), undefined);
+});
+
+test('estimateCell drives the width search: a cell where nothing passes gallops to max, two failing runs a width', () => {
+  const plan: WidthPlan = {
+    mode: 'search',
+    start: 4,
+    max: 1536,
+    perOctave: 8,
+    recheck: false,
+    seeds: 3,
+    succeed: 2,
+  };
+  const cost = { a: 1e-3, b: 1e-9 };
+  const budget = { steps: 20_000, successSteps: 1000 };
+  const none = estimateCell(plan, { k: 3, p: 5 }, cost, budget);
+  const widths = [4, 8, 16, 32, 64, 128, 256, 512, 1024, 1536];
+  assert.equal(none.runs, 2 * widths.length);
+  const seconds = widths.reduce((s, h) => s + 2 * 20_000 * stepSeconds(cost, 3, 5, h), 0);
+  assert.ok(Math.abs(none.seconds - seconds) < 1e-9 * seconds);
+  // A boundary at 20: gallop 4, 8, 16 (fail), 32 (pass), then bisection between 16 and 32.
+  const found = estimateCell(plan, { k: 3, p: 5, threshold: 20 }, cost, budget);
+  assert.ok(found.runs > 8 && found.runs % 2 === 0, String(found.runs));
+  assert.ok(found.seconds < none.seconds);
+});
+
+describe('docs/results/paper-scaling', () => {
+  const { spec } = loadSweepSpecFile(join(root, 'examples', 'paper-onehot-scaling.yaml'));
+  const csv = {
+    grid: read('paper_grid.csv'),
+    boundary: read('paper_boundary.csv'),
+    sgcCells: read('sgc_cells.csv'),
+    runs: read('runs.csv'),
+  };
+  const comparison = buildComparison(spec as Parameters<typeof buildComparison>[0], csv);
+
+  test("the paper's grid: 4 k × 21 p × 21 H, its templates of amplitude 1 (initial loss (p − 1)/p²), and its boundaries", () => {
+    const grid = readGridCsv(csv.grid);
+    assert.equal(grid.length, 4 * 21 * 21);
+    for (const r of grid) {
+      const expected = (r.p - 1) / r.p ** 2;
+      assert.ok(Math.abs(r.initialLoss - expected) < 1e-5 * expected, `k=${r.k} p=${r.p} H=${r.h}`);
+      assert.equal(r.reached, r.finalLoss <= 1e-3 * r.initialLoss);
+    }
+    assert.equal(csv.boundary, boundaryCsv(paperBoundaries(grid)));
+    assert.deepEqual(spec.encodings, [{ kind: 'onehot', index: 0, amplitude: 1 }]);
+  });
+
+  test('comparison.csv and the README table are what the committed CSVs give', () => {
+    assert.equal(read('comparison.csv'), comparisonCsv(comparison.rows));
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    assert.equal(
+      betweenMarkers(readme, 'paper-scaling'),
+      comparisonTable(comparison.rows, (spec.width as { max: number }).max),
+    );
+    assert.equal(comparison.rows.length, spec.groups.length * spec.k.length);
+    assert.ok(
+      comparison.rows.some((r) => r.sgc),
+      'no cell has run',
+    );
+  });
+
+  test('the figure is the one the CSVs draw: one diamond per cell with an H* within the grid, at that H*', async () => {
+    const { svg, view } = await renderFigure(paperScalingSpec(comparison.grid, comparison.rows));
+    try {
+      assert.equal(read('paper-scaling.svg'), svg);
+      for (const k of spec.k) {
+        const expected = comparison.rows
+          .filter((r) => r.k === k && r.sgc?.status === 'done' && r.sgc.h !== undefined && r.sgc.h <= 378)
+          .map((r) => `${r.p}:${r.sgc!.h}`);
+        const drawn = findMarks(view, `sgc_k${k}_marks`).flatMap((m) =>
+          m.items.map((i) => `${i.datum.p}:${i.datum.h}`),
+        );
+        assert.deepEqual(drawn.sort(), expected.sort(), `k = ${k}`);
+        const cells = findMarks(view, `grid_k${k}_marks`).flatMap((m) => m.items);
+        assert.equal(cells.length, 21 * 21, `k = ${k}: the paper's grid`);
+      }
+    } finally {
+      view.finalize();
+    }
+  });
+});
