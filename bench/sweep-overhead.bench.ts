@@ -43,6 +43,7 @@ import { connectClient } from '../src/temporal/connection.js';
 import { startDevServer } from '../src/temporal/devServer.js';
 import { startSweep } from '../src/temporal/sweeps.js';
 import { createWorkers } from '../src/temporal/worker.js';
+import { markdown } from './markdown.js';
 
 function option(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -345,11 +346,6 @@ try {
 } catch (error) {
   longOk = false;
   console.error(error);
-}
-
-function markdown(headers: string[], rows: (string | number)[][]): string {
-  const line = (cells: (string | number)[]) => `| ${cells.join(' | ')} |`;
-  return [line(headers), line(headers.map(() => '---')), ...rows.map(line)].join('\n');
 }
 
 console.log(

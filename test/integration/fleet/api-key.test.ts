@@ -1,7 +1,7 @@
 /**
  * A Temporal server that checks API keys, reached through command-line flags alone (issue 18):
  * the dev server behind a TLS front that refuses, as Temporal Cloud does, every call without
- * `authorization: Bearer <key>` (test/helpers/apiKeyFront.ts). With no TEMPORAL_* or DATABASE_URL
+ * `authorization: Bearer <key>` (test/helpers/grpcFront.ts). With no TEMPORAL_* or DATABASE_URL
  * in their environment, `sgc db migrate`, `sgc worker`, `sgc sweep start --wait`, `sgc sweep list`
  * and `sgc doctor` given --address, --namespace, --tls-ca-path, --api-key-file and --database-url
  * run a tiny sweep to its end; a wrong or missing key is the one line "not authorised" (exit 2),
@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { stringify } from 'yaml';
-import { type ApiKeyFront, startApiKeyFront } from '../../helpers/apiKeyFront.js';
+import { type GrpcFront, startGrpcFront } from '../../helpers/grpcFront.js';
 import { type PostgresServer, startPostgres } from '../../helpers/postgres.js';
 import { runSgc, sgcBin } from '../../helpers/sgc.js';
 import { startTemporal, type TestTemporal, waitFor } from '../../helpers/temporal.js';
@@ -52,7 +52,7 @@ describe('an API key checked by the server, given by flags alone', { timeout: 30
   let root: string;
   let temporal: TestTemporal | undefined;
   let postgres: PostgresServer | undefined;
-  let front: ApiKeyFront | undefined;
+  let front: GrpcFront | undefined;
   let flags: string[];
   let worker: { child: ChildProcess; log: () => string } | undefined;
   const outputs: string[] = [];
@@ -77,11 +77,10 @@ describe('an API key checked by the server, given by flags alone', { timeout: 30
     root = mkdtempSync(join(tmpdir(), 'sgc-api-key-'));
     const certs = makeCertificates(root);
     [temporal, postgres] = await Promise.all([startTemporal(), startPostgres()]);
-    front = await startApiKeyFront({
+    front = await startGrpcFront({
       target: temporal.address,
       apiKey: API_KEY,
-      cert: certs.serverCert,
-      key: certs.serverKey,
+      tls: { cert: certs.serverCert, key: certs.serverKey },
     });
     const keyFile = join(root, 'api.key');
     writeFileSync(keyFile, `${API_KEY}\n`, { mode: 0o600 });

@@ -1,11 +1,15 @@
 /**
- * A Temporal frontend that checks API keys, for tests: the dev server accepts any caller, so this
- * HTTP/2 front (TLS, as Temporal Cloud's API-key endpoints are) forwards every gRPC stream to it
- * and refuses, as Temporal Cloud does, each call whose `authorization` header is not
- * `Bearer <key>`: gRPC status 16 (UNAUTHENTICATED) in the trailers of an otherwise empty
- * response. The SDKs send an API key as that header on every call (the TypeScript client's
- * `apiKey`, and the Rust core's behind the worker's NativeConnection). Nothing but the header is
- * looked at: frames go through untouched, long polls and cancellations included.
+ * A gRPC front for a plain-text Temporal dev server, for tests and benchmarks: an HTTP/2 server
+ * that forwards every stream to it and counts the calls per method (the :path, e.g.
+ * `/temporal.api.workflowservice.v1.WorkflowService/PollActivityTaskQueue`).
+ *
+ * With `apiKey` it checks API keys as Temporal Cloud does, which the dev server does not: each call
+ * whose `authorization` header is not `Bearer <key>` is refused with gRPC status 16
+ * (UNAUTHENTICATED) in the trailers of an otherwise empty response. The SDKs send an API key as
+ * that header on every call (the TypeScript client's `apiKey`, and the Rust core's behind the
+ * worker's NativeConnection). With `tls` it speaks TLS, as Temporal Cloud's endpoints do; without,
+ * plain HTTP/2. Nothing but the header is looked at: frames go through untouched, long polls and
+ * cancellations included.
  */
 
 import { readFileSync } from 'node:fs';
@@ -14,16 +18,19 @@ import {
   connect,
   constants,
   createSecureServer,
+  createServer,
   type Http2Session,
   type IncomingHttpHeaders,
   type OutgoingHttpHeaders,
   type ServerHttp2Stream,
 } from 'node:http2';
 
-export interface ApiKeyFront {
+export interface GrpcFront {
   address: string;
   /** Calls let through and calls refused, so far. */
   counts(): { forwarded: number; refused: number };
+  /** Calls let through so far, per gRPC method (its last path segment). */
+  methods(): Map<string, number>;
   stop(): Promise<void>;
 }
 
@@ -52,13 +59,14 @@ function refuse(stream: ServerHttp2Stream, status: string, message: string) {
   stream.end();
 }
 
-export async function startApiKeyFront(options: {
+export async function startGrpcFront(options: {
   /** host:port of the plain-text Temporal frontend behind. */
   target: string;
-  apiKey: string;
-  cert: string;
-  key: string;
-}): Promise<ApiKeyFront> {
+  /** Refuse calls without `authorization: Bearer <apiKey>`. */
+  apiKey?: string;
+  /** Speak TLS with this certificate and key. */
+  tls?: { cert: string; key: string };
+}): Promise<GrpcFront> {
   let upstream: ClientHttp2Session | undefined;
   const session = () => {
     if (!upstream || upstream.closed || upstream.destroyed) {
@@ -69,11 +77,14 @@ export async function startApiKeyFront(options: {
   };
   let forwarded = 0;
   let refused = 0;
-  const server = createSecureServer({
-    cert: readFileSync(options.cert),
-    key: readFileSync(options.key),
-    ALPNProtocols: ['h2'],
-  });
+  const methods = new Map<string, number>();
+  const server = options.tls
+    ? createSecureServer({
+        cert: readFileSync(options.tls.cert),
+        key: readFileSync(options.tls.key),
+        ALPNProtocols: ['h2'],
+      })
+    : createServer();
   const sessions = new Set<Http2Session>();
   server.on('session', (s) => {
     sessions.add(s);
@@ -82,12 +93,14 @@ export async function startApiKeyFront(options: {
   server.on('sessionError', () => undefined);
   server.on('stream', (stream, headers) => {
     stream.on('error', () => undefined);
-    if (headers['authorization'] !== `Bearer ${options.apiKey}`) {
+    if (options.apiKey !== undefined && headers['authorization'] !== `Bearer ${options.apiKey}`) {
       refused++;
       refuse(stream, UNAUTHENTICATED, 'Request unauthorized.');
       return;
     }
     forwarded++;
+    const method = String(headers[':path']).split('/').pop() ?? '';
+    methods.set(method, (methods.get(method) ?? 0) + 1);
     const call = session().request(forwardable(headers));
     call.on('error', () => refuse(stream, UNAVAILABLE, 'the server behind the front is gone'));
     let trailers: OutgoingHttpHeaders = {};
@@ -114,6 +127,7 @@ export async function startApiKeyFront(options: {
   return {
     address: `127.0.0.1:${port}`,
     counts: () => ({ forwarded, refused }),
+    methods: () => new Map(methods),
     stop: () =>
       new Promise<void>((resolve) => {
         upstream?.destroy();
