@@ -1,16 +1,19 @@
 /**
  * The deployment files under deploy/ checked as far as this machine can (no container runtime with
- * compose, no image registry here): Prometheus's config and rules by promtool, the systemd unit by
- * systemd-analyze, and the compose file's references: services it depends on exist, the files it
+ * compose, no image registry here): the compose file loaded as `docker compose config` loads it
+ * (compose-go, the library Docker Compose is built on: the Compose Specification's schema,
+ * interpolation and its consistency checks; scripts/compose-config), Prometheus's config and rules
+ * by promtool, the systemd unit by systemd-analyze, and the compose file's references: services it depends on exist, the files it
  * mounts are in the repository, every service's sgc environment names what sgc reads, the scrape
  * config's port is the workers' metrics port, and the Dockerfile's stages are the ones compose
  * builds.
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 
@@ -32,7 +35,60 @@ const compose = parse(readFileSync(join(deploy, 'compose.yaml'), 'utf8'), { merg
   volumes: Record<string, unknown>;
 };
 
+/** scripts/compose-config, built with Go (.ci/run builds it first; with Go's cache, a second build is a no-op). */
+const composeConfig = join(root, 'scripts', 'compose-config', 'bin', 'compose-config');
+
 describe('deploy/', () => {
+  before(() => {
+    execFileSync('go', ['build', '-o', composeConfig, '.'], {
+      cwd: join(root, 'scripts', 'compose-config'),
+      stdio: 'pipe',
+    });
+  });
+
+  test('compose-go loads compose.yaml as `docker compose config` does, with every profile', () => {
+    const out = execFileSync(composeConfig, [join(deploy, 'compose.yaml'), join(deploy, 'lab.env.example')], {
+      encoding: 'utf8',
+      stdio: 'pipe',
+    });
+    const project = parse(out) as {
+      services: Record<string, { environment?: Record<string, string>; deploy?: unknown }>;
+    };
+    assert.deepEqual(Object.keys(project.services).sort(), Object.keys(compose.services).sort());
+    // Interpolated from lab.env.example, as `--env-file deploy/lab.env` does.
+    assert.equal(
+      project.services['worker']!.environment!['DATABASE_URL'],
+      'postgresql://sgc:change-me@results-db:5432/sgc',
+    );
+    assert.match(JSON.stringify(project.services['gpu-worker']!.deploy), /"driver":"nvidia"/);
+  });
+
+  test('compose-go refuses what docker compose would: a password left unset, an unknown key', () => {
+    const refusal = (file: string, ...envFiles: string[]) => {
+      try {
+        execFileSync(composeConfig, [file, ...envFiles], { encoding: 'utf8', stdio: 'pipe' });
+      } catch (error) {
+        return String((error as { stderr: string }).stderr);
+      }
+      assert.fail(`${file} was accepted`);
+    };
+    assert.match(refusal(join(deploy, 'compose.yaml')), /required variable SGC_DB_PASSWORD is missing/);
+    const dir = mkdtempSync(join(tmpdir(), 'sgc-compose-'));
+    try {
+      const misspelt = join(dir, 'compose.yaml');
+      writeFileSync(
+        misspelt,
+        readFileSync(join(deploy, 'compose.yaml'), 'utf8').replace(
+          /^( {4})image: postgres/m,
+          '$1imgae: postgres',
+        ),
+      );
+      assert.match(refusal(misspelt, join(deploy, 'lab.env.example')), /imgae/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test('promtool: the Prometheus config and its alerting rules are valid', () => {
     const out = execFileSync('promtool', ['check', 'config', join(deploy, 'prometheus', 'prometheus.yml')], {
       encoding: 'utf8',
