@@ -3,8 +3,10 @@
  * beside PyTorch on CPU, measured in the same run, with the ratio PyTorch / sgc.
  *
  * 1. Time per step at each size: onnx with one step per engine call, onnx with N steps per call (N
- *    chosen as the trainer chooses it: a call of about CALL_MILLISECONDS), the reference engine at
- *    the first size only (plain Float64 TypeScript), and PyTorch's step right after each size.
+ *    chosen as the trainer chooses it: a call of about CALL_MILLISECONDS), onnx with S = 3 seeds in
+ *    one graph (time per seed-step; S = 1 is the N-per-call column, as a seed group of one runs its
+ *    session's own Loop graph), the reference engine at the first size only (plain Float64
+ *    TypeScript), and PyTorch's step right after each size.
  * 2. Whole runs of the paper's three recorded configurations, process start to result: `sgc train`
  *    (the compiled CLI, `npm run build`) against bench/reference/train_run_torch.py (the paper's
  *    per-batch DataLoader loop), each run as a fresh process timed from outside.
@@ -15,9 +17,9 @@
  *   npm run bench:train -- --run-steps 2000               # shorter whole runs (default 10,000; 0: none)
  *   npm run bench:train -- --sizes ""                     # whole runs only
  */
-import { spawnSync } from 'node:child_process';
+import { execSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatTable } from '../src/cli/format.js';
 import { createOnnxEngine } from '../src/learn/engine/onnx/index.js';
@@ -44,15 +46,14 @@ const sizes =
   sizesOption !== undefined ? parseSizes(sizesOption) : [...SMALL_STEP_SIZES, ...DEFAULT_STEP_SIZES];
 const seconds = Number(option('seconds') ?? 3);
 const runSteps = Number(option('run-steps') ?? 10_000);
-const load = () =>
-  loadavg()
-    .map((l) => l.toFixed(2))
-    .join(', ');
-console.log(`load average at the start: ${load()}`);
+const uptime = () => execSync('uptime', { encoding: 'utf8' }).trim();
+console.log(`uptime at the start: ${uptime()}`);
 
 // Each size: the onnx engine (1, then N steps per call), then PyTorch right after, so all see the
 // same machine load.
 const onnx = createOnnxEngine();
+/** Seeds per graph in the S column. */
+const SEEDS = 3;
 const rows: (string | number)[][] = [];
 let note = '';
 const us = (ms: number) => (1000 * ms).toFixed(0);
@@ -60,6 +61,9 @@ for (const [index, size] of sizes.entries()) {
   const one = await timeEngineStep(onnx, size, seconds);
   const perCall = Math.max(1, Math.min(MAX_STEPS_PER_CALL, Math.round(CALL_MILLISECONDS / one)));
   const many = perCall === 1 ? one : await timeEngineStep(onnx, size, seconds, perCall);
+  // S seeds' calls of M steps each take about S·M steps' time: M as the trainer would choose it.
+  const seedCall = Math.max(1, Math.min(MAX_STEPS_PER_CALL, Math.round(CALL_MILLISECONDS / (SEEDS * many))));
+  const seeded = await timeEngineStep(onnx, size, seconds, seedCall, SEEDS);
   const reference = index === 0 ? us(await timeEngineStep(referenceEngine, size, seconds)) : '';
   const torch = measureTorchSteps([size], seconds);
   note = torch.note;
@@ -73,13 +77,16 @@ for (const [index, size] of sizes.entries()) {
     perCall,
     us(many),
     (one / many).toFixed(1),
-    'not built',
+    seedCall,
+    us(seeded),
+    (many / seeded).toFixed(1),
     reference,
     torchMs === undefined ? '—' : us(torchMs),
     torchMs === undefined ? '' : (torchMs / many).toFixed(1),
+    torchMs === undefined ? '' : (torchMs / seeded).toFixed(1),
   ]);
   process.stderr.write(
-    `  ${sizeKey(size)}: onnx ${us(one)} µs, ${perCall}/call ${us(many)} µs, torch ${torchMs === undefined ? '—' : us(torchMs)} µs\n`,
+    `  ${sizeKey(size)}: onnx ${us(one)} µs, ${perCall}/call ${us(many)} µs, S = ${SEEDS} ${us(seeded)} µs/seed-step, torch ${torchMs === undefined ? '—' : us(torchMs)} µs\n`,
   );
 }
 
@@ -95,10 +102,13 @@ if (rows.length > 0) {
         'N',
         'onnx N/call µs',
         'gain',
-        'S=3 µs/seed-step',
+        `S=${SEEDS} M`,
+        `S=${SEEDS} µs/seed-step`,
+        `gain S=${SEEDS}`,
         'reference µs',
         'torch µs',
         'torch/onnx N',
+        `torch/S=${SEEDS}`,
       ],
       rows,
     ),
@@ -106,7 +116,8 @@ if (rows.length > 0) {
   console.log(
     `\nMedian time of one step = forward, backward, global-norm clip, per-neuron update; mlp with degree k, Float32` +
       ` (reference engine: Float64, first size only). N steps per call: chosen as the trainer does (a call of about` +
-      ` ${CALL_MILLISECONDS} ms); gain = 1/call ÷ N/call. S = 3 seeds per graph: not built. ${availableParallelism()} CPUs.\n${note}.`,
+      ` ${CALL_MILLISECONDS} ms); gain = 1/call ÷ N/call. S = ${SEEDS}: ${SEEDS} seeds (inits 1–${SEEDS}) in one graph,` +
+      ` M steps per seed per call, time per seed-step; gain S=${SEEDS} = N/call ÷ S=${SEEDS}. ${availableParallelism()} CPUs.\n${note}.`,
   );
 }
 
@@ -201,4 +212,4 @@ if (runSteps > 0) {
       `${python ? ` (${python})` : ': unavailable, no python with torch'}.`,
   );
 }
-console.log(`load average at the end: ${load()}`);
+console.log(`uptime at the end: ${uptime()}`);

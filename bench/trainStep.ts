@@ -65,13 +65,16 @@ const INIT_SCALE = 0.01;
 /**
  * Median milliseconds per step of `engine` at `size`: two warm-up calls, then ≥ `seconds` and ≥ 5
  * calls. `perCall` steps go to each call: step() for 1, steps() (the trainer's way on onnx) above;
- * a call's time is divided by its steps.
+ * a call's time is divided by its steps. With `seeds` > 1, that many seeds (inits 1, 2, …) train
+ * as one seed group (engine.openSeeds, each seed's steps() driven concurrently, as runSeeds does):
+ * the time is per seed-step, a call's time divided by perCall × seeds.
  */
 export async function timeEngineStep(
   engine: TensorEngine,
   size: StepSize,
   seconds: number,
   perCall = 1,
+  seeds = 1,
 ): Promise<number> {
   const { n, k, H } = size;
   const group = parseGroup(GROUPS[n] ?? `C${n}`);
@@ -80,16 +83,17 @@ export async function timeEngineStep(
   const batch = { elements: s.elements, targets: s.products, count: B };
   const batches = Array.from({ length: perCall }, () => batch);
   const model = makeModelSpec('mlp', n, k, H);
-  const session = await engine.open({
+  const setups = Array.from({ length: seeds }, (_, j) => ({
     model,
     optimizer: STEP_OPTIMIZER,
     encodings: encodingMatrix(encode(group, { kind: 'random', seed: 1 })),
     batchSize: B,
-    parameters: initParameters(model, 1, INIT_SCALE),
-  });
+    parameters: initParameters(model, 1 + j, INIT_SCALE),
+  }));
+  const sessions = seeds === 1 ? [await engine.open(setups[0])] : await engine.openSeeds!(setups);
   const call = async () => {
-    if (perCall === 1) await session.step(batch);
-    else await session.steps!(batches);
+    if (perCall === 1 && seeds === 1) await sessions[0].step(batch);
+    else await Promise.all(sessions.map((session) => session.steps!(batches)));
   };
   try {
     for (let i = 0; i < 2; i++) await call();
@@ -98,12 +102,12 @@ export async function timeEngineStep(
     while (performance.now() - start < seconds * 1000 || times.length < 5) {
       const t = performance.now();
       await call();
-      times.push((performance.now() - t) / perCall);
+      times.push((performance.now() - t) / (perCall * seeds));
     }
     times.sort((a, b) => a - b);
     return times[Math.floor(times.length / 2)];
   } finally {
-    await session.dispose();
+    for (const session of sessions) await session.dispose();
   }
 }
 
