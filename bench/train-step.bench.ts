@@ -33,6 +33,7 @@ import {
   sizeKey,
   stepBatchSize,
   timeEngineStep,
+  timeEngineSteps,
   torchPython,
 } from './trainStep.js';
 
@@ -58,12 +59,15 @@ const rows: (string | number)[][] = [];
 let note = '';
 const us = (ms: number) => (1000 * ms).toFixed(0);
 for (const [index, size] of sizes.entries()) {
-  const one = await timeEngineStep(onnx, size, seconds);
+  const oneTimes = await timeEngineSteps(onnx, size, seconds);
+  const one = oneTimes.ms;
   const perCall = Math.max(1, Math.min(MAX_STEPS_PER_CALL, Math.round(CALL_MILLISECONDS / one)));
-  const many = perCall === 1 ? one : await timeEngineStep(onnx, size, seconds, perCall);
+  const manyTimes = perCall === 1 ? oneTimes : await timeEngineSteps(onnx, size, seconds, perCall);
+  const many = manyTimes.ms;
   // S seeds' calls of M steps each take about S·M steps' time: M as the trainer would choose it.
   const seedCall = Math.max(1, Math.min(MAX_STEPS_PER_CALL, Math.round(CALL_MILLISECONDS / (SEEDS * many))));
-  const seeded = await timeEngineStep(onnx, size, seconds, seedCall, SEEDS);
+  const seededTimes = await timeEngineSteps(onnx, size, seconds, seedCall, SEEDS);
+  const seeded = seededTimes.ms;
   const reference = index === 0 ? us(await timeEngineStep(referenceEngine, size, seconds)) : '';
   const torch = measureTorchSteps([size], seconds);
   note = torch.note;
@@ -80,6 +84,9 @@ for (const [index, size] of sizes.entries()) {
     seedCall,
     us(seeded),
     (many / seeded).toFixed(1),
+    us(manyTimes.cpuMs),
+    us(seededTimes.cpuMs),
+    (manyTimes.cpuMs / seededTimes.cpuMs).toFixed(1),
     reference,
     torchMs === undefined ? '—' : us(torchMs),
     torchMs === undefined ? '' : (torchMs / many).toFixed(1),
@@ -105,6 +112,9 @@ if (rows.length > 0) {
         `S=${SEEDS} M`,
         `S=${SEEDS} µs/seed-step`,
         `gain S=${SEEDS}`,
+        'CPU µs N/call',
+        `CPU µs S=${SEEDS}`,
+        `CPU gain S=${SEEDS}`,
         'reference µs',
         'torch µs',
         'torch/onnx N',
@@ -117,7 +127,8 @@ if (rows.length > 0) {
     `\nMedian time of one step = forward, backward, global-norm clip, per-neuron update; mlp with degree k, Float32` +
       ` (reference engine: Float64, first size only). N steps per call: chosen as the trainer does (a call of about` +
       ` ${CALL_MILLISECONDS} ms); gain = 1/call ÷ N/call. S = ${SEEDS}: ${SEEDS} seeds (inits 1–${SEEDS}) in one graph,` +
-      ` M steps per seed per call, time per seed-step; gain S=${SEEDS} = N/call ÷ S=${SEEDS}. ${availableParallelism()} CPUs.\n${note}.`,
+      ` M steps per seed per call, time per seed-step; gain S=${SEEDS} = N/call ÷ S=${SEEDS}.` +
+      ` CPU µs: the process's CPU time (all threads) per step or seed-step over the timed calls, steadier than wall time under load. ${availableParallelism()} CPUs.\n${note}.`,
   );
 }
 

@@ -76,6 +76,20 @@ export async function timeEngineStep(
   perCall = 1,
   seeds = 1,
 ): Promise<number> {
+  return (await timeEngineSteps(engine, size, seconds, perCall, seeds)).ms;
+}
+
+/**
+ * timeEngineStep's median, and the process's CPU milliseconds per step (per seed-step) over the
+ * timed calls: steadier than wall time on a loaded machine, where a step waits for a core.
+ */
+export async function timeEngineSteps(
+  engine: TensorEngine,
+  size: StepSize,
+  seconds: number,
+  perCall = 1,
+  seeds = 1,
+): Promise<{ ms: number; cpuMs: number }> {
   const { n, k, H } = size;
   const group = parseGroup(GROUPS[n] ?? `C${n}`);
   const B = stepBatchSize(size);
@@ -98,14 +112,17 @@ export async function timeEngineStep(
   try {
     for (let i = 0; i < 2; i++) await call();
     const times: number[] = [];
+    const cpu = process.cpuUsage();
     const start = performance.now();
     while (performance.now() - start < seconds * 1000 || times.length < 5) {
       const t = performance.now();
       await call();
       times.push((performance.now() - t) / (perCall * seeds));
     }
+    const used = process.cpuUsage(cpu);
+    const cpuMs = (used.user + used.system) / 1000 / (times.length * perCall * seeds);
     times.sort((a, b) => a - b);
-    return times[Math.floor(times.length / 2)];
+    return { ms: times[Math.floor(times.length / 2)], cpuMs };
   } finally {
     for (const session of sessions) await session.dispose();
   }

@@ -29,7 +29,7 @@ import { newMomentName, newName } from './update.js';
  */
 const PREDICT_ELEMENTS = 1 << 20;
 
-export const f32 = (data: ArrayLike<number>, dims: number[]) =>
+const f32 = (data: ArrayLike<number>, dims: number[]) =>
   new ort.Tensor('float32', Float32Array.from(data), dims);
 const f64 = (t: ort.Tensor) => Float64Array.from(t.data as Float32Array);
 
