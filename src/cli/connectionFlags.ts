@@ -119,7 +119,9 @@ export function connectionEnvironment(values: Values): Record<string, string | u
   }
   if (values['tls'] && values['no-tls']) throw new InputError('--tls and --no-tls: give one of them');
   if (values['no-tls'] && tlsGiven.length)
-    throw new InputError(`--no-tls, but ${tlsGiven.join(' and ')} asks for TLS: give one or the other`);
+    throw new InputError(
+      `--no-tls, but ${tlsGiven.join(' and ')} ${tlsGiven.length > 1 ? 'ask' : 'asks'} for TLS: give one or the other`,
+    );
   if (values['tls']) env['TEMPORAL_TLS'] = 'true';
   if (values['no-tls']) env['TEMPORAL_TLS'] = 'false';
   if (Boolean(values['tls-cert-path']) !== Boolean(values['tls-key-path'])) {
