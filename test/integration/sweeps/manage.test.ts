@@ -4,22 +4,18 @@
  * process. Sweeps are tiny (C3, k = 2 or 3, two widths, a few hundred steps) so the file stays fast.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Client } from '@temporalio/client';
-import { stringify } from 'yaml';
-import { openStore, type Store } from '../../../src/store/index.js';
+import type { Store } from '../../../src/store/index.js';
 import { grantReader, READER_ROLE } from '../../../src/store/reader-role.js';
 import { specHash } from '../../../src/sweep/specHash.js';
-import { createTelemetry } from '../../../src/telemetry/metrics.js';
 import { connectClient } from '../../../src/temporal/connection.js';
 import { cancelSweep, extendSweep, isSweepRunning, startSweep } from '../../../src/temporal/sweeps.js';
-import { createWorkers, type SgcWorkers } from '../../../src/temporal/worker.js';
-import { type PostgresServer, startPostgres } from '../../helpers/postgres.js';
 import { type CliResult, runSgc } from '../../helpers/sgc.js';
-import { addNamespace, startTemporal, type TestTemporal, waitFor } from '../../helpers/temporal.js';
+import { openSweepBed, type SweepBed } from '../../helpers/sweepBed.js';
+import { addNamespace, type TestTemporal, waitFor } from '../../helpers/temporal.js';
 
 const TRAIN = { optimizer: 'per-neuron', lr: 0.01, init: 1e-3, clip: 0.1, steps: 300 };
 
@@ -37,29 +33,17 @@ function tiny(name: string, over: Record<string, unknown> = {}) {
   };
 }
 
+let bed: SweepBed;
 let temporal: TestTemporal;
-let postgres: PostgresServer;
-let databaseUrl: string;
 let readerUrl: string;
 let store: Store;
 let client: Client;
-let workers: SgcWorkers;
-let workersDone: Promise<void>;
 let dir: string;
 
-const env = (extra: Record<string, string> = {}) => ({
-  TEMPORAL_ADDRESS: temporal.address,
-  TEMPORAL_NAMESPACE: temporal.namespace,
-  DATABASE_URL: databaseUrl,
-  ...extra,
-});
-const sgc = (args: string[], extra: Record<string, string> = {}) => runSgc(args, env(extra), undefined, dir);
+const sgc = (args: string[], extra: Record<string, string> = {}) =>
+  runSgc(args, bed.env(extra), undefined, dir);
 
-function writeSpec(spec: object): string {
-  const file = join(dir, `${(spec as { name: string }).name}-${Date.now()}-${Math.random()}.yaml`);
-  writeFileSync(file, stringify(spec));
-  return file;
-}
+const writeSpec = (spec: object) => bed.writeSpec(spec);
 
 /** A refusal: exit 2, one line on stderr, nothing on stdout. */
 function assertRefused(r: CliResult, pattern: RegExp) {
@@ -109,26 +93,16 @@ async function tableCounts() {
 
 describe('one spec per sweep name, and managing sweeps', { timeout: 600_000 }, () => {
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'sgc-manage-'));
     // Its own PostgreSQL server: it creates the reader role, and roles belong to the whole cluster.
-    [temporal, postgres] = await Promise.all([startTemporal(), startPostgres({ own: true })]);
-    databaseUrl = await postgres.createDatabase();
-    store = await openStore({ target: { kind: 'postgres', url: databaseUrl }, migrate: true });
+    bed = await openSweepBed('sgc-manage-', { ownPostgres: true });
+    ({ temporal, store, client, dir } = bed);
     // sgc sql refuses a superuser DATABASE_URL: it reads as sgc_reader through SGC_READER_URL.
     await store.driver.exec(`CREATE ROLE ${READER_ROLE} LOGIN`);
     await grantReader(store.driver);
-    const url = new URL(databaseUrl);
+    const url = new URL(bed.databaseUrl);
     url.username = READER_ROLE;
     readerUrl = url.toString();
-    client = await connectClient({ address: temporal.address, namespace: temporal.namespace });
-    workers = await createWorkers({
-      temporal: { address: temporal.address, namespace: temporal.namespace },
-      repository: store.repository(),
-      telemetry: createTelemetry(),
-      concurrency: 2,
-      checkpointDir: join(dir, 'checkpoints'),
-    });
-    workersDone = workers.run();
+    await bed.startWorkers({ concurrency: 2 });
   });
 
   after(async () => {
@@ -139,13 +113,7 @@ describe('one spec per sweep name, and managing sweeps', { timeout: 600_000 }, (
           .getHandle(w.workflowId)
           .cancel()
           .catch(() => undefined);
-    workers?.shutdown();
-    await workersDone;
-    await client?.connection.close();
-    await store?.close();
-    await temporal?.stop();
-    await postgres?.stop();
-    rmSync(dir, { recursive: true, force: true });
+    await bed?.close();
   });
 
   test('a started sweep is in the store at once: results and SQL find it before any worker took it', async () => {

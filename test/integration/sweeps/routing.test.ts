@@ -7,30 +7,18 @@
  * onnxruntime's CUDA provider says when the device runs out of memory.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { Client } from '@temporalio/client';
 import type { TensorEngine } from '../../../src/learn/engine/engine.js';
 import { createEngine } from '../../../src/learn/engine/index.js';
-import { openStore, type Store } from '../../../src/store/index.js';
-import { createTelemetry } from '../../../src/telemetry/metrics.js';
-import { connectClient } from '../../../src/temporal/connection.js';
 import { cancelSweep, startSweep } from '../../../src/temporal/sweeps.js';
-import { createWorkers, type SgcWorkers, type WorkerSettings } from '../../../src/temporal/worker.js';
-import { type PostgresServer, startPostgres } from '../../helpers/postgres.js';
-import { startTemporal, type TestTemporal, waitFor } from '../../helpers/temporal.js';
+import type { WorkerSettings } from '../../../src/temporal/worker.js';
+import { openSweepBed, type SweepBed } from '../../helpers/sweepBed.js';
+import { waitFor } from '../../helpers/temporal.js';
 
 /** Outcomes of a run that trained to its end (200 steps may or may not learn C3). */
 const TRAINED = ['succeeded', 'failed'];
 
-let temporal: TestTemporal;
-let postgres: PostgresServer;
-let store: Store;
-let client: Client;
-let dir: string;
-const running: { workers: SgcWorkers; done: Promise<void> }[] = [];
+let bed: SweepBed;
 
 function spec(name: string, backend: string, width = 6) {
   return {
@@ -45,24 +33,8 @@ function spec(name: string, backend: string, width = 6) {
   };
 }
 
-async function start(settings: Partial<WorkerSettings> & { identity: string }) {
-  const workers = await createWorkers({
-    temporal: { address: temporal.address, namespace: temporal.namespace },
-    repository: store.repository(),
-    telemetry: createTelemetry(),
-    checkpointDir: join(dir, 'checkpoints'),
-    ...settings,
-  });
-  const entry = { workers, done: workers.run() };
-  running.push(entry);
-  return entry;
-}
-
-async function stop(entry: { workers: SgcWorkers; done: Promise<void> }) {
-  entry.workers.shutdown();
-  await entry.done;
-  running.splice(running.indexOf(entry), 1);
-}
+/** In-process workers with this identity (and `settings`), stopped by the file's end at the latest. */
+const start = (settings: Partial<WorkerSettings> & { identity: string }) => bed.startWorkers(settings);
 
 interface RunRow {
   status: string;
@@ -72,7 +44,7 @@ interface RunRow {
   attempt: number;
 }
 async function runsOf(sweep: string): Promise<RunRow[]> {
-  return store.driver.query<RunRow>(
+  return bed.store.driver.query<RunRow>(
     `SELECT r.status::text AS status, r.outcome::text AS outcome, r.worker, r.backend, r.attempt
        FROM run r JOIN cell_run cr ON cr.run_id = r.id JOIN cell c ON c.id = cr.cell_id
        JOIN sweep s ON s.id = c.sweep_id WHERE s.name = $1`,
@@ -82,8 +54,8 @@ async function runsOf(sweep: string): Promise<RunRow[]> {
 
 /** Pollers of a task queue's activity tasks, as the server sees them. */
 async function activityPollers(queue: string): Promise<string[]> {
-  const response = await client.workflowService.describeTaskQueue({
-    namespace: temporal.namespace,
+  const response = await bed.client.workflowService.describeTaskQueue({
+    namespace: bed.temporal.namespace,
     taskQueue: { name: queue },
     taskQueueType: 2, // TASK_QUEUE_TYPE_ACTIVITY
   });
@@ -92,28 +64,15 @@ async function activityPollers(queue: string): Promise<string[]> {
 
 describe('runs routed by engine and backend, on a real Temporal server', { timeout: 240_000 }, () => {
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'sgc-routing-'));
-    [temporal, postgres] = await Promise.all([startTemporal(), startPostgres()]);
-    store = await openStore({
-      target: { kind: 'postgres', url: await postgres.createDatabase() },
-      migrate: true,
-    });
-    client = await connectClient({ address: temporal.address, namespace: temporal.namespace });
+    bed = await openSweepBed('sgc-routing-');
   });
 
-  after(async () => {
-    for (const entry of [...running]) await stop(entry);
-    await client?.connection.close();
-    await store?.close();
-    await temporal?.stop();
-    await postgres?.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => bed?.close());
 
   test('a CPU worker takes the `any` run and never the `cuda` one', async () => {
     const cpu = await start({ identity: 'cpu-worker' });
-    await startSweep(client, spec('route-cuda', 'cuda'));
-    await startSweep(client, spec('route-any', 'any'));
+    await startSweep(bed.client, spec('route-cuda', 'cuda'));
+    await startSweep(bed.client, spec('route-any', 'any'));
     const [anyRun] = await waitFor('the any run to finish', async () => {
       const rows = await runsOf('route-any');
       return rows.length === 1 && rows[0].status === 'done' ? rows : undefined;
@@ -137,8 +96,8 @@ describe('runs routed by engine and backend, on a real Temporal server', { timeo
     assert.deepEqual(await activityPollers('sgc-train-onnx-cuda'), []);
     assert.ok((await activityPollers('sgc-train-onnx-cpu')).includes('cpu-worker'));
     assert.ok((await activityPollers('sgc-train')).includes('cpu-worker'));
-    await cancelSweep(client, 'route-cuda');
-    await stop(cpu);
+    await cancelSweep(bed.client, 'route-cuda');
+    await cpu.stop();
   });
 
   test('a device failure gives the run back: the worker stops polling and another trains it, uncounted', async () => {
@@ -167,7 +126,7 @@ describe('runs routed by engine and backend, on a real Temporal server', { timeo
       createEngine: failingDevice,
     });
     // Another width than the first test's: not a cache hit.
-    await startSweep(client, spec('route-device', 'any', 7));
+    await startSweep(bed.client, spec('route-device', 'any', 7));
     await waitFor('the device to fail', () => failures > 0);
     // The RunWorkflow asks again a second later: were gpu-worker still polling, it would fail again.
     await new Promise((r) => setTimeout(r, 3000));
@@ -182,7 +141,7 @@ describe('runs routed by engine and backend, on a real Temporal server', { timeo
     assert.equal(run.backend, 'cpu');
     // Temporal's attempt of the training that finished: the failed one was not counted against it.
     assert.equal(run.attempt, 1);
-    await stop(cpu);
-    await stop(gpu);
+    await cpu.stop();
+    await gpu.stop();
   });
 });

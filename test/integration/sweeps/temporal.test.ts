@@ -4,8 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Client } from '@temporalio/client';
@@ -15,14 +14,12 @@ import { InputError } from '../../../src/errors.js';
 import { runCodeIdentity } from '../../../src/learn/codeIdentity.js';
 import { createEngine } from '../../../src/learn/engine/index.js';
 import { runTraining } from '../../../src/learn/trainer.js';
-import { openStore, type Store } from '../../../src/store/index.js';
+import type { Store } from '../../../src/store/index.js';
 import { configHash } from '../../../src/sweep/configHash.js';
 import { expandSweep, runConfig } from '../../../src/sweep/expand.js';
 import { QUEUES, type QueueName, type SweepStatus, trainQueueOf } from '../../../src/sweep/messages.js';
 import { parseSweepSpec } from '../../../src/sweep/spec.js';
 import { initialSearch, nextProbes, record } from '../../../src/sweep/widthSearch.js';
-import { createTelemetry } from '../../../src/telemetry/metrics.js';
-import { connectClient } from '../../../src/temporal/connection.js';
 import {
   cancelSweep,
   extendSweep,
@@ -32,12 +29,12 @@ import {
   stopSweep,
   sweepStatus,
 } from '../../../src/temporal/sweeps.js';
-import { createWorkers, type SgcWorkers, workflowBundle } from '../../../src/temporal/worker.js';
+import { type SgcWorkers, workflowBundle } from '../../../src/temporal/worker.js';
 import { runWorkflowId, sweepWorkflowId } from '../../../workflows/definitions.js';
 import { directSearch } from '../../helpers/directSearch.js';
-import { type PostgresServer, startPostgres } from '../../helpers/postgres.js';
 import { runSgc, sgcBin } from '../../helpers/sgc.js';
-import { startTemporal, type TestTemporal, waitFor } from '../../helpers/temporal.js';
+import { type BedWorkers, openSweepBed, type SweepBed } from '../../helpers/sweepBed.js';
+import { waitFor } from '../../helpers/temporal.js';
 import { activityFailed, captureTemporalLog, type TemporalLogCapture } from '../../helpers/temporal-log.js';
 
 const TRAIN = { optimizer: 'per-neuron', lr: 0.01, init: 1e-3, clip: 0.1 };
@@ -66,44 +63,26 @@ function slowSpec(name: string, values: number[], steps: number) {
   };
 }
 
-let temporal: TestTemporal;
-let postgres: PostgresServer;
-let databaseUrl: string;
+let bed: SweepBed;
 let store: Store;
 let client: Client;
+let inProcess: BedWorkers | undefined;
 let workers: SgcWorkers | undefined;
-let workersDone: Promise<void> | undefined;
 let dir: string;
 
 async function startInProcessWorkers(queues?: QueueName[]) {
-  workers = await createWorkers({
-    temporal: { address: temporal.address, namespace: temporal.namespace },
-    repository: store.repository(),
-    telemetry: createTelemetry(),
-    concurrency: 1,
-    checkpointDir: join(dir, 'checkpoints'),
-    ...(queues ? { queues } : {}),
-  });
-  workersDone = workers.run();
+  inProcess = await bed.startWorkers({ concurrency: 1, ...(queues ? { queues } : {}) });
+  workers = inProcess.workers;
 }
 
 async function stopInProcessWorkers() {
-  workers?.shutdown();
-  await workersDone;
+  await inProcess?.stop();
+  inProcess = undefined;
   workers = undefined;
 }
 
-function writeSpec(spec: object): string {
-  const file = join(dir, `${(spec as { name: string }).name}-${Date.now()}.yaml`);
-  writeFileSync(file, stringify(spec));
-  return file;
-}
-
-const env = () => ({
-  TEMPORAL_ADDRESS: temporal.address,
-  TEMPORAL_NAMESPACE: temporal.namespace,
-  DATABASE_URL: databaseUrl,
-});
+const writeSpec = (spec: object) => bed.writeSpec(spec);
+const env = () => bed.env();
 
 async function runRows(sweep: string) {
   return store.driver.query<{
@@ -130,22 +109,14 @@ describe('sweeps on a real Temporal server', { timeout: 600_000 }, () => {
   let log: TemporalLogCapture;
   before(async () => {
     log = captureTemporalLog();
-    dir = mkdtempSync(join(tmpdir(), 'sgc-sweeps-'));
-    [temporal, postgres] = await Promise.all([startTemporal(), startPostgres()]);
-    databaseUrl = await postgres.createDatabase();
-    store = await openStore({ target: { kind: 'postgres', url: databaseUrl }, migrate: true });
-    client = await connectClient({ address: temporal.address, namespace: temporal.namespace });
+    bed = await openSweepBed('sgc-sweeps-');
+    ({ store, client, dir } = bed);
     await startInProcessWorkers();
   });
 
   after(async () => {
     log.stop();
-    await stopInProcessWorkers();
-    await client?.connection.close();
-    await store?.close();
-    await temporal?.stop();
-    await postgres?.stop();
-    rmSync(dir, { recursive: true, force: true });
+    await bed?.close();
   });
 
   test('a sweep of 2 groups × 2 k finishes with H* in the store, as a search without Temporal finds', async () => {

@@ -5,23 +5,17 @@
  * are queued; elapsed time stops at the end; after the workers restart, the counts equal the store's.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Client } from '@temporalio/client';
 import { type SweepListLine, trueSweepStatus } from '../../../src/cli/sweepTruth.js';
 import { summaryLine } from '../../../src/cli/sweepView.js';
-import { openStore, type Store } from '../../../src/store/index.js';
+import type { Store } from '../../../src/store/index.js';
 import type { SweepStatus } from '../../../src/sweep/messages.js';
-import { createTelemetry } from '../../../src/telemetry/metrics.js';
-import { connectClient } from '../../../src/temporal/connection.js';
 import { cancelSweep, pauseSweep, resumeSweep, startSweep, stopSweep } from '../../../src/temporal/sweeps.js';
-import { createWorkers, type SgcWorkers } from '../../../src/temporal/worker.js';
 import { sweepWorkflowId } from '../../../workflows/definitions.js';
-import { type PostgresServer, startPostgres } from '../../helpers/postgres.js';
 import { runSgc } from '../../helpers/sgc.js';
-import { startTemporal, type TestTemporal, waitFor } from '../../helpers/temporal.js';
+import { type BedWorkers, openSweepBed, type SweepBed } from '../../helpers/sweepBed.js';
+import { waitFor } from '../../helpers/temporal.js';
 import { activityFailed, captureTemporalLog, type TemporalLogCapture } from '../../helpers/temporal-log.js';
 
 const TRAIN = { optimizer: 'per-neuron', lr: 0.01, init: 1e-3, clip: 0.1 };
@@ -39,38 +33,22 @@ function gridSpec(name: string, values: number[], steps: number) {
   };
 }
 
-let temporal: TestTemporal;
-let postgres: PostgresServer;
-let databaseUrl: string;
+let bed: SweepBed;
 let store: Store;
 let client: Client;
-let workers: SgcWorkers | undefined;
-let workersDone: Promise<void> | undefined;
-let dir: string;
+let workers: BedWorkers | undefined;
 
-async function startWorkers() {
-  workers = await createWorkers({
-    temporal: { address: temporal.address, namespace: temporal.namespace },
-    repository: store.repository(),
-    telemetry: createTelemetry(),
-    // One training at a time: every other run in flight is queued.
-    concurrency: 1,
-    checkpointDir: join(dir, 'checkpoints'),
-  });
-  workersDone = workers.run();
-}
+// One training at a time: every other run in flight is queued.
+const startWorkers = async () => {
+  workers = await bed.startWorkers({ concurrency: 1 });
+};
 
 async function stopWorkers() {
-  workers?.shutdown();
-  await workersDone;
+  await workers?.stop();
   workers = undefined;
 }
 
-const env = () => ({
-  TEMPORAL_ADDRESS: temporal.address,
-  TEMPORAL_NAMESPACE: temporal.namespace,
-  DATABASE_URL: databaseUrl,
-});
+const env = () => bed.env();
 
 const status = async (sweep: string) => (await trueSweepStatus(client, sweep, store.driver)).status;
 
@@ -142,22 +120,14 @@ describe('true sweep status on a real Temporal server and PostgreSQL', { timeout
   let log: TemporalLogCapture;
   before(async () => {
     log = captureTemporalLog();
-    dir = mkdtempSync(join(tmpdir(), 'sgc-true-status-'));
-    [temporal, postgres] = await Promise.all([startTemporal(), startPostgres()]);
-    databaseUrl = await postgres.createDatabase();
-    store = await openStore({ target: { kind: 'postgres', url: databaseUrl }, migrate: true });
-    client = await connectClient({ address: temporal.address, namespace: temporal.namespace });
+    bed = await openSweepBed('sgc-true-status-');
+    ({ store, client } = bed);
     await startWorkers();
   });
 
   after(async () => {
     log.stop();
-    await stopWorkers();
-    await client?.connection.close();
-    await store?.close();
-    await temporal?.stop();
-    await postgres?.stop();
-    rmSync(dir, { recursive: true, force: true });
+    await bed?.close();
   });
 
   test('one worker training one run at a time: 1 training, the others queued; cancel says cancelled everywhere', async () => {
