@@ -83,7 +83,7 @@ const spec = {
   train: { optimizer: 'per-neuron', lr: 0.01, init: 1e-3, steps: 2500, clip: 0.1 },
 };
 
-describe('sgc run and sgc up on the embedded stack', { timeout: 300_000 }, () => {
+describe('sgc run and sgc up on the embedded stack', { timeout: 900_000 }, () => {
   let dir: string;
   /** A Temporal server on the default port that belongs to someone else (when the port was free). */
   let foreign: DevServer | undefined;
