@@ -13,10 +13,10 @@
  *   npm run paper-scaling -- --export
  *       the store's results for those sweeps as CSVs (sgc_cells.csv, runs.csv), then --from-csv
  *   npm run paper-scaling -- --from-csv
- *       the comparison table (comparison.csv and the README's table between the paper-scaling
- *       markers) and the heat-map figure, from the committed CSVs
- *   npm run paper-scaling -- --estimate
- *       seconds per run measured in runs.csv, and the time the cells not run yet would take
+ *       from the committed CSVs: comparison.csv, the README's table between the paper-scaling
+ *       markers and the heat-map figure; prints the step cost fitted to runs.csv, the estimated
+ *       training time of the whole spec and of the cells not run yet, the cells within one of the
+ *       paper's grid steps, and the runs per cell
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -209,6 +209,10 @@ async function main(): Promise<void> {
       'from-csv': { type: 'boolean' },
     },
   });
+  if (values.extract === undefined && !values.run && !values.export && !values['from-csv'])
+    throw new InputError(
+      'give --extract <file.npz>, --run, --export or --from-csv (see scripts/paper-scaling.ts)',
+    );
   if (values.extract !== undefined) extract(values.extract);
   if (values.run) run(values);
   if (values.export) await exportCsv();

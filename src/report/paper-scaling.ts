@@ -12,6 +12,7 @@
 import { initialSearch, nextProbes, record, type WidthPlan } from '../sweep/widthSearch.js';
 import { parseCsv } from './csv.js';
 import type { NpyArray } from './npz.js';
+import { theoryWidth } from './sweep-figures.js';
 
 /** The paper's stopping rule: a 99.9 % reduction of the training loss. */
 export const PAPER_REDUCTION = 0.999;
@@ -110,9 +111,9 @@ export function paperBoundaries(grid: readonly PaperGridRow[]): PaperBoundary[] 
   return out.sort((a, b) => a.k - b.k || a.p - b.p);
 }
 
-/** The paper's lower theory line 2^(k−1)·p: the width one neuron per irrep and sign pattern needs. */
+/** The paper's lower theory line 2^(k−1)·p: the guide sgc's H*(k) figures draw (theoryWidth). */
 export function lowerLine(k: number, p: number): number {
-  return 2 ** (k - 1) * p;
+  return theoryWidth(k, p);
 }
 
 /** The paper's upper theory line (k + 1)·2^(k−1)·p. */
@@ -214,6 +215,7 @@ export function decided(cell: SgcCell): boolean {
   return cell.status === 'done';
 }
 
+/** The widest width of the paper's grid. */
 const PAPER_TOP = 378;
 
 export function withinOneStep(paper: number | undefined, sgc: SgcCell): boolean | undefined {
