@@ -31,7 +31,7 @@ export const MAX_ARRAY_ELEMENTS = 2 ** 32 - 1;
 /** Node, onnxruntime and the modules loaded: what a run costs before its own arrays. */
 const BASE_BYTES = 200 * 2 ** 20;
 
-/** Floating-point operations per second of the onnx engine on 2 cores (README's training-step table). */
+/** Floating-point operations per second of the onnx engine on 2 cores (docs/performance.md, training-step table). */
 const FLOPS_PER_SECOND = 2e10;
 
 /**

@@ -45,7 +45,7 @@ export interface StoreGaugeSettings {
 
 /**
  * A scrape waits this long for the store. Under Prometheus' default scrape timeout (10 s) and the
- * 5 s interval the README suggests, so a slow store costs a scrape its store gauges, not the scrape.
+ * 5 s interval docs/observability.md suggests, so a slow store costs a scrape its store gauges, not the scrape.
  */
 export const STORE_TIMEOUT_MS = 2_000;
 

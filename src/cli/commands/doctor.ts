@@ -174,7 +174,7 @@ export const doctorCommand = defineCommand({
     console.log(
       tf.length
         ? `tfjs tensorflow backend packages: ${tf.map(([p, v]) => `${p} ${v}`).join(', ')}`
-        : 'tfjs tensorflow backend packages: none (the README says how to install @tensorflow/tfjs-node-gpu)',
+        : 'tfjs tensorflow backend packages: none (docs/training.md, "GPUs", says how to install @tensorflow/tfjs-node-gpu)',
     );
     for (const [name, c] of [
       ['Temporal', report.temporal],

@@ -202,7 +202,7 @@ async function create(paths: EmbeddedPaths, options: AttachOptions) {
     );
   if (existsSync(join(paths.home, 'db')))
     options.log?.(
-      `note: ${join(paths.home, 'db')} is a results store of sgc 0.1 (PGlite), which this version does not read; see the README`,
+      `note: ${join(paths.home, 'db')} is a results store of sgc 0.1 (PGlite), which this version does not read; see docs/store.md`,
     );
   let credentials = newCredentials(await freePort());
   let server: RunningServer | undefined;
