@@ -20,12 +20,12 @@
 import type { ModelSpec } from '../../models/spec.js';
 import { parameterShapes } from '../../models/spec.js';
 import { adamParameters, type OptimizerSpec } from '../../optimizers.js';
-import { GraphBuilder } from './graph.js';
+import { type Dim, GraphBuilder } from './graph.js';
 import { buildModel } from './models.js';
-import { buildUpdate, newMomentName, newName, UPDATE_NAMES, type UpdateNames } from './update.js';
+import { momentName, newMomentName, newName, type StateTensor, stateTensors } from './stateTensors.js';
+import { buildUpdate, UPDATE_NAMES, type UpdateNames } from './update.js';
 
 export const gradName = (p: string) => `grad_${p}`;
-export const momentName = (which: 'm' | 'v', p: string) => `${which}_${p}`;
 
 interface Common {
   g: GraphBuilder;
@@ -117,27 +117,56 @@ function buildStep(
   buildUpdate(g, spec, optimizer, { params, gradients, m, v, biasCorrection }, out);
 }
 
-/** The training state's graph inputs (parameters, then Adam's moments), named as `name` says. */
-function stateInputs(g: GraphBuilder, spec: ModelSpec, optimizer: OptimizerSpec, name = (s: string) => s) {
-  const params: Record<string, string> = {};
-  const m: Record<string, string> = {};
-  const v: Record<string, string> = {};
-  for (const s of parameterShapes(spec)) params[s.name] = g.input(name(s.name), 'float', [s.rows, s.cols]);
-  for (const s of parameterShapes(spec).filter((s) => adamParameters(spec, optimizer).includes(s.name))) {
-    m[s.name] = g.input(name(momentName('m', s.name)), 'float', [s.rows, s.cols]);
-    v[s.name] = g.input(name(momentName('v', s.name)), 'float', [s.rows, s.cols]);
+/** The graph value names of the state tensors: parameters, and Adam's moments by parameter. */
+interface StateValues {
+  params: Record<string, string>;
+  m: Record<string, string>;
+  v: Record<string, string>;
+}
+
+/** The value that holds tensor `t` of a state. */
+const stateValue = (state: StateValues, t: StateTensor) =>
+  t.which === 'param' ? state.params[t.param] : state[t.which][t.param];
+
+/** The name `out` gives tensor `t` after the step. */
+const updatedName = (out: UpdateNames, t: StateTensor) =>
+  t.which === 'param' ? out.param(t.param) : out.moment(t.which, t.param);
+
+/** The training state's graph inputs (stateTensors' order), named as `name` says. */
+function stateInputs(g: GraphBuilder, tensors: StateTensor[], name = (s: string) => s): StateValues {
+  const state: StateValues = { params: {}, m: {}, v: {} };
+  for (const t of tensors) {
+    const value = g.input(name(t.name), 'float', [t.rows, t.cols]);
+    if (t.which === 'param') state.params[t.param] = value;
+    else state[t.which][t.param] = value;
   }
-  return { params, m, v };
+  return state;
 }
 
 /** Declares the updated state (named by `out`) outputs of `g`. */
-function stateOutputs(g: GraphBuilder, spec: ModelSpec, optimizer: OptimizerSpec, out: UpdateNames): void {
-  const adam = adamParameters(spec, optimizer);
-  for (const s of parameterShapes(spec)) g.output(out.param(s.name), 'float', [s.rows, s.cols]);
-  for (const s of parameterShapes(spec).filter((s) => adam.includes(s.name))) {
-    g.output(out.moment('m', s.name), 'float', [s.rows, s.cols]);
-    g.output(out.moment('v', s.name), 'float', [s.rows, s.cols]);
-  }
+function stateOutputs(g: GraphBuilder, tensors: StateTensor[], out: UpdateNames): void {
+  for (const t of tensors) g.output(updatedName(out, t), 'float', [t.rows, t.cols]);
+}
+
+/**
+ * A training graph's batch inputs, with the leading dimensions `lead` ([] for one step, ['M'] for a
+ * Loop's M steps, ['M', S] for S seeds too): elements (… × B × k), targets (… × B) and, when any
+ * parameter is Adam's, bias_correction (… × 2).
+ */
+function batchInputs(
+  g: GraphBuilder,
+  spec: ModelSpec,
+  optimizer: OptimizerSpec,
+  batchSize: number,
+  lead: Dim[],
+) {
+  const elements = g.input('elements', 'int32', [...lead, batchSize, spec.k]);
+  const targets = g.input('targets', 'int32', [...lead, batchSize]);
+  const biasCorrection =
+    adamParameters(spec, optimizer).length > 0
+      ? g.input('bias_correction', 'float', [...lead, 2])
+      : undefined;
+  return { elements, targets, biasCorrection };
 }
 
 /** One training step: params, moments, elements (B × k), targets (B), bias_correction (2) → loss, new state. */
@@ -150,24 +179,12 @@ export function trainGraph(
 ): Uint8Array {
   const g = new GraphBuilder(`${spec.kind}_train`);
   const X = g.floats(encodings, [spec.n, spec.n], 'X');
-  const state = stateInputs(g, spec, optimizer);
-  const elements = g.input('elements', 'int32', [batchSize, spec.k]);
-  const targets = g.input('targets', 'int32', [batchSize]);
-  const adam = adamParameters(spec, optimizer).length > 0;
-  const biasCorrection = adam ? g.input('bias_correction', 'float', [2]) : undefined;
-  buildStep(
-    g,
-    spec,
-    optimizer,
-    X,
-    batchSize,
-    sliceRows,
-    { ...state, elements, targets, biasCorrection },
-    'loss',
-    UPDATE_NAMES,
-  );
+  const tensors = stateTensors(spec, optimizer);
+  const state = stateInputs(g, tensors);
+  const batch = batchInputs(g, spec, optimizer, batchSize, []);
+  buildStep(g, spec, optimizer, X, batchSize, sliceRows, { ...state, ...batch }, 'loss', UPDATE_NAMES);
   g.output('loss', 'float', []);
-  stateOutputs(g, spec, optimizer, UPDATE_NAMES);
+  stateOutputs(g, tensors, UPDATE_NAMES);
   return g.toModel();
 }
 
@@ -188,18 +205,16 @@ export function trainLoopGraph(
 ): Uint8Array {
   const g = new GraphBuilder(`${spec.kind}_train_loop`);
   const X = g.floats(encodings, [spec.n, spec.n], 'X');
-  const state = stateInputs(g, spec, optimizer);
-  const elements = g.input('elements', 'int32', ['M', batchSize, spec.k]);
-  const targets = g.input('targets', 'int32', ['M', batchSize]);
-  const adam = adamParameters(spec, optimizer).length > 0;
-  const biasCorrection = adam ? g.input('bias_correction', 'float', ['M', 2]) : undefined;
+  const tensors = stateTensors(spec, optimizer);
+  const state = stateInputs(g, tensors);
+  const { elements, targets, biasCorrection } = batchInputs(g, spec, optimizer, batchSize, ['M']);
 
   // The body: (iteration, condition, state) → (condition, new state, loss); it reads the batch
   // inputs and X from the outer graph.
   const body = new GraphBuilder(`${spec.kind}_step`, 'step_');
   const iteration = body.input('step_iteration', 'int64', []);
   const condition = body.input('step_condition', 'bool', []);
-  const inner = stateInputs(body, spec, optimizer, (s) => `step_${s}`);
+  const inner = stateInputs(body, tensors, (s) => `step_${s}`);
   const pick = (all: string) => body.gather(all, iteration);
   const bodyNames: UpdateNames = {
     param: (p) => `step_${newName(p)}`,
@@ -222,23 +237,14 @@ export function trainLoopGraph(
     bodyNames,
   );
   body.output(body.op('Identity', [condition], {}, 'step_condition_out'), 'bool', []);
-  stateOutputs(body, spec, optimizer, bodyNames);
+  stateOutputs(body, tensors, bodyNames);
   body.output('step_loss', 'float', []);
 
   const count = g.op('Gather', [g.op('Shape', [elements]), g.int64s([0], [])], { axis: 0 });
-  // In the order of the body's state inputs and outputs: parameters, then each Adam parameter's m, v.
-  const names = parameterShapes(spec).map((s) => s.name);
-  const adamNames = names.filter((p) => adamParameters(spec, optimizer).includes(p));
-  const carried = [
-    ...names.map((p) => state.params[p]),
-    ...adamNames.flatMap((p) => [state.m[p], state.v[p]]),
-  ];
-  const finals = [
-    ...names.map(newName),
-    ...adamNames.flatMap((p) => [newMomentName('m', p), newMomentName('v', p)]),
-  ];
+  const carried = tensors.map((t) => stateValue(state, t));
+  const finals = tensors.map((t) => t.next);
   g.opN('Loop', [count, '', ...carried], [...finals, 'losses'], { body: { graph: body.graph() } });
-  stateOutputs(g, spec, optimizer, UPDATE_NAMES);
+  stateOutputs(g, tensors, UPDATE_NAMES);
   g.output('losses', 'float', ['M']);
   return g.toModel();
 }
@@ -286,23 +292,19 @@ export function trainSeedsLoopGraph(
 ): Uint8Array {
   const g = new GraphBuilder(`${spec.kind}_train_seeds`);
   const X = g.floats(encodings, [spec.n, spec.n], 'X');
+  const tensors = stateTensors(spec, optimizer);
   const slots = Array.from({ length: seeds }, (_, j) => j);
-  const states = slots.map((j) => stateInputs(g, spec, optimizer, (s) => slotName(j, s)));
-  const elements = g.input('elements', 'int32', ['M', seeds, batchSize, spec.k]);
-  const targets = g.input('targets', 'int32', ['M', seeds, batchSize]);
-  const adam = adamParameters(spec, optimizer).length > 0;
-  const biasCorrection = adam ? g.input('bias_correction', 'float', ['M', seeds, 2]) : undefined;
+  const states = slots.map((j) => stateInputs(g, tensors, (s) => slotName(j, s)));
+  const { elements, targets, biasCorrection } = batchInputs(g, spec, optimizer, batchSize, ['M', seeds]);
   const active = g.input('active', 'bool', ['M', seeds]);
 
   const body = new GraphBuilder(`${spec.kind}_seeds_step`, 'step_');
   const iteration = body.input('step_iteration', 'int64', []);
   const condition = body.input('step_condition', 'bool', []);
-  const inners = slots.map((j) => stateInputs(body, spec, optimizer, (s) => `step_${slotName(j, s)}`));
+  const inners = slots.map((j) => stateInputs(body, tensors, (s) => `step_${slotName(j, s)}`));
   const row = (all: string) => body.gather(all, iteration);
   const [elementRow, targetRow, activeRow] = [row(elements), row(targets), row(active)];
   const biasRow = biasCorrection === undefined ? undefined : row(biasCorrection);
-  const names = parameterShapes(spec).map((s) => s.name);
-  const adamNames = names.filter((p) => adamParameters(spec, optimizer).includes(p));
   const losses: string[] = [];
   for (const j of slots) {
     const slot = (all: string) => body.gather(all, body.int64s([j], []));
@@ -329,38 +331,28 @@ export function trainSeedsLoopGraph(
     );
     losses.push(body.op('Unsqueeze', [loss, body.int64s([0])]));
     const on = slot(activeRow);
-    const keep = (updatedName: string, old: string, out: string) =>
-      body.op('Where', [on, updatedName, old], {}, out);
-    for (const p of names) keep(updated.param(p), inners[j].params[p], `step_${slotName(j, newName(p))}`);
-    for (const p of adamNames)
-      for (const which of ['m', 'v'] as const)
-        keep(updated.moment(which, p), inners[j][which][p], `step_${slotName(j, newMomentName(which, p))}`);
+    for (const t of tensors)
+      body.op(
+        'Where',
+        [on, updatedName(updated, t), stateValue(inners[j], t)],
+        {},
+        `step_${slotName(j, t.next)}`,
+      );
   }
   body.output(body.op('Identity', [condition], {}, 'step_condition_out'), 'bool', []);
-  const slotOutputs = (j: number, prefix: string) => [
-    ...names.map((p) => `${prefix}${slotName(j, newName(p))}`),
-    ...adamNames.flatMap((p) => [
-      `${prefix}${slotName(j, newMomentName('m', p))}`,
-      `${prefix}${slotName(j, newMomentName('v', p))}`,
-    ]),
-  ];
-  const shapeOf = new Map(parameterShapes(spec).map((s) => [s.name, [s.rows, s.cols]]));
-  // The dims of slotOutputs' entries, in their order.
-  const dims = [...names, ...adamNames.flatMap((p) => [p, p])].map((p) => shapeOf.get(p)!);
-  for (const j of slots)
-    for (const [i, o] of slotOutputs(j, 'step_').entries()) body.output(o, 'float', dims[i]);
+  // The body's state outputs and the Loop's, slot by slot in stateTensors' order, as the inputs.
+  const slotOutputs = (prefix: string) =>
+    slots.flatMap((j) => tensors.map((t) => ({ name: `${prefix}${slotName(j, t.next)}`, t })));
+  for (const { name, t } of slotOutputs('step_')) body.output(name, 'float', [t.rows, t.cols]);
   body.output(body.op('Concat', losses, { axis: 0 }, 'step_losses'), 'float', [seeds]);
 
   const count = g.op('Gather', [g.op('Shape', [elements]), g.int64s([0], [])], { axis: 0 });
-  // In the order of the body's state inputs and outputs: slot by slot, parameters, then m, v of each
-  // Adam parameter.
-  const carried = slots.flatMap((j) => [
-    ...names.map((p) => states[j].params[p]),
-    ...adamNames.flatMap((p) => [states[j].m[p], states[j].v[p]]),
-  ]);
-  const finals = slots.flatMap((j) => slotOutputs(j, ''));
-  g.opN('Loop', [count, '', ...carried], [...finals, 'losses'], { body: { graph: body.graph() } });
-  for (const j of slots) for (const [i, o] of slotOutputs(j, '').entries()) g.output(o, 'float', dims[i]);
+  const carried = slots.flatMap((j) => tensors.map((t) => stateValue(states[j], t)));
+  const finals = slotOutputs('');
+  g.opN('Loop', [count, '', ...carried], [...finals.map((o) => o.name), 'losses'], {
+    body: { graph: body.graph() },
+  });
+  for (const { name, t } of finals) g.output(name, 'float', [t.rows, t.cols]);
   g.output('losses', 'float', ['M', seeds]);
   return g.toModel();
 }

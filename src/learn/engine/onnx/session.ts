@@ -19,8 +19,8 @@ import {
 } from '../../optimizers.js';
 import type { EngineSession, EngineSetup, TrainingState } from '../engine.js';
 import type { OnnxEngineOptions } from './engine.js';
-import { gradientsGraph, gradName, momentName, predictGraph, trainGraph, trainLoopGraph } from './graphs.js';
-import { newMomentName, newName } from './update.js';
+import { gradientsGraph, gradName, predictGraph, trainGraph, trainLoopGraph } from './graphs.js';
+import { stateTensors } from './stateTensors.js';
 
 /**
  * Largest count × H of one predict run by default (4 MiB of Float32 per intermediate, so they stay in
@@ -104,6 +104,7 @@ export async function openSession(
     throw new InputError(`batch size ${batchSize} must be a positive integer`);
   const shapes = parameterShapes(spec);
   const adam = adamParameters(spec, optimizer);
+  const tensors = stateTensors(spec, optimizer);
   const compiled = (count: number, build: typeof trainGraph, key: string) =>
     graphs.get(`${key}:${count}`, () => build(spec, optimizer, encodings, count, options.sliceRows));
 
@@ -119,25 +120,18 @@ export async function openSession(
       return f32(data, [rows, cols]);
     };
     const next: Record<string, ort.Tensor> = {};
-    for (const { name, rows, cols } of shapes) {
-      next[name] = tensor(name, s.parameters[name], rows, cols);
-      if (!adam.includes(name)) continue;
-      next[momentName('m', name)] = tensor(`Adam m of ${name}`, s.optimizer.m[name], rows, cols);
-      next[momentName('v', name)] = tensor(`Adam v of ${name}`, s.optimizer.v[name], rows, cols);
-    }
+    for (const t of tensors)
+      next[t.name] =
+        t.which === 'param'
+          ? tensor(t.param, s.parameters[t.param], t.rows, t.cols)
+          : tensor(`Adam ${t.which} of ${t.param}`, s.optimizer[t.which][t.param], t.rows, t.cols);
     state = next;
     step = s.optimizer.step;
   };
   load({ parameters: setup.parameters, optimizer: initialOptimizerState(spec) });
 
   // Output name → the input it becomes next step.
-  const carried: [string, string][] = [
-    ...shapes.map((s): [string, string] => [newName(s.name), s.name]),
-    ...adam.flatMap((p): [string, string][] => [
-      [newMomentName('m', p), momentName('m', p)],
-      [newMomentName('v', p), momentName('v', p)],
-    ]),
-  ];
+  const carried = tensors.map((t): [string, string] => [t.next, t.name]);
   // Two pre-allocated sets of outputs: the step reads one set (as inputs) and writes the other.
   const spare = (): Record<string, ort.Tensor> =>
     Object.fromEntries(
@@ -243,12 +237,11 @@ export async function openSession(
     },
     async getState(): Promise<TrainingState> {
       const parameters: Parameters = {};
-      for (const s of shapes) parameters[s.name] = f64(state[s.name]);
       const optimizerState: OptimizerState = initialOptimizerState(spec);
       optimizerState.step = step;
-      for (const p of adam) {
-        optimizerState.m[p] = f64(state[momentName('m', p)]);
-        optimizerState.v[p] = f64(state[momentName('v', p)]);
+      for (const t of tensors) {
+        if (t.which === 'param') parameters[t.param] = f64(state[t.name]);
+        else optimizerState[t.which][t.param] = f64(state[t.name]);
       }
       return { parameters, optimizer: optimizerState };
     },

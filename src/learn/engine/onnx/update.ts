@@ -21,6 +21,7 @@ import {
   perNeuronSlices,
 } from '../../optimizers.js';
 import type { GraphBuilder } from './graph.js';
+import { newMomentName, newName } from './stateTensors.js';
 
 export interface UpdateValues {
   params: Record<string, string>;
@@ -31,10 +32,6 @@ export interface UpdateValues {
   /** [c₁, c₂] (float, shape [2]); needed when any parameter is Adam's. */
   biasCorrection?: string;
 }
-
-/** Output names: `new_<p>`, `new_m_<p>`, `new_v_<p>`. */
-export const newName = (p: string) => `new_${p}`;
-export const newMomentName = (which: 'm' | 'v', p: string) => `new_${which}_${p}`;
 
 /** How the updated values are named (a Loop's body names them apart from the outer graph's). */
 export interface UpdateNames {
