@@ -8,18 +8,17 @@
  * and the key shows in no output.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { stringify } from 'yaml';
 import { type GrpcFront, startGrpcFront } from '../../helpers/grpcFront.js';
 import { type PostgresServer, startPostgres } from '../../helpers/postgres.js';
-import { runSgc, sgcBin } from '../../helpers/sgc.js';
-import { startTemporal, type TestTemporal, waitFor } from '../../helpers/temporal.js';
+import { runSgc } from '../../helpers/sgc.js';
+import { startTemporal, type TestTemporal } from '../../helpers/temporal.js';
 import { makeCertificates } from '../../helpers/tls.js';
+import { startWorkerProcess, stopWorkerProcesses, type WorkerProcess } from '../../helpers/workerProcess.js';
 
 const API_KEY = 'sgc-lab-key-4f1c9e7a2b';
 
@@ -54,7 +53,7 @@ describe('an API key checked by the server, given by flags alone', { timeout: 30
   let postgres: PostgresServer | undefined;
   let front: GrpcFront | undefined;
   let flags: string[];
-  let worker: { child: ChildProcess; log: () => string } | undefined;
+  let worker: WorkerProcess | undefined;
   const outputs: string[] = [];
 
   /** `sgc …args` in a folder of its own, with no connection setting in the environment. */
@@ -92,35 +91,13 @@ describe('an API key checked by the server, given by flags alone', { timeout: 30
     const migrated = await sgc(['db', 'migrate', '--database-url', database]);
     assert.equal(migrated.code, 0, migrated.stderr);
 
-    let log = '';
     const folder = join(root, 'worker');
     mkdirSync(folder);
-    const child = spawn(process.execPath, [sgcBin, 'worker', '--metrics-port', '0', ...flags], {
-      cwd: folder,
-      env: bareEnvironment(),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    child.stdout?.on('data', (d) => (log += d));
-    child.stderr?.on('data', (d) => (log += d));
-    worker = { child, log: () => log };
-    await waitFor(
-      'the worker to poll',
-      () => {
-        if (child.exitCode !== null) throw new Error(`the worker exited ${child.exitCode}:\n${log}`);
-        return /metrics at/.test(log);
-      },
-      180_000,
-      200,
-    );
+    worker = await startWorkerProcess('worker', flags, { cwd: folder, env: bareEnvironment() });
   });
 
   after(async () => {
-    if (worker && worker.child.exitCode === null) {
-      worker.child.kill('SIGINT');
-      for (let i = 0; i < 100 && worker.child.exitCode === null && worker.child.signalCode === null; i++)
-        await sleep(100);
-      if (worker.child.exitCode === null && worker.child.signalCode === null) worker.child.kill('SIGKILL');
-    }
+    if (worker) await stopWorkerProcesses([worker]);
     await front?.stop();
     await temporal?.stop();
     await postgres?.stop();

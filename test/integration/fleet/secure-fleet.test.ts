@@ -7,22 +7,21 @@
  * secret (the database password, the client key) appears in any output.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { stringify } from 'yaml';
 import { PgDriver } from '../../../src/store/pg-driver.js';
 import { expandSweep } from '../../../src/sweep/expand.js';
 import { parseSweepSpec } from '../../../src/sweep/spec.js';
 import { directSearch } from '../../helpers/directSearch.js';
 import { type PostgresServer, startPostgres } from '../../helpers/postgres.js';
-import { runSgc, sgcBin } from '../../helpers/sgc.js';
-import { startTemporal, type TestTemporal, waitFor } from '../../helpers/temporal.js';
+import { runSgc } from '../../helpers/sgc.js';
+import { startTemporal, type TestTemporal } from '../../helpers/temporal.js';
 import { makeCertificates, type TestCertificates } from '../../helpers/tls.js';
 import { startTlsProxy, type TlsProxy } from '../../helpers/tlsProxy.js';
+import { startWorkerProcess, stopWorkerProcesses, type WorkerProcess } from '../../helpers/workerProcess.js';
 
 const DB_PASSWORD = 'lab-db-Pw-7731';
 
@@ -46,7 +45,7 @@ describe('a secured fleet: mutual TLS to Temporal, verify-ca to PostgreSQL, work
   let proxy: TlsProxy | undefined;
   let postgres: PostgresServer | undefined;
   let env: Record<string, string>;
-  const workers: { child: ChildProcess; log: () => string }[] = [];
+  const workers: WorkerProcess[] = [];
   const outputs: string[] = [];
 
   before(async () => {
@@ -85,39 +84,14 @@ describe('a secured fleet: mutual TLS to Temporal, verify-ca to PostgreSQL, work
     for (const name of ['worker-a', 'worker-b']) {
       const folder = join(root, name);
       mkdirSync(folder);
-      let log = '';
-      const child = spawn(
-        process.execPath,
-        [sgcBin, 'worker', '--metrics-port', '0', '--checkpoints', shared],
-        {
-          cwd: folder,
-          env: workerEnv,
-          stdio: ['ignore', 'pipe', 'pipe'],
-        },
-      );
-      child.stdout?.on('data', (d) => (log += d));
-      child.stderr?.on('data', (d) => (log += d));
-      workers.push({ child, log: () => log });
-      // One at a time: each bundles the workflow code, which takes most of two shared cores.
-      await waitFor(
-        `${name} to poll`,
-        () => {
-          if (child.exitCode !== null) throw new Error(`${name} exited ${child.exitCode}:\n${log}`);
-          return /metrics at/.test(log);
-        },
-        180_000,
-        200,
+      workers.push(
+        await startWorkerProcess(name, ['--checkpoints', shared], { cwd: folder, env: workerEnv }),
       );
     }
   });
 
   after(async () => {
-    for (const w of workers) if (w.child.exitCode === null) w.child.kill('SIGINT');
-    for (const w of workers) {
-      for (let i = 0; i < 100 && w.child.exitCode === null && w.child.signalCode === null; i++)
-        await sleep(100);
-      if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill('SIGKILL');
-    }
+    await stopWorkerProcesses(workers);
     await proxy?.stop();
     await temporal?.stop();
     await postgres?.stop();

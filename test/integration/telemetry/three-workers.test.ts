@@ -6,7 +6,6 @@
  * has been over for longer than the window, its gauges leave every worker.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,8 +23,8 @@ import {
   storeGaugeLines,
 } from '../../helpers/metrics-text.js';
 import { type PostgresServer, startPostgres } from '../../helpers/postgres.js';
-import { sgcBin } from '../../helpers/sgc.js';
 import { startTemporal, type TestTemporal, waitFor } from '../../helpers/temporal.js';
+import { startWorkerProcess, stopWorkerProcesses, type WorkerProcess } from '../../helpers/workerProcess.js';
 
 /** Seconds an ended sweep stays in the gauges: long enough for the checks after the sweep. */
 const WINDOW_S = 12;
@@ -40,13 +39,6 @@ const spec = {
   width: { search: { start: 2, max: 32 }, seeds: 1 },
   train: { optimizer: 'per-neuron', lr: 0.01, init: 1e-3, steps: 2500, clip: 0.1 },
 };
-
-interface WorkerProcess {
-  name: string;
-  child: ChildProcess;
-  log: () => string;
-  url: string;
-}
 
 describe('three sgc workers report the sweep gauges of the store', { timeout: 420_000 }, () => {
   let dir: string;
@@ -66,27 +58,12 @@ describe('three sgc workers report the sweep gauges of the store', { timeout: 42
     return r.text();
   };
 
-  /** `sgc worker …` as a user starts it; resolves once it serves /metrics. */
   const startWorker = async (name: string, args: string[], env: Record<string, string>) => {
-    let log = '';
-    const child = spawn(
-      process.execPath,
-      [sgcBin, 'worker', '--metrics-port', '0', '--checkpoints', join(dir, `ckpt-${name}`), ...args],
-      { cwd: dir, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] },
-    );
-    child.stderr?.on('data', (d) => (log += d));
-    const w: WorkerProcess = { name, child, log: () => log, url: '' };
+    const w = await startWorkerProcess(name, ['--checkpoints', join(dir, `ckpt-${name}`), ...args], {
+      cwd: dir,
+      env: { ...process.env, ...env },
+    });
     workers.push(w);
-    w.url = await waitFor(
-      `worker ${name} to serve /metrics`,
-      () => {
-        if (child.exitCode !== null) throw new Error(`worker ${name} exited ${child.exitCode}:\n${log}`);
-        return /metrics at (http:\/\/\S+)/.exec(log)?.[1];
-      },
-      180_000,
-      200,
-    );
-    return w;
   };
 
   before(async () => {
@@ -108,15 +85,7 @@ describe('three sgc workers report the sweep gauges of the store', { timeout: 42
   });
 
   after(async () => {
-    for (const w of workers) if (w.child.exitCode === null) w.child.kill('SIGINT');
-    await Promise.all(
-      workers.map(async (w) => {
-        for (let i = 0; i < 100 && w.child.exitCode === null && w.child.signalCode === null; i++)
-          await sleep(100);
-        if (w.child.exitCode === null && w.child.signalCode === null && w.child.pid)
-          process.kill(w.child.pid, 'SIGKILL');
-      }),
-    );
+    await stopWorkerProcesses(workers);
     await client?.connection.close();
     await store?.close();
     await temporal?.stop();
