@@ -32,6 +32,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { IoActivities } from '../activities/io.js';
+import { cellSearchPlan } from '../src/sweep/guess.js';
 import {
   type CellInput,
   type CellOutcome,
@@ -93,7 +94,8 @@ export async function CellWorkflow(input: CellInput): Promise<CellOutcome> {
     // An error that is neither (IO_ERROR) ends it, and the run counts as one in error.
     retry: { maximumInterval: `${retry.waitIntervalSeconds} seconds`, nonRetryableErrorTypes: [IO_ERROR] },
   });
-  let search: WidthSearchState = initialSearch(input.plan);
+  // The sweep's plan with this cell's guess resolved (`theory`: 2^(k−1)·|G|); without a guess, as is.
+  let search: WidthSearchState = initialSearch(cellSearchPlan(input.plan, cell));
   let paused = input.paused;
   let stopping = false;
   setHandler(pauseSignal, () => void (paused = true));

@@ -25,10 +25,11 @@ export const GROUP_NAME_FORMS: readonly { form: string; meaning: string; example
 
 const accepted = `accepted: ${GROUP_NAME_FORMS.map((f) => f.form).join(', ')} (e.g. ${GROUP_NAME_FORMS.map((f) => f.example).join(', ')})`;
 
-function parseFactor(text: string, whole: string): FiniteGroup {
-  if (text === 'Q8') return quaternion();
-  if (text === 'O') return octahedral();
-  if (text === 'I') return icosahedral();
+/** One factor of a group name: a family and its parameter (Q8, O and I have none). */
+type Factor = { family: 'C' | 'D' | 'S' | 'A'; n: number } | { family: 'Q8' | 'O' | 'I' };
+
+function parseFactor(text: string, whole: string): Factor {
+  if (text === 'Q8' || text === 'O' || text === 'I') return { family: text };
   const m = /^([CDSA])(\d+)$/.exec(text);
   if (!m) {
     const what =
@@ -37,23 +38,65 @@ function parseFactor(text: string, whole: string): FiniteGroup {
         : `unknown group "${text}"${text === whole ? '' : ` in "${whole}"`}`;
     throw new InputError(`${what}; ${accepted}`);
   }
-  const n = Number(m[2]);
-  switch (m[1]) {
+  return { family: m[1] as 'C' | 'D' | 'S' | 'A', n: Number(m[2]) };
+}
+
+function parseFactors(name: string): Factor[] {
+  const whole = name.replace(/\s+/g, '');
+  if (whole === '') throw new InputError(`empty group name; ${accepted}`);
+  return whole.split(/[x×]/).map((f) => parseFactor(f, whole));
+}
+
+function buildFactor(factor: Factor): FiniteGroup {
+  switch (factor.family) {
+    case 'Q8':
+      return quaternion();
+    case 'O':
+      return octahedral();
+    case 'I':
+      return icosahedral();
     case 'C':
-      return cyclic(n);
+      return cyclic(factor.n);
     case 'D':
-      return dihedral(n);
+      return dihedral(factor.n);
     case 'S':
-      return symmetric(n);
+      return symmetric(factor.n);
     default:
-      return alternating(n);
+      return alternating(factor.n);
+  }
+}
+
+const factorial = (n: number): number => (n <= 1 ? 1 : n * factorial(n - 1));
+
+/** |factor| from its name alone (GROUP_NAME_FORMS): Cn n, Dn 2n, Sn n!, An n!/2, Q8 8, O 24, I 60. */
+function factorOrder(factor: Factor): number {
+  switch (factor.family) {
+    case 'Q8':
+      return 8;
+    case 'O':
+      return 24;
+    case 'I':
+      return 60;
+    case 'C':
+      return factor.n;
+    case 'D':
+      return 2 * factor.n;
+    case 'S':
+      return factorial(factor.n);
+    default:
+      return factorial(factor.n) / 2;
   }
 }
 
 /** Parses a group name; throws an InputError naming the problem and the accepted forms. */
 export function parseGroup(name: string): FiniteGroup {
-  const whole = name.replace(/\s+/g, '');
-  if (whole === '') throw new InputError(`empty group name; ${accepted}`);
-  const factors = whole.split(/[x×]/).map((f) => parseFactor(f, whole));
-  return directProduct(...factors);
+  return directProduct(...parseFactors(name).map(buildFactor));
+}
+
+/**
+ * |G| of a group name without building the group (no Cayley table): for code that needs only the
+ * order, such as a workflow resolving a width guess. The name must be one parseGroup accepts.
+ */
+export function groupOrderOf(name: string): number {
+  return parseFactors(name).reduce((order, factor) => order * factorOrder(factor), 1);
 }

@@ -13,7 +13,7 @@
  * width as a multiple of the guide's.
  */
 
-import { theoryWidth } from './sweep-figures.js';
+import { theoryWidth } from '../sweep/guess.js';
 
 /** One cell's row of the `min_width_by_k` view, as the export writes it. */
 export interface MinWidthRow {

@@ -9,10 +9,11 @@
  * curve at 1,000 evenly spaced steps). A run reached the paper's criterion when final/initial ≤
  * 1 − 0.999, the reduction its training stops at.
  */
+
+import { theoryWidth } from '../sweep/guess.js';
 import { initialSearch, nextProbes, record, type WidthPlan } from '../sweep/widthSearch.js';
 import { parseCsv } from './csv.js';
 import type { NpyArray } from './npz.js';
-import { theoryWidth } from './sweep-figures.js';
 
 /** The paper's stopping rule: a 99.9 % reduction of the training loss. */
 export const PAPER_REDUCTION = 0.999;

@@ -19,6 +19,7 @@
  * the store: tests compare the plotted H* with min_width and the guide with 2^(k−1)·|G|.
  */
 import type { TopLevelSpec } from 'vega-lite';
+import { theoryWidth } from '../sweep/guess.js';
 import { FIGURE_CONFIG, SCHEMA } from './figure-style.js';
 import { type LabelRequest, placeLabels, pointBox, textWidth, verticalCandidates } from './label-layout.js';
 import type { SweepCellData } from './sweep-data.js';
@@ -31,11 +32,6 @@ export function seriesLabel(cell: Pick<SweepCellData, 'group' | 'encoding' | 'mo
 /** A two-layer model: the mlp, whatever its activation degree (`mlp`, `mlp-d2`, …). */
 export function isTwoLayer(model: string): boolean {
   return model === 'mlp' || model.startsWith('mlp-');
-}
-
-/** The theory guide 2^(k−1)·|G| for the two-layer network. */
-export function theoryWidth(k: number, groupOrder: number): number {
-  return 2 ** (k - 1) * groupOrder;
 }
 
 const SEARCHING = new Set(['pending', 'searching']);

@@ -10,7 +10,9 @@
  *   models: [mlp, rnn, tree]               # or objects without H: {kind: mlp, degree: 2}
  *   width: {search: {start: 8, max: 16384}, seeds: 3, succeed: 2}
  *                                          # search also takes perOctave (grid points per doubling,
- *                                          # default 1) and recheck (default true);
+ *                                          # default 1), recheck (default true) and guess (where
+ *                                          # the search starts: a width, or theory = 2^(k−1)·|G|
+ *                                          # per cell; only a starting point, in no run's identity);
  *                                          # or {values: [16, 32, 64], seeds: 3, succeed: 2}
  *                                          # seeds default 1, succeed defaults to seeds
  *   train: {optimizer: per-neuron, lr: 0.01, init: 1.0e-3, steps: 20000, clip: 0.1}
@@ -53,6 +55,8 @@ export const SWEEP_LIMITS = { maxK: 64, maxWidth: 2 ** 30, maxSeeds: 100, maxVal
 
 const widthValue = z.number().int().min(1).max(SWEEP_LIMITS.maxWidth);
 
+const GUESS_MESSAGE = `give a width (a whole number from 1 to ${SWEEP_LIMITS.maxWidth}; outside start … max the search starts at the nearer end) or theory (2^(k−1)·|G| for each cell)`;
+
 const WidthSchema = z.strictObject({
   search: z
     .strictObject({
@@ -60,6 +64,10 @@ const WidthSchema = z.strictObject({
       max: widthValue,
       perOctave: z.number().int().min(1).max(MAX_PER_OCTAVE).default(1),
       recheck: z.boolean().default(true),
+      guess: z
+        .union([z.number(), z.literal('theory')], { error: GUESS_MESSAGE })
+        .refine((g) => g === 'theory' || widthValue.safeParse(g).success, { error: GUESS_MESSAGE })
+        .optional(),
     })
     .optional(),
   values: z.array(widthValue).min(1).max(SWEEP_LIMITS.maxValues).optional(),

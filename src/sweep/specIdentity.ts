@@ -6,7 +6,8 @@
  * were written, so the identity is the spec as validated, with every default filled in (a default
  * written out is no change), its lists as sets (groups, encodings, k and models in another order
  * make the same cells) and without its name (the name is the key the identity is stored under, and a
- * renamed sweep keeps its identity).
+ * renamed sweep keeps its identity). A width search's `guess` is left out too: it only says where each
+ * cell's search starts (src/sweep/guess.ts).
  *
  * Pure and free of I/O (the hash, which needs node:crypto, is in specHash.ts).
  */
@@ -37,9 +38,13 @@ export function specIdentity(raw: unknown): SpecIdentity {
     return JSON.parse(canonicalJson(rest)) as SpecIdentity;
   }
   const { mode, seeds, succeed, ...plan } = spec.width;
+  // A search's guess is left out: it says where each cell's search starts, not which cells, runs or
+  // H* definition the sweep holds, so a restart may move it (`npm run paper-scaling -- --run` does,
+  // from the cells finished so far) without being refused as another spec.
+  const { guess: _start, ...search } = plan as { guess?: unknown };
   const width =
     mode === 'search'
-      ? { search: plan, seeds, succeed }
+      ? { search, seeds, succeed }
       : { values: (plan as { values: number[] }).values, seeds, succeed };
   return JSON.parse(
     canonicalJson({

@@ -34,6 +34,13 @@
  * ## The search (mode `search`)
  * State: lo = the largest width known to fail (null: none yet), hi = the smallest width whose
  * primary trial passed and that no re-check has refuted (null: none yet).
+ *   0. expand (only with a `guess`): the first trial is at g = the grid point nearest the guess (by
+ *      ratio; a guess outside the grid is its nearest end). While every trial so far went the same
+ *      way, the n-th trial (n = 1, 2, …) was decided and the bracket is still open on one side, the
+ *      next one lies 2^n − 1 grid steps from g (steps of 1, 2, 4, … between trials), clamped to the
+ *      grid: downwards after passes (until a failure, or grid[0] passes: H* = grid[0], lo = null),
+ *      upwards after failures (until a pass, or max fails: H* = null). Then on to 2 and 3.
+ *      A good guess closes the bracket in 2 trials: g and its neighbour on the other side.
  *   1. gallop: while hi = null, try the smallest octave point (or max) above lo; lo = max with
  *      hi = null ends the search with H* = null ("none up to max").
  *   2. bisect: while lo and hi are not adjacent on the grid, try grid[⌊(i_lo + i_hi)/2⌋]
@@ -42,9 +49,13 @@
  *      A failure makes hi failing: lo = that width, hi = the smallest earlier pass above it (or
  *      null), and the search goes on from 1 or 2. Each width is re-checked at most once.
  * Invariants: lo < hi whenever both are set; every width tried lies strictly between them (above
- * lo while galloping); lo only rises and, between re-check failures, hi only falls, so the search
- * ends after at most (#octaves + 1) + log₂(grid size) + 1 trials per re-check failure, and at most
- * one re-check per grid point.
+ * lo while galloping, below hi or above lo while expanding); lo only rises and, between re-check
+ * failures, hi only falls, so the search ends after at most (#octaves + 1) + log₂(grid size) + 1
+ * trials per re-check failure, and at most one re-check per grid point. With a guess whose grid
+ * point g lies d grid steps from H*'s (d = |i* − g|; i* = grid size when H* = null) it ends after
+ * at most 2·⌈log₂(d + 2)⌉ trials before the re-check: the expansion stops after e trials with a
+ * bracket of 2^(e−2) steps, which bisection halves e − 2 times (exact guess: 2 trials; 1 when it
+ * is grid[0] and passes, or max and fails).
  *
  * ## Non-monotone outcomes
  * Success is assumed to be monotone in H, and bisection alone never sees a violation (it only tries
@@ -79,10 +90,21 @@ export type WidthPlan =
       perOctave: number;
       /** Re-check H* with fresh seeds before accepting it. */
       recheck: boolean;
+      /**
+       * Where the search starts (see "expand" in the header); absent: at `start`, galloping. Only
+       * a number reaches the search: `theory` is resolved per cell (src/sweep/guess.ts) before.
+       */
+      guess?: SearchGuess;
       seeds: number;
       succeed: number;
     }
   | { mode: 'values'; values: number[]; seeds: number; succeed: number };
+
+/**
+ * A first guess of H*: a width, or `theory` = 2^(k−1)·|G| of each cell (src/sweep/guess.ts). It only
+ * says where the search starts; under monotone outcomes H* and lo are the same without it.
+ */
+export type SearchGuess = number | 'theory';
 
 /** One run of the search: width H, training seed `seed`. */
 export interface Probe {
@@ -138,7 +160,7 @@ export interface SearchResult {
   errors: RunError[];
 }
 
-export type SearchPhase = 'gallop' | 'bisect' | 'recheck' | 'grid' | 'done';
+export type SearchPhase = 'expand' | 'gallop' | 'bisect' | 'recheck' | 'grid' | 'done';
 
 export interface WidthSearchState {
   plan: WidthPlan;
@@ -199,11 +221,14 @@ function checkPlan(plan: WidthPlan): void {
         positiveInt(plan.max) &&
         plan.start <= plan.max &&
         positiveInt(plan.perOctave) &&
-        plan.perOctave <= MAX_PER_OCTAVE
+        plan.perOctave <= MAX_PER_OCTAVE &&
+        (plan.guess === undefined || (typeof plan.guess === 'number' && positiveInt(plan.guess)))
       : plan.values.length > 0 &&
         plan.values.every(positiveInt) &&
         plan.values.every((v, i) => i === 0 || v > plan.values[i - 1]));
   // A plan comes from a validated sweep spec; a bad one here is a bug in the caller.
+  if (plan.mode === 'search' && plan.guess === 'theory')
+    throw new Error('width plan with guess: theory: resolve it for the cell first (cellSearchPlan)');
   if (!ok) throw new Error(`invalid width plan ${JSON.stringify(plan)}`);
 }
 
@@ -220,12 +245,25 @@ function openTrial(state: WidthSearchState, H: number, kind: TrialKind): void {
   });
 }
 
+/**
+ * The index of the grid point nearest `guess` by ratio (the grid is geometric), the lower one on a
+ * tie; a guess below or above the grid gives its first or last point.
+ */
+export function nearestGridIndex(grid: readonly number[], guess: number): number {
+  let best = 0;
+  for (let i = 1; i < grid.length; i++)
+    if (Math.abs(Math.log(grid[i] / guess)) < Math.abs(Math.log(grid[best] / guess))) best = i;
+  return best;
+}
+
 export function initialSearch(plan: WidthPlan): WidthSearchState {
   checkPlan(plan);
+  const grid = plan.mode === 'search' ? searchGrid(plan.start, plan.max, plan.perOctave) : [...plan.values];
+  const guessed = plan.mode === 'search' && typeof plan.guess === 'number';
   const state: WidthSearchState = {
     plan: copy(plan),
-    grid: plan.mode === 'search' ? searchGrid(plan.start, plan.max, plan.perOctave) : [...plan.values],
-    phase: plan.mode === 'search' ? 'gallop' : 'grid',
+    grid,
+    phase: plan.mode === 'search' ? (guessed ? 'expand' : 'gallop') : 'grid',
     lo: null,
     hi: null,
     trials: [],
@@ -234,7 +272,8 @@ export function initialSearch(plan: WidthPlan): WidthSearchState {
     errors: [],
     result: null,
   };
-  if (plan.mode === 'search') openTrial(state, plan.start, 'primary');
+  if (plan.mode === 'search')
+    openTrial(state, guessed ? grid[nearestGridIndex(grid, plan.guess as number)] : plan.start, 'primary');
   else for (const H of state.grid) openTrial(state, H, 'primary');
   return state;
 }
@@ -345,6 +384,13 @@ function afterSearchTrial(state: WidthSearchState, trial: Trial): void {
       .map((t) => t.H);
     state.hi = above.length > 0 ? Math.min(...above) : null;
   }
+  if (state.phase === 'expand') {
+    const H = nextExpansion(state);
+    if (H !== null) {
+      openTrial(state, H, 'primary');
+      return;
+    }
+  }
   const plan = state.plan as Extract<WidthPlan, { mode: 'search' }>;
   if (state.hi === null) {
     const lo = state.lo;
@@ -368,6 +414,26 @@ function afterSearchTrial(state: WidthSearchState, trial: Trial): void {
   } else {
     finishSearch(state, state.hi);
   }
+}
+
+/**
+ * The next width of the expansion (see "expand" in the header), or null once it is over: the
+ * bracket is closed, or the open side has reached the grid's end. Only primary trials have run, all
+ * decided, all of them passes (lo = null) or all failures (hi = null): after n of them the next lies
+ * 2^n − 1 grid steps from the first, towards the open side.
+ */
+function nextExpansion(state: WidthSearchState): number | null {
+  if (state.lo !== null && state.hi !== null) return null;
+  const n = state.trials.length;
+  const g = gridIndex(state, state.trials[0].H);
+  const offset = 2 ** n - 1;
+  const last = state.grid.length - 1;
+  if (state.lo === null) {
+    if (gridIndex(state, state.hi!) === 0) return null;
+    return state.grid[Math.max(0, g - offset)];
+  }
+  if (gridIndex(state, state.lo) === last) return null;
+  return state.grid[Math.min(last, g + offset)];
 }
 
 /** For each failing width above a passing one: that width and the nearest pass below it. */

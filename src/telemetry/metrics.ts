@@ -29,7 +29,7 @@ export type RunOutcomeLabel =
   | 'cancelled'
   | 'error'
   | 'invalid';
-export type ProbePhase = 'gallop' | 'bisect' | 'recheck' | 'grid';
+export type ProbePhase = 'expand' | 'gallop' | 'bisect' | 'recheck' | 'grid';
 
 export interface EngineLabels {
   engine: string;

@@ -8,13 +8,9 @@ import { describe, test } from 'node:test';
 import { labelBox, overlapArea, placeLabels } from '../../../src/report/label-layout.js';
 import { findMarks, renderFigure } from '../../../src/report/render.js';
 import type { SweepCellData, SweepReportData } from '../../../src/report/sweep-data.js';
-import {
-  minWidthFigureData,
-  minWidthLayout,
-  minWidthSpec,
-  theoryWidth,
-} from '../../../src/report/sweep-figures.js';
+import { minWidthFigureData, minWidthLayout, minWidthSpec } from '../../../src/report/sweep-figures.js';
 import { sweepReportHtml } from '../../../src/report/sweep-html.js';
+import { theoryWidth } from '../../../src/sweep/guess.js';
 
 function cell(fields: Partial<SweepCellData> & Pick<SweepCellData, 'group' | 'k' | 'model'>): SweepCellData {
   return {

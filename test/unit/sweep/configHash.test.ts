@@ -121,6 +121,27 @@ describe('configHash: stability', () => {
     const config = runConfig(expandSweep(spec).cells[0], 180, 0);
     assert.equal(configHash(config, VERSION), configHash(terse(), VERSION));
   });
+  test("a width search's guess enters no run's hash: its runs stay cache hits", () => {
+    const spec = (guess?: number | string) =>
+      parseSweepSpec(
+        {
+          name: 'guessed',
+          groups: ['D3'],
+          encodings: [{ kind: 'powers', powers: [0, 30, 3000] }],
+          k: [2],
+          models: ['mlp'],
+          width: { search: { start: 4, max: 512, perOctave: 4, ...(guess === undefined ? {} : { guess }) } },
+          train: { optimizer: 'per-neuron', lr: 0.01, init: 1.0e-3, steps: 20000, clip: 0.1 },
+        },
+        'spec',
+      );
+    const hashes = [undefined, 180, 'theory'].map((guess) =>
+      configHash(runConfig(expandSweep(spec(guess)).cells[0], 180, 0), VERSION),
+    );
+    assert.deepEqual(hashes, [hashes[0], hashes[0], hashes[0]]);
+    // …and it is the run written by hand: the guess is nowhere in a run's config.
+    assert.equal(hashes[0], configHash(terse(), VERSION));
+  });
 });
 
 describe('configHash: sensitivity', () => {

@@ -63,6 +63,17 @@ describe('parseSweepSpec: good specs', () => {
     assert.deepEqual(three.width, { mode: 'values', values: [16], seeds: 3, succeed: 3 });
   });
 
+  test('width.search.guess: a width or theory, absent unless given', () => {
+    for (const guess of [24, 1, 2 ** 30, 'theory']) {
+      const spec = parseSweepSpec(
+        withChange((s) => (s.width.search.guess = guess)),
+        'spec.yaml',
+      );
+      assert.equal(spec.width.mode === 'search' && spec.width.guess, guess);
+    }
+    assert.equal('guess' in parseSweepSpec(issueSpec(), 'spec.yaml').width, false);
+  });
+
   test('model objects: square means degree 2', () => {
     const spec = parseSweepSpec(
       withChange(
@@ -290,6 +301,22 @@ describe('parseSweepSpec: bad input names the field', () => {
       withChange((s) => (s.width.search.perOctave = 0)),
       'width.search.perOctave: 0',
     );
+    for (const [guess, shown] of [
+      [0, '0'],
+      [-3, '-3'],
+      [2.5, '2.5'],
+      [2 ** 31, '2147483648'],
+      ['theroy', '"theroy"'],
+      [null, 'null'],
+      [[24], '[24]'],
+    ] as const) {
+      const message = rejects(
+        withChange((s) => (s.width.search.guess = guess)),
+        `width.search.guess: ${shown} — give a width (a whole number from 1 to`,
+        'or theory (2^(k−1)·|G| for each cell)',
+      );
+      assert.equal(message.split('\n').filter((line) => line.includes('guess')).length, 1, message);
+    }
   });
 
   test('succeed > seeds, seeds < 1', () => {

@@ -34,6 +34,24 @@ test('the same spec written otherwise has the same hash: list order, defaults wr
   assert.match(specHash(base), /^[0-9a-f]{64}$/);
 });
 
+test("a search's guess is not part of the identity: a restart may move where cells start", () => {
+  const guessed = (guess: number | string) => ({
+    ...base,
+    width: { ...base.width, search: { ...base.width.search, guess } },
+  });
+  assert.deepEqual(differences(base, guessed(24)), []);
+  assert.deepEqual(differences(guessed(24), guessed('theory')), []);
+  assert.equal(specHash(guessed('theory')), specHash(base));
+  // …while the rest of the search still is.
+  assert.deepEqual(
+    differences(guessed(24), {
+      ...guessed(24),
+      width: { search: { start: 8, max: 256, perOctave: 2, guess: 24 }, seeds: 1 },
+    }),
+    ['width.search.start: 4 → 8'],
+  );
+});
+
 test('differences name each field: sets as -removed +added, values as before → after', () => {
   const changed = {
     ...base,

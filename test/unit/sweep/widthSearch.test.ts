@@ -8,6 +8,7 @@ import { describe, test } from 'node:test';
 import { Random } from '../../../src/algebra/random.js';
 import {
   initialSearch,
+  nearestGridIndex,
   nextProbes,
   type Probe,
   record,
@@ -68,7 +69,7 @@ const threshold =
 function search(
   start: number,
   max: number,
-  options: { perOctave?: number; seeds?: number; succeed?: number; recheck?: boolean } = {},
+  options: { perOctave?: number; seeds?: number; succeed?: number; recheck?: boolean; guess?: number } = {},
 ): WidthPlan {
   const seeds = options.seeds ?? 3;
   return {
@@ -79,7 +80,13 @@ function search(
     recheck: options.recheck ?? true,
     seeds,
     succeed: options.succeed ?? Math.min(2, seeds),
+    ...(options.guess === undefined ? {} : { guess: options.guess }),
   };
+}
+
+/** The widths of the primary trials, in the order opened (seed 0 starts every primary trial). */
+function primaryWidths(sim: Simulation): number[] {
+  return sim.started.filter((key) => key.endsWith('/0')).map((key) => Number(key.split('/')[0]));
 }
 
 describe('searchGrid', () => {
@@ -335,6 +342,157 @@ describe('width search: properties over random thresholds', () => {
     const plan = search(3, 5000, { perOctave: 3, seeds: 4, succeed: 3 });
     const oracle: Oracle = (H, seed) => H >= 700 + 97 * seed;
     assert.deepEqual(simulate(plan, oracle).started, simulate(plan, oracle).started);
+  });
+});
+
+describe('width search: a first guess (expand)', () => {
+  // The paper-scaling plan: 8 points per doubling from 4 to 1536, 2 of 3 seeds.
+  const grid = searchGrid(4, 1536, 8);
+  const plan = (guess?: number, recheck = false) => search(4, 1536, { perOctave: 8, recheck, guess });
+
+  test('the first trial is at the grid point nearest the guess, clamped to the grid', () => {
+    assert.equal(nearestGridIndex(grid, 4), 0);
+    assert.equal(nearestGridIndex(grid, 1), 0);
+    assert.equal(nearestGridIndex(grid, 10 ** 6), grid.length - 1);
+    assert.equal(grid[nearestGridIndex(grid, 24)], 25); // 23 and 25 lie around 24: 25/24 < 24/23
+    assert.equal(grid[nearestGridIndex(grid, 200)], 197);
+    const first = nextProbes(initialSearch(plan(200)));
+    assert.equal(first.state.phase, 'expand');
+    assert.deepEqual(first.probes, [
+      { H: 197, seed: 0 },
+      { H: 197, seed: 1 },
+    ]);
+  });
+
+  test('a monotone oracle: the same H* and lo with any guess as without, in at most 2⌈log₂(d + 2)⌉ trials', () => {
+    const octave = 8;
+    for (const recheck of [false, true]) {
+      for (const T of [1, ...grid, 1537]) {
+        const without = simulate(plan(undefined, recheck), threshold(T)).result;
+        const iStar = without.minWidth === null ? grid.length : grid.indexOf(without.minWidth);
+        const at = (i: number) => grid[Math.min(grid.length - 1, Math.max(0, i))];
+        const guesses = [
+          at(iStar), // exact (max when nothing passes)
+          at(iStar - 1),
+          at(iStar + 1),
+          at(iStar - octave),
+          at(iStar + octave),
+          1, // below the grid
+          10 ** 6, // above it
+        ];
+        for (const guess of guesses) {
+          const what = `T=${T} guess=${guess} recheck=${recheck}`;
+          const sim = simulate(plan(guess, recheck), threshold(T));
+          assert.equal(sim.result.minWidth, without.minWidth, what);
+          assert.equal(sim.result.lo, without.lo, what);
+          assert.deepEqual(sim.result.rechecks, without.rechecks, what);
+          assert.deepEqual(sim.result.nonMonotone, [], what);
+          const d = Math.abs(iStar - nearestGridIndex(grid, guess));
+          const trials = primaryWidths(sim).length;
+          assert.ok(trials <= 2 * Math.ceil(Math.log2(d + 2)), `${what}: ${trials} trials, d = ${d}`);
+          if (guess === at(iStar)) {
+            // Exact: the guess and its neighbour on the other side; 1 at grid[0] or at a failing max.
+            const atEnd = iStar === 0 || iStar === grid.length;
+            assert.equal(trials, atEnd ? 1 : 2, what);
+          }
+        }
+      }
+    }
+  });
+
+  test('random plans and thresholds: a guess never changes H* or lo under monotone outcomes', () => {
+    const rng = new Random(20261203);
+    for (let c = 0; c < 300; c++) {
+      const start = 1 + rng.int(40);
+      const max = start * 2 ** rng.int(10) + rng.int(start);
+      const seeds = 1 + rng.int(4);
+      const options = {
+        perOctave: [1, 2, 4, 8][rng.int(4)],
+        seeds,
+        succeed: 1 + rng.int(seeds),
+        recheck: rng.int(2) === 1,
+      };
+      const T = 1 + rng.int(Math.ceil(max * 1.2));
+      const guess = 1 + rng.int(Math.ceil(max * 1.5));
+      const what = `case ${c}: T=${T} guess=${guess} ${JSON.stringify(options)} ${start}…${max}`;
+      const without = simulate(search(start, max, options), threshold(T)).result;
+      const guessed = simulate(search(start, max, { ...options, guess }), threshold(T), c).result;
+      assert.equal(guessed.minWidth, without.minWidth, what);
+      assert.equal(guessed.lo, without.lo, what);
+    }
+  });
+
+  test('the expansion steps double: 1, 2, 4, 8 grid steps between trials, then bisection', () => {
+    // Guess 1024 for a boundary at 20: passes going down until the first failure, below 20.
+    const down = primaryWidths(simulate(plan(1024), threshold(20)));
+    const g = grid.indexOf(1024);
+    const downIndices = down.map((H) => grid.indexOf(H));
+    // g − 63 lies below the grid: the seventh trial is its first point, the first failure.
+    assert.deepEqual(downIndices.slice(0, 7), [g, g - 1, g - 3, g - 7, g - 15, g - 31, 0]);
+    assert.ok(grid[g - 31] >= 20 && grid[0] < 20);
+    for (const H of down.slice(7)) assert.ok(H > grid[0] && H < grid[g - 31], `${H}`);
+    // Guess 5 for a boundary at 300: failures going up until the first pass.
+    const up = primaryWidths(simulate(plan(5), threshold(300)));
+    const upIndices = up.map((H) => grid.indexOf(H));
+    const g5 = grid.indexOf(5);
+    assert.deepEqual(upIndices.slice(0, 7), [g5, g5 + 1, g5 + 3, g5 + 7, g5 + 15, g5 + 31, g5 + 63]);
+    // Every trial after the expansion lies inside the bracket it closed.
+    for (const H of up.slice(7)) assert.ok(H > grid[g5 + 31] && H < grid[g5 + 63], `${H}`);
+  });
+
+  test('the first grid point passing ends the expansion with lo = null; max failing with H* = null', () => {
+    const low = simulate(plan(49), threshold(2));
+    assert.equal(low.result.minWidth, 4);
+    assert.equal(low.result.lo, null);
+    // Indices 24, 23, 21, 17, 9, then 24 − 31 clamped to 0.
+    assert.deepEqual(primaryWidths(low), [49, 45, 38, 27, 13, 4]);
+    const high = simulate(plan(1000), threshold(5000));
+    assert.equal(high.result.minWidth, null);
+    assert.equal(high.result.lo, 1536);
+    assert.deepEqual(primaryWidths(high), [1024, 1117, 1328, 1536]);
+  });
+
+  test('a re-check that refutes hi continues as without a guess; the contradiction is recorded', () => {
+    // Seeds 0–2 pass from 16 on, but the fresh seeds 3–5 only from 64: the re-check of 16 fails.
+    const oracle: Oracle = (H, seed) => H >= 64 || (H >= 16 && seed < 3);
+    const { result } = simulate(search(8, 256, { guess: 16 }), oracle);
+    assert.equal(result.minWidth, 64);
+    assert.equal(result.lo, 32);
+    assert.deepEqual(result.rechecks, [
+      { H: 16, passed: false },
+      { H: 32, passed: false },
+      { H: 64, passed: true },
+    ]);
+    assert.deepEqual(result.nonMonotone, [{ succeeded: 16, failed: 32 }]);
+  });
+
+  test('non-monotone outcomes: where the search starts decides which boundary it finds', () => {
+    // 32 fails between passes at 16 and 64. Expansion and bisection only try widths that agree with
+    // the outcomes so far (as without a guess), so each finds a pass with a failure just below it.
+    const oracle: Oracle = (H) => H >= 16 && H !== 32;
+    const fromAbove = simulate(search(8, 256, { guess: 256, recheck: false }), oracle);
+    assert.deepEqual(primaryWidths(fromAbove), [256, 128, 32, 64]);
+    assert.deepEqual([fromAbove.result.minWidth, fromAbove.result.lo], [64, 32]);
+    const fromBelow = simulate(search(8, 256, { guess: 8, recheck: false }), oracle);
+    assert.deepEqual(primaryWidths(fromBelow), [8, 16]);
+    assert.deepEqual([fromBelow.result.minWidth, fromBelow.result.lo], [16, 8]);
+  });
+
+  test('a plan without a guess starts as before: galloping from start, no guess in its state', () => {
+    const state = initialSearch(search(4, 1536, { perOctave: 8 }));
+    assert.equal(state.phase, 'gallop');
+    assert.equal('guess' in state.plan, false);
+    assert.deepEqual(nextProbes(state).probes, [
+      { H: 4, seed: 0 },
+      { H: 4, seed: 1 },
+    ]);
+  });
+
+  test('guess: theory must be resolved for the cell first; a bad guess is refused', () => {
+    const theory = { ...(search(4, 64) as Extract<WidthPlan, { mode: 'search' }>), guess: 'theory' as const };
+    assert.throws(() => initialSearch(theory), /resolve it for the cell/);
+    assert.throws(() => initialSearch(search(4, 64, { guess: 0 })), /invalid width plan/);
+    assert.throws(() => initialSearch(search(4, 64, { guess: 2.5 })), /invalid width plan/);
   });
 });
 
