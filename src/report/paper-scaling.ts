@@ -10,7 +10,7 @@
  * 1 − 0.999, the reduction its training stops at.
  */
 
-import { theoryWidth } from '../sweep/guess.js';
+import { cellSearchPlan, theoryWidth } from '../sweep/guess.js';
 import { initialSearch, nextProbes, record, type WidthPlan } from '../sweep/widthSearch.js';
 import { parseCsv } from './csv.js';
 import type { NpyArray } from './npz.js';
@@ -452,7 +452,7 @@ export function buildComparison(
   for (const cell of cells) {
     const threshold = boundaries.find((b) => b.k === cell.k && b.p === cell.p)?.h;
     const { seconds } = estimateCell(
-      spec.width,
+      cellSearchPlan(spec.width, { group: `C${cell.p}`, k: cell.k }),
       { ...cell, ...(threshold ? { threshold } : {}) },
       cost,
       budget,

@@ -18,7 +18,10 @@ export interface CellRunBound {
  * Bounds from the search's invariants (src/sweep/widthSearch.ts): a trial runs at most `seeds` runs;
  * each grid width gets at most one primary trial and one re-check. Without re-check failures, the
  * search gallops over the octave points (start·2^j and max), then bisects a bracket that holds at
- * most perOctave − 1 grid widths (⌈log₂ perOctave⌉ trials), then re-checks once.
+ * most perOctave − 1 grid widths (⌈log₂ perOctave⌉ trials), then re-checks once. With a guess it
+ * takes at most 2·⌈log₂(d + 2)⌉ trials before the re-check, d the guess's distance from H* in grid
+ * steps; d ≤ n − 1 for an H* on the n-point grid (and none up to max takes 1 + ⌈log₂ n⌉), so at
+ * most 2·⌈log₂(n + 1)⌉ whatever the guess (the plan's `theory` is resolved per cell).
  */
 export function cellRunBound(plan: WidthPlan): CellRunBound {
   if (plan.mode === 'values') {
@@ -28,10 +31,13 @@ export function cellRunBound(plan: WidthPlan): CellRunBound {
   const widths = searchGrid(plan.start, plan.max, plan.perOctave);
   const gallop = widths.filter((H) => H === plan.max || Number.isInteger(Math.log2(H / plan.start))).length;
   const rechecks = plan.recheck ? 1 : 0;
-  const trials = gallop + Math.ceil(Math.log2(plan.perOctave)) + rechecks;
+  const search =
+    plan.guess === undefined
+      ? gallop + Math.ceil(Math.log2(plan.perOctave))
+      : 2 * Math.ceil(Math.log2(widths.length + 1));
   return {
     widths,
-    expected: Math.min(trials, widths.length * (1 + rechecks)) * plan.seeds,
+    expected: Math.min(search + rechecks, widths.length * (1 + rechecks)) * plan.seeds,
     max: widths.length * (1 + rechecks) * plan.seeds,
   };
 }

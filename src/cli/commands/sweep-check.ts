@@ -36,7 +36,11 @@ function describePlan(plan: WidthPlan): string {
   const seeds = `${count(plan.seeds, 'seed')} per width, success = ≥ ${plan.succeed} succeed`;
   if (plan.mode === 'values') return `plain grid of ${count(plan.values.length, 'width')}; ${seeds}`;
   const recheck = plan.recheck ? 're-check H* with fresh seeds' : 'no re-check';
-  return `search from ${plan.start} to ${plan.max}, ${plan.perOctave} per octave, ${recheck}; ${seeds}`;
+  const guess =
+    plan.guess === undefined
+      ? ''
+      : `, starting at ${plan.guess === 'theory' ? 'theory (2^(k−1)·|G| per cell)' : plan.guess}`;
+  return `search from ${plan.start} to ${plan.max}${guess}, ${plan.perOctave} per octave, ${recheck}; ${seeds}`;
 }
 
 export const sweepCheckCommand = defineCommand({
