@@ -8,8 +8,11 @@
  *   npm run paper-scaling -- --run [--until 08:40] [--k 2,3] [--groups C2,C3]
  *       trains the spec one cell at a time, smallest first (k = 2 for every group, then k = 3, …),
  *       each cell as its own sweep <name>-k<k>-<group> through `sgc run` (a running `sgc up` in this
- *       folder is used; runs already stored are cache hits, so a second --run trains only what is
- *       missing); --until: start no cell after that UTC time
+ *       folder is used), its search starting at a guess predicted from the cells already in the
+ *       store (neighbourGuess: from 2·H*(p, k−1) and H*(p′, k)·p/p′; theory = 2^(k−1)·p where
+ *       none is known), printed beside its result; cells the store holds as searched are skipped
+ *       and runs already stored are cache hits, so a second --run trains only what is missing;
+ *       --until: start no cell after that UTC time
  *   npm run paper-scaling -- --export
  *       the store's results for those sweeps as CSVs (sgc_cells.csv, runs.csv), then --from-csv
  *   npm run paper-scaling -- --from-csv
@@ -24,6 +27,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parse as parseYaml, stringify } from 'yaml';
+import { groupOrderOf } from '../src/algebra/parse.js';
 import { formatCsv } from '../src/cli/commands/sql-format.js';
 import { loadSweepSpecFile } from '../src/cli/sweepSpecFile.js';
 import { InputError } from '../src/errors.js';
@@ -34,14 +38,19 @@ import {
   buildComparison,
   comparisonCsv,
   comparisonTable,
+  decided,
   gridCsv,
+  neighbourGuess,
   paperBoundaries,
   paperGrid,
+  readSgcCellsCsv,
+  type SgcCell,
 } from '../src/report/paper-scaling.js';
 import { paperScalingSpec } from '../src/report/paper-scaling-figure.js';
 import { renderFigure, svgToPng } from '../src/report/render.js';
 import { replaceBetweenMarkers } from '../src/report/results-tables.js';
 import { openStore } from '../src/store/open-store.js';
+import { theoryWidth } from '../src/sweep/guess.js';
 
 const root = join(import.meta.dirname, '..');
 const sgc = join(root, 'bin', 'sgc.js');
@@ -82,10 +91,72 @@ function list(value: string | undefined): string[] | undefined {
     .filter((s) => s !== '');
 }
 
-/** Trains the spec's cells one at a time, smallest first, each as its own one-cell sweep. */
-function run(options: { until?: string; k?: string; groups?: string }): void {
+/** "k,p" of a cell C_p at k; undefined for a group that is not cyclic. */
+function cellKeyOf(k: number, group: string): string | undefined {
+  return /^C\d+$/.test(group) ? `${k},${group.slice(1)}` : undefined;
+}
+
+/**
+ * The spec's cells the store holds (one row per (k, p), as in sgc_cells.csv); none when this folder
+ * has no store yet.
+ */
+async function storedCells(name: string): Promise<Map<string, SgcCell>> {
+  let store: Awaited<ReturnType<typeof openStore>>;
+  try {
+    store = await openStore({ create: false, command: 'npm run paper-scaling' });
+  } catch (error) {
+    if (error instanceof InputError && /^no results store/.test(error.message)) return new Map();
+    throw error;
+  }
+  try {
+    const result = await store.driver.readOnly((tx) => tx.queryTabular(cellsSql(name), [], { raw: true }));
+    const cells = readSgcCellsCsv(`${formatCsv(result)}\r\n`);
+    return new Map(cells.map((c) => [`${c.k},${c.p}`, c]));
+  } finally {
+    await store.close();
+  }
+}
+
+/** The H* of every searched cell that found one: what neighbourGuess predicts from. */
+function knownWidths(cells: ReadonlyMap<string, SgcCell>): Map<string, number> {
+  const known = new Map<string, number>();
+  for (const [key, cell] of cells) if (decided(cell) && cell.h !== undefined) known.set(key, cell.h);
+  return known;
+}
+
+/** "H* = 25 (23, 25], 8 runs" or "no H* up to 1536, 20 runs" or the cell's status. */
+function resultText(cell: SgcCell | undefined, max: number): string {
+  if (!cell) return 'not in the store';
+  if (!decided(cell)) return `${cell.status}, ${cell.runs} runs`;
+  if (cell.h === undefined) return `no H* up to ${max}, ${cell.runs} runs`;
+  return `H* = ${cell.h} (${cell.lo ?? ''}, ${cell.h}], ${cell.runs} runs`;
+}
+
+/** The guess a cell's search starts at, and why. */
+function cellGuess(
+  k: number,
+  group: string,
+  known: ReadonlyMap<string, number>,
+): { guess: number | 'theory'; why: string } {
+  const key = cellKeyOf(k, group);
+  const neighbour = key ? neighbourGuess(k, Number(group.slice(1)), known) : null;
+  if (neighbour) return { guess: neighbour.guess, why: neighbour.from };
+  return {
+    guess: 'theory',
+    why: `2^(k−1)·|G| = ${theoryWidth(k, groupOrderOf(group))}, no neighbour searched yet`,
+  };
+}
+
+/**
+ * Trains the spec's cells one at a time, smallest first, each as its own one-cell sweep whose search
+ * starts at the cell's guess (cellGuess). A cell the store holds as searched is skipped: run again,
+ * its new guess could try widths its search never needed.
+ */
+async function run(options: { until?: string; k?: string; groups?: string }): Promise<void> {
   const text = readFileSync(SPEC_FILE, 'utf8');
   const { spec } = loadSweepSpecFile(SPEC_FILE);
+  if (spec.width.mode !== 'search') throw new InputError(`${SPEC_FILE}: expected a width search`);
+  const max = spec.width.max;
   const ks = list(options.k)?.map(Number) ?? spec.k;
   const groups = list(options.groups) ?? spec.groups;
   for (const k of ks)
@@ -95,18 +166,27 @@ function run(options: { until?: string; k?: string; groups?: string }): void {
       throw new InputError(`--groups ${g}: the spec has ${spec.groups.join(', ')}`);
   const until = options.until ? todayAt(options.until) : undefined;
   const folder = mkdtempSync(join(tmpdir(), 'sgc-paper-scaling-'));
-  const base = parseYaml(text) as Record<string, unknown>;
+  const base = parseYaml(text) as { width: { search: Record<string, unknown> } } & Record<string, unknown>;
+  let stored = await storedCells(spec.name);
   for (const k of [...ks].sort((a, b) => a - b))
     for (const group of groups) {
+      const name = `${spec.name}-k${k}-${group}`;
+      const key = cellKeyOf(k, group);
+      const before = key ? stored.get(key) : undefined;
+      if (before && decided(before)) {
+        console.error(`=== ${name}: searched before: ${resultText(before, max)}`);
+        continue;
+      }
       if (until && Date.now() >= until.getTime()) {
         console.error(`paper-scaling: ${options.until} UTC reached; no more cells started`);
         return;
       }
-      const name = `${spec.name}-k${k}-${group}`;
+      const { guess, why } = cellGuess(k, group, knownWidths(stored));
+      const width = { ...base.width, search: { ...base.width.search, guess } };
       const file = join(folder, `${name}.yaml`);
-      writeFileSync(file, stringify({ ...base, name, groups: [group], k: [k] }));
+      writeFileSync(file, stringify({ ...base, name, groups: [group], k: [k], width }));
       const started = Date.now();
-      console.error(`\n=== ${name} (${new Date().toISOString().slice(11, 19)} UTC)`);
+      console.error(`\n=== ${name} (${new Date().toISOString().slice(11, 19)} UTC): guess ${guess} (${why})`);
       const result = spawnSync(
         process.execPath,
         [sgc, 'run', file, '--concurrency', '1', '--metrics-port', '0'],
@@ -115,7 +195,11 @@ function run(options: { until?: string; k?: string; groups?: string }): void {
           stdio: 'inherit',
         },
       );
-      console.error(`=== ${name}: ${((Date.now() - started) / 1000).toFixed(0)} s, exit ${result.status}`);
+      stored = await storedCells(spec.name);
+      console.error(
+        `=== ${name}: guess ${guess} → ${resultText(key ? stored.get(key) : undefined, max)}; ` +
+          `${((Date.now() - started) / 1000).toFixed(0)} s, exit ${result.status}`,
+      );
       if (result.status !== 0) process.exit(result.status ?? 1);
     }
 }
@@ -126,21 +210,27 @@ function sweepFilter(name: string): string {
   return `(sweep = '${quoted}' OR sweep LIKE '${quoted.replace(/[_%]/g, '\\$&')}-k%')`;
 }
 
-/** The store's results for the spec's cells → sgc_cells.csv and runs.csv. */
-async function exportCsv(): Promise<void> {
-  const { spec } = loadSweepSpecFile(SPEC_FILE);
-  const where = sweepFilter(spec.name);
-  const queries: Record<string, string> = {
-    // One row per cell: where a cell ran in several sweeps (a one-cell sweep and the whole spec), the
-    // decided one with the most runs.
-    'sgc_cells.csv': `SELECT DISTINCT ON (m.k, p) m.k, substring(m.group_name FROM 2)::integer AS p,
+/**
+ * One row per cell of the spec: where a cell ran in several sweeps (a one-cell sweep and the whole
+ * spec), the decided one with the most runs.
+ */
+function cellsSql(name: string): string {
+  return `SELECT DISTINCT ON (m.k, p) m.k, substring(m.group_name FROM 2)::integer AS p,
         m.min_width, m.lo, m.hi, m.runs, coalesce(t.training_s, 0) AS training_s, m.status
       FROM min_width_by_k m
       LEFT JOIN (SELECT sweep, group_name, k, round(sum(duration_s)::numeric, 1) AS training_s
                  FROM run_summary GROUP BY sweep, group_name, k) t
         ON t.sweep = m.sweep AND t.group_name = m.group_name AND t.k = m.k
-      WHERE ${where.replace(/sweep/g, 'm.sweep')}
-      ORDER BY m.k, p, (m.status = 'done') DESC, m.runs DESC`,
+      WHERE ${sweepFilter(name).replace(/sweep/g, 'm.sweep')}
+      ORDER BY m.k, p, (m.status = 'done') DESC, m.runs DESC`;
+}
+
+/** The store's results for the spec's cells → sgc_cells.csv and runs.csv. */
+async function exportCsv(): Promise<void> {
+  const { spec } = loadSweepSpecFile(SPEC_FILE);
+  const where = sweepFilter(spec.name);
+  const queries: Record<string, string> = {
+    'sgc_cells.csv': cellsSql(spec.name),
     'runs.csv': `SELECT DISTINCT ON (k, p, h, seed) k, substring(group_name FROM 2)::integer AS p, h, seed,
         outcome, steps, round(duration_s::numeric, 2) AS duration_s
       FROM run_summary WHERE ${where} AND outcome IS NOT NULL ORDER BY k, p, h, seed`,
@@ -214,7 +304,7 @@ async function main(): Promise<void> {
       'give --extract <file.npz>, --run, --export or --from-csv (see scripts/paper-scaling.ts)',
     );
   if (values.extract !== undefined) extract(values.extract);
-  if (values.run) run(values);
+  if (values.run) await run(values);
   if (values.export) await exportCsv();
   if (values.export || values['from-csv']) await fromCsv();
 }

@@ -382,14 +382,15 @@ export function stepSeconds(cost: StepCost, k: number, p: number, h: number): nu
  * The training seconds sgc's search would spend on a cell whose true boundary were `threshold`
  * (every width ≥ it succeeds, every narrower one fails; undefined: none succeeds), found by driving
  * the search itself (src/sweep/widthSearch.ts) with those outcomes: a failure costs the whole step
- * budget, a success `successSteps` steps, each at stepSeconds.
+ * budget, a success `successSteps` steps, each at stepSeconds. Also the runs, the trials (one per
+ * width tried, re-checks included) and the H* the search ends with.
  */
 export function estimateCell(
   plan: WidthPlan,
   cell: { k: number; p: number; threshold?: number },
   cost: StepCost,
   budget: { steps: number; successSteps: number },
-): { runs: number; seconds: number } {
+): { runs: number; seconds: number; trials: number; minWidth: number | null } {
   let state = initialSearch(plan);
   let runs = 0;
   let seconds = 0;
@@ -405,7 +406,54 @@ export function estimateCell(
       state = record(state, { ...probe, succeeded });
     }
   }
-  return { runs, seconds };
+  return { runs, seconds, trials: state.trials.length, minWidth: state.result.minWidth };
+}
+
+/** The steps a success is taken to cost in the estimates: the median of the runs that succeeded. */
+export function medianSuccessSteps(runs: readonly SgcRun[], cap: number): number {
+  const successes = runs
+    .filter((r) => r.outcome === 'succeeded')
+    .map((r) => r.steps)
+    .sort((a, b) => a - b);
+  return successes.length > 0 ? successes[Math.floor(successes.length / 2)] : cap;
+}
+
+/** A first guess of a cell's H* and where it came from, for people to read. */
+export interface NeighbourGuess {
+  guess: number;
+  from: string;
+}
+
+/**
+ * The neighbour rule (issue 21): a first guess of H*(p, k) from the cells searched before it
+ * (smallest first: k, then p), the geometric mean of those of
+ *   2·H*(p, k−1)            one more factor 2 per k, as in the theory line 2^(k−1)·p, and
+ *   H*(p′, k)·p/p′          for the largest p′ < p with an H* at k: linear in |G| = p,
+ * rounded; null when neither is known (the search then starts at `theory`). `known` maps "k,p" to a
+ * searched cell's H* (cells with none up to max are left out: they bound nothing from above).
+ */
+export function neighbourGuess(
+  k: number,
+  p: number,
+  known: ReadonlyMap<string, number>,
+): NeighbourGuess | null {
+  const estimates: { value: number; text: string }[] = [];
+  const below = known.get(`${k - 1},${p}`);
+  if (below !== undefined) estimates.push({ value: 2 * below, text: `2·H*(k ${k - 1}) = 2·${below}` });
+  const smaller = [...known.keys()]
+    .map((key) => key.split(',').map(Number))
+    .filter(([kk, pp]) => kk === k && pp < p)
+    .map(([, pp]) => pp);
+  if (smaller.length > 0) {
+    const q = Math.max(...smaller);
+    const h = known.get(`${k},${q}`)!;
+    estimates.push({ value: (h * p) / q, text: `H*(C${q})·${p}/${q} = ${h}·${p}/${q}` });
+  }
+  if (estimates.length === 0) return null;
+  const mean = Math.exp(estimates.reduce((sum, e) => sum + Math.log(e.value), 0) / estimates.length);
+  const guess = Math.max(1, Math.round(mean));
+  const texts = estimates.map((e) => e.text).join(', ');
+  return { guess, from: estimates.length > 1 ? `geometric mean of ${texts}` : texts };
 }
 
 /** The committed CSVs of docs/results/paper-scaling/, as text. */
@@ -441,11 +489,7 @@ export function buildComparison(
   const runs = readRunsCsv(csv.runs);
   const cells = spec.k.flatMap((k) => spec.groups.map((g) => ({ k, p: Number(g.slice(1)) })));
   const cost = fitStepCost(runs);
-  const successes = runs
-    .filter((r) => r.outcome === 'succeeded')
-    .map((r) => r.steps)
-    .sort((a, b) => a - b);
-  const successSteps = successes.length > 0 ? successes[Math.floor(successes.length / 2)] : spec.train.steps;
+  const successSteps = medianSuccessSteps(runs, spec.train.steps);
   const budget = { steps: spec.train.steps, successSteps };
   const estimates = new Map<string, number>();
   let fullS = 0;

@@ -14,6 +14,7 @@ import {
   comparisonTable,
   curveSteps,
   estimateCell,
+  neighbourGuess,
   type PaperGridRow,
   paperBoundaries,
   readGridCsv,
@@ -105,6 +106,26 @@ test('estimateCell drives the width search: a cell where nothing passes gallops 
   const found = estimateCell(plan, { k: 3, p: 5, threshold: 20 }, cost, budget);
   assert.ok(found.runs > 8 && found.runs % 2 === 0, String(found.runs));
   assert.ok(found.seconds < none.seconds);
+});
+
+test('neighbourGuess: 2·H*(p, k−1) and H*(p′, k)·p/p′ for the largest p′ < p, their geometric mean', () => {
+  const known = new Map([
+    ['2,5', 9],
+    ['2,7', 13],
+    ['3,2', 9],
+    ['3,4', 12],
+  ]);
+  assert.equal(neighbourGuess(2, 2, known), null);
+  // Only k − 1: 2·9.
+  assert.deepEqual(neighbourGuess(3, 5, new Map([['2,5', 9]])), { guess: 18, from: '2·H*(k 2) = 2·9' });
+  // Only a smaller p at k, the largest one: 12·6/4 (not 9·6/2).
+  assert.deepEqual(neighbourGuess(3, 6, known), { guess: 18, from: 'H*(C4)·6/4 = 12·6/4' });
+  // Both: √(2·13 · 12·7/4) = √546 ≈ 23.4.
+  const both = neighbourGuess(3, 7, known);
+  assert.equal(both?.guess, 23);
+  assert.match(both?.from ?? '', /^geometric mean of 2·H\*\(k 2\) = 2·13, H\*\(C4\)·7\/4 = 12·7\/4$/);
+  // A larger p or another k is no neighbour.
+  assert.equal(neighbourGuess(4, 3, known), null);
 });
 
 describe('docs/results/paper-scaling', () => {
