@@ -32,6 +32,7 @@ import { formatCsv } from '../src/cli/commands/sql-format.js';
 import { loadSweepSpecFile } from '../src/cli/sweepSpecFile.js';
 import { InputError } from '../src/errors.js';
 import { writeFileAtomic } from '../src/files.js';
+import { findHome } from '../src/home.js';
 import { readNpz } from '../src/report/npz.js';
 import {
   boundaryCsv,
@@ -101,11 +102,13 @@ function cellKeyOf(k: number, group: string): string | undefined {
  * has no store yet.
  */
 async function storedCells(name: string): Promise<Map<string, SgcCell>> {
+  if (!process.env.DATABASE_URL && findHome() === undefined) return new Map();
   let store: Awaited<ReturnType<typeof openStore>>;
   try {
     store = await openStore({ create: false, command: 'npm run paper-scaling' });
   } catch (error) {
-    if (error instanceof InputError && /^no results store/.test(error.message)) return new Map();
+    // A folder whose store has not been created yet (attach.ts: "no results store in <home>").
+    if (error instanceof InputError && /\bno results store in\b/.test(error.message)) return new Map();
     throw error;
   }
   try {
