@@ -17,9 +17,16 @@ import { runTraining } from '../../../src/learn/trainer.js';
 import type { Store } from '../../../src/store/index.js';
 import { configHash } from '../../../src/sweep/configHash.js';
 import { expandSweep, runConfig } from '../../../src/sweep/expand.js';
+import { cellSearchPlan } from '../../../src/sweep/guess.js';
 import { QUEUES, type QueueName, type SweepStatus, trainQueueOf } from '../../../src/sweep/messages.js';
 import { parseSweepSpec } from '../../../src/sweep/spec.js';
-import { initialSearch, nextProbes, record } from '../../../src/sweep/widthSearch.js';
+import {
+  initialSearch,
+  nearestGridIndex,
+  nextProbes,
+  record,
+  searchGrid,
+} from '../../../src/sweep/widthSearch.js';
 import {
   cancelSweep,
   extendSweep,
@@ -170,6 +177,54 @@ describe('sweeps on a real Temporal server', { timeout: 600_000 }, () => {
     assert.ok(status.runsDone > 0);
     assert.equal(status.cachedRuns, status.runsDone, 'every run is a cache hit');
     assert.deepEqual(await runRows(basicSpec.name), before, 'no run trained again (attempts unchanged)');
+  });
+
+  test('guess: theory starts each cell at 2^(k−1)·|G|: the runs and H* of the plain loop with that plan', async () => {
+    // The basic spec from its theory guess (C3: 6 at k = 2, 12 at k = 3; D3: 12, 24): its runs
+    // there are the basic sweep's where both try a width (cache hits), new ones elsewhere.
+    const guessed = {
+      ...basicSpec,
+      name: 'it-guess',
+      width: { search: { ...basicSpec.width.search, guess: 'theory' }, seeds: 1 },
+    };
+    const cli = await runSgc(['sweep', 'start', writeSpec(guessed), '--wait'], env());
+    assert.equal(cli.code, 0, cli.stderr);
+    const spec = parseSweepSpec(guessed, 'test');
+    const stored = await store.driver.query<{ group_name: string; k: number; min_width: number; lo: number }>(
+      `SELECT group_name, k, min_width, lo FROM min_width_by_k WHERE sweep = $1`,
+      [guessed.name],
+    );
+    const runs = await store.driver.query<{ group_name: string; k: number; h: number; seed: number }>(
+      `SELECT DISTINCT c."group" AS group_name, c.k, r.h, r.seed FROM run r JOIN cell_run cr ON cr.run_id = r.id
+         JOIN cell c ON c.id = cr.cell_id JOIN sweep s ON s.id = c.sweep_id WHERE s.name = $1`,
+      [guessed.name],
+    );
+    for (const cell of expandSweep(spec).cells) {
+      const plan = cellSearchPlan(spec.width, cell);
+      assert.ok(plan.mode === 'search' && plan.guess === 2 ** (cell.k - 1) * (cell.group === 'C3' ? 3 : 6));
+      if (plan.mode !== 'search') continue;
+      const direct = await directSearch(cell, plan);
+      const row = stored.find((r) => r.group_name === cell.group && r.k === cell.k);
+      assert.deepEqual(
+        { minWidth: row?.min_width, lo: row?.lo },
+        { minWidth: direct.minWidth, lo: direct.lo },
+        cell.cellKey,
+      );
+      const widths = (list: { H: number; seed: number }[]) => list.map((p) => `${p.H}/${p.seed}`).sort();
+      assert.deepEqual(
+        widths(
+          runs
+            .filter((r) => r.group_name === cell.group && r.k === cell.k)
+            .map((r) => ({ H: r.h, seed: r.seed })),
+        ),
+        widths(direct.probes),
+        `${cell.cellKey}: the runs the plain loop started from ${plan.guess}`,
+      );
+      // The grid 2, 4, …, 64 point nearest the guess by ratio: 8, 16, 16, 32; a gallop starts at 2.
+      const grid = searchGrid(plan.start, plan.max, plan.perOctave);
+      assert.deepEqual(direct.probes[0], { H: grid[nearestGridIndex(grid, plan.guess as number)], seed: 0 });
+      assert.ok(direct.probes[0].H >= 8, cell.cellKey);
+    }
   });
 
   test('a run whose RunWorkflow completed but whose result never reached the store is not waited for', {
