@@ -9,7 +9,6 @@
  * curve at 1,000 evenly spaced steps). A run reached the paper's criterion when final/initial ≤
  * 1 − 0.999, the reduction its training stops at.
  */
-
 import { cellSearchPlan, theoryWidth } from '../sweep/guess.js';
 import { initialSearch, nextProbes, record, type WidthPlan } from '../sweep/widthSearch.js';
 import { parseCsv } from './csv.js';

@@ -35,12 +35,11 @@
  * State: lo = the largest width known to fail (null: none yet), hi = the smallest width whose
  * primary trial passed and that no re-check has refuted (null: none yet).
  *   0. expand (only with a `guess`): the first trial is at g = the grid point nearest the guess (by
- *      ratio; a guess outside the grid is its nearest end). While every trial so far went the same
- *      way, the n-th trial (n = 1, 2, …) was decided and the bracket is still open on one side, the
- *      next one lies 2^n − 1 grid steps from g (steps of 1, 2, 4, … between trials), clamped to the
- *      grid: downwards after passes (until a failure, or grid[0] passes: H* = grid[0], lo = null),
- *      upwards after failures (until a pass, or max fails: H* = null). Then on to 2 and 3.
- *      A good guess closes the bracket in 2 trials: g and its neighbour on the other side.
+ *      ratio; a guess outside the grid is its nearest end). After n trials (n = 1, 2, …) that all
+ *      went the same way, the next lies 2^n − 1 grid steps from g (1, 2, 4, … steps beyond the one
+ *      before), clamped to the grid: downwards after passes, until a failure (or grid[0] passes:
+ *      H* = grid[0], lo = null), upwards after failures, until a pass (or max fails: H* = null).
+ *      Then on to 2 and 3. A good guess closes the bracket in 2 trials: g and its neighbour.
  *   1. gallop: while hi = null, try the smallest octave point (or max) above lo; lo = max with
  *      hi = null ends the search with H* = null ("none up to max").
  *   2. bisect: while lo and hi are not adjacent on the grid, try grid[⌊(i_lo + i_hi)/2⌋]
