@@ -183,9 +183,10 @@ async function readSweep(tx: SqlSession, name: string, maxRuns: number): Promise
 }
 
 /**
- * The runs to draw: per cell with an H*, the run at H* with the lowest seed that succeeded (any run at
- * H* when none did), at most `maxRuns`, and a note when the cap left some out. `runs` are sorted by
- * seed within a width.
+ * The runs to draw, at most `maxRuns`, and a note when the cap left some out: per cell, the run at H*
+ * with the lowest seed that succeeded (any run at H* when none did); for a cell without an H*, its
+ * widest run with the lowest seed, the nearest it came (a staircase whose run did not acquire every
+ * irrep still has its curves to show). `runs` are sorted by seed within a width.
  */
 export function runsToDraw(
   cells: readonly SweepCellData[],
@@ -195,15 +196,15 @@ export function runsToDraw(
   const notes: string[] = [];
   const candidates: SweepRunData[] = [];
   for (const cell of cells) {
-    if (cell.minWidth === null) continue;
-    const atWidth = runs.filter((r) => r.cellId === cell.id && r.h === cell.minWidth);
+    const ofCell = runs.filter((r) => r.cellId === cell.id);
+    if (ofCell.length === 0) continue;
+    const H = cell.minWidth ?? Math.max(...ofCell.map((r) => r.h));
+    const atWidth = ofCell.filter((r) => r.h === H);
     const run = atWidth.find((r) => r.outcome === 'succeeded') ?? atWidth[0];
     if (run) candidates.push(run);
   }
   if (candidates.length > maxRuns)
-    notes.push(
-      `${candidates.length} cells have an H*; the runs of the first ${maxRuns} are drawn (--runs to change)`,
-    );
+    notes.push(`${candidates.length} cells have runs; those of the first ${maxRuns} are drawn (--runs to change)`);
   return { candidates: candidates.slice(0, Math.max(0, maxRuns)), notes };
 }
 

@@ -43,7 +43,8 @@ interface PlannedCell {
 }
 
 // Widths as a gallop-then-bisect search would leave them; C4 k=3 fails at H*=32 with seed 0 and
-// succeeds with seed 1 (the chosen run is the lowest seed that succeeded); D3 k=3 ends without an H*.
+// succeeds with seed 1 (the chosen run is the lowest seed that succeeded); D3 k=3 ends without an H*
+// (its widest run is drawn).
 const PLAN: PlannedCell[] = [
   {
     group: 'C4',
@@ -274,7 +275,7 @@ describe('sweep reports', () => {
     out = join(dir, 'out');
     const r = await runSgc(['report', SWEEP, '--out', out], env);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /report: .*report\.html \(5 cells, 11 runs; 9 figures/);
+    assert.match(r.stdout, /report: .*report\.html \(5 cells, 11 runs; 11 figures/);
     stored = await snapshot(db);
     data = inlineData(readFileSync(join(out, 'report.html'), 'utf8'));
   });
@@ -284,7 +285,7 @@ describe('sweep reports', () => {
     const files = readdirSync(out).sort();
     assert.ok(files.includes('report.html'));
     const svgs = files.filter((f) => f.endsWith('.svg'));
-    assert.equal(svgs.length, 9, svgs.join(' '));
+    assert.equal(svgs.length, 11, svgs.join(' '));
     for (const svg of svgs) {
       assert.match(readFileSync(join(out, svg), 'utf8'), /^<svg /, svg);
       const png = readFileSync(join(out, svg.replace(/\.svg$/, '.png')));
@@ -341,7 +342,7 @@ describe('sweep reports', () => {
     );
   });
 
-  test('the chosen runs: lowest seed that succeeded at H*; plateaus are plateauLevels(), events the store’s', async () => {
+  test('the chosen runs: lowest seed that succeeded at H*, the widest run without one; plateaus are plateauLevels(), events the store’s', async () => {
     const chosen = data.chosen.map((c) => stored.runs.find((r) => r.id === c.runId)!);
     assert.deepEqual(
       chosen.map((r) => [r.group, r.k, r.model, r.h, r.seed]),
@@ -350,6 +351,7 @@ describe('sweep reports', () => {
         ['C4', 3, 'mlp', 32, 1],
         ['C4', 2, 'rnn', 4, 0],
         ['D3', 2, 'mlp', 12, 0],
+        ['D3', 3, 'mlp', 48, 0],
       ],
     );
     // Files and figures are named by cell, width and seed, not by the store's ids.
@@ -360,6 +362,7 @@ describe('sweep reports', () => {
         'C4-onehot-k3-mlp-H32-seed1',
         'C4-onehot-k2-rnn-H4-seed0',
         'D3-onehot-k2-mlp-H12-seed0',
+        'D3-onehot-k3-mlp-H48-seed0',
       ],
     );
     for (const [i, run] of chosen.entries()) {
@@ -412,7 +415,7 @@ describe('sweep reports', () => {
         power: '.power_marks path',
       });
       const byId = Object.fromEntries(figures.map((f) => [f.id, f]));
-      assert.equal(figures.length, 9);
+      assert.equal(figures.length, 11);
       assert.ok(byId['figure-min-width']);
       for (const f of figures)
         assert.ok(
@@ -451,7 +454,7 @@ describe('sweep reports', () => {
   test('--runs caps the chosen runs; the default --out is reports/<sweep>/', async () => {
     const r = await sgcInProcess([SWEEP, '--runs', '1'], env, dir);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /note: 4 cells have an H\*; the runs of the first 1 are drawn/);
+    assert.match(r.stdout, /note: 5 cells have runs; those of the first 1 are drawn/);
     const svgs = readdirSync(join(dir, 'reports', SWEEP)).filter((f) => f.endsWith('.svg'));
     assert.deepEqual(svgs.sort(), [
       'C4-onehot-k2-mlp-H8-seed0-loss.svg',
