@@ -204,7 +204,9 @@ export function runsToDraw(
     if (run) candidates.push(run);
   }
   if (candidates.length > maxRuns)
-    notes.push(`${candidates.length} cells have runs; those of the first ${maxRuns} are drawn (--runs to change)`);
+    notes.push(
+      `${candidates.length} cells have runs; those of the first ${maxRuns} are drawn (--runs to change)`,
+    );
   return { candidates: candidates.slice(0, Math.max(0, maxRuns)), notes };
 }
 
