@@ -170,6 +170,12 @@ async function run(options: { until?: string; k?: string; groups?: string }): Pr
   const until = options.until ? todayAt(options.until) : undefined;
   const folder = mkdtempSync(join(tmpdir(), 'sgc-paper-scaling-'));
   const base = parseYaml(text) as { width: { search: Record<string, unknown> } } & Record<string, unknown>;
+  // Ctrl-C reaches `sgc run` (same process group), which stops and keeps what ended. This process
+  // waits for it and then stops without opening the store: dying on the signal between opening and
+  // closing the store would leave its PostgreSQL server running with no one to stop it.
+  let interrupted = false;
+  process.on('SIGINT', () => (interrupted = true));
+  process.on('SIGTERM', () => (interrupted = true));
   let stored = await storedCells(spec.name);
   for (const k of [...ks].sort((a, b) => a - b))
     for (const group of groups) {
@@ -180,6 +186,7 @@ async function run(options: { until?: string; k?: string; groups?: string }): Pr
         console.error(`=== ${name}: searched before: ${resultText(before, max)}`);
         continue;
       }
+      if (interrupted) process.exit(130);
       if (until && Date.now() >= until.getTime()) {
         console.error(`paper-scaling: ${options.until} UTC reached; no more cells started`);
         return;
@@ -198,6 +205,10 @@ async function run(options: { until?: string; k?: string; groups?: string }): Pr
           stdio: 'inherit',
         },
       );
+      if (interrupted || result.signal) {
+        console.error(`paper-scaling: interrupted; ${name} continues where it stopped on the next --run`);
+        process.exit(130);
+      }
       stored = await storedCells(spec.name);
       console.error(
         `=== ${name}: guess ${guess} → ${resultText(key ? stored.get(key) : undefined, max)}; ` +
@@ -207,10 +218,13 @@ async function run(options: { until?: string; k?: string; groups?: string }): Pr
     }
 }
 
-/** The sweeps of the spec's cells: `<name>` itself and the one-cell sweeps `<name>-k<k>-<group>`. */
-function sweepFilter(name: string): string {
+/**
+ * The sweeps of the spec's cells: `<name>` itself and the one-cell sweeps `<name>-k<k>-<group>`;
+ * `column` names the sweep column (`m.sweep` where the query joins).
+ */
+function sweepFilter(name: string, column = 'sweep'): string {
   const quoted = name.replace(/'/g, "''");
-  return `(sweep = '${quoted}' OR sweep LIKE '${quoted.replace(/[_%]/g, '\\$&')}-k%')`;
+  return `(${column} = '${quoted}' OR ${column} LIKE '${quoted.replace(/[_%]/g, '\\$&')}-k%')`;
 }
 
 /**
@@ -224,7 +238,7 @@ function cellsSql(name: string): string {
       LEFT JOIN (SELECT sweep, group_name, k, round(sum(duration_s)::numeric, 1) AS training_s
                  FROM run_summary GROUP BY sweep, group_name, k) t
         ON t.sweep = m.sweep AND t.group_name = m.group_name AND t.k = m.k
-      WHERE ${sweepFilter(name).replace(/sweep/g, 'm.sweep')}
+      WHERE ${sweepFilter(name, 'm.sweep')}
       ORDER BY m.k, p, (m.status = 'done') DESC, m.runs DESC`;
 }
 
