@@ -10,8 +10,9 @@
  * (paper_boundary.csv) as threshold. Policies, in the same run:
  *   today       no guess: gallop from start 4 by doubling, then bisect (the reference)
  *   theory      guess = 2^(k−1)·p
- *   neighbour   guess = neighbourGuess (src/report/paper-scaling.ts): from 2·H*(p, k−1) and
- *               H*(p′, k)·p/p′ of the cells before it, smallest first; theory where none is known
+ *   neighbour   guess = neighbourGuess (src/report/paper-scaling.ts): from H*(p, k−1) times the
+ *               growth per k measured at a smaller p′ (else 2), and H*(p′, k)·p/p′, of the cells
+ *               before it, smallest first; theory where none is known
  * For each: runs and trials per cell, the ratio to today's, the training seconds those runs would
  * take (step cost fitted to runs.csv, a failure at the 20,000-step cap, a success at the median
  * success's steps), and how far the guess was off: grid steps between its grid point and H*'s.
@@ -80,7 +81,7 @@ function planFor(policy: Policy, cell: Cell): WidthPlan {
   if (policy === 'today') return plan;
   const theory = cellSearchPlan({ ...plan, guess: 'theory' }, { group: `C${cell.p}`, k: cell.k });
   if (policy === 'theory') return theory;
-  const neighbour = neighbourGuess(cell.k, cell.p, known);
+  const neighbour = neighbourGuess(cell.k, cell.p, known, plan.start);
   return neighbour ? { ...plan, guess: neighbour.guess } : theory;
 }
 

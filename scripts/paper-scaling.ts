@@ -9,8 +9,9 @@
  *       trains the spec one cell at a time, smallest first (k = 2 for every group, then k = 3, …),
  *       each cell as its own sweep <name>-k<k>-<group> through `sgc run` (a running `sgc up` in this
  *       folder is used), its search starting at a guess predicted from the cells already in the
- *       store (neighbourGuess: from 2·H*(p, k−1) and H*(p′, k)·p/p′; theory = 2^(k−1)·p where
- *       none is known), printed beside its result; cells the store holds as searched are skipped
+ *       store (neighbourGuess: from H*(p, k−1) times the growth per k measured at a smaller p′, and
+ *       H*(p′, k)·p/p′; theory = 2^(k−1)·p where none is known), printed beside its result;
+ *       cells the store holds as searched are skipped
  *       and runs already stored are cache hits, so a second --run trains only what is missing;
  *       --until: start no cell after that UTC time
  *   npm run paper-scaling -- --export
@@ -140,9 +141,10 @@ function cellGuess(
   k: number,
   group: string,
   known: ReadonlyMap<string, number>,
+  start: number,
 ): { guess: number | 'theory'; why: string } {
   const key = cellKeyOf(k, group);
-  const neighbour = key ? neighbourGuess(k, Number(group.slice(1)), known) : null;
+  const neighbour = key ? neighbourGuess(k, Number(group.slice(1)), known, start) : null;
   if (neighbour) return { guess: neighbour.guess, why: neighbour.from };
   return {
     guess: 'theory',
@@ -191,7 +193,7 @@ async function run(options: { until?: string; k?: string; groups?: string }): Pr
         console.error(`paper-scaling: ${options.until} UTC reached; no more cells started`);
         return;
       }
-      const { guess, why } = cellGuess(k, group, knownWidths(stored));
+      const { guess, why } = cellGuess(k, group, knownWidths(stored), spec.width.start);
       const width = { ...base.width, search: { ...base.width.search, guess } };
       const file = join(folder, `${name}.yaml`);
       writeFileSync(file, stringify({ ...base, name, groups: [group], k: [k], width }));

@@ -426,26 +426,50 @@ export interface NeighbourGuess {
 /**
  * The neighbour rule (issue 21): a first guess of H*(p, k) from the cells searched before it
  * (smallest first: k, then p), the geometric mean of those of
- *   2·H*(p, k−1)            one more factor 2 per k, as in the theory line 2^(k−1)·p, and
- *   H*(p′, k)·p/p′          for the largest p′ < p with an H* at k: linear in |G| = p,
- * rounded; null when neither is known (the search then starts at `theory`). `known` maps "k,p" to a
- * searched cell's H* (cells with none up to max are left out: they bound nothing from above).
+ *   H*(p, k−1)·H*(p′, k)/H*(p′, k−1)   the growth from k−1 to k measured at the largest p′ < p
+ *                                     searched at both (2·H*(p, k−1), the theory line's factor per
+ *                                     k, where no such p′ is), and
+ *   H*(p′, k)·p/p′                     for the largest p′ < p with an H* at k: linear in |G| = p,
+ * rounded; null when neither is known (the search then starts at `theory`). The measured growth is
+ * why: on the cells of k = 2, 3 H* grows by about 3 per k, not 2, and the fixed factor put the
+ * k = 3 guesses 1–4 grid steps (of 8 per doubling) low where the measured one is 0–2 off.
+ * `known` maps "k,p" to a searched cell's H* (cells with none up to max are left out: they bound
+ * nothing from above). A cell whose H* is the search's first width, `start`, is not used either:
+ * that H* bounds the cell's true boundary only from above (C2 passes at 4 for every k, which as a
+ * growth per k would predict H* shrinking with k).
  */
 export function neighbourGuess(
   k: number,
   p: number,
   known: ReadonlyMap<string, number>,
+  start: number,
 ): NeighbourGuess | null {
+  const at = (kk: number, pp: number) => {
+    const h = known.get(`${kk},${pp}`);
+    return h !== undefined && h > start ? h : undefined;
+  };
+  const smallerAt = (kk: number) =>
+    [...known.keys()]
+      .map((key) => key.split(',').map(Number))
+      .filter(([kAt, pAt]) => kAt === kk && pAt < p && at(kAt, pAt) !== undefined)
+      .map(([, pAt]) => pAt);
   const estimates: { value: number; text: string }[] = [];
-  const below = known.get(`${k - 1},${p}`);
-  if (below !== undefined) estimates.push({ value: 2 * below, text: `2·H*(k ${k - 1}) = 2·${below}` });
-  const smaller = [...known.keys()]
-    .map((key) => key.split(',').map(Number))
-    .filter(([kk, pp]) => kk === k && pp < p)
-    .map(([, pp]) => pp);
+  const below = at(k - 1, p);
+  if (below !== undefined) {
+    const measured = smallerAt(k).filter((q) => at(k - 1, q) !== undefined);
+    if (measured.length > 0) {
+      const q = Math.max(...measured);
+      const [up, down] = [at(k, q)!, at(k - 1, q)!];
+      estimates.push({
+        value: (below * up) / down,
+        text: `H*(k ${k - 1})·H*(C${q}, k ${k})/H*(C${q}, k ${k - 1}) = ${below}·${up}/${down}`,
+      });
+    } else estimates.push({ value: 2 * below, text: `2·H*(k ${k - 1}) = 2·${below}` });
+  }
+  const smaller = smallerAt(k);
   if (smaller.length > 0) {
     const q = Math.max(...smaller);
-    const h = known.get(`${k},${q}`)!;
+    const h = at(k, q)!;
     estimates.push({ value: (h * p) / q, text: `H*(C${q})·${p}/${q} = ${h}·${p}/${q}` });
   }
   if (estimates.length === 0) return null;

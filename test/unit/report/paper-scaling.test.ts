@@ -108,24 +108,48 @@ test('estimateCell drives the width search: a cell where nothing passes gallops 
   assert.ok(found.seconds < none.seconds);
 });
 
-test('neighbourGuess: 2·H*(p, k−1) and H*(p′, k)·p/p′ for the largest p′ < p, their geometric mean', () => {
+test('neighbourGuess: the growth per k measured at p′ (else 2) times H*(p, k−1), and H*(p′, k)·p/p′, their geometric mean', () => {
   const known = new Map([
     ['2,5', 9],
     ['2,7', 13],
     ['3,2', 9],
     ['3,4', 12],
   ]);
-  assert.equal(neighbourGuess(2, 2, known), null);
+  assert.equal(neighbourGuess(2, 2, known, 4), null);
   // Only k − 1: 2·9.
-  assert.deepEqual(neighbourGuess(3, 5, new Map([['2,5', 9]])), { guess: 18, from: '2·H*(k 2) = 2·9' });
+  assert.deepEqual(neighbourGuess(3, 5, new Map([['2,5', 9]]), 4), { guess: 18, from: '2·H*(k 2) = 2·9' });
   // Only a smaller p at k, the largest one: 12·6/4 (not 9·6/2).
-  assert.deepEqual(neighbourGuess(3, 6, known), { guess: 18, from: 'H*(C4)·6/4 = 12·6/4' });
+  assert.deepEqual(neighbourGuess(3, 6, known, 4), { guess: 18, from: 'H*(C4)·6/4 = 12·6/4' });
   // Both: √(2·13 · 12·7/4) = √546 ≈ 23.4.
-  const both = neighbourGuess(3, 7, known);
+  const both = neighbourGuess(3, 7, known, 4);
   assert.equal(both?.guess, 23);
   assert.match(both?.from ?? '', /^geometric mean of 2·H\*\(k 2\) = 2·13, H\*\(C4\)·7\/4 = 12·7\/4$/);
   // A larger p or another k is no neighbour.
-  assert.equal(neighbourGuess(4, 3, known), null);
+  assert.equal(neighbourGuess(4, 3, known, 4), null);
+  // C4 searched at k = 2 and 3: the growth 12/5 measured there, not 2: √(13·12/5 · 12·7/4) ≈ 25.6.
+  const measured = neighbourGuess(3, 7, new Map([...known, ['2,4', 5]]), 4);
+  assert.equal(measured?.guess, 26);
+  assert.match(
+    measured?.from ?? '',
+    /^geometric mean of H\*\(k 2\)·H\*\(C4, k 3\)\/H\*\(C4, k 2\) = 13·12\/5, /,
+  );
+  // Measured at the largest such p′ (C4, not C2: growth 9/6).
+  const largest = neighbourGuess(3, 7, new Map([...known, ['2,4', 5], ['2,2', 6]]), 4);
+  assert.equal(largest?.guess, 26);
+  // H* at the search's start (4) is censored, used neither as a growth nor linearly in p.
+  assert.deepEqual(
+    neighbourGuess(
+      4,
+      3,
+      new Map([
+        ['4,2', 4],
+        ['3,2', 9],
+        ['3,3', 6],
+      ]),
+      4,
+    ),
+    { guess: 12, from: '2·H*(k 3) = 2·6' },
+  );
 });
 
 describe('docs/results/paper-scaling', () => {
