@@ -207,7 +207,8 @@ async function run(options: { until?: string; k?: string; groups?: string }): Pr
           stdio: 'inherit',
         },
       );
-      if (interrupted || result.signal) {
+      // A Ctrl-C during spawnSync reaches the handler only later: `sgc run`'s 130 tells it now.
+      if (interrupted || result.signal || result.status === 130) {
         console.error(`paper-scaling: interrupted; ${name} continues where it stopped on the next --run`);
         process.exit(130);
       }
