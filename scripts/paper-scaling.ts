@@ -14,8 +14,14 @@
  *       cells the store holds as searched are skipped
  *       and runs already stored are cache hits, so a second --run trains only what is missing;
  *       --until: start no cell after that UTC time
+ *   npm run paper-scaling -- --check [--k 4] [--groups C4] [--width 54] [--steps 200000]
+ *       trains each disputed cell again (more than one of the paper's grid steps between sgc's H*
+ *       and the paper's boundary; disputedWidth says at which width) with 3 seeds and a longer step
+ *       cap (default 10 times the spec's), as the one-cell sweep <name>-check-k<k>-<group>;
+ *       --width: that width instead, for any selected cell
  *   npm run paper-scaling -- --export
- *       the store's results for those sweeps as CSVs (sgc_cells.csv, runs.csv), then --from-csv
+ *       the store's results for those sweeps as CSVs (sgc_cells.csv, runs.csv, checks.csv), then
+ *       --from-csv
  *   npm run paper-scaling -- --from-csv
  *       from the committed CSVs: comparison.csv, the README's table between the paper-scaling
  *       markers and the heat-map figure; prints the step cost fitted to runs.csv, the estimated
@@ -41,10 +47,12 @@ import {
   comparisonCsv,
   comparisonTable,
   decided,
+  disputedWidth,
   gridCsv,
   neighbourGuess,
   paperBoundaries,
   paperGrid,
+  readBoundaryCsv,
   readSgcCellsCsv,
   type SgcCell,
 } from '../src/report/paper-scaling.js';
@@ -152,16 +160,11 @@ function cellGuess(
   };
 }
 
-/**
- * Trains the spec's cells one at a time, smallest first, each as its own one-cell sweep whose search
- * starts at the cell's guess (cellGuess). A cell the store holds as searched is skipped: run again,
- * its new guess could try widths its search never needed.
- */
-async function run(options: { until?: string; k?: string; groups?: string }): Promise<void> {
-  const text = readFileSync(SPEC_FILE, 'utf8');
-  const { spec } = loadSweepSpecFile(SPEC_FILE);
-  if (spec.width.mode !== 'search') throw new InputError(`${SPEC_FILE}: expected a width search`);
-  const max = spec.width.max;
+/** The spec's cells that --k and --groups select, checked against the spec. */
+function selectedCells(
+  spec: { k: number[]; groups: string[] },
+  options: { k?: string; groups?: string },
+): { ks: number[]; groups: string[] } {
   const ks = list(options.k)?.map(Number) ?? spec.k;
   const groups = list(options.groups) ?? spec.groups;
   for (const k of ks)
@@ -169,23 +172,75 @@ async function run(options: { until?: string; k?: string; groups?: string }): Pr
   for (const g of groups)
     if (!spec.groups.includes(g))
       throw new InputError(`--groups ${g}: the spec has ${spec.groups.join(', ')}`);
-  const until = options.until ? todayAt(options.until) : undefined;
-  const folder = mkdtempSync(join(tmpdir(), 'sgc-paper-scaling-'));
-  const base = parseYaml(text) as { width: { search: Record<string, unknown> } } & Record<string, unknown>;
-  // Ctrl-C reaches `sgc run` (same process group), which stops and keeps what ended. This process
-  // waits for it and then stops without opening the store: dying on the signal between opening and
-  // closing the store would leave its PostgreSQL server running with no one to stop it.
-  let interrupted = false;
+  return { ks: [...ks].sort((a, b) => a - b), groups };
+}
+
+/**
+ * Ctrl-C reaches `sgc run` (same process group), which stops and keeps what ended. This process
+ * waits for it and then stops without opening the store: dying on the signal between opening and
+ * closing the store would leave its PostgreSQL server running with no one to stop it.
+ */
+let interrupted = false;
+function watchInterrupts(): void {
   process.on('SIGINT', () => (interrupted = true));
   process.on('SIGTERM', () => (interrupted = true));
+}
+
+/**
+ * Writes a one-cell sweep spec to `folder` and runs it with `sgc run` (the running `sgc up` here if
+ * any); exits 130 when interrupted. Returns `sgc run`'s exit status.
+ */
+function runSweep(folder: string, doc: { name: string } & Record<string, unknown>): number | null {
+  const file = join(folder, `${doc.name}.yaml`);
+  writeFileSync(file, stringify(doc));
+  const result = spawnSync(
+    process.execPath,
+    [sgc, 'run', file, '--concurrency', '1', '--metrics-port', '0'],
+    {
+      cwd: root,
+      stdio: 'inherit',
+    },
+  );
+  // A Ctrl-C during spawnSync reaches the handler only later: `sgc run`'s 130 tells it now.
+  if (interrupted || result.signal || result.status === 130) {
+    console.error(`paper-scaling: interrupted; ${doc.name} continues where it stopped when run again`);
+    process.exit(130);
+  }
+  return result.status;
+}
+
+const utcNow = () => new Date().toISOString().slice(11, 19);
+
+/** The spec file as YAML (to derive one-cell specs from) and as a validated width search. */
+function searchSpec() {
+  const base = parseYaml(readFileSync(SPEC_FILE, 'utf8')) as {
+    width: { search: Record<string, unknown> };
+    train: Record<string, unknown>;
+  } & Record<string, unknown>;
+  const { spec } = loadSweepSpecFile(SPEC_FILE);
+  if (spec.width.mode !== 'search') throw new InputError(`${SPEC_FILE}: expected a width search`);
+  return { base, spec, width: spec.width };
+}
+
+/**
+ * Trains the spec's cells one at a time, smallest first, each as its own one-cell sweep whose search
+ * starts at the cell's guess (cellGuess). A cell the store holds as searched is skipped: run again,
+ * its new guess could try widths its search never needed.
+ */
+async function run(options: { until?: string; k?: string; groups?: string }): Promise<void> {
+  const { base, spec, width: plan } = searchSpec();
+  const { ks, groups } = selectedCells(spec, options);
+  const until = options.until ? todayAt(options.until) : undefined;
+  const folder = mkdtempSync(join(tmpdir(), 'sgc-paper-scaling-'));
+  watchInterrupts();
   let stored = await storedCells(spec.name);
-  for (const k of [...ks].sort((a, b) => a - b))
+  for (const k of ks)
     for (const group of groups) {
       const name = `${spec.name}-k${k}-${group}`;
       const key = cellKeyOf(k, group);
       const before = key ? stored.get(key) : undefined;
       if (before && decided(before)) {
-        console.error(`=== ${name}: searched before: ${resultText(before, max)}`);
+        console.error(`=== ${name}: searched before: ${resultText(before, plan.max)}`);
         continue;
       }
       if (interrupted) process.exit(130);
@@ -193,31 +248,73 @@ async function run(options: { until?: string; k?: string; groups?: string }): Pr
         console.error(`paper-scaling: ${options.until} UTC reached; no more cells started`);
         return;
       }
-      const { guess, why } = cellGuess(k, group, knownWidths(stored), spec.width.start);
+      const { guess, why } = cellGuess(k, group, knownWidths(stored), plan.start);
       const width = { ...base.width, search: { ...base.width.search, guess } };
-      const file = join(folder, `${name}.yaml`);
-      writeFileSync(file, stringify({ ...base, name, groups: [group], k: [k], width }));
       const started = Date.now();
-      console.error(`\n=== ${name} (${new Date().toISOString().slice(11, 19)} UTC): guess ${guess} (${why})`);
-      const result = spawnSync(
-        process.execPath,
-        [sgc, 'run', file, '--concurrency', '1', '--metrics-port', '0'],
-        {
-          cwd: root,
-          stdio: 'inherit',
-        },
-      );
-      // A Ctrl-C during spawnSync reaches the handler only later: `sgc run`'s 130 tells it now.
-      if (interrupted || result.signal || result.status === 130) {
-        console.error(`paper-scaling: interrupted; ${name} continues where it stopped on the next --run`);
-        process.exit(130);
-      }
+      console.error(`\n=== ${name} (${utcNow()} UTC): guess ${guess} (${why})`);
+      const status = runSweep(folder, { ...base, name, groups: [group], k: [k], width });
       stored = await storedCells(spec.name);
       console.error(
-        `=== ${name}: guess ${guess} → ${resultText(key ? stored.get(key) : undefined, max)}; ` +
-          `${((Date.now() - started) / 1000).toFixed(0)} s, exit ${result.status}`,
+        `=== ${name}: guess ${guess} → ${resultText(key ? stored.get(key) : undefined, plan.max)}; ` +
+          `${((Date.now() - started) / 1000).toFixed(0)} s, exit ${status}`,
       );
-      if (result.status !== 0) process.exit(result.status ?? 1);
+      if (status !== 0) process.exit(status ?? 1);
+    }
+}
+
+/** Seeds of a check, 2 of which must reach 99.9 %, as in the spec's search. */
+const CHECK_SEEDS = { seeds: 3, succeed: 2 };
+
+/**
+ * Trains the disputed cells again (disputedWidth: the paper's boundary where sgc's H* is larger,
+ * else the paper's grid width at or above sgc's H*) with 3 seeds and a longer step cap, each as a
+ * one-cell sweep `<name>-check-k<k>-<group>` on a plain grid of that width; --width picks the width
+ * instead (for a cell still searching, say). What they found goes to checks.csv with --export.
+ */
+async function check(options: {
+  k?: string;
+  groups?: string;
+  width?: string;
+  steps?: string;
+}): Promise<void> {
+  const { base, spec, width: plan } = searchSpec();
+  const { ks, groups } = selectedCells(spec, options);
+  const steps = options.steps === undefined ? 10 * spec.train.steps : Number(options.steps);
+  if (!Number.isSafeInteger(steps) || steps < 1)
+    throw new InputError(`--steps ${options.steps}: give a whole number of steps`);
+  const forced = options.width === undefined ? undefined : Number(options.width);
+  if (forced !== undefined && (!Number.isSafeInteger(forced) || forced < 1))
+    throw new InputError(`--width ${options.width}: give a width, a whole number`);
+  const boundaries = new Map(readBoundaryCsv(read('paper_boundary.csv')).map((b) => [`${b.k},${b.p}`, b.h]));
+  const folder = mkdtempSync(join(tmpdir(), 'sgc-paper-scaling-'));
+  watchInterrupts();
+  const stored = await storedCells(spec.name);
+  for (const k of ks)
+    for (const group of groups) {
+      const key = cellKeyOf(k, group);
+      const cell = key ? stored.get(key) : undefined;
+      const paper = key ? boundaries.get(key) : undefined;
+      const width = forced ?? (cell ? disputedWidth(paper, cell) : undefined);
+      const name = `${spec.name}-check-k${k}-${group}`;
+      if (width === undefined) {
+        console.error(
+          `=== ${name}: not disputed (${cell ? `sgc ${resultText(cell, plan.max)}` : 'not searched'}, the paper's boundary ${paper ?? 'none ≤ 378'})`,
+        );
+        continue;
+      }
+      if (interrupted) process.exit(130);
+      console.error(
+        `\n=== ${name} (${utcNow()} UTC): H = ${width}, ${CHECK_SEEDS.seeds} seeds, up to ${steps} steps`,
+      );
+      const status = runSweep(folder, {
+        ...base,
+        name,
+        groups: [group],
+        k: [k],
+        width: { values: [width], ...CHECK_SEEDS },
+        train: { ...base.train, steps },
+      });
+      if (status !== 0) process.exit(status ?? 1);
     }
 }
 
@@ -226,8 +323,12 @@ async function run(options: { until?: string; k?: string; groups?: string }): Pr
  * `column` names the sweep column (`m.sweep` where the query joins).
  */
 function sweepFilter(name: string, column = 'sweep'): string {
-  const quoted = name.replace(/'/g, "''");
-  return `(${column} = '${quoted}' OR ${column} LIKE '${quoted.replace(/[_%]/g, '\\$&')}-k%')`;
+  return `(${column} = '${name.replace(/'/g, "''")}' OR ${column} LIKE '${likeEscaped(name)}-k%')`;
+}
+
+/** `text` quoted for a LIKE pattern inside '…': quotes doubled, _ and % taken literally. */
+function likeEscaped(text: string): string {
+  return text.replace(/'/g, "''").replace(/[_%]/g, '\\$&');
 }
 
 /**
@@ -254,6 +355,12 @@ async function exportCsv(): Promise<void> {
     'runs.csv': `SELECT DISTINCT ON (k, p, h, seed) k, substring(group_name FROM 2)::integer AS p, h, seed,
         outcome, steps, round(duration_s::numeric, 2) AS duration_s
       FROM run_summary WHERE ${where} AND outcome IS NOT NULL ORDER BY k, p, h, seed`,
+    'checks.csv': `SELECT DISTINCT ON (s.k, p, s.h, cap, s.seed) s.k, substring(s.group_name FROM 2)::integer AS p,
+        s.h, (r.config->'train'->>'steps')::integer AS cap, s.seed, s.outcome, s.steps,
+        round(s.duration_s::numeric, 2) AS duration_s
+      FROM run_summary s JOIN run r ON r.id = s.run_id
+      WHERE s.sweep LIKE '${likeEscaped(`${spec.name}-check-k`)}%' AND s.outcome IS NOT NULL
+      ORDER BY s.k, p, s.h, cap, s.seed`,
   };
   const store = await openStore({ create: false, command: 'npm run paper-scaling' });
   try {
@@ -315,16 +422,23 @@ async function main(): Promise<void> {
       until: { type: 'string' },
       k: { type: 'string' },
       groups: { type: 'string' },
+      check: { type: 'boolean' },
+      width: { type: 'string' },
+      steps: { type: 'string' },
       export: { type: 'boolean' },
       'from-csv': { type: 'boolean' },
     },
   });
-  if (values.extract === undefined && !values.run && !values.export && !values['from-csv'])
+  const modes = [values.extract !== undefined, values.run, values.check, values.export, values['from-csv']];
+  if (!modes.some(Boolean))
     throw new InputError(
-      'give --extract <file.npz>, --run, --export or --from-csv (see scripts/paper-scaling.ts)',
+      'give --extract <file.npz>, --run, --check, --export or --from-csv (see scripts/paper-scaling.ts)',
     );
+  if ((values.width !== undefined || values.steps !== undefined) && !values.check)
+    throw new InputError('--width and --steps go with --check');
   if (values.extract !== undefined) extract(values.extract);
   if (values.run) await run(values);
+  if (values.check) await check(values);
   if (values.export) await exportCsv();
   if (values.export || values['from-csv']) await fromCsv();
 }

@@ -225,6 +225,24 @@ export function withinOneStep(paper: number | undefined, sgc: SgcCell): boolean 
   return Math.abs(sgc.h - paper) <= PAPER_GRID_STEP;
 }
 
+/**
+ * The width at which a disputed cell (decided, more than one of the paper's grid steps from its
+ * boundary) is trained again to see which side is right (`npm run paper-scaling -- --check`), or
+ * undefined when the cell is not disputed:
+ *   sgc's H* above the paper's boundary (or none up to max): the paper's boundary, where sgc's
+ *     runs failed but the paper's run reached 99.9 %, trained longer: a pass there says sgc's H* is
+ *     the width for its step cap, not for the paper's;
+ *   sgc's H* below the paper's boundary (or the paper has none ≤ 378): the smallest width of the
+ *     paper's grid at or above sgc's H*, where the paper's single run failed and sgc's seeds
+ *     suggest success: fresh seeds there say whether that run was unlucky.
+ */
+export function disputedWidth(paper: number | undefined, sgc: SgcCell): number | undefined {
+  if (withinOneStep(paper, sgc) !== false) return undefined;
+  if (paper !== undefined && (sgc.h === undefined || sgc.h > paper)) return paper;
+  const h = sgc.h!;
+  return Math.min(PAPER_TOP, Math.ceil(h / PAPER_GRID_STEP) * PAPER_GRID_STEP);
+}
+
 export function comparisonRows(
   cells: readonly { k: number; p: number }[],
   boundaries: readonly PaperBoundary[],
