@@ -29,7 +29,7 @@
  *       paper's grid steps, and the runs per cell
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -386,6 +386,7 @@ async function fromCsv(): Promise<void> {
     boundary: read('paper_boundary.csv'),
     sgcCells: read('sgc_cells.csv'),
     runs: read('runs.csv'),
+    ...(existsSync(join(out, 'checks.csv')) ? { checks: read('checks.csv') } : {}),
   });
   writeFileAtomic(join(out, 'comparison.csv'), comparisonCsv(rows));
   const readmePath = join(root, 'README.md');

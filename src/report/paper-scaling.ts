@@ -208,6 +208,8 @@ export interface ComparisonRow {
   withinOneStep?: boolean;
   /** Estimated training seconds for a cell not run yet. */
   estimateS?: number;
+  /** The cell's checks (--check), if any: trained again at one width with a longer cap. */
+  checks: CellCheck[];
 }
 
 /** Whether sgc's search decided the cell: H* found, or none up to its max. */
@@ -248,6 +250,7 @@ export function comparisonRows(
   boundaries: readonly PaperBoundary[],
   sgc: readonly SgcCell[],
   estimates: ReadonlyMap<string, number> = new Map(),
+  checks: readonly CellCheck[] = [],
 ): ComparisonRow[] {
   return cells.map(({ k, p }) => {
     const b = boundaries.find((x) => x.k === k && x.p === p);
@@ -264,6 +267,7 @@ export function comparisonRows(
       upper: upperLine(k, p),
       ...(within !== undefined ? { withinOneStep: within } : {}),
       ...(s === undefined && estimate !== undefined ? { estimateS: estimate } : {}),
+      checks: checks.filter((c) => c.k === k && c.p === p),
     };
   });
 }
@@ -295,8 +299,8 @@ function formatSeconds(s: number): string {
 /** The README's Markdown table. */
 export function comparisonTable(rows: readonly ComparisonRow[], max: number): string {
   const head = [
-    '| k | p | paper boundary | sgc H\\* (bracket] | 2^(k−1)·p | (k+1)·2^(k−1)·p | within 18 | runs (of 21) | training s |',
-    '|---|---|---|---|---|---|---|---|---|',
+    '| k | p | paper boundary | sgc H\\* (bracket] | 2^(k−1)·p | (k+1)·2^(k−1)·p | within 18 | runs (of 21) | training s | trained longer |',
+    '|---|---|---|---|---|---|---|---|---|---|',
   ];
   const body = rows.map((r) =>
     [
@@ -310,6 +314,7 @@ export function comparisonTable(rows: readonly ComparisonRow[], max: number): st
       r.withinOneStep === undefined ? '–' : r.withinOneStep ? 'yes' : 'no',
       r.sgc ? r.sgc.runs : '–',
       r.sgc ? formatSeconds(r.sgc.trainingS) : '–',
+      r.checks.length > 0 ? r.checks.map(checkText).join('; ') : '–',
       '',
     ]
       .join(' | ')
@@ -319,7 +324,7 @@ export function comparisonTable(rows: readonly ComparisonRow[], max: number): st
 }
 
 export const COMPARISON_CSV_HEADER =
-  'k,p,paper_boundary,paper_non_monotone,sgc_min_width,sgc_lo,sgc_status,lower_line,upper_line,within_one_step,runs,training_s,estimate_s';
+  'k,p,paper_boundary,paper_non_monotone,sgc_min_width,sgc_lo,sgc_status,lower_line,upper_line,within_one_step,runs,training_s,estimate_s,checks';
 
 export function comparisonCsv(rows: readonly ComparisonRow[]): string {
   const lines = rows.map((r) =>
@@ -337,6 +342,8 @@ export function comparisonCsv(rows: readonly ComparisonRow[]): string {
       r.sgc?.runs ?? '',
       r.sgc ? r.sgc.trainingS : '',
       r.estimateS !== undefined ? Math.round(r.estimateS) : '',
+      // "h/cap: passed of seeds" per check, ';'-separated (no commas: one CSV field).
+      r.checks.map((c) => `${c.h}/${c.cap}: ${c.passed} of ${c.seeds}`).join('; '),
     ].join(','),
   );
   return `${[COMPARISON_CSV_HEADER, ...lines].join('\r\n')}\r\n`;
@@ -365,6 +372,59 @@ export function readRunsCsv(text: string): SgcRun[] {
     steps: Number(r.steps),
     durationS: Number(r.duration_s),
   }));
+}
+
+/** A disputed cell trained again (`npm run paper-scaling -- --check`): its runs at one width and cap. */
+export interface CellCheck {
+  k: number;
+  p: number;
+  h: number;
+  /** The step cap of the check's runs. */
+  cap: number;
+  seeds: number;
+  passed: number;
+  /** Steps each passing seed took, ascending. */
+  passSteps: number[];
+}
+
+export const CHECKS_CSV_HEADER = 'k,p,h,cap,seed,outcome,steps,duration_s';
+
+/** checks.csv (one row per run) → one CellCheck per (k, p, h, cap). */
+export function readChecksCsv(text: string): CellCheck[] {
+  const checks = new Map<string, CellCheck>();
+  for (const r of parseCsv(text)) {
+    const key = [r.k, r.p, r.h, r.cap].join(',');
+    const check = checks.get(key) ?? {
+      k: Number(r.k),
+      p: Number(r.p),
+      h: Number(r.h),
+      cap: Number(r.cap),
+      seeds: 0,
+      passed: 0,
+      passSteps: [],
+    };
+    check.seeds++;
+    if (r.outcome === 'succeeded') {
+      check.passed++;
+      check.passSteps.push(Number(r.steps));
+    }
+    checks.set(key, check);
+  }
+  for (const check of checks.values()) check.passSteps.sort((a, b) => a - b);
+  return [...checks.values()];
+}
+
+/** "H 54: 3 of 3 within 200,000 steps (41,200–63,000)". */
+export function checkText(check: CellCheck): string {
+  const n = (x: number) => x.toLocaleString('en-US');
+  const steps = check.passSteps;
+  const range =
+    steps.length === 0
+      ? ''
+      : steps.length === 1
+        ? ` (${n(steps[0])})`
+        : ` (${n(steps[0])}–${n(steps[steps.length - 1])})`;
+  return `H ${check.h}: ${check.passed} of ${check.seeds} within ${n(check.cap)} steps${range}`;
 }
 
 /**
@@ -503,6 +563,8 @@ export interface PaperScalingCsv {
   boundary: string;
   sgcCells: string;
   runs: string;
+  /** checks.csv, where --check has run. */
+  checks?: string;
 }
 
 export interface PaperScalingComparison {
@@ -545,7 +607,8 @@ export function buildComparison(
     estimates.set(`${cell.k},${cell.p}`, seconds);
     fullS += seconds;
   }
-  const rows = comparisonRows(cells, boundaries, readSgcCellsCsv(csv.sgcCells), estimates);
+  const checks = csv.checks === undefined ? [] : readChecksCsv(csv.checks);
+  const rows = comparisonRows(cells, boundaries, readSgcCellsCsv(csv.sgcCells), estimates, checks);
   const notRunS = rows.filter((r) => !r.sgc).reduce((s, r) => s + (r.estimateS ?? 0), 0);
   return { grid, rows, cost, successSteps, fullS, notRunS };
 }

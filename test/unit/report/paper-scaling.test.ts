@@ -3,20 +3,24 @@
  * the pieces on inputs built here, then the committed CSVs, the figure and the README table agree.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { loadSweepSpecFile } from '../../../src/cli/sweepSpecFile.js';
 import {
   boundaryCsv,
   buildComparison,
+  CHECKS_CSV_HEADER,
+  checkText,
   comparisonCsv,
   comparisonTable,
   curveSteps,
+  disputedWidth,
   estimateCell,
   neighbourGuess,
   type PaperGridRow,
   paperBoundaries,
+  readChecksCsv,
   readGridCsv,
   stepSeconds,
   withinOneStep,
@@ -152,6 +156,43 @@ test('neighbourGuess: the growth per k measured at p′ (else 2) times H*(p, k�
   );
 });
 
+test("disputedWidth: the paper's boundary where sgc needs more, the paper's grid width at or above H* where it needs less", () => {
+  const cell = (h: number | undefined, status = 'done') => ({
+    k: 4,
+    p: 4,
+    ...(h ? { h } : {}),
+    runs: 8,
+    trainingS: 1,
+    status,
+  });
+  assert.equal(disputedWidth(54, cell(60)), undefined, 'within one grid step');
+  assert.equal(disputedWidth(54, cell(235, 'running')), undefined, 'not decided');
+  assert.equal(disputedWidth(54, cell(235)), 54);
+  assert.equal(disputedWidth(54, cell(undefined)), 54, 'sgc found none up to its max');
+  assert.equal(disputedWidth(108, cell(60)), 72, 'the paper failed at 72, sgc passed at 60');
+  assert.equal(disputedWidth(108, cell(72)), 72);
+  assert.equal(disputedWidth(undefined, cell(200)), 216, 'the paper found none up to 378');
+  assert.equal(disputedWidth(undefined, cell(undefined)), undefined, 'neither found one');
+});
+
+test('checks.csv: one check per (k, p, H, cap), its passes and their steps', () => {
+  const checks = readChecksCsv(
+    [
+      CHECKS_CSV_HEADER,
+      '4,4,54,200000,0,succeeded,61000,120.5',
+      '4,4,54,200000,1,failed,200000,300',
+      '4,4,54,200000,2,succeeded,41200,80',
+      '4,5,108,200000,0,failed,200000,400',
+    ].join('\r\n'),
+  );
+  assert.deepEqual(checks, [
+    { k: 4, p: 4, h: 54, cap: 200000, seeds: 3, passed: 2, passSteps: [41200, 61000] },
+    { k: 4, p: 5, h: 108, cap: 200000, seeds: 1, passed: 0, passSteps: [] },
+  ]);
+  assert.equal(checkText(checks[0]), 'H 54: 2 of 3 within 200,000 steps (41,200–61,000)');
+  assert.equal(checkText(checks[1]), 'H 108: 0 of 1 within 200,000 steps');
+});
+
 describe('docs/results/paper-scaling', () => {
   const { spec } = loadSweepSpecFile(join(root, 'examples', 'paper-onehot-scaling.yaml'));
   const csv = {
@@ -159,6 +200,7 @@ describe('docs/results/paper-scaling', () => {
     boundary: read('paper_boundary.csv'),
     sgcCells: read('sgc_cells.csv'),
     runs: read('runs.csv'),
+    ...(existsSync(join(folder, 'checks.csv')) ? { checks: read('checks.csv') } : {}),
   };
   const comparison = buildComparison(spec as Parameters<typeof buildComparison>[0], csv);
 
