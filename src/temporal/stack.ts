@@ -10,7 +10,7 @@
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import { InputError } from '../errors.js';
-import { findHome, findOrCreateHome } from '../home.js';
+import { findOrCreateHome } from '../home.js';
 import { waitForPort } from '../net.js';
 import { isAlive } from '../processes.js';
 import { grafanaEnvironment } from '../store/embedded/announce.js';
@@ -27,7 +27,9 @@ import {
 } from './connection.js';
 import { type DevServer, startDevServer } from './devServer.js';
 import { claimStack, describeStack, liveStack, type StackRecord } from './stackRecord.js';
-import { createWorkers, type SgcWorkers } from './worker.js';
+import { resolveStackTemporal } from './stackTemporal.js';
+// Types only: the worker (and the Temporal worker SDK under it) loads when a stack starts one.
+import type { SgcWorkers } from './worker.js';
 
 export interface StackOptions {
   /** Trainings at once in this process's worker; 0: no worker here. */
@@ -61,27 +63,6 @@ export interface Stack {
   /** Resolves if the adopted stack's owner goes away (never for a stack of one's own). */
   ownerGone: Promise<void>;
   stop(): Promise<void>;
-}
-
-const NO_TEMPORAL =
-  'no Temporal server for this folder: start the stack with `sgc up` here (or in the folder that holds ' +
-  'this .sgc/), or set TEMPORAL_ADDRESS to a server of yours';
-
-/**
- * The Temporal server commands talk to: TEMPORAL_ADDRESS when set, else the server of the running
- * stack of the sgc home `home` (by default the one found from the current folder). Never whatever
- * answers on the default port: another folder's server would show (and run) another folder's sweeps.
- * With neither, an InputError that says how to get one.
- */
-export function resolveStackTemporal(
-  env: NodeJS.ProcessEnv = process.env,
-  home = findHome(env),
-): TemporalTarget {
-  const target = resolveTemporal(env);
-  if (temporalNamed(env)) return target;
-  const stack = liveStack(home);
-  if (stack?.temporal) return { address: stack.temporal, namespace: target.namespace };
-  throw new InputError(NO_TEMPORAL);
 }
 
 /** Resolves when `pid` is gone (checked every second; the timer does not keep the process alive). */
@@ -201,6 +182,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     // Always one here, even when other workers poll: more workers only add throughput.
     let workers: SgcWorkers | undefined;
     if (options.concurrency > 0) {
+      const { createWorkers } = await import('./worker.js');
       workers = await createWorkers({
         temporal,
         repository: store.repository(),

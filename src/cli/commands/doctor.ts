@@ -34,7 +34,7 @@ interface Connection {
 /** The Temporal server the environment names, tried as sweep commands connect (TLS, API key). */
 async function temporalConnection(): Promise<Connection> {
   const [{ resolveStackTemporal }, { connectClient, describeTemporal }] = await Promise.all([
-    import('../../temporal/stack.js'),
+    import('../../temporal/stackTemporal.js'),
     import('../../temporal/connection.js'),
   ]);
   let target: ReturnType<typeof resolveStackTemporal>;

@@ -26,7 +26,7 @@ import { loadSweepSpecFile } from '../sweepSpecFile.js';
 async function loadSweepApi() {
   const [connection, stack, sweeps, view] = await Promise.all([
     import('../../temporal/connection.js'),
-    import('../../temporal/stack.js'),
+    import('../../temporal/stackTemporal.js'),
     import('../../temporal/sweeps.js'),
     import('../sweepView.js'),
   ]);

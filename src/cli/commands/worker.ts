@@ -219,7 +219,7 @@ export const workerCommand = defineCommand({
       import('../../telemetry/metrics.js'),
       import('../../telemetry/server.js'),
       import('../../temporal/connection.js'),
-      import('../../temporal/stack.js'),
+      import('../../temporal/stackTemporal.js'),
       import('../../temporal/worker.js'),
     ]);
     const { createWorkers, installRuntime } = worker;
