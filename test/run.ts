@@ -29,7 +29,7 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const ALONE: Record<string, string> = {
   'test/integration/sweeps/stack.test.ts': "Temporal's and the metrics' default ports 7233 and 9464",
   'test/integration/sweeps/outage.test.ts': 'timed outages of its own PostgreSQL server',
-  'test/integration/sweeps/temporal.test.ts': 'a training stops within 5 s of cancel',
+  'test/integration/sweeps/temporal-cancel.test.ts': 'a training stops within 5 s of cancel',
   'test/integration/sweeps/checkpoint-resume.test.ts': 'a worker killed a few seconds into a training',
   'test/integration/telemetry/store-gauges.test.ts': 'a scrape within 2.5 s while the store is down',
   'test/unit/telemetry/metrics.test.ts': 'a metrics update within 1 s',

@@ -28,7 +28,6 @@ import {
   searchGrid,
 } from '../../../src/sweep/widthSearch.js';
 import {
-  cancelSweep,
   extendSweep,
   pauseSweep,
   resumeSweep,
@@ -41,10 +40,9 @@ import { runWorkflowId, sweepWorkflowId } from '../../../workflows/definitions.j
 import { directSearch } from '../../helpers/directSearch.js';
 import { runSgc, sgcBin } from '../../helpers/sgc.js';
 import { type BedWorkers, openSweepBed, type SweepBed } from '../../helpers/sweepBed.js';
+import { finalSweepStatus, slowSpec, sweepRunRows, TRAIN } from '../../helpers/sweepRuns.js';
 import { waitFor } from '../../helpers/temporal.js';
 import { activityFailed, captureTemporalLog, type TemporalLogCapture } from '../../helpers/temporal-log.js';
-
-const TRAIN = { optimizer: 'per-neuron', lr: 0.01, init: 1e-3, clip: 0.1 };
 
 /** Two groups × two k, searched from H = 2: a few dozen short runs. */
 const basicSpec = {
@@ -56,19 +54,6 @@ const basicSpec = {
   width: { search: { start: 2, max: 64 }, seeds: 1 },
   train: { ...TRAIN, steps: 2500 },
 };
-
-/** Runs that train for a few seconds each (no early stop), on a grid so they are all started at once. */
-function slowSpec(name: string, values: number[], steps: number) {
-  return {
-    name,
-    groups: ['C3'],
-    encodings: [{ kind: 'onehot' }],
-    k: [2],
-    models: ['mlp'],
-    width: { values, seeds: 1 },
-    train: { ...TRAIN, steps, stopOnSuccess: false },
-  };
-}
 
 let bed: SweepBed;
 let store: Store;
@@ -91,26 +76,8 @@ async function stopInProcessWorkers() {
 const writeSpec = (spec: object) => bed.writeSpec(spec);
 const env = () => bed.env();
 
-async function runRows(sweep: string) {
-  return store.driver.query<{
-    config_hash: string;
-    h: number;
-    seed: number;
-    status: string;
-    outcome: string | null;
-    attempt: number;
-    worker: string | null;
-  }>(
-    `SELECT DISTINCT r.config_hash, r.h, r.seed, r.status::text AS status, r.outcome::text AS outcome, r.attempt, r.worker
-       FROM run r JOIN cell_run cr ON cr.run_id = r.id JOIN cell c ON c.id = cr.cell_id JOIN sweep s ON s.id = c.sweep_id
-      WHERE s.name = $1 ORDER BY r.h, r.seed`,
-    [sweep],
-  );
-}
-
-async function finalStatus(sweepId: string): Promise<SweepStatus> {
-  return (await client.workflow.getHandle(sweepWorkflowId(sweepId)).result()) as SweepStatus;
-}
+const runRows = (sweep: string) => sweepRunRows(store, sweep);
+const finalStatus = (sweep: string) => finalSweepStatus(client, sweep);
 
 describe('sweeps on a real Temporal server', { timeout: 600_000 }, () => {
   let log: TemporalLogCapture;
@@ -319,84 +286,6 @@ describe('sweeps on a real Temporal server', { timeout: 600_000 }, () => {
       `every run it started finished: ${JSON.stringify(rows)}`,
     );
     assert.equal(final.runsDone, rows.length);
-  });
-
-  test('cancel stops running trainings within seconds; a second start re-runs only what did not finish', async () => {
-    const spec = slowSpec('it-cancel', [2, 3, 4], 20_000);
-    const handle = await startSweep(client, spec);
-    await waitFor(
-      'one run done and one training',
-      async () => {
-        const rows = await runRows(spec.name);
-        const s = await handle.query<SweepStatus>('status');
-        return s.runsDone >= 1 && rows.some((r) => r.status === 'running' && r.worker === 'queued')
-          ? true
-          : undefined;
-      },
-      120_000,
-      100,
-    );
-    const training = await waitFor('a training heartbeat', async () => {
-      for (const r of await runRows(spec.name)) {
-        if (r.status !== 'running') continue;
-        const d = await client.workflow
-          .getHandle(runWorkflowId(r.config_hash))
-          .describe()
-          .catch(() => undefined);
-        const pending = d?.raw.pendingActivities?.[0];
-        if (pending?.state === 2 /* STARTED */) return r.config_hash;
-      }
-      return undefined;
-    });
-    const cancelledAt = Date.now();
-    await cancelSweep(client, spec.name);
-    await waitFor(
-      'the training to stop',
-      async () => {
-        const d = await client.workflow.getHandle(runWorkflowId(training)).describe();
-        return d.status.name === 'CANCELLED' ? true : undefined;
-      },
-      15_000,
-      100,
-    );
-    const stopSeconds = (Date.now() - cancelledAt) / 1000;
-    assert.ok(stopSeconds < 5, `training stopped ${stopSeconds} s after cancel`);
-    // The other runs' workflows (queued ones too) record their cancellation each on its own: a
-    // moment after the training one, not in the same instant.
-    const afterCancel = await waitFor(
-      'every run to be recorded as ended',
-      async () => {
-        const rows = await runRows(spec.name);
-        return rows.every((r) => r.status !== 'running') ? rows : undefined;
-      },
-      15_000,
-      100,
-    );
-    const finished = afterCancel.filter((r) => r.status === 'done');
-    const unfinished = afterCancel.filter((r) => r.status !== 'done');
-    assert.ok(finished.length >= 1 && unfinished.length >= 1, JSON.stringify(afterCancel, null, 1));
-    assert.ok(
-      unfinished.every((r) => r.status === 'cancelled'),
-      JSON.stringify(unfinished),
-    );
-
-    await assert.rejects(handle.result(), 'the cancelled sweep ends cancelled');
-    await startSweep(client, spec);
-    const final = await finalStatus(spec.name);
-    assert.equal(final.state, 'done');
-    assert.equal(final.cachedRuns, finished.length, 'finished runs are cache hits');
-    const rerun = await runRows(spec.name);
-    for (const r of finished)
-      assert.deepEqual(
-        rerun.find((x) => x.config_hash === r.config_hash),
-        r,
-        'a finished run is not re-run',
-      );
-    for (const r of unfinished) {
-      const again = rerun.find((x) => x.config_hash === r.config_hash);
-      assert.equal(again?.status, 'done', 'a cancelled run is re-run to the end');
-      assert.ok(again.attempt > r.attempt);
-    }
   });
 
   test('extend adds a k value to a running sweep', async () => {
