@@ -230,7 +230,7 @@ describe('docs/results/paper-scaling', () => {
     );
   });
 
-  test('the figure is the one the CSVs draw: one diamond per cell with an H* within the grid, at that H*', async () => {
+  test('the figure is the one the CSVs draw: one diamond per cell with an H* within the grid, at that H*, and one circle per check', async () => {
     const { svg, view } = await renderFigure(paperScalingSpec(comparison.grid, comparison.rows));
     try {
       assert.equal(read('paper-scaling.svg'), svg);
@@ -242,6 +242,14 @@ describe('docs/results/paper-scaling', () => {
           m.items.map((i) => `${i.datum.p}:${i.datum.h}`),
         );
         assert.deepEqual(drawn.sort(), expected.sort(), `k = ${k}`);
+        const checks = comparison.rows
+          .filter((r) => r.k === k)
+          .flatMap((r) => r.checks)
+          .map((c) => `${c.p}:${c.h}:${c.passed >= 2}`);
+        const drawnChecks = findMarks(view, `check_k${k}_marks`).flatMap((m) =>
+          m.items.map((i) => `${i.datum.p}:${i.datum.h}:${i.datum.passed === 'yes'}`),
+        );
+        assert.deepEqual(drawnChecks.sort(), checks.sort(), `k = ${k}: the checks`);
         const cells = findMarks(view, `grid_k${k}_marks`).flatMap((m) => m.items);
         assert.equal(cells.length, 21 * 21, `k = ${k}: the paper's grid`);
       }
