@@ -11,9 +11,8 @@
  *       folder is used), its search starting at a guess predicted from the cells already in the
  *       store (neighbourGuess: from H*(p, k−1) times the growth per k measured at a smaller p′, and
  *       H*(p′, k)·p/p′; theory = 2^(k−1)·p where none is known), printed beside its result;
- *       cells the store holds as searched are skipped
- *       and runs already stored are cache hits, so a second --run trains only what is missing;
- *       --until: start no cell after that UTC time
+ *       cells the store holds as searched are skipped and runs already stored are cache hits, so
+ *       a second --run trains only what is missing; --until: start no cell after that UTC time
  *   npm run paper-scaling -- --check [--k 4] [--groups C4] [--width 54] [--steps 200000]
  *       trains each disputed cell again (more than one of the paper's grid steps between sgc's H*
  *       and the paper's boundary; disputedWidth says at which width) with 3 seeds and a longer step
