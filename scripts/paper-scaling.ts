@@ -12,7 +12,9 @@
  *       store (neighbourGuess: from H*(p, k−1) times the growth per k measured at a smaller p′, and
  *       H*(p′, k)·p/p′; theory = 2^(k−1)·p where none is known), printed beside its result;
  *       cells the store holds as searched are skipped and runs already stored are cache hits, so
- *       a second --run trains only what is missing; --until: start no cell after that UTC time
+ *       a second --run trains only what is missing; --until: start no cell after that UTC time;
+ *       --name: the sweeps' name instead of the spec's, to search the cells again from scratch
+ *       (every run already stored is a cache hit: what a search costs with today's guesses)
  *   npm run paper-scaling -- --check [--k 4] [--groups C4] [--width 54] [--steps 200000]
  *       trains each disputed cell again (more than one of the paper's grid steps between sgc's H*
  *       and the paper's boundary; disputedWidth says at which width) with 3 seeds and a longer step
@@ -226,8 +228,9 @@ function searchSpec() {
  * starts at the cell's guess (cellGuess). A cell the store holds as searched is skipped: run again,
  * its new guess could try widths its search never needed.
  */
-async function run(options: { until?: string; k?: string; groups?: string }): Promise<void> {
-  const { base, spec, width: plan } = searchSpec();
+async function run(options: { until?: string; k?: string; groups?: string; name?: string }): Promise<void> {
+  const { base, spec: fromFile, width: plan } = searchSpec();
+  const spec = { ...fromFile, name: options.name ?? fromFile.name };
   const { ks, groups } = selectedCells(spec, options);
   const until = options.until ? todayAt(options.until) : undefined;
   const folder = mkdtempSync(join(tmpdir(), 'sgc-paper-scaling-'));
@@ -260,6 +263,12 @@ async function run(options: { until?: string; k?: string; groups?: string }): Pr
       if (status !== 0) process.exit(status ?? 1);
     }
 }
+
+/**
+ * The sweeps' name of a second search of the cells from scratch (`--run --name <this>`): with every
+ * run already stored a cache hit, it measures what a search costs with today's guesses.
+ */
+const replayName = (name: string) => `${name}-replay`;
 
 /** Seeds of a check, 2 of which must reach 99.9 %, as in the spec's search. */
 const CHECK_SEEDS = { seeds: 3, succeed: 2 };
@@ -351,6 +360,7 @@ async function exportCsv(): Promise<void> {
   const where = sweepFilter(spec.name);
   const queries: Record<string, string> = {
     'sgc_cells.csv': cellsSql(spec.name),
+    'replay_cells.csv': cellsSql(replayName(spec.name)),
     'runs.csv': `SELECT DISTINCT ON (k, p, h, seed) k, substring(group_name FROM 2)::integer AS p, h, seed,
         outcome, steps, round(duration_s::numeric, 2) AS duration_s
       FROM run_summary WHERE ${where} AND outcome IS NOT NULL ORDER BY k, p, h, seed`,
@@ -412,6 +422,23 @@ async function fromCsv(): Promise<void> {
       'wrote docs/results/paper-scaling/comparison.csv, paper-scaling.svg and .png, and the README table',
     ].join('\n'),
   );
+  if (existsSync(join(out, 'replay_cells.csv'))) console.error(replaySummary(rows, read('replay_cells.csv')));
+}
+
+/** The cells searched again from scratch (replay_cells.csv) against their first search. */
+function replaySummary(rows: readonly { k: number; p: number; sgc?: SgcCell }[], csv: string): string {
+  const replay = readSgcCellsCsv(csv).filter(decided);
+  if (replay.length === 0) return 'replay: no cell searched again yet';
+  const runs = replay.map((c) => c.runs);
+  const moved = replay
+    .map((c) => ({ c, first: rows.find((r) => r.k === c.k && r.p === c.p)?.sgc }))
+    .filter(({ c, first }) => first?.h !== c.h)
+    .map(({ c, first }) => `k ${c.k} C${c.p}: ${first?.h ?? 'none'} → ${c.h ?? 'none'}`);
+  return [
+    `replay (${replayName('<name>')}: the cells searched again from scratch, today's guesses, stored runs cache hits): ${replay.length} cells`,
+    `  runs per cell: ${runs.join(', ')} (mean ${(runs.reduce((s, n) => s + n, 0) / runs.length).toFixed(1)}, max ${Math.max(...runs)})`,
+    `  H* as the first search found it in ${replay.length - moved.length} of ${replay.length}${moved.length > 0 ? `; moved: ${moved.join('; ')}` : ''}`,
+  ].join('\n');
 }
 
 async function main(): Promise<void> {
@@ -422,6 +449,7 @@ async function main(): Promise<void> {
       until: { type: 'string' },
       k: { type: 'string' },
       groups: { type: 'string' },
+      name: { type: 'string' },
       check: { type: 'boolean' },
       width: { type: 'string' },
       steps: { type: 'string' },
@@ -436,6 +464,8 @@ async function main(): Promise<void> {
     );
   if ((values.width !== undefined || values.steps !== undefined) && !values.check)
     throw new InputError('--width and --steps go with --check');
+  if (values.name !== undefined && (!values.run || !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(values.name)))
+    throw new InputError('--name goes with --run and takes a sweep name (letters, digits, . _ -)');
   if (values.extract !== undefined) extract(values.extract);
   if (values.run) await run(values);
   if (values.check) await check(values);
