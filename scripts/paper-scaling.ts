@@ -18,7 +18,7 @@
  *   npm run paper-scaling -- --check [--k 4] [--groups C4] [--width 54] [--steps 200000]
  *       trains each disputed cell again (more than one of the paper's grid steps between sgc's H*
  *       and the paper's boundary; disputedWidth says at which width) with 3 seeds and a longer step
- *       cap (default 10 times the spec's), as the one-cell sweep <name>-check-k<k>-<group>;
+ *       cap (default 10 times the spec's), as the one-cell sweep <name>-check-k<k>-<group>-h<H>;
  *       --width: that width instead, for any selected cell
  *   npm run paper-scaling -- --export
  *       the store's results for those sweeps as CSVs (sgc_cells.csv, runs.csv, checks.csv), then
@@ -276,7 +276,7 @@ const CHECK_SEEDS = { seeds: 3, succeed: 2 };
 /**
  * Trains the disputed cells again (disputedWidth: the paper's boundary where sgc's H* is larger,
  * else the paper's grid width at or above sgc's H*) with 3 seeds and a longer step cap, each as a
- * one-cell sweep `<name>-check-k<k>-<group>` on a plain grid of that width; --width picks the width
+ * one-cell sweep `<name>-check-k<k>-<group>-h<H>` on a plain grid of that width; --width picks the width
  * instead (for a cell still searching, say). What they found goes to checks.csv with --export.
  */
 async function check(options: {
@@ -303,14 +303,15 @@ async function check(options: {
       const cell = key ? stored.get(key) : undefined;
       const paper = key ? boundaries.get(key) : undefined;
       const width = forced ?? (cell ? disputedWidth(paper, cell) : undefined);
-      const name = `${spec.name}-check-k${k}-${group}`;
       if (width === undefined) {
         console.error(
-          `=== ${name}: not disputed (${cell ? `sgc ${resultText(cell, plan.max)}` : 'not searched'}, the paper's boundary ${paper ?? 'none ≤ 378'})`,
+          `=== ${spec.name}-check-k${k}-${group}: not disputed (${cell ? `sgc ${resultText(cell, plan.max)}` : 'not searched'}, the paper's boundary ${paper ?? 'none ≤ 378'})`,
         );
         continue;
       }
       if (interrupted) process.exit(130);
+      // One sweep per width: a plain grid's widths are its spec, which a stored sweep keeps.
+      const name = `${spec.name}-check-k${k}-${group}-h${width}`;
       console.error(
         `\n=== ${name} (${utcNow()} UTC): H = ${width}, ${CHECK_SEEDS.seeds} seeds, up to ${steps} steps`,
       );
