@@ -364,12 +364,12 @@ async function exportCsv(): Promise<void> {
     'replay_cells.csv': cellsSql(replayName(spec.name)),
     'runs.csv': `SELECT DISTINCT ON (k, p, h, seed) k, substring(group_name FROM 2)::integer AS p, h, seed,
         outcome, steps, round(duration_s::numeric, 2) AS duration_s
-      FROM run_summary WHERE ${where} AND outcome IS NOT NULL ORDER BY k, p, h, seed`,
+      FROM run_summary WHERE ${where} AND outcome IN ('succeeded', 'failed') ORDER BY k, p, h, seed`,
     'checks.csv': `SELECT DISTINCT ON (s.k, p, s.h, cap, s.seed) s.k, substring(s.group_name FROM 2)::integer AS p,
         s.h, (r.config->'train'->>'steps')::integer AS cap, s.seed, s.outcome, s.steps,
         round(s.duration_s::numeric, 2) AS duration_s
       FROM run_summary s JOIN run r ON r.id = s.run_id
-      WHERE s.sweep LIKE '${likeEscaped(`${spec.name}-check-k`)}%' AND s.outcome IS NOT NULL
+      WHERE s.sweep LIKE '${likeEscaped(`${spec.name}-check-k`)}%' AND s.outcome IN ('succeeded', 'failed')
       ORDER BY s.k, p, s.h, cap, s.seed`,
   };
   const store = await openStore({ create: false, command: 'npm run paper-scaling' });
