@@ -15,23 +15,9 @@ import { cancelSweep, pauseSweep, resumeSweep, startSweep, stopSweep } from '../
 import { sweepWorkflowId } from '../../../workflows/definitions.js';
 import { runSgc } from '../../helpers/sgc.js';
 import { type BedWorkers, openSweepBed, type SweepBed } from '../../helpers/sweepBed.js';
+import { slowSpec as gridSpec, TRAIN } from '../../helpers/sweepRuns.js';
 import { waitFor } from '../../helpers/temporal.js';
 import { activityFailed, captureTemporalLog, type TemporalLogCapture } from '../../helpers/temporal-log.js';
-
-const TRAIN = { optimizer: 'per-neuron', lr: 0.01, init: 1e-3, clip: 0.1 };
-
-/** Runs on a grid (all asked for at once), each training `steps` steps without stopping early. */
-function gridSpec(name: string, values: number[], steps: number) {
-  return {
-    name,
-    groups: ['C3'],
-    encodings: [{ kind: 'onehot' }],
-    k: [2],
-    models: ['mlp'],
-    width: { values, seeds: 1 },
-    train: { ...TRAIN, steps, stopOnSuccess: false },
-  };
-}
 
 let bed: SweepBed;
 let store: Store;
