@@ -509,8 +509,8 @@ export interface NeighbourGuess {
  *                                     k, where no such p′ is), and
  *   H*(p′, k)·p/p′                     for the largest p′ < p with an H* at k: linear in |G| = p,
  * rounded; null when neither is known (the search then starts at `theory`). The measured growth is
- * why: on the cells of k = 2, 3 H* grows by about 3 per k, not 2, and the fixed factor put the
- * k = 3 guesses 1–4 grid steps (of 8 per doubling) low where the measured one is 0–2 off.
+ * why: on the cells of k = 2, 3 H* grows by about 3 per k, not 2; with the fixed factor the guesses
+ * for C5–C13 at k = 3 were 1–4 grid steps (of 8 per doubling) off, with the measured one 0–2.
  * `known` maps "k,p" to a searched cell's H* (cells with none up to max are left out: they bound
  * nothing from above). A cell whose H* is the search's first width, `start`, is not used either:
  * that H* bounds the cell's true boundary only from above (C2 passes at 4 for every k, which as a
