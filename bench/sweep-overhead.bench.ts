@@ -43,6 +43,7 @@ import { connectClient } from '../src/temporal/connection.js';
 import { startDevServer } from '../src/temporal/devServer.js';
 import { startSweep } from '../src/temporal/sweeps.js';
 import { createWorkers } from '../src/temporal/worker.js';
+import { c3GridSpec } from '../test/helpers/sweepRuns.js';
 import { markdown } from './markdown.js';
 
 function option(name: string): string | undefined {
@@ -70,16 +71,8 @@ const log = (line: string) => process.stderr.write(`  ${line}\n`);
 
 /** The short runs' cell: the smallest group and k, so that training is as cheap as it gets. */
 function shortSpec(name: string, lr: number, widths: number[]): RawSweepSpec {
-  return {
-    name,
-    groups: ['C3'],
-    encodings: [{ kind: 'onehot' }],
-    k: [2],
-    models: ['mlp'],
-    width: { values: widths, seeds: 1 },
-    train: { optimizer: 'per-neuron', lr, init: 1e-3, steps: 1, clip: 0.1 },
-    engine: { name: 'onnx' },
-  };
+  const train = { optimizer: 'per-neuron', lr, init: 1e-3, steps: 1, clip: 0.1 };
+  return c3GridSpec(name, widths, train, { engine: { name: 'onnx' } });
 }
 
 /** The long runs' cell: every step trained (no early stop on success), `steps` set by calibration. */

@@ -17,6 +17,7 @@ import { connectClient } from '../src/temporal/connection.js';
 import { startDevServer } from '../src/temporal/devServer.js';
 import { startSweep } from '../src/temporal/sweeps.js';
 import { createWorkers } from '../src/temporal/worker.js';
+import { c3GridSpec } from '../test/helpers/sweepRuns.js';
 
 function option(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -33,16 +34,8 @@ const median = (xs: number[]) => {
 };
 
 function spec(name: string, lr: number, widths: number[]): RawSweepSpec {
-  return {
-    name,
-    groups: ['C3'],
-    encodings: [{ kind: 'onehot' }],
-    k: [2],
-    models: ['mlp'],
-    width: { values: widths, seeds: 1 },
-    train: { optimizer: 'per-neuron', lr, init: 1e-3, steps: 1, clip: 0.1 },
-    engine: { name: 'onnx' },
-  };
+  const train = { optimizer: 'per-neuron', lr, init: 1e-3, steps: 1, clip: 0.1 };
+  return c3GridSpec(name, widths, train, { engine: { name: 'onnx' } });
 }
 
 /** The history event types a RunWorkflow has (temporal.api.enums.v1.EventType). */

@@ -10,8 +10,16 @@ import { sweepWorkflowId } from '../../workflows/definitions.js';
 
 export const TRAIN = { optimizer: 'per-neuron', lr: 0.01, init: 1e-3, clip: 0.1 };
 
-/** Runs that train for a few seconds each (no early stop), on a grid so they are all started at once. */
-export function slowSpec(name: string, values: number[], steps: number) {
+/**
+ * The cheapest cell there is, C3 at k = 2 (one-hot, mlp), on a plain grid of `values`, one seed per
+ * width: the spec the sweep tests and benchmarks build theirs from (`extra` adds or replaces keys).
+ */
+export function c3GridSpec(
+  name: string,
+  values: number[],
+  train: Record<string, unknown>,
+  extra: Record<string, unknown> = {},
+) {
   return {
     name,
     groups: ['C3'],
@@ -19,8 +27,14 @@ export function slowSpec(name: string, values: number[], steps: number) {
     k: [2],
     models: ['mlp'],
     width: { values, seeds: 1 },
-    train: { ...TRAIN, steps, stopOnSuccess: false },
+    train,
+    ...extra,
   };
+}
+
+/** Runs that train for a few seconds each (no early stop), on a grid so they are all started at once. */
+export function slowSpec(name: string, values: number[], steps: number) {
+  return c3GridSpec(name, values, { ...TRAIN, steps, stopOnSuccess: false });
 }
 
 /** The runs of a sweep's cells, one row each, by width and seed. */

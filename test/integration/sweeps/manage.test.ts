@@ -15,23 +15,13 @@ import { connectClient } from '../../../src/temporal/connection.js';
 import { cancelSweep, extendSweep, isSweepRunning, startSweep } from '../../../src/temporal/sweeps.js';
 import { type CliResult, runSgc } from '../../helpers/sgc.js';
 import { openSweepBed, type SweepBed } from '../../helpers/sweepBed.js';
+import { c3GridSpec } from '../../helpers/sweepRuns.js';
 import { addNamespace, type TestTemporal, waitFor } from '../../helpers/temporal.js';
 
 const TRAIN = { optimizer: 'per-neuron', lr: 0.01, init: 1e-3, clip: 0.1, steps: 300 };
 
 /** Two widths at once on C3: two short runs per k. */
-function tiny(name: string, over: Record<string, unknown> = {}) {
-  return {
-    name,
-    groups: ['C3'],
-    encodings: [{ kind: 'onehot' }],
-    k: [2],
-    models: ['mlp'],
-    width: { values: [4, 8], seeds: 1 },
-    train: TRAIN,
-    ...over,
-  };
-}
+const tiny = (name: string, over: Record<string, unknown> = {}) => c3GridSpec(name, [4, 8], TRAIN, over);
 
 let bed: SweepBed;
 let temporal: TestTemporal;

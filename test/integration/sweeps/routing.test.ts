@@ -13,6 +13,7 @@ import { createEngine } from '../../../src/learn/engine/index.js';
 import { cancelSweep, startSweep } from '../../../src/temporal/sweeps.js';
 import type { WorkerSettings } from '../../../src/temporal/worker.js';
 import { openSweepBed, type SweepBed } from '../../helpers/sweepBed.js';
+import { c3GridSpec, TRAIN } from '../../helpers/sweepRuns.js';
 import { waitFor } from '../../helpers/temporal.js';
 
 /** Outcomes of a run that trained to its end (200 steps may or may not learn C3). */
@@ -21,16 +22,12 @@ const TRAINED = ['succeeded', 'failed'];
 let bed: SweepBed;
 
 function spec(name: string, backend: string, width = 6) {
-  return {
+  return c3GridSpec(
     name,
-    groups: ['C3'],
-    encodings: [{ kind: 'onehot' }],
-    k: [2],
-    models: ['mlp'],
-    width: { values: [width], seeds: 1 },
-    train: { optimizer: 'per-neuron', lr: 0.01, init: 1e-3, clip: 0.1, steps: 200, stopOnSuccess: false },
-    engine: { name: 'onnx', backend },
-  };
+    [width],
+    { ...TRAIN, steps: 200, stopOnSuccess: false },
+    { engine: { name: 'onnx', backend } },
+  );
 }
 
 /** In-process workers with this identity (and `settings`), stopped by the file's end at the latest. */
