@@ -33,6 +33,7 @@ import {
   readRunsCsv,
 } from '../src/report/paper-scaling.js';
 import { cellSearchPlan } from '../src/sweep/guess.js';
+import { maxSteps, stepsAt } from '../src/sweep/spec.js';
 import { nearestGridIndex, searchGrid, type WidthPlan } from '../src/sweep/widthSearch.js';
 import { markdown } from './markdown.js';
 
@@ -47,7 +48,9 @@ const plan: Extract<WidthPlan, { mode: 'search' }> = noGuess;
 const grid = searchGrid(spec.width.start, spec.width.max, spec.width.perOctave);
 const runsCsv = readRunsCsv(read('runs.csv'));
 const cost = fitStepCost(runsCsv);
-const budget = { steps: spec.train.steps, successSteps: medianSuccessSteps(runsCsv, spec.train.steps) };
+const successSteps = medianSuccessSteps(runsCsv, maxSteps(spec.train));
+/** A failure costs the spec's whole cap at the cell's k, a success the median success's steps. */
+const budgetAt = (k: number) => ({ steps: stepsAt(spec.train, k), successSteps });
 
 interface Cell {
   k: number;
@@ -96,7 +99,7 @@ interface Outcome {
 
 function simulate(policy: Policy, cell: Cell): Outcome {
   const cellPlan = planFor(policy, cell);
-  const result = estimateCell(cellPlan, cell, cost, budget);
+  const result = estimateCell(cellPlan, cell, cost, budgetAt(cell.k));
   if (result.minWidth !== found(cell))
     throw new Error(`${policy} k=${cell.k} p=${cell.p}: H* ${result.minWidth}`);
   if (cellPlan.mode !== 'search' || typeof cellPlan.guess !== 'number') return result;
@@ -178,7 +181,7 @@ console.log(`uptime: ${uptime().toFixed(0)} s; load ${readFileSync('/proc/loadav
 console.log(
   `plan: ${JSON.stringify(plan)} (grid of ${grid.length}); oracle: passes iff H ≥ H*, 2 runs per trial; ` +
     `training estimate: ${fixed(cost.a * 1000, 2)} ms + ${fixed(cost.b * 1e9)} ns·H·(k+1)·p per step, ` +
-    `failure ${budget.steps} steps, success ${budget.successSteps}`,
+    `failure the cap (${spec.k.map((k) => `k = ${k}: ${stepsAt(spec.train, k)}`).join(', ')} steps), success ${successSteps}`,
 );
 summary("cells with sgc's H* (comparison.csv), H* = sgc's", sgcCells);
 summary("k = 4, 5 without sgc's H*: the paper's boundary as threshold", paperCells);

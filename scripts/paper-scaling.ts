@@ -62,6 +62,7 @@ import { renderFigure, svgToPng } from '../src/report/render.js';
 import { replaceBetweenMarkers } from '../src/report/results-tables.js';
 import { openStore } from '../src/store/open-store.js';
 import { theoryWidth } from '../src/sweep/guess.js';
+import { type SweepSpec, stepsAt } from '../src/sweep/spec.js';
 
 const root = join(import.meta.dirname, '..');
 const sgc = join(root, 'bin', 'sgc.js');
@@ -111,7 +112,7 @@ function cellKeyOf(k: number, group: string): string | undefined {
  * The spec's cells the store holds (one row per (k, p), as in sgc_cells.csv); none when this folder
  * has no store yet.
  */
-async function storedCells(name: string): Promise<Map<string, SgcCell>> {
+async function storedCells(name: string, caps: CapsByK): Promise<Map<string, SgcCell>> {
   if (!process.env.DATABASE_URL && findHome() === undefined) return new Map();
   let store: Awaited<ReturnType<typeof openStore>>;
   try {
@@ -122,7 +123,9 @@ async function storedCells(name: string): Promise<Map<string, SgcCell>> {
     throw error;
   }
   try {
-    const result = await store.driver.readOnly((tx) => tx.queryTabular(cellsSql(name), [], { raw: true }));
+    const result = await store.driver.readOnly((tx) =>
+      tx.queryTabular(cellsSql(name, caps), [], { raw: true }),
+    );
     const cells = readSgcCellsCsv(`${formatCsv(result)}\r\n`);
     return new Map(cells.map((c) => [`${c.k},${c.p}`, c]));
   } finally {
@@ -130,11 +133,22 @@ async function storedCells(name: string): Promise<Map<string, SgcCell>> {
   }
 }
 
-/** The H* of every searched cell that found one: what neighbourGuess predicts from. */
-function knownWidths(cells: ReadonlyMap<string, SgcCell>): Map<string, number> {
+/**
+ * The H* of every cell searched at its k's cap that found one: what neighbourGuess predicts from (an
+ * H* found at a shorter cap is wider than the one the spec's cap will find).
+ */
+function knownWidths(cells: ReadonlyMap<string, SgcCell>, caps: CapsByK): Map<string, number> {
   const known = new Map<string, number>();
-  for (const [key, cell] of cells) if (decided(cell) && cell.h !== undefined) known.set(key, cell.h);
+  for (const [key, cell] of cells)
+    if (decided(cell) && cell.h !== undefined && (cell.cap === undefined || cell.cap === caps.get(cell.k)))
+      known.set(key, cell.h);
   return known;
+}
+
+/** The spec's step cap for each of its k. */
+type CapsByK = ReadonlyMap<number, number>;
+function capsByK(spec: { k: readonly number[]; train: SweepSpec['train'] }): CapsByK {
+  return new Map(spec.k.map((k) => [k, stepsAt(spec.train, k)]));
 }
 
 /** "H* = 25 (23, 25], 8 runs" or "no H* up to 1536, 20 runs" or the cell's status. */
@@ -191,12 +205,16 @@ function watchInterrupts(): void {
  * Writes a one-cell sweep spec to `folder` and runs it with `sgc run` (the running `sgc up` here if
  * any); exits 130 when interrupted. Returns `sgc run`'s exit status.
  */
-function runSweep(folder: string, doc: { name: string } & Record<string, unknown>): number | null {
+function runSweep(
+  folder: string,
+  doc: { name: string } & Record<string, unknown>,
+  replace = false,
+): number | null {
   const file = join(folder, `${doc.name}.yaml`);
   writeFileSync(file, stringify(doc));
   const result = spawnSync(
     process.execPath,
-    [sgc, 'run', file, '--concurrency', '1', '--metrics-port', '0'],
+    [sgc, 'run', file, '--concurrency', '1', '--metrics-port', '0', ...(replace ? ['--replace'] : [])],
     {
       cwd: root,
       stdio: 'inherit',
@@ -235,13 +253,18 @@ async function run(options: { until?: string; k?: string; groups?: string; name?
   const until = options.until ? todayAt(options.until) : undefined;
   const folder = mkdtempSync(join(tmpdir(), 'sgc-paper-scaling-'));
   watchInterrupts();
-  let stored = await storedCells(spec.name);
+  const caps = capsByK(spec);
+  let stored = await storedCells(spec.name, caps);
   for (const k of ks)
     for (const group of groups) {
       const name = `${spec.name}-k${k}-${group}`;
       const key = cellKeyOf(k, group);
       const before = key ? stored.get(key) : undefined;
-      if (before && decided(before)) {
+      const cap = stepsAt(spec.train, k);
+      // A cell searched at another cap (the spec's cap for its k has changed since) is searched
+      // again; its one-cell sweep, if it has one, is archived (`sgc run --replace`), not lost.
+      const otherCap = before?.cap !== undefined && before.cap !== cap;
+      if (before && decided(before) && !otherCap) {
         console.error(`=== ${name}: searched before: ${resultText(before, plan.max)}`);
         continue;
       }
@@ -250,12 +273,15 @@ async function run(options: { until?: string; k?: string; groups?: string; name?
         console.error(`paper-scaling: ${options.until} UTC reached; no more cells started`);
         return;
       }
-      const { guess, why } = cellGuess(k, group, knownWidths(stored), plan.start);
+      const { guess, why } = cellGuess(k, group, knownWidths(stored, caps), plan.start);
       const width = { ...base.width, search: { ...base.width.search, guess } };
       const started = Date.now();
-      console.error(`\n=== ${name} (${utcNow()} UTC): guess ${guess} (${why})`);
-      const status = runSweep(folder, { ...base, name, groups: [group], k: [k], width });
-      stored = await storedCells(spec.name);
+      if (otherCap)
+        console.error(`\n=== ${name}: searched before at ${before.cap} steps, now searched at ${cap}`);
+      console.error(`\n=== ${name} (${utcNow()} UTC): guess ${guess} (${why}), up to ${cap} steps`);
+      const cell = { ...base, name, groups: [group], k: [k], width, train: { ...base.train, steps: cap } };
+      const status = runSweep(folder, cell, otherCap);
+      stored = await storedCells(spec.name, caps);
       console.error(
         `=== ${name}: guess ${guess} → ${resultText(key ? stored.get(key) : undefined, plan.max)}; ` +
           `${((Date.now() - started) / 1000).toFixed(0)} s, exit ${status}`,
@@ -287,8 +313,8 @@ async function check(options: {
 }): Promise<void> {
   const { base, spec, width: plan } = searchSpec();
   const { ks, groups } = selectedCells(spec, options);
-  const steps = options.steps === undefined ? 10 * spec.train.steps : Number(options.steps);
-  if (!Number.isSafeInteger(steps) || steps < 1)
+  const forcedSteps = options.steps === undefined ? undefined : Number(options.steps);
+  if (forcedSteps !== undefined && (!Number.isSafeInteger(forcedSteps) || forcedSteps < 1))
     throw new InputError(`--steps ${options.steps}: give a whole number of steps`);
   const forced = options.width === undefined ? undefined : Number(options.width);
   if (forced !== undefined && (!Number.isSafeInteger(forced) || forced < 1))
@@ -296,9 +322,10 @@ async function check(options: {
   const boundaries = new Map(readBoundaryCsv(read('paper_boundary.csv')).map((b) => [`${b.k},${b.p}`, b.h]));
   const folder = mkdtempSync(join(tmpdir(), 'sgc-paper-scaling-'));
   watchInterrupts();
-  const stored = await storedCells(spec.name);
+  const stored = await storedCells(spec.name, capsByK(spec));
   for (const k of ks)
     for (const group of groups) {
+      const steps = forcedSteps ?? 10 * stepsAt(spec.train, k);
       const key = cellKeyOf(k, group);
       const cell = key ? stored.get(key) : undefined;
       const paper = key ? boundaries.get(key) : undefined;
@@ -332,7 +359,8 @@ async function check(options: {
  * `column` names the sweep column (`m.sweep` where the query joins).
  */
 function sweepFilter(name: string, column = 'sweep'): string {
-  return `(${column} = '${name.replace(/'/g, "''")}' OR ${column} LIKE '${likeEscaped(name)}-k%')`;
+  // Archived sweeps (`<name>@<time>`: a cell searched again at another cap) are left out.
+  return `(${column} = '${name.replace(/'/g, "''")}' OR (${column} LIKE '${likeEscaped(name)}-k%' AND ${column} NOT LIKE '%@%'))`;
 }
 
 /** `text` quoted for a LIKE pattern inside '…': quotes doubled, _ and % taken literally. */
@@ -341,30 +369,36 @@ function likeEscaped(text: string): string {
 }
 
 /**
- * One row per cell of the spec: where a cell ran in several sweeps (a one-cell sweep and the whole
- * spec), the decided one with the most runs.
+ * One row per cell of the spec, with the step cap its runs had: where a cell ran in several sweeps
+ * (a one-cell sweep and the whole spec, or at two caps), the one at the spec's cap for its k, then
+ * the decided one, then the one with the most runs.
  */
-function cellsSql(name: string): string {
+function cellsSql(name: string, caps: CapsByK): string {
+  const specCap = `CASE m.k ${[...caps].map(([k, cap]) => `WHEN ${k} THEN ${cap}`).join(' ')} END`;
   return `SELECT DISTINCT ON (m.k, p) m.k, substring(m.group_name FROM 2)::integer AS p,
-        m.min_width, m.lo, m.hi, m.runs, coalesce(t.training_s, 0) AS training_s, m.status
+        m.min_width, m.lo, m.hi, m.runs, coalesce(t.training_s, 0) AS training_s, m.status, t.cap
       FROM min_width_by_k m
-      LEFT JOIN (SELECT sweep, group_name, k, round(sum(duration_s)::numeric, 1) AS training_s
-                 FROM run_summary GROUP BY sweep, group_name, k) t
+      LEFT JOIN (SELECT s.sweep, s.group_name, s.k, round(sum(s.duration_s)::numeric, 1) AS training_s,
+                        max((r.config->'train'->>'steps')::integer) AS cap
+                 FROM run_summary s JOIN run r ON r.id = s.run_id GROUP BY s.sweep, s.group_name, s.k) t
         ON t.sweep = m.sweep AND t.group_name = m.group_name AND t.k = m.k
       WHERE ${sweepFilter(name, 'm.sweep')}
-      ORDER BY m.k, p, (m.status = 'done') DESC, m.runs DESC`;
+      ORDER BY m.k, p, (t.cap IS NOT DISTINCT FROM ${specCap}) DESC, (m.status = 'done') DESC, m.runs DESC`;
 }
 
 /** The store's results for the spec's cells → sgc_cells.csv and runs.csv. */
 async function exportCsv(): Promise<void> {
   const { spec } = loadSweepSpecFile(SPEC_FILE);
-  const where = sweepFilter(spec.name);
+  const caps = capsByK(spec);
   const queries: Record<string, string> = {
-    'sgc_cells.csv': cellsSql(spec.name),
-    'replay_cells.csv': cellsSql(replayName(spec.name)),
-    'runs.csv': `SELECT DISTINCT ON (k, p, h, seed) k, substring(group_name FROM 2)::integer AS p, h, seed,
-        outcome, steps, round(duration_s::numeric, 2) AS duration_s
-      FROM run_summary WHERE ${where} AND outcome IN ('succeeded', 'failed') ORDER BY k, p, h, seed`,
+    'sgc_cells.csv': cellsSql(spec.name, caps),
+    'replay_cells.csv': cellsSql(replayName(spec.name), caps),
+    'runs.csv': `SELECT DISTINCT ON (s.k, p, s.h, cap, s.seed) s.k, substring(s.group_name FROM 2)::integer AS p,
+        s.h, s.seed, s.outcome, s.steps, round(s.duration_s::numeric, 2) AS duration_s,
+        (r.config->'train'->>'steps')::integer AS cap
+      FROM run_summary s JOIN run r ON r.id = s.run_id
+      WHERE ${sweepFilter(spec.name, 's.sweep')} AND s.outcome IN ('succeeded', 'failed')
+      ORDER BY s.k, p, s.h, cap, s.seed`,
     'checks.csv': `SELECT DISTINCT ON (s.k, p, s.h, cap, s.seed) s.k, substring(s.group_name FROM 2)::integer AS p,
         s.h, (r.config->'train'->>'steps')::integer AS cap, s.seed, s.outcome, s.steps,
         round(s.duration_s::numeric, 2) AS duration_s

@@ -88,7 +88,10 @@ function sqlList(names: readonly string[]): string {
 
 /** The step budget of a spec, for the budget table's header. */
 function stepsOf(file: string): number {
-  return loadSweepSpecFile(join(root, file)).spec.train.steps;
+  const { steps } = loadSweepSpecFile(join(root, file)).spec.train;
+  if (typeof steps !== 'number')
+    throw new Error(`${file}: the budget table needs one step cap, not one per k`);
+  return steps;
 }
 
 /** The CSVs a previous run of this script left in docs/results/. */

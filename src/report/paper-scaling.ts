@@ -10,6 +10,7 @@
  * 1 − 0.999, the reduction its training stops at.
  */
 import { cellSearchPlan, theoryWidth } from '../sweep/guess.js';
+import { maxSteps, type StepsPerK, stepsAt } from '../sweep/spec.js';
 import { initialSearch, nextProbes, record, type WidthPlan } from '../sweep/widthSearch.js';
 import { parseCsv } from './csv.js';
 import type { NpyArray } from './npz.js';
@@ -174,9 +175,11 @@ export interface SgcCell {
   runs: number;
   trainingS: number;
   status: string;
+  /** The step cap its runs were trained with (absent in CSVs written before caps per k). */
+  cap?: number;
 }
 
-export const SGC_CELLS_CSV_HEADER = 'k,p,min_width,lo,hi,runs,training_s,status';
+export const SGC_CELLS_CSV_HEADER = 'k,p,min_width,lo,hi,runs,training_s,status,cap';
 
 export function readSgcCellsCsv(text: string): SgcCell[] {
   return parseCsv(text).map((r) => ({
@@ -188,6 +191,7 @@ export function readSgcCellsCsv(text: string): SgcCell[] {
     runs: Number(r.runs),
     trainingS: Number(r.training_s),
     status: r.status,
+    ...(r.cap ? { cap: Number(r.cap) } : {}),
   }));
 }
 
@@ -299,8 +303,8 @@ function formatSeconds(s: number): string {
 /** The README's Markdown table. */
 export function comparisonTable(rows: readonly ComparisonRow[], max: number): string {
   const head = [
-    '| k | p | paper boundary | sgc H\\* (bracket] | 2^(k−1)·p | (k+1)·2^(k−1)·p | within 18 | runs (of 21) | training s | trained longer |',
-    '|---|---|---|---|---|---|---|---|---|---|',
+    '| k | p | paper boundary | sgc H\\* (bracket] | 2^(k−1)·p | (k+1)·2^(k−1)·p | within 18 | step cap | runs (of 21) | training s | trained longer |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   const body = rows.map((r) =>
     [
@@ -312,6 +316,7 @@ export function comparisonTable(rows: readonly ComparisonRow[], max: number): st
       r.lower,
       r.upper,
       r.withinOneStep === undefined ? '–' : r.withinOneStep ? 'yes' : 'no',
+      r.sgc?.cap !== undefined ? r.sgc.cap.toLocaleString('en-US') : '–',
       r.sgc ? r.sgc.runs : '–',
       r.sgc ? formatSeconds(r.sgc.trainingS) : '–',
       r.checks.length > 0 ? r.checks.map(checkText).join('; ') : '–',
@@ -324,7 +329,7 @@ export function comparisonTable(rows: readonly ComparisonRow[], max: number): st
 }
 
 export const COMPARISON_CSV_HEADER =
-  'k,p,paper_boundary,paper_non_monotone,sgc_min_width,sgc_lo,sgc_status,lower_line,upper_line,within_one_step,runs,training_s,estimate_s,checks';
+  'k,p,paper_boundary,paper_non_monotone,sgc_min_width,sgc_lo,sgc_status,lower_line,upper_line,within_one_step,cap,runs,training_s,estimate_s,checks';
 
 export function comparisonCsv(rows: readonly ComparisonRow[]): string {
   const lines = rows.map((r) =>
@@ -339,6 +344,7 @@ export function comparisonCsv(rows: readonly ComparisonRow[]): string {
       r.lower,
       r.upper,
       r.withinOneStep ?? '',
+      r.sgc?.cap ?? '',
       r.sgc?.runs ?? '',
       r.sgc ? r.sgc.trainingS : '',
       r.estimateS !== undefined ? Math.round(r.estimateS) : '',
@@ -358,6 +364,8 @@ export interface SgcRun {
   outcome: string;
   steps: number;
   durationS: number;
+  /** The run's step cap (absent in CSVs written before caps per k). */
+  cap?: number;
 }
 
 export const RUNS_CSV_HEADER = 'k,p,h,seed,outcome,steps,duration_s';
@@ -371,6 +379,7 @@ export function readRunsCsv(text: string): SgcRun[] {
     outcome: r.outcome,
     steps: Number(r.steps),
     durationS: Number(r.duration_s),
+    ...(r.cap ? { cap: Number(r.cap) } : {}),
   }));
 }
 
@@ -584,7 +593,12 @@ export interface PaperScalingComparison {
  * the paper's boundary were the true one (estimateCell, with the step cost fitted to runs.csv).
  */
 export function buildComparison(
-  spec: { groups: readonly string[]; k: readonly number[]; width: WidthPlan; train: { steps: number } },
+  spec: {
+    groups: readonly string[];
+    k: readonly number[];
+    width: WidthPlan;
+    train: { steps: number | StepsPerK };
+  },
   csv: PaperScalingCsv,
 ): PaperScalingComparison {
   const grid = readGridCsv(csv.grid);
@@ -592,8 +606,7 @@ export function buildComparison(
   const runs = readRunsCsv(csv.runs);
   const cells = spec.k.flatMap((k) => spec.groups.map((g) => ({ k, p: Number(g.slice(1)) })));
   const cost = fitStepCost(runs);
-  const successSteps = medianSuccessSteps(runs, spec.train.steps);
-  const budget = { steps: spec.train.steps, successSteps };
+  const successSteps = medianSuccessSteps(runs, maxSteps(spec.train));
   const estimates = new Map<string, number>();
   let fullS = 0;
   for (const cell of cells) {
@@ -602,7 +615,7 @@ export function buildComparison(
       cellSearchPlan(spec.width, { group: `C${cell.p}`, k: cell.k }),
       { ...cell, ...(threshold ? { threshold } : {}) },
       cost,
-      budget,
+      { steps: stepsAt(spec.train, cell.k), successSteps },
     );
     estimates.set(`${cell.k},${cell.p}`, seconds);
     fullS += seconds;

@@ -11,7 +11,7 @@ import type { EncodingSpec } from '../task/encoding.js';
 import { parseWithSchema } from '../validation.js';
 import { encodingFit } from './fit.js';
 import { type CellKey, cellKey, encodingKey, groupKey, type ModelChoice } from './keys.js';
-import type { SweepSpec, SweepTrain } from './spec.js';
+import { type SweepSpec, type SweepTrain, stepsAt } from './spec.js';
 
 export interface SweepCell {
   cellKey: CellKey;
@@ -62,7 +62,7 @@ export function expandSweep(spec: SweepSpec): SweepExpansion {
             encoding,
             k,
             model,
-            train: spec.train,
+            train: { ...spec.train, steps: stepsAt(spec.train, k) },
             data: spec.data,
             order: spec.order,
             evaluation: spec.evaluation,

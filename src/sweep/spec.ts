@@ -16,6 +16,8 @@
  *                                          # or {values: [16, 32, 64], seeds: 3, succeed: 2}
  *                                          # seeds default 1, succeed defaults to seeds
  *   train: {optimizer: per-neuron, lr: 0.01, init: 1.0e-3, steps: 20000, clip: 0.1}
+ *                                          # steps may also be one cap per k, every k of the
+ *                                          # spec listed: {2: 20000, 3: 20000, 4: 1000000}
  *   engine: {name: onnx}
  *   data: …, order: …, evaluation: …       # optional, as in a run config
  *
@@ -75,7 +77,37 @@ const WidthSchema = z.strictObject({
   succeed: z.number().int().min(1).optional(),
 });
 
+const STEPS_MESSAGE =
+  'give a whole number of steps, or one per k of the spec, such as {2: 20000, 3: 20000, 4: 1000000}';
+
+const StepsPerKSchema = z.record(z.string().regex(/^[0-9]+$/), TrainSchema.shape.steps);
+
+/**
+ * `train.steps` of a sweep: one cap, or one per k (YAML's `{2: 20000}` has the key "2"). Routed by
+ * the value's type rather than a zod union, so that a bad cap at one k is named by its path
+ * (`train.steps.4`) instead of a union's "invalid input".
+ */
+const SweepStepsSchema = z.unknown().transform((value, ctx): number | StepsPerK => {
+  const perK = typeof value === 'object' && value !== null && !Array.isArray(value);
+  const parsed = (perK ? StepsPerKSchema : TrainSchema.shape.steps).safeParse(value);
+  if (parsed.success) return parsed.data;
+  for (const issue of parsed.error.issues)
+    ctx.addIssue({
+      code: 'custom',
+      path: issue.path,
+      input: value,
+      message:
+        issue.code === 'invalid_key'
+          ? 'is not a k: a cap per k is keyed by the k values of the spec'
+          : perK || typeof value === 'number'
+            ? issue.message
+            : STEPS_MESSAGE,
+    });
+  return z.NEVER;
+});
+
 const SweepTrainSchema = TrainSchema.extend({
+  steps: SweepStepsSchema,
   seed: z
     .never({
       error: 'a sweep sets each run’s seed itself (0, 1, … per width, from width.seeds); remove train.seed',
@@ -106,7 +138,31 @@ const SweepSpecShape = z.strictObject({
 
 type SweepSpecInput = z.infer<typeof SweepSpecShape>;
 
+/** A cell's training block: a run config's, less the seed the width search gives each run. */
 export type SweepTrain = Omit<RunConfig['train'], 'seed'>;
+
+/** A step cap per k (keys: k as written in YAML, "2", "3", …). */
+export type StepsPerK = Record<string, number>;
+
+/** The spec's training block: a cell's, with the step cap given once or per k. */
+export type SweepSpecTrain = Omit<SweepTrain, 'steps'> & { steps: number | StepsPerK };
+
+/**
+ * The step cap of the cells of `k`. A cap per k lets a spec give the wider k the longer training
+ * they need (the paper's scaling sweep: 20,000 steps decide k = 2, 3, but k = 4, 5 need up to 10⁶),
+ * without paying that cap on every failing run of the small k.
+ */
+export function stepsAt(train: { steps: number | StepsPerK }, k: number): number {
+  if (typeof train.steps === 'number') return train.steps;
+  const steps = train.steps[String(k)];
+  if (steps === undefined) throw new Error(`train.steps has no cap for k = ${k}`);
+  return steps;
+}
+
+/** The largest step cap of any k (what a budget for the whole spec must allow). */
+export function maxSteps(train: { steps: number | StepsPerK }): number {
+  return typeof train.steps === 'number' ? train.steps : Math.max(...Object.values(train.steps));
+}
 
 export interface SweepSpec {
   name: string;
@@ -116,7 +172,7 @@ export interface SweepSpec {
   k: number[];
   models: ModelChoice[];
   width: WidthPlan;
-  train: SweepTrain;
+  train: SweepSpecTrain;
   data: RunConfig['data'];
   order: RunConfig['order'];
   evaluation: RunConfig['evaluation'];
@@ -238,9 +294,43 @@ function groupAndEncodingIssues(spec: SweepSpecInput): Issue[] {
   return issues;
 }
 
+/** A cap per k must name every k of the spec, and no other. */
+function stepsIssues(spec: SweepSpecInput): Issue[] {
+  const { steps } = spec.train;
+  if (typeof steps === 'number') return [];
+  const given = Object.keys(steps).map(Number);
+  return [
+    ...spec.k
+      .filter((k) => !given.includes(k))
+      .map((k) => ({
+        path: ['train', 'steps'],
+        message: `gives no cap for k = ${k}: list every k of the spec`,
+      })),
+    ...given
+      .filter((k) => !spec.k.includes(k))
+      .map((k) => ({
+        path: ['train', 'steps', String(k)],
+        message: `k = ${k} is not in the spec's k (${spec.k.join(', ')})`,
+      })),
+  ];
+}
+
+/**
+ * The cap as the spec means it: one number when every k has the same (so `{2: 5000, 3: 5000}` and
+ * `5000` are the same sweep), else the caps with their keys in k order.
+ */
+function normalSteps(steps: number | StepsPerK): number | StepsPerK {
+  if (typeof steps === 'number') return steps;
+  const caps = new Set(Object.values(steps));
+  if (caps.size === 1) return [...caps][0];
+  const ks = Object.keys(steps).sort((a, b) => Number(a) - Number(b));
+  return Object.fromEntries(ks.map((k) => [String(Number(k)), steps[k]]));
+}
+
 function semanticIssues(spec: SweepSpecInput): Issue[] {
   return [
     ...widthIssues(spec.width),
+    ...stepsIssues(spec),
     ...repeats(spec.groups, groupKey, 'groups'),
     ...repeats(spec.encodings, encodingKey, 'encodings'),
     ...repeats(spec.k, String, 'k'),
@@ -258,6 +348,7 @@ function toSweepSpec(spec: SweepSpecInput): SweepSpec {
     ? { mode: 'search', ...search, seeds, succeed }
     : { mode: 'values', values: [...spec.width.values!].sort((a, b) => a - b), seeds, succeed };
   const { seed: _refused, ...train } = spec.train;
+  train.steps = normalSteps(train.steps);
   return {
     name: spec.name,
     groups: spec.groups,

@@ -8,6 +8,7 @@ import { InputError } from '../../errors.js';
 import { formatBytes, formatDuration } from '../../learn/resources.js';
 import { encodingKey, modelKey } from '../../sweep/keys.js';
 import { cellRunBound } from '../../sweep/runBound.js';
+import { type SweepSpec, stepsAt } from '../../sweep/spec.js';
 import type { WidthPlan } from '../../sweep/widthSearch.js';
 import { defineCommand } from '../command.js';
 import { formatTable } from '../format.js';
@@ -41,6 +42,19 @@ function describePlan(plan: WidthPlan): string {
       ? ''
       : `, starting at ${plan.guess === 'theory' ? 'theory (2^(k−1)·|G| per cell)' : plan.guess}`;
   return `search from ${plan.start} to ${plan.max}${guess}, ${plan.perOctave} per octave, ${recheck}; ${seeds}`;
+}
+
+/** "at most 20,000 per run", or the cap of each k: "at most 20,000 per run at k = 2, 3; 1,000,000 at k = 4". */
+function describeSteps(spec: SweepSpec): string {
+  const byCap = new Map<number, number[]>();
+  for (const k of [...spec.k].sort((a, b) => a - b)) {
+    const cap = stepsAt(spec.train, k);
+    byCap.set(cap, [...(byCap.get(cap) ?? []), k]);
+  }
+  const caps = [...byCap].map(([cap, ks]) => `${cap.toLocaleString('en-US')} at k = ${ks.join(', ')}`);
+  return caps.length === 1
+    ? `at most ${[...byCap.keys()][0].toLocaleString('en-US')} per run`
+    : `at most ${caps.join('; ')} per run`;
 }
 
 export const sweepCheckCommand = defineCommand({
@@ -123,6 +137,7 @@ export const sweepCheckCommand = defineCommand({
       `Widths: ${describePlan(spec.width)}`,
       `  ${spec.width.mode === 'search' ? 'grid' : 'values'} (${bound.widths.length}): ${bound.widths.join(', ')}`,
       `Runs: ${estimate}`,
+      `Steps: ${describeSteps(spec)}`,
     );
     if (largestRun)
       lines.push(

@@ -13,6 +13,7 @@ import {
   CHECKS_CSV_HEADER,
   checkText,
   comparisonCsv,
+  comparisonRows,
   comparisonTable,
   curveSteps,
   disputedWidth,
@@ -22,6 +23,8 @@ import {
   paperBoundaries,
   readChecksCsv,
   readGridCsv,
+  readRunsCsv,
+  readSgcCellsCsv,
   stepSeconds,
   withinOneStep,
 } from '../../../src/report/paper-scaling.js';
@@ -228,6 +231,24 @@ describe('docs/results/paper-scaling', () => {
       comparison.rows.some((r) => r.sgc),
       'no cell has run',
     );
+  });
+
+  test("each cell's step cap is the cap its runs in runs.csv trained with; a CSV without caps shows none", () => {
+    const runs = readRunsCsv(csv.runs);
+    for (const cell of readSgcCellsCsv(csv.sgcCells)) {
+      const caps = new Set(runs.filter((r) => r.k === cell.k && r.p === cell.p).map((r) => r.cap));
+      assert.ok(
+        cell.cap !== undefined && caps.has(cell.cap),
+        `k=${cell.k} p=${cell.p}: cap ${cell.cap} of ${[...caps]}`,
+      );
+    }
+    const old = readSgcCellsCsv('k,p,min_width,lo,hi,runs,training_s,status\r\n2,5,9,8,9,10,57.1,done\r\n');
+    assert.equal(old[0].cap, undefined);
+    const table = comparisonTable(
+      comparisonRows([{ k: 2, p: 5 }], [], old, new Map(), []),
+      (spec.width as { max: number }).max,
+    );
+    assert.match(table, /\| 2 \| 5 \| none ≤ 378 \| 9 \(8, 9\] \| 10 \| 30 \| no \| – \| 10 \|/);
   });
 
   test('the figure is the one the CSVs draw: one diamond per cell with an H* within the grid, at that H*, and one circle per check', async () => {

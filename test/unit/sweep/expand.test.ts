@@ -104,6 +104,13 @@ describe('expandSweep', () => {
 });
 
 describe('runConfig', () => {
+  test("a cap per k: each cell's runs train for its k's cap", () => {
+    const train = { ...(issueSpec.train as object), steps: { 2: 300, 3: 7000 } };
+    const spec = parseSweepSpec({ ...issueSpec, groups: ['C4'], k: [2, 3], train }, 'spec');
+    for (const cell of expandSweep(spec).cells)
+      assert.equal(runConfig(cell, 8, 0).train.steps, cell.k === 2 ? 300 : 7000);
+  });
+
   test('every cell of a sweep gives a valid run config that resolveRun accepts', () => {
     const spec = parseSweepSpec({ ...issueSpec, groups: ['C4', 'D3'], k: [2, 3] }, 'spec');
     const { cells } = expandSweep(spec);

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { InputError } from '../../../src/errors.js';
 import { groupFacts } from '../../../src/sweep/fit.js';
-import { parseSweepSpec } from '../../../src/sweep/spec.js';
+import { maxSteps, parseSweepSpec, stepsAt } from '../../../src/sweep/spec.js';
 import { issueSweepSpec } from '../../fixtures/sweepSpecs.js';
 
 /** A config as parsed YAML, free to be mutated into a bad one. */
@@ -72,6 +72,25 @@ describe('parseSweepSpec: good specs', () => {
       assert.equal(spec.width.mode === 'search' && spec.width.guess, guess);
     }
     assert.equal('guess' in parseSweepSpec(issueSpec(), 'spec.yaml').width, false);
+  });
+
+  test('train.steps: one cap, or one per k; the same cap for every k is that one number', () => {
+    assert.equal(parseSweepSpec(issueSpec(), 'spec.yaml').train.steps, 20000);
+    const perK = parseSweepSpec(
+      withChange((s) => (s.train.steps = { 4: 1_000_000, 2: 20_000, 3: 30_000 })),
+      'spec.yaml',
+    );
+    assert.deepEqual(perK.train.steps, { 2: 20_000, 3: 30_000, 4: 1_000_000 });
+    assert.deepEqual(
+      [2, 3, 4].map((k) => stepsAt(perK.train, k)),
+      [20_000, 30_000, 1_000_000],
+    );
+    assert.equal(maxSteps(perK.train), 1_000_000);
+    const same = parseSweepSpec(
+      withChange((s) => (s.train.steps = { 2: 5000, 3: 5000, 4: 5000 })),
+      'spec.yaml',
+    );
+    assert.equal(same.train.steps, 5000);
   });
 
   test('model objects: square means degree 2', () => {
@@ -332,6 +351,32 @@ describe('parseSweepSpec: bad input names the field', () => {
     rejects(
       withChange((s) => (s.width.succeed = 0)),
       'width.succeed: 0',
+    );
+  });
+
+  test('train.steps per k: every k of the spec, no other, each a whole number of steps', () => {
+    rejects(
+      withChange((s) => (s.train.steps = { 2: 20000, 3: 20000 })),
+      'train.steps',
+      'gives no cap for k = 4',
+    );
+    rejects(
+      withChange((s) => (s.train.steps = { 2: 1, 3: 1, 4: 1, 6: 1 })),
+      'train.steps.6',
+      "k = 6 is not in the spec's k (2, 3, 4)",
+    );
+    rejects(
+      withChange((s) => (s.train.steps = { 2: 1, 3: 1.5, 4: 1 })),
+      'train.steps.3: 1.5',
+    );
+    rejects(
+      withChange((s) => (s.train.steps = { two: 1, 3: 1, 4: 1 })),
+      'train.steps',
+    );
+    rejects(
+      withChange((s) => (s.train.steps = [20000])),
+      'train.steps',
+      'one per k of the spec',
     );
   });
 

@@ -34,6 +34,18 @@ test('the same spec written otherwise has the same hash: list order, defaults wr
   assert.match(specHash(base), /^[0-9a-f]{64}$/);
 });
 
+test('a cap per k: the same cap for every k is that cap; another cap at one k is a difference', () => {
+  const perK = (steps: Record<string, number>) => ({ ...base, train: { ...base.train, steps } });
+  assert.deepEqual(differences(base, perK({ 2: 5000, 3: 5000 })), []);
+  assert.deepEqual(differences(perK({ 3: 9000, 2: 5000 }), perK({ 2: 5000, 3: 9000 })), []);
+  assert.deepEqual(differences(base, perK({ 2: 5000, 3: 9000 })), [
+    'train.steps: 5000 → {"2":5000,"3":9000}',
+  ]);
+  assert.deepEqual(differences(perK({ 2: 5000, 3: 9000 }), perK({ 2: 5000, 3: 8000 })), [
+    'train.steps.3: 9000 → 8000',
+  ]);
+});
+
 test("a search's guess is not part of the identity: a restart may move where cells start", () => {
   const guessed = (guess: number | string) => ({
     ...base,
