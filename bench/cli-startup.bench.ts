@@ -6,7 +6,10 @@
  * - the compiled CLI (bin/sgc.js → dist/, what users and the tests run): `--help`, `groups`, and
  *   `train` on a tiny config (onnx, 50 steps), whose time outside training is its wall time minus
  *   the training time it reports in result.json (start-up, run folder, report.html);
- * - the same through tsx from the sources (`npm run sgc`, no build step), for comparison.
+ * - the same through tsx from the sources (`npm run sgc`, no build step), for comparison;
+ * - the workflow code a worker of `sgc-io` needs (`sgc up`, `sgc run`, `sgc worker`): the bundle
+ *   `npm run build` made (dist/workflow-bundle.js) against bundling it in the process, as every
+ *   such process did before the build made it (both with the Temporal worker SDK loaded).
  *
  *   npm run bench:cli-startup            # 7 repeats of each
  *   npm run bench:cli-startup -- 11      # 11 repeats
@@ -15,7 +18,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { staleBuild } from '../scripts/buildFiles.js';
+import { staleBuild } from '../src/buildOutput.js';
 import { printTimes, timedNode } from './processTiming.js';
 
 const REPEATS = Number(process.argv[2] ?? 7);
@@ -41,6 +44,17 @@ engine: {name: onnx}
 
 const timed = (args: string[]) => timedNode(args, dir);
 
+const bundleModule = new URL('../dist/src/temporal/workflowBundle.js', import.meta.url).href;
+/** A process that gets the workflow code as a worker would: `built` or bundled in the process. */
+const workflowCode = (how: 'built' | 'bundled') =>
+  timed([
+    '--input-type=module',
+    '-e',
+    how === 'built'
+      ? `const m = await import('${bundleModule}'); const b = await m.workflowBundle(); if (!b.codePath) process.exit(3);`
+      : `const m = await import('${bundleModule}'); await m.bundleCompiledWorkflows();`,
+  ]);
+
 /** `sgc train` on the tiny config: its wall time and the part outside the training loop. */
 function timedTrain(repeat: number): { wall: number; outside: number } {
   const out = join(dir, `run-${repeat}`);
@@ -58,6 +72,8 @@ try {
     ['sgc train: outside training', []],
     ['tsx sources: sgc --help', []],
     ['tsx sources: sgc groups', []],
+    ['workflow code: bundled in the process (before)', []],
+    ["workflow code: the build's bundle", []],
   ];
   for (let i = 0; i < REPEATS; i++) {
     // Interleaved, so that a burst of load on the machine hits every row alike.
@@ -69,6 +85,8 @@ try {
     rows[4][1].push(train.outside);
     rows[5][1].push(timed(['--import', tsx, sources, '--help']));
     rows[6][1].push(timed(['--import', tsx, sources, 'groups']));
+    rows[7][1].push(workflowCode('bundled'));
+    rows[8][1].push(workflowCode('built'));
   }
   printTimes(rows, REPEATS);
 } finally {

@@ -6,8 +6,11 @@
  *  1. the files that can run beside others, SGC_TEST_CONCURRENCY (default: the number of cores plus
  *     one, at least 3) at a time;
  *  2. the files that must run alone, one after another: those that assert how long something
- *     takes (a loaded machine would fail them) and the one that needs Temporal's and the metrics'
- *     default ports (7233, 9464).
+ *     takes (a loaded machine would fail them).
+ *
+ * stack.test.ts, which puts a Temporal server on the default port 7233 when it is free, runs in
+ * phase 1: no other file uses that port (every other server, store and metrics endpoint of the
+ * tests is on a free port).
  *
  *   npm test                                  # everything
  *   npm test -- test/unit/sweep/spec.test.ts  # some files (still built and served as above)
@@ -27,7 +30,6 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 
 /** Files that must run alone, with why. */
 const ALONE: Record<string, string> = {
-  'test/integration/sweeps/stack.test.ts': "Temporal's and the metrics' default ports 7233 and 9464",
   'test/integration/sweeps/outage.test.ts': 'timed outages of its own PostgreSQL server',
   'test/integration/sweeps/temporal-cancel.test.ts': 'a training stops within 5 s of cancel',
   'test/integration/sweeps/checkpoint-resume.test.ts': 'a worker killed a few seconds into a training',

@@ -8,15 +8,12 @@
  * When a run fails for the device (DEVICE_ERROR), the workers of that engine and backend stop: this
  * process takes no more of its runs, and the run goes to another worker.
  */
-import { fileURLToPath } from 'node:url';
 import {
-  bundleWorkflowCode,
   DefaultLogger,
   NativeConnection,
   Runtime,
   Worker,
   type WorkerOptions,
-  type WorkflowBundle,
 } from '@temporalio/worker';
 import { createIoActivities } from '../../activities/io.js';
 import {
@@ -24,7 +21,6 @@ import {
   DEFAULT_CHECKPOINT_DIR,
   type TrainDependencies,
 } from '../../activities/train.js';
-import { moduleExtension } from '../codeLocation.js';
 import { DEFAULT_BACKENDS, DEVICE_BACKENDS, ENGINE_BACKENDS } from '../learn/engine/backends.js';
 import { ENGINE_NAMES, type EngineName } from '../learn/engine/index.js';
 import type { ResultsRepository } from '../store/index.js';
@@ -39,6 +35,7 @@ import {
 } from '../sweep/messages.js';
 import type { Telemetry } from '../telemetry/metrics.js';
 import { connectionOptions, type TemporalTarget } from './connection.js';
+import { workflowBundle } from './workflowBundle.js';
 
 export interface WorkerSettings {
   temporal: TemporalTarget;
@@ -69,30 +66,6 @@ export const DEFAULT_WORKER_QUEUES: readonly QueueName[] = [
   ]),
   IO_QUEUE,
 ];
-
-export const workflowsPath = fileURLToPath(
-  new URL(`../../workflows/index${moduleExtension}`, import.meta.url),
-);
-
-let bundle: Promise<WorkflowBundle> | undefined;
-/** The workflow code, bundled once per process (bundling takes seconds). */
-export function workflowBundle(): Promise<WorkflowBundle> {
-  bundle ??= bundleWorkflowCode({ workflowsPath, logger: quietLogger });
-  return bundle;
-}
-
-const quietLogger = {
-  log() {},
-  trace() {},
-  debug() {},
-  info() {},
-  warn(message: string) {
-    console.error(`temporal: ${message}`);
-  },
-  error(message: string) {
-    console.error(`temporal: ${message}`);
-  },
-};
 
 export interface SgcWorkers {
   /** Runs until shutdown(); rejects when a worker fails. */

@@ -5,7 +5,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { staleBuild } from '../../scripts/buildFiles.js';
+import { staleBuild } from '../../src/buildOutput.js';
 
 const stale = staleBuild();
 if (stale !== undefined) throw new Error(`${stale}: run \`npm run build\` (npm test does it first)`);

@@ -13,7 +13,7 @@ import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import temporalProto from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
-import { workflowBundle } from '../../../src/temporal/worker.js';
+import { workflowBundle } from '../../../src/temporal/workflowBundle.js';
 
 const root = fileURLToPath(new URL('../../fixtures/histories/', import.meta.url));
 const releases = readdirSync(root, { withFileTypes: true }).filter((d) => d.isDirectory());

@@ -35,7 +35,8 @@ import {
   stopSweep,
   sweepStatus,
 } from '../../../src/temporal/sweeps.js';
-import { type SgcWorkers, workflowBundle } from '../../../src/temporal/worker.js';
+import type { SgcWorkers } from '../../../src/temporal/worker.js';
+import { workflowBundle } from '../../../src/temporal/workflowBundle.js';
 import { runWorkflowId, sweepWorkflowId } from '../../../workflows/definitions.js';
 import { directSearch } from '../../helpers/directSearch.js';
 import { runSgc, sgcBin } from '../../helpers/sgc.js';

@@ -1,16 +1,19 @@
 /**
- * What `npm run build` compiles and where it puts it: every .ts file under src/, workflows/ and
- * activities/ becomes the .js file at the same path under dist/. dist/.build-stamp carries the time
- * the last build started, so that a test run can tell that a source changed since.
+ * What `npm run build` (scripts/build.ts) writes and whether it holds the current sources. Every .ts
+ * file under src/, workflows/ and activities/ becomes the .js file at the same path under dist/;
+ * dist/workflow-bundle.js is Temporal's bundle of the workflow code (webpack, seconds of CPU), made
+ * once per build rather than in every process that starts a workflow worker. dist/.build-stamp
+ * carries the time the last build started, so that a run from the sources can tell whether a source
+ * changed since.
  */
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { packageRoot } from './codeLocation.js';
 
-export const root = fileURLToPath(new URL('..', import.meta.url));
 export const SOURCE_FOLDERS = ['src', 'workflows', 'activities'] as const;
-export const distDir = join(root, 'dist');
+export const distDir = join(packageRoot, 'dist');
 export const stampFile = join(distDir, '.build-stamp');
+export const workflowBundleFile = join(distDir, 'workflow-bundle.js');
 
 function tsFilesUnder(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
@@ -22,7 +25,7 @@ function tsFilesUnder(dir: string): string[] {
 
 /** Absolute paths of the .ts files the build compiles. */
 export function sourceFiles(): string[] {
-  return SOURCE_FOLDERS.flatMap((folder) => tsFilesUnder(join(root, folder)));
+  return SOURCE_FOLDERS.flatMap((folder) => tsFilesUnder(join(packageRoot, folder)));
 }
 
 /**
@@ -37,5 +40,5 @@ export function staleBuild(): string | undefined {
     return 'dist/ is not built';
   }
   const changed = sourceFiles().find((file) => statSync(file).mtimeMs > built);
-  return changed ? `${relative(root, changed)} changed after the last build of dist/` : undefined;
+  return changed ? `${relative(packageRoot, changed)} changed after the last build of dist/` : undefined;
 }
