@@ -8,13 +8,7 @@
  * When a run fails for the device (DEVICE_ERROR), the workers of that engine and backend stop: this
  * process takes no more of its runs, and the run goes to another worker.
  */
-import {
-  DefaultLogger,
-  NativeConnection,
-  Runtime,
-  Worker,
-  type WorkerOptions,
-} from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createIoActivities } from '../../activities/io.js';
 import {
   createTrainActivities,
