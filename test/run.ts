@@ -39,32 +39,6 @@ const ALONE: Record<string, string> = {
   'test/unit/algebra/product-irreps.test.ts': "C64xC64's irreps within 60 s",
 };
 
-/**
- * Phase 1's longest files, started first (longest first) so that no long file starts near the end
- * and runs on alone: node:test starts files in the order given. Seconds from a quiet run, 3 at a
- * time (2026-12-03); the rest follow in alphabetical order. A file missing here only starts later.
- */
-const LONGEST_FIRST = [
-  'test/integration/sweeps/temporal.test.ts', // 140 s
-  'test/integration/sweeps/manage.test.ts', // 127 s
-  'test/integration/sweeps/store-load.test.ts', // 127 s
-  'test/integration/sweeps/stack.test.ts', // 94 s
-  'test/integration/fleet/secure-fleet.test.ts', // 61 s
-  'test/unit/learn/trainer.test.ts', // 56 s
-  'test/integration/fleet/api-key.test.ts', // 50 s
-  'test/integration/sweeps/true-status.test.ts', // 46 s
-  'test/integration/telemetry/three-workers.test.ts', // 43 s
-];
-
-/** `files` with LONGEST_FIRST's in its order ahead of the others. */
-function longestFirst(files: readonly string[]): string[] {
-  const rank = (f: string) => {
-    const i = LONGEST_FIRST.indexOf(f);
-    return i < 0 ? LONGEST_FIRST.length : i;
-  };
-  return [...files].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
-}
-
 function testFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const path = join(dir, entry.name);
@@ -119,7 +93,7 @@ function printSlowest(seconds: Record<string, number>, most = 8) {
 const chosen = process.argv.slice(2).map((file) => relative(root, join(process.cwd(), file)));
 const files = (chosen.length ? chosen : testFiles(join(root, 'test'))).sort();
 const alone = files.filter((f) => f in ALONE);
-const together = longestFirst(files.filter((f) => !(f in ALONE)));
+const together = files.filter((f) => !(f in ALONE));
 // One file more than cores: the files spend much of their time waiting on processes they start (sgc,
 // workers, servers). On 2 quiet cores 3 at a time took phase 1 from 538 s to 394–469 s (two green
 // runs), while 4 at a time on 2 loaded cores had pushed the heaviest files past their timeouts.
