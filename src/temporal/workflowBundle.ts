@@ -47,7 +47,9 @@ function builtBundle(): WorkflowBundleOption | undefined {
 let bundle: Promise<WorkflowBundleOption> | undefined;
 /** The workflow code, bundled once per build (or, from changed sources, once per process). */
 export function workflowBundle(): Promise<WorkflowBundleOption> {
-  const built = builtBundle();
-  bundle ??= built ? Promise.resolve(built) : bundleWorkflowCode({ workflowsPath, logger: quietLogger });
+  if (!bundle) {
+    const built = builtBundle();
+    bundle = built ? Promise.resolve(built) : bundleWorkflowCode({ workflowsPath, logger: quietLogger });
+  }
   return bundle;
 }
