@@ -370,8 +370,10 @@ function likeEscaped(text: string): string {
 
 /**
  * One row per cell of the spec, with the step cap its runs had: where a cell ran in several sweeps
- * (a one-cell sweep and the whole spec, or at two caps), the one at the spec's cap for its k, then
- * the decided one, then the one with the most runs.
+ * (a one-cell sweep and the whole spec, or at two caps), the one decided at the spec's cap for its k,
+ * else a decided one (a search at the spec's cap still under way shows the H* of another cap until
+ * it decides; the table's cap column says which), else the one at the spec's cap, else the one with
+ * the most runs.
  */
 function cellsSql(name: string, caps: CapsByK): string {
   const specCap = `CASE m.k ${[...caps].map(([k, cap]) => `WHEN ${k} THEN ${cap}`).join(' ')} END`;
@@ -383,7 +385,8 @@ function cellsSql(name: string, caps: CapsByK): string {
                  FROM run_summary s JOIN run r ON r.id = s.run_id GROUP BY s.sweep, s.group_name, s.k) t
         ON t.sweep = m.sweep AND t.group_name = m.group_name AND t.k = m.k
       WHERE ${sweepFilter(name, 'm.sweep')}
-      ORDER BY m.k, p, (t.cap IS NOT DISTINCT FROM ${specCap}) DESC, (m.status = 'done') DESC, m.runs DESC`;
+      ORDER BY m.k, p, (m.status = 'done' AND t.cap IS NOT DISTINCT FROM ${specCap}) DESC,
+        (m.status = 'done') DESC, (t.cap IS NOT DISTINCT FROM ${specCap}) DESC, m.runs DESC`;
 }
 
 /** The store's results for the spec's cells → sgc_cells.csv and runs.csv. */
