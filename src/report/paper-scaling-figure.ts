@@ -28,7 +28,7 @@ function reductionClass(ratio: number): string {
 }
 const SGC_COLOR = '#111';
 /** A re-trained width that passed: yellow stands out on the blue, orange and red of the grid. */
-const CHECK_PASSED_COLOR = '#ffd92f';
+export const CHECK_PASSED_COLOR = '#ffd92f';
 const LINE_COLOR = '#000';
 
 export function paperScalingSpec(
@@ -80,7 +80,12 @@ export function paperScalingSpec(
     ]);
     const found = rows
       .filter((r) => r.k === k && r.sgc && decided(r.sgc) && r.sgc.h !== undefined && r.sgc.h <= yDomain[1])
-      .map((r) => ({ p: r.p, h: r.sgc!.h!, lo: r.sgc!.lo ?? yDomain[0] }));
+      .map((r) => ({
+        p: r.p,
+        h: r.sgc!.h!,
+        lo: r.sgc!.lo ?? yDomain[0],
+        cap: r.shortCap ? 'short' : 'spec',
+      }));
     const none = rows
       .filter((r) => r.k === k && r.sgc && decided(r.sgc) && (r.sgc.h === undefined || r.sgc.h > yDomain[1]))
       .map((r) => ({ p: r.p, h: yDomain[1] - 6 }));
@@ -93,6 +98,8 @@ export function paperScalingSpec(
       title: { text: `k = ${k}`, fontSize: 14 },
       width: PANEL,
       height: PANEL,
+      // The diamonds' fill (cap) and the circles' fill (passed) are two scales, not one merged.
+      resolve: { scale: { fill: 'independent' } },
       layer: [
         {
           name: `grid_k${k}`,
@@ -141,13 +148,22 @@ export function paperScalingSpec(
             type: 'point',
             shape: 'diamond',
             filled: true,
-            color: SGC_COLOR,
-            stroke: 'white',
-            strokeWidth: 1,
+            stroke: SGC_COLOR,
+            strokeWidth: 1.2,
             size: 70,
             opacity: 1,
           },
-          encoding: { x: { ...x, field: 'p' }, y: { ...y, field: 'h' } },
+          encoding: {
+            x: { ...x, field: 'p' },
+            y: { ...y, field: 'h' },
+            // White: found at a shorter step cap than the spec now gives that k.
+            fill: {
+              field: 'cap',
+              type: 'nominal',
+              scale: { domain: ['spec', 'short'], range: [SGC_COLOR, 'white'] },
+              legend: null,
+            },
+          },
         },
         {
           name: `check_k${k}`,
@@ -198,6 +214,7 @@ export function paperScalingSpec(
       subtitle: [
         'colour: how much of its training loss the paper’s run at (p, H) removed (one seed); blue: its 99.9 % criterion',
         'black diamond: sgc H* (2 of 3 seeds reach 99.9 %), bar down to the widest width that failed; open triangle: no H* ≤ 378',
+        'white diamond: that H* was found with a shorter step cap than the spec gives its k',
         'yellow circle: sgc re-trained that width with a longer step cap and 2 of 3 seeds reached 99.9 % (white: they did not)',
         'dashed: 2^(k−1)·p; dotted: (k+1)·2^(k−1)·p (the paper’s lower and upper lines), cut at the grid’s top',
       ],

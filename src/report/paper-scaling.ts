@@ -214,6 +214,8 @@ export interface ComparisonRow {
   estimateS?: number;
   /** The cell's checks (--check), if any: trained again at one width with a longer cap. */
   checks: CellCheck[];
+  /** sgc searched the cell at a shorter step cap than the spec now gives its k (buildComparison). */
+  shortCap?: boolean;
 }
 
 /** Whether sgc's search decided the cell: H* found, or none up to its max. */
@@ -621,7 +623,9 @@ export function buildComparison(
     fullS += seconds;
   }
   const checks = csv.checks === undefined ? [] : readChecksCsv(csv.checks);
-  const rows = comparisonRows(cells, boundaries, readSgcCellsCsv(csv.sgcCells), estimates, checks);
+  const rows = comparisonRows(cells, boundaries, readSgcCellsCsv(csv.sgcCells), estimates, checks).map((r) =>
+    r.sgc?.cap !== undefined && r.sgc.cap < stepsAt(spec.train, r.k) ? { ...r, shortCap: true } : r,
+  );
   const notRunS = rows.filter((r) => !r.sgc).reduce((s, r) => s + (r.estimateS ?? 0), 0);
   return { grid, rows, cost, successSteps, fullS, notRunS };
 }

@@ -28,9 +28,10 @@ import {
   stepSeconds,
   withinOneStep,
 } from '../../../src/report/paper-scaling.js';
-import { paperScalingSpec } from '../../../src/report/paper-scaling-figure.js';
+import { CHECK_PASSED_COLOR, paperScalingSpec } from '../../../src/report/paper-scaling-figure.js';
 import { findMarks, renderFigure } from '../../../src/report/render.js';
 import { betweenMarkers } from '../../../src/report/results-tables.js';
+import { stepsAt } from '../../../src/sweep/spec.js';
 import type { WidthPlan } from '../../../src/sweep/widthSearch.js';
 
 const root = join(import.meta.dirname, '..', '..', '..');
@@ -251,24 +252,28 @@ describe('docs/results/paper-scaling', () => {
     assert.match(table, /\| 2 \| 5 \| none ≤ 378 \| 9 \(8, 9\] \| 10 \| 30 \| no \| – \| 10 \|/);
   });
 
-  test('the figure is the one the CSVs draw: one diamond per cell with an H* within the grid, at that H*, and one circle per check', async () => {
+  test('the figure is the one the CSVs draw: one diamond per cell with an H* within the grid, at that H* (white: at a shorter cap), and one circle per check', async () => {
     const { svg, view } = await renderFigure(paperScalingSpec(comparison.grid, comparison.rows));
     try {
       assert.equal(read('paper-scaling.svg'), svg);
       for (const k of spec.k) {
+        // p:H*:fill, the fill white where the H* was found with a shorter cap than the spec's.
         const expected = comparison.rows
           .filter((r) => r.k === k && r.sgc?.status === 'done' && r.sgc.h !== undefined && r.sgc.h <= 378)
-          .map((r) => `${r.p}:${r.sgc!.h}`);
+          .map(
+            (r) =>
+              `${r.p}:${r.sgc!.h}:${r.sgc!.cap !== undefined && r.sgc!.cap < stepsAt(spec.train, k) ? 'white' : 'black'}`,
+          );
         const drawn = findMarks(view, `sgc_k${k}_marks`).flatMap((m) =>
-          m.items.map((i) => `${i.datum.p}:${i.datum.h}`),
+          m.items.map((i) => `${i.datum.p}:${i.datum.h}:${i.fill === 'white' ? 'white' : 'black'}`),
         );
         assert.deepEqual(drawn.sort(), expected.sort(), `k = ${k}`);
         const checks = comparison.rows
           .filter((r) => r.k === k)
           .flatMap((r) => r.checks)
-          .map((c) => `${c.p}:${c.h}:${c.passed >= 2}`);
+          .map((c) => `${c.p}:${c.h}:${c.passed >= 2 ? CHECK_PASSED_COLOR : 'white'}`);
         const drawnChecks = findMarks(view, `check_k${k}_marks`).flatMap((m) =>
-          m.items.map((i) => `${i.datum.p}:${i.datum.h}:${i.datum.passed === 'yes'}`),
+          m.items.map((i) => `${i.datum.p}:${i.datum.h}:${i.fill}`),
         );
         assert.deepEqual(drawnChecks.sort(), checks.sort(), `k = ${k}: the checks`);
         const cells = findMarks(view, `grid_k${k}_marks`).flatMap((m) => m.items);
