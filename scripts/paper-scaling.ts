@@ -359,8 +359,7 @@ async function check(options: {
  * `column` names the sweep column (`m.sweep` where the query joins).
  */
 function sweepFilter(name: string, column = 'sweep'): string {
-  // Archived sweeps (`<name>@<time>`: a cell searched again at another cap) are left out.
-  return `(${column} = '${name.replace(/'/g, "''")}' OR (${column} LIKE '${likeEscaped(name)}-k%' AND ${column} NOT LIKE '%@%'))`;
+  return `(${column} = '${name.replace(/'/g, "''")}' OR ${column} LIKE '${likeEscaped(name)}-k%')`;
 }
 
 /** `text` quoted for a LIKE pattern inside '…': quotes doubled, _ and % taken literally. */
@@ -369,11 +368,11 @@ function likeEscaped(text: string): string {
 }
 
 /**
- * One row per cell of the spec, with the step cap its runs had: where a cell ran in several sweeps
- * (a one-cell sweep and the whole spec, or at two caps), the one decided at the spec's cap for its k,
- * else a decided one (a search at the spec's cap still under way shows the H* of another cap until
- * it decides; the table's cap column says which), else the one at the spec's cap, else the one with
- * the most runs.
+ * One row per cell of the spec, with the step cap its runs had. Where a cell ran in several sweeps (a
+ * one-cell sweep and the whole spec, or at two caps, the older one archived as `<name>@<time>` by
+ * `--run`), the one decided at the spec's cap for its k; else a decided one (a search at the spec's
+ * cap still under way shows the H* of another cap until it decides; the table's cap column says
+ * which); else the one at the spec's cap; else a live one; else the one with the most runs.
  */
 function cellsSql(name: string, caps: CapsByK): string {
   const specCap = `CASE m.k ${[...caps].map(([k, cap]) => `WHEN ${k} THEN ${cap}`).join(' ')} END`;
@@ -386,7 +385,8 @@ function cellsSql(name: string, caps: CapsByK): string {
         ON t.sweep = m.sweep AND t.group_name = m.group_name AND t.k = m.k
       WHERE ${sweepFilter(name, 'm.sweep')}
       ORDER BY m.k, p, (m.status = 'done' AND t.cap IS NOT DISTINCT FROM ${specCap}) DESC,
-        (m.status = 'done') DESC, (t.cap IS NOT DISTINCT FROM ${specCap}) DESC, m.runs DESC`;
+        (m.status = 'done') DESC, (t.cap IS NOT DISTINCT FROM ${specCap}) DESC,
+        (m.sweep NOT LIKE '%@%') DESC, m.runs DESC`;
 }
 
 /** The store's results for the spec's cells → sgc_cells.csv and runs.csv. */
