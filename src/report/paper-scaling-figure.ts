@@ -94,6 +94,28 @@ export function paperScalingSpec(
       .filter((r) => r.k === k)
       .flatMap((r) => r.checks)
       .map((c) => ({ p: c.p, h: c.h, passed: c.passed >= 2 ? 'yes' : 'no' }));
+    /** Points at (p, h) outlined in sgc's colour and filled by `field`'s value (`fills`: value → colour). */
+    const outlinedPoints = (
+      name: string,
+      values: readonly object[],
+      mark: { shape: string; size: number; strokeWidth: number },
+      field: string,
+      fills: Record<string, string>,
+    ) => ({
+      name,
+      data: { values },
+      mark: { type: 'point', ...mark, filled: true, stroke: SGC_COLOR, opacity: 1 },
+      encoding: {
+        x: { ...x, field: 'p' },
+        y: { ...y, field: 'h' },
+        fill: {
+          field,
+          type: 'nominal',
+          scale: { domain: Object.keys(fills), range: Object.values(fills) },
+          legend: null,
+        },
+      },
+    });
     return {
       title: { text: `k = ${k}`, fontSize: 14 },
       width: PANEL,
@@ -141,53 +163,15 @@ export function paperScalingSpec(
           mark: { type: 'rule', color: SGC_COLOR, strokeWidth: 1.5 },
           encoding: { x: { ...x, field: 'p' }, y: { ...y, field: 'lo' }, y2: { field: 'h' } },
         },
-        {
-          name: `sgc_k${k}`,
-          data: { values: found },
-          mark: {
-            type: 'point',
-            shape: 'diamond',
-            filled: true,
-            stroke: SGC_COLOR,
-            strokeWidth: 1.2,
-            size: 70,
-            opacity: 1,
-          },
-          encoding: {
-            x: { ...x, field: 'p' },
-            y: { ...y, field: 'h' },
-            // White: found at a shorter step cap than the spec now gives that k.
-            fill: {
-              field: 'cap',
-              type: 'nominal',
-              scale: { domain: ['spec', 'short'], range: [SGC_COLOR, 'white'] },
-              legend: null,
-            },
-          },
-        },
-        {
-          name: `check_k${k}`,
-          data: { values: checks },
-          mark: {
-            type: 'point',
-            shape: 'circle',
-            filled: true,
-            stroke: SGC_COLOR,
-            strokeWidth: 1.5,
-            size: 80,
-            opacity: 1,
-          },
-          encoding: {
-            x: { ...x, field: 'p' },
-            y: { ...y, field: 'h' },
-            fill: {
-              field: 'passed',
-              type: 'nominal',
-              scale: { domain: ['yes', 'no'], range: [CHECK_PASSED_COLOR, 'white'] },
-              legend: null,
-            },
-          },
-        },
+        // White where the H* was found with a shorter step cap than the spec now gives that k.
+        outlinedPoints(`sgc_k${k}`, found, { shape: 'diamond', size: 70, strokeWidth: 1.2 }, 'cap', {
+          spec: SGC_COLOR,
+          short: 'white',
+        }),
+        outlinedPoints(`check_k${k}`, checks, { shape: 'circle', size: 80, strokeWidth: 1.5 }, 'passed', {
+          yes: CHECK_PASSED_COLOR,
+          no: 'white',
+        }),
         {
           name: `none_k${k}`,
           data: { values: none },
