@@ -202,11 +202,17 @@ describe('true sweep status on a real Temporal server and PostgreSQL', { timeout
 
     await stopSweep(client, spec.name);
     await resumeSweep(client, spec.name).catch(() => undefined);
-    // The workflow knows it stopped a moment before its store write lands: wait for both.
-    const stopped = await waitFor('the sweep to end stopped', async () => {
-      const s = await status(spec.name);
-      return s.state === 'stopped' && (await storedStatus(spec.name)).status === 'stopped' ? s : undefined;
-    });
+    // The workflow knows it stopped a moment before its store write lands: wait for both. A run the
+    // restart cut short is retried after its heartbeat timeout and trains to its end before the
+    // sweep can stop, which on a loaded machine (phase 1 of npm test) took over a minute.
+    const stopped = await waitFor(
+      'the sweep to end stopped',
+      async () => {
+        const s = await status(spec.name);
+        return s.state === 'stopped' && (await storedStatus(spec.name)).status === 'stopped' ? s : undefined;
+      },
+      180_000,
+    );
     assert.ok(stopped.endedAt);
     assert.deepEqual(await storedStatus(spec.name), { status: 'stopped', ended: true });
     const stoppedLine = await listed(spec.name);
