@@ -227,10 +227,14 @@ export function createIoActivities(deps: IoDependencies) {
         trained.resumedFromStep === null
           ? []
           : [{ step: trained.resumedFromStep, kind: 'resumed', irrep: '', value: trained.attempt }];
+      // A run trained in a seed group (sgc worker --seed-group) says with how many runs in all.
+      const grouped = trained.seedGroup
+        ? [{ step: 0, kind: 'seed_group', irrep: '', value: trained.seedGroup }]
+        : [];
       await repository.recordRunResult(ticket.configHash, {
         metrics: trained.metrics,
         irrepPowers: trained.irrepPowers,
-        events: [...trained.events, ...resumed],
+        events: [...trained.events, ...resumed, ...grouped],
         finish: {
           status: 'done',
           outcome: trained.outcome,

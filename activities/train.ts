@@ -33,15 +33,31 @@ import { isDeviceFailure } from '../src/learn/engine/deviceErrors.js';
 import type { TensorEngine } from '../src/learn/engine/engine.js';
 import { createEngine } from '../src/learn/engine/index.js';
 import type { RunConfig } from '../src/learn/runConfig.js';
-import { type RunResult, type RunSetup, resolveRun, runTraining } from '../src/learn/trainer.js';
+import { runSeeds, seedGroupShape } from '../src/learn/seeds.js';
+import {
+  type RunCallbacks,
+  type RunResult,
+  type RunSetup,
+  resolveRun,
+  runTraining,
+} from '../src/learn/trainer.js';
 import {
   DEVICE_ERROR,
   INVALID_RUN_CONFIG,
   type TrainedRun,
   type TrainHeartbeat,
+  type WaitingHeartbeat,
 } from '../src/sweep/messages.js';
 import type { Telemetry } from '../src/telemetry/metrics.js';
 import { RunCheckpoints } from './runCheckpoints.js';
+import { CancelledWhileWaiting, type GroupedResult, SeedGroups, Slots } from './seedGroups.js';
+
+/** A run as the seed gatherer holds it: what runSeeds needs to train it. */
+interface SeedJob {
+  config: RunConfig;
+  callbacks: RunCallbacks;
+  setup: RunSetup;
+}
 
 /** The first checkpoint comes this soon into training, whatever the checkpoint interval. */
 const FIRST_CHECKPOINT_SECONDS = 1;
@@ -80,6 +96,13 @@ export interface TrainDependencies {
   onDeviceError?: (failure: { engine: string; backend: string; message: string }) => void;
   /** Makes engines (tests pass one that fails like a device would); default createEngine. */
   createEngine?: typeof createEngine;
+  /**
+   * Up to this many runs that differ only in their seed train as one group (seedGroups.ts); 1 or
+   * absent: every run alone, its concurrency left to Temporal's activity slots.
+   */
+  seedGroup?: number;
+  /** With seed groups: trainings (groups or lone runs) at once. */
+  slots?: number;
 }
 
 export { DEFAULT_CHECKPOINT_DIR } from '../src/sweep/messages.js';
@@ -101,6 +124,48 @@ export function createTrainActivities(deps: TrainDependencies) {
       engine.catch(() => engines.delete(key));
     }
     return engine;
+  };
+
+  // Seed groups (deps.seedGroup ≥ 2): the worker's trainings go through one gatherer, whose slots
+  // keep it to `slots` trainings at once (its Temporal workers take seedGroup times as many).
+  const seedGroups =
+    (deps.seedGroup ?? 1) > 1
+      ? new SeedGroups<SeedJob, RunResult>(deps.seedGroup!, new Slots(deps.slots ?? 1))
+      : undefined;
+
+  /**
+   * A run trained through the gatherer: in a group of runs equal to it but for the seed when its
+   * engine trains seed groups and it starts from step 0 (a resumed run is at another step than its
+   * seeds), else alone once a slot is free. It heartbeats while it waits, so that the server keeps
+   * it and a cancellation reaches it.
+   */
+  const trainWithSeeds = async (
+    groups: SeedGroups<SeedJob, RunResult>,
+    job: SeedJob,
+    engine: TensorEngine,
+    begin: () => void,
+  ): Promise<GroupedResult<RunResult>> => {
+    const context = Context.current();
+    const groupable = engine.openSeeds !== undefined && !job.callbacks.resumeFrom;
+    const key = groupable ? JSON.stringify([engine.name, engine.backend, seedGroupShape(job.config)]) : null;
+    const beat: WaitingHeartbeat = { waiting: groupable ? 'seed group' : 'training slot' };
+    context.heartbeat(beat);
+    const waiting = setInterval(() => context.heartbeat(beat), 1000);
+    const train = (jobs: SeedJob[]) =>
+      runSeeds(
+        jobs.map((j) => j.config),
+        engine,
+        jobs.map((j) => j.callbacks),
+        jobs.map((j) => j.setup),
+      );
+    try {
+      return await groups.run(key, job, train, context.cancellationSignal, () => {
+        clearInterval(waiting);
+        begin();
+      });
+    } finally {
+      clearInterval(waiting);
+    }
   };
 
   return {
@@ -139,59 +204,73 @@ export function createTrainActivities(deps: TrainDependencies) {
       let resumeFrom = folder.latest(warn);
       // A checkpoint named by the last heartbeat of a worker from before the run folders (a JSON
       // file at <checkpointDir>/<configHash>.json) still resumes.
-      const last = info.heartbeatDetails as TrainHeartbeat | undefined;
+      const last = info.heartbeatDetails as Partial<TrainHeartbeat> | undefined;
       const legacy = join(checkpointDir, `${configHash}.json`);
       if (!resumeFrom && last?.checkpoint === legacy && existsSync(legacy))
         resumeFrom = readCheckpointFile(legacy).checkpoint;
       let checkpoint: string | null = resumeFrom ? folder.checkpointPath : null;
       let lastStep = resumeFrom?.step ?? 0;
       let lastTime = performance.now();
-      const trainingStarted = performance.now();
+      let trainingStarted = performance.now();
       const trainedSeconds = () => (performance.now() - trainingStarted) / 1000;
       let nextCheckpoint = FIRST_CHECKPOINT_SECONDS;
       let nextLedger = 0;
       const labels = { engine: engine.name, backend: engine.backend };
-      deps.telemetry.runStarted(labels);
+      // Training starts now, or when the run's seed group does (time spent waiting for it is no
+      // part of the run's time, nor of the first checkpoint's).
+      const begin = () => {
+        trainingStarted = lastTime = performance.now();
+        deps.telemetry.runStarted(labels);
+      };
+
+      const callbacks: RunCallbacks = {
+        signal: context.cancellationSignal,
+        ...(resumeFrom ? { resumeFrom } : {}),
+        ...stepsPerCall,
+        checkpointDue: () => trainedSeconds() >= nextCheckpoint,
+        finalCheckpoint: false,
+        onCheckpoint: (c) => {
+          folder.write(c);
+          checkpoint = folder.checkpointPath;
+          nextCheckpoint = trainedSeconds() + checkpointMs / 1000;
+        },
+        onProgress: (p) => {
+          const now = performance.now();
+          if (trainedSeconds() >= nextLedger) {
+            folder.recordAttempt({ worker, seconds: trainedSeconds(), step: p.step });
+            nextLedger = trainedSeconds() + LEDGER_SECONDS;
+          }
+          // The pair warm start counts its own steps; the run's count starts from 0 after it.
+          const steps = p.step >= lastStep ? p.step - lastStep : p.step;
+          deps.telemetry.trainingSteps(labels, steps, (now - lastTime) / 1000);
+          lastStep = p.step;
+          lastTime = now;
+          const beat: TrainHeartbeat = {
+            step: p.step,
+            loss: p.loss,
+            accuracy: p.accuracy ?? null,
+            checkpoint,
+          };
+          context.heartbeat(beat);
+        },
+      };
 
       let result: RunResult;
+      let groupSize = 1;
       try {
-        result = await runTraining(
-          config,
-          engine,
-          {
-            signal: context.cancellationSignal,
-            ...(resumeFrom ? { resumeFrom } : {}),
-            ...stepsPerCall,
-            checkpointDue: () => trainedSeconds() >= nextCheckpoint,
-            finalCheckpoint: false,
-            onCheckpoint: (c) => {
-              folder.write(c);
-              checkpoint = folder.checkpointPath;
-              nextCheckpoint = trainedSeconds() + checkpointMs / 1000;
-            },
-            onProgress: (p) => {
-              const now = performance.now();
-              if (trainedSeconds() >= nextLedger) {
-                folder.recordAttempt({ worker, seconds: trainedSeconds(), step: p.step });
-                nextLedger = trainedSeconds() + LEDGER_SECONDS;
-              }
-              // The pair warm start counts its own steps; the run's count starts from 0 after it.
-              const steps = p.step >= lastStep ? p.step - lastStep : p.step;
-              deps.telemetry.trainingSteps(labels, steps, (now - lastTime) / 1000);
-              lastStep = p.step;
-              lastTime = now;
-              const beat: TrainHeartbeat = {
-                step: p.step,
-                loss: p.loss,
-                accuracy: p.accuracy ?? null,
-                checkpoint,
-              };
-              context.heartbeat(beat);
-            },
-          },
-          setup,
-        );
+        if (seedGroups) {
+          ({ result, groupSize } = await trainWithSeeds(
+            seedGroups,
+            { config, callbacks, setup },
+            engine,
+            begin,
+          ));
+        } else {
+          begin();
+          result = await runTraining(config, engine, callbacks, setup);
+        }
       } catch (error) {
+        if (error instanceof CancelledWhileWaiting) throw new CancelledFailure('training cancelled');
         deps.telemetry.runFinished({ ...labels, outcome: 'error' }, 0, true);
         if (isDeviceFailure(error, engine.backend)) throw deviceFailure(error);
         throw error;
@@ -213,6 +292,7 @@ export function createTrainActivities(deps: TrainDependencies) {
         attempt: info.attempt,
         attempts: others.length + 1,
         resumedFromStep: resumeFrom?.step ?? null,
+        seedGroup: groupSize > 1 ? groupSize : null,
       });
     },
   };
@@ -224,7 +304,10 @@ export type TrainActivities = ReturnType<typeof createTrainActivities>;
 export function trainedRun(
   result: RunResult,
   setup: RunSetup,
-  where: Pick<TrainedRun, 'engine' | 'backend' | 'worker' | 'attempt' | 'attempts' | 'resumedFromStep'>,
+  where: Pick<
+    TrainedRun,
+    'engine' | 'backend' | 'worker' | 'attempt' | 'attempts' | 'resumedFromStep' | 'seedGroup'
+  >,
 ): TrainedRun {
   const accuracyAt = new Map(result.metrics.evaluations.map((e) => [e.step, e.accuracy]));
   const labels = setup.irreps.map((irrep) => irrep.label);

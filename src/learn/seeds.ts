@@ -9,14 +9,22 @@
 import { InputError } from '../errors.js';
 import type { EngineSession, EngineSetup, TensorEngine } from './engine/engine.js';
 import type { RunConfig } from './runConfig.js';
-import { type RunCallbacks, type RunResult, runTraining } from './trainer.js';
+import { type RunCallbacks, type RunResult, type RunSetup, runTraining } from './trainer.js';
 
-/** The configs of one group: equal but for train.seed (so one graph serves them all). */
+/**
+ * What the configs of one group share, as a string: everything but train.seed (and the name, which a
+ * sweep gives each run), so one graph serves them all.
+ */
+export function seedGroupShape(config: RunConfig): string {
+  const { name: _, ...rest } = config;
+  return JSON.stringify({ ...rest, train: { ...rest.train, seed: 0 } });
+}
+
+/** The configs of one group: equal but for train.seed and their names. */
 export function checkSeedGroup(configs: readonly RunConfig[]): void {
-  const shape = (c: RunConfig) => JSON.stringify({ ...c, train: { ...c.train, seed: 0 } });
-  const first = configs.length > 0 ? shape(configs[0]) : '';
+  const first = configs.length > 0 ? seedGroupShape(configs[0]) : '';
   configs.forEach((c, j) => {
-    if (shape(c) !== first)
+    if (seedGroupShape(c) !== first)
       throw new InputError(`seed group: config ${j} differs from config 0 in more than train.seed`);
   });
 }
@@ -29,15 +37,22 @@ export async function runSeeds(
   configs: readonly RunConfig[],
   engine: TensorEngine,
   callbacks: readonly RunCallbacks[] = configs.map(() => ({})),
+  /** Each config's resolveRun, where the caller has it already. */
+  setups?: readonly RunSetup[],
 ): Promise<PromiseSettledResult<RunResult>[]> {
   checkSeedGroup(configs);
-  if (callbacks.length !== configs.length)
-    throw new Error(`runSeeds: ${callbacks.length} callbacks for ${configs.length} configs`);
+  if (callbacks.length !== configs.length || (setups && setups.length !== configs.length))
+    throw new Error(
+      `runSeeds: ${callbacks.length} callbacks and ${setups?.length} setups for ${configs.length} configs`,
+    );
   if (!engine.openSeeds || configs.length === 1) {
     const results: PromiseSettledResult<RunResult>[] = [];
     for (const [j, config] of configs.entries()) {
       try {
-        results.push({ status: 'fulfilled', value: await runTraining(config, engine, callbacks[j]) });
+        results.push({
+          status: 'fulfilled',
+          value: await runTraining(config, engine, callbacks[j], setups?.[j]),
+        });
       } catch (reason) {
         results.push({ status: 'rejected', reason });
       }
@@ -48,7 +63,7 @@ export async function runSeeds(
   return Promise.allSettled(
     configs.map(async (config, j) => {
       try {
-        return await runTraining(config, opener.engineFor(j), callbacks[j]);
+        return await runTraining(config, opener.engineFor(j), callbacks[j], setups?.[j]);
       } finally {
         opener.done(j);
       }

@@ -132,6 +132,11 @@ export interface TrainedRun {
   /** Training attempts whose time `seconds` sums (1 + attempts before this one, found on disk). */
   attempts: number;
   resumedFromStep: number | null;
+  /**
+   * How many runs trained with this one as a seed group (sgc worker --seed-group); null: alone. Absent
+   * from results recorded before seed groups.
+   */
+  seedGroup?: number | null;
   metrics: { step: number; loss: number; accuracy: number | null }[];
   irrepPowers: { step: number; irrep: string; power: number }[];
   events: { step: number; kind: string; irrep: string; value: number | null }[];
@@ -145,6 +150,11 @@ export interface TrainHeartbeat {
   /** Path of the latest checkpoint file, when one was written (informative: a retry finds the
    * checkpoint from the run's identity, `<checkpointDir>/<configHash>/`, not from here). */
   checkpoint: string | null;
+}
+
+/** Heartbeat details of a training activity that waits for its seed group or a training slot. */
+export interface WaitingHeartbeat {
+  waiting: 'seed group' | 'training slot';
 }
 
 export interface PlannedProbes {

@@ -37,8 +37,10 @@ export interface WorkerSettings {
   telemetry: Telemetry;
   /** Default: DEFAULT_WORKER_QUEUES. */
   queues?: readonly QueueName[];
-  /** Trainings at once on each training queue this worker polls. */
+  /** Trainings at once on each training queue this worker polls (with seed groups: in all). */
   concurrency?: number;
+  /** Up to this many runs that differ only in their seed train as one group (activities/seedGroups.ts); default 1. */
+  seedGroup?: number;
   /** The backend each engine trains the runs that name none on (default DEFAULT_BACKENDS). */
   backends?: Partial<Record<EngineName, string>>;
   /** The GPU device backends train on (`sgc worker --device`). */
@@ -139,6 +141,7 @@ export async function createWorkers(settings: WorkerSettings): Promise<SgcWorker
   };
   const workers: Worker[] = [];
   const concurrency = settings.concurrency ?? 1;
+  const seedGroup = settings.seedGroup ?? 1;
   const backendOf = (queue: QueueName) => {
     const trains = parseTrainQueue(queue);
     return trains && { engine: trains.engine, backend: trains.backend ?? backends[trains.engine] };
@@ -150,6 +153,8 @@ export async function createWorkers(settings: WorkerSettings): Promise<SgcWorker
     telemetry: settings.telemetry,
     checkpointDir: settings.checkpointDir ?? DEFAULT_CHECKPOINT_DIR,
     backends,
+    seedGroup,
+    slots: concurrency,
     ...(settings.device === undefined ? {} : { device: settings.device }),
     ...(settings.createEngine ? { createEngine: settings.createEngine } : {}),
     ...(settings.identity ? { worker: settings.identity } : {}),
@@ -176,8 +181,10 @@ export async function createWorkers(settings: WorkerSettings): Promise<SgcWorker
       ...common,
       taskQueue,
       activities,
-      maxConcurrentActivityTaskExecutions: concurrency,
-      maxConcurrentActivityTaskPolls: Math.min(concurrency, 4),
+      // With seed groups the activities gather (and wait for one of the `concurrency` slots) before
+      // they train: take enough of them for whole groups.
+      maxConcurrentActivityTaskExecutions: concurrency * seedGroup,
+      maxConcurrentActivityTaskPolls: Math.min(concurrency * seedGroup, 4),
     });
     training.set(taskQueue, worker);
     workers.push(worker);

@@ -85,6 +85,19 @@ describe('sgc doctor and the worker self-check', { timeout: 180_000 }, () => {
     assert.ok(seconds < 30, `${seconds} s`);
   });
 
+  test('a bad --seed-group or --concurrency exits 2 with one line naming it', async () => {
+    for (const [flag, value, message] of [
+      ['--seed-group', '0', /--seed-group 0: at least 1/],
+      ['--seed-group', 'three', /--seed-group/],
+      ['--concurrency', '0', /--concurrency 0: at least 1/],
+    ] as const) {
+      const r = await runSgc(['worker', flag, value, '--no-metrics'], env);
+      assert.equal(r.code, 2, r.stderr);
+      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+      assert.match(r.stderr, message);
+    }
+  });
+
   test('with a failing backend and a passing one, the worker drops the failing one and says so', async () => {
     const r = await runSgc(['worker', '--engine', 'onnx', '--backend', 'webgpu,cpu', '--no-metrics'], env);
     // It passed its self-check with cpu, then found no Temporal server at the closed port.

@@ -25,7 +25,7 @@ import { defineCommand } from '../command.js';
 import { seeHelp } from '../commandLine.js';
 import { untilInterrupted } from '../interrupt.js';
 
-const usage = `usage: sgc worker [--concurrency N] [--engine ${ENGINE_NAMES.join('|')}] [--backend B[,B…]] [--device N]
+const usage = `usage: sgc worker [--concurrency N] [--seed-group S] [--engine ${ENGINE_NAMES.join('|')}] [--backend B[,B…]] [--device N]
                   [--queues Q[,Q…]] [--serve-io]
                   [--metrics-port P | --no-metrics] [--metrics-host H] [--metrics-sweep-window D]
                   [--checkpoints DIR]
@@ -54,6 +54,11 @@ with --serve-io (or sgc-io in --queues). Keep at least one other worker (or \`sg
 Options:
   --concurrency <n>   trainings at once on each training queue polled (default 1; about one per 2
                       cores suits the onnx engine)
+  --seed-group <s>    train up to s runs that differ only in their seed (a cell's seeds at one
+                      width) as one group: one engine call steps them all, each keeps its own
+                      numbers and result. The worker then trains --concurrency groups or lone runs
+                      at once in all. Default 1 (every run alone): on a CPU a group is no faster
+                      per seed (docs/performance.md); meant for devices with a high cost per call
   --engine <e>        train only this engine's runs
   --backend <list>    with --engine: the backends to serve (default: each of the engine's backends
                       that passes the self-check); the first trains the runs that name none
@@ -176,6 +181,7 @@ export const workerCommand = defineCommand({
   usage,
   options: {
     concurrency: { type: 'string', default: '1' },
+    'seed-group': { type: 'string', default: '1' },
     engine: { type: 'string' },
     backend: { type: 'string' },
     device: { type: 'string' },
@@ -194,6 +200,8 @@ export const workerCommand = defineCommand({
       throw new InputError(`unexpected argument "${positionals[0]}" (${seeHelp(usage)})`);
     const concurrency = parseInteger(values.concurrency, '--concurrency');
     if (concurrency < 1) throw new InputError(`--concurrency ${concurrency}: at least 1`);
+    const seedGroup = parseInteger(values['seed-group'], '--seed-group');
+    if (seedGroup < 1) throw new InputError(`--seed-group ${seedGroup}: at least 1 (1: every run alone)`);
     const plan = workerPlan({ ...values, serveIo: values['serve-io'] });
     let device: number | undefined;
     if (values.device !== undefined) {
@@ -253,6 +261,7 @@ export const workerCommand = defineCommand({
       telemetry,
       queues,
       concurrency,
+      seedGroup,
       checkpointDir: values.checkpoints,
       identity,
       backends,
@@ -265,7 +274,11 @@ export const workerCommand = defineCommand({
       : undefined;
     console.error(
       `worker ${identity}: ${queues.join(', ')} on ${temporal.address}` +
-        (queues.some((q) => q !== IO_QUEUE) ? `, ${concurrency} training at once per training queue` : '') +
+        (queues.some((q) => q !== IO_QUEUE)
+          ? seedGroup > 1
+            ? `, ${concurrency} training at once (seed groups of up to ${seedGroup} runs)`
+            : `, ${concurrency} training at once per training queue`
+          : '') +
         (metrics ? `, metrics at ${metrics.url}` : ''),
     );
     const running = workers.run();

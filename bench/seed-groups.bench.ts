@@ -1,0 +1,168 @@
+/**
+ * Benchmark: seed groups in a sweep (`sgc worker --seed-group S`) against every run alone, on a real
+ * Temporal dev server and PostgreSQL with an in-process worker. One grid of widths × 3 seeds (every
+ * run started at once, a fixed amount of work: no early stop), trained by
+ *
+ *   - the reference: every run alone, `--concurrency C` (what a worker does by default);
+ *   - seed groups of 3 at the same concurrency (C groups at once);
+ *
+ * each on fresh configs (its own learning rate, so no setting finds another's results in the store).
+ * Printed: the sweep's wall time (start to result), the worker process's CPU time over it, the sum
+ * of the runs' stored training times, and the ratio to the reference. Which is faster depends on the
+ * device's fixed cost per engine call: docs/performance.md has the figures of this machine.
+ *
+ *   npm run bench:seed-groups
+ *   npm run bench:seed-groups -- --group C11 --widths 50,100,200 --steps 2000 --concurrency 1,2
+ */
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import type { Store } from '../src/store/index.js';
+import { openStore } from '../src/store/index.js';
+import type { RawSweepSpec } from '../src/sweep/messages.js';
+import { createTelemetry } from '../src/telemetry/metrics.js';
+import { connectClient } from '../src/temporal/connection.js';
+import { startDevServer } from '../src/temporal/devServer.js';
+import { startSweep } from '../src/temporal/sweeps.js';
+import { createWorkers } from '../src/temporal/worker.js';
+import { markdown } from './markdown.js';
+
+function option(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+const GROUP = option('group') ?? 'C11';
+const WIDTHS = (option('widths') ?? '50,100,200').split(',').map(Number);
+const STEPS = Number(option('steps') ?? 2000);
+const SEEDS = 3;
+const CONCURRENCIES = (option('concurrency') ?? '1,2').split(',').map(Number);
+const log = (line: string) => process.stderr.write(`  ${line}\n`);
+
+/** The grid: the paper's two-layer settings on a one-hot C_p (Adam 1e-3, full batch of |G|²). */
+function spec(name: string, lr: number): RawSweepSpec {
+  return {
+    name,
+    groups: [GROUP],
+    encodings: [{ kind: 'onehot' }],
+    k: [2],
+    models: ['mlp'],
+    width: { values: WIDTHS, seeds: SEEDS, succeed: 2 },
+    train: { optimizer: 'adam', lr, init: 1e-3, steps: STEPS, stopOnSuccess: false },
+    engine: { name: 'onnx' },
+  };
+}
+
+/** This process's CPU seconds (all threads: the worker and onnxruntime run here). */
+const cpuSeconds = () => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1e6;
+};
+
+async function storedSeconds(
+  store: Store,
+  sweep: string,
+): Promise<{ runs: number; training: number; grouped: number }> {
+  const [row] = await store.driver.query<{ runs: number; training: number; grouped: number }>(
+    `SELECT count(*)::int AS runs, coalesce(sum(r.duration_ms), 0)::float / 1000 AS training,
+            (count(*) FILTER (WHERE EXISTS (SELECT 1 FROM run_event e WHERE e.run_id = r.id AND e.kind = 'seed_group')))::int AS grouped
+       FROM run r
+      WHERE r.status = 'done' AND r.id IN (SELECT cr.run_id FROM cell_run cr JOIN cell c ON c.id = cr.cell_id
+                                             JOIN sweep s ON s.id = c.sweep_id WHERE s.name = $1)`,
+    [sweep],
+  );
+  return row;
+}
+
+Runtime.install({
+  logger: new DefaultLogger('WARN', ({ level, message }) => {
+    if (!message.startsWith('No workflows registered')) log(`temporal ${level}: ${message}`);
+  }),
+});
+
+const t0 = performance.now();
+const dir = mkdtempSync(join(tmpdir(), 'sgc-bench-seeds-'));
+// The embedded PostgreSQL runs as its own user when this runs as root: it must reach the folder.
+chmodSync(dir, 0o755);
+const server = await startDevServer({ uiPort: null });
+const store = await openStore({ target: { kind: 'embedded', home: dir }, create: true });
+const temporal = { address: server.address, namespace: 'default' };
+const client = await connectClient(temporal);
+const telemetry = createTelemetry();
+log(`stack up in ${((performance.now() - t0) / 1000).toFixed(1)} s; ${availableParallelism()} CPUs`);
+
+async function timeSweep(concurrency: number, seedGroup: number, lr: number) {
+  const name = `seeds-c${concurrency}-s${seedGroup}`;
+  const workers = await createWorkers({
+    temporal,
+    repository: store.repository(),
+    telemetry,
+    concurrency,
+    seedGroup,
+    checkpointDir: join(dir, 'checkpoints'),
+  });
+  const running = workers.run();
+  try {
+    const cpu = cpuSeconds();
+    const started = performance.now();
+    const handle = await startSweep(client, spec(name, lr));
+    await handle.result();
+    const wall = (performance.now() - started) / 1000;
+    const stored = await storedSeconds(store, name);
+    if (stored.runs !== WIDTHS.length * SEEDS) throw new Error(`${name}: ${stored.runs} runs stored`);
+    return { wall, cpu: cpuSeconds() - cpu, ...stored };
+  } finally {
+    workers.shutdown();
+    await running;
+  }
+}
+
+const rows: (string | number)[][] = [];
+try {
+  for (const [index, concurrency] of CONCURRENCIES.entries()) {
+    const alone = await timeSweep(concurrency, 1, 1e-3 + index * 1e-6);
+    const grouped = await timeSweep(concurrency, SEEDS, 1e-3 + (index + 0.5) * 1e-6);
+    for (const [label, r] of [
+      ['every run alone (reference)', alone],
+      [`seed groups of ${SEEDS}`, grouped],
+    ] as const) {
+      log(`concurrency ${concurrency}, ${label}: ${r.wall.toFixed(1)} s`);
+      rows.push([
+        concurrency,
+        label,
+        `${r.grouped} of ${r.runs}`,
+        r.wall.toFixed(1),
+        r.cpu.toFixed(1),
+        r.training.toFixed(1),
+        (alone.wall / r.wall).toFixed(2),
+        (alone.cpu / r.cpu).toFixed(2),
+      ]);
+    }
+  }
+} finally {
+  await store.close();
+  await server.stop();
+  rmSync(dir, { recursive: true, force: true });
+}
+
+console.log(
+  `\nSeed groups in a sweep: ${GROUP}, k = 2, one-hot, mlp, Adam, widths ${WIDTHS.join(', ')} × ${SEEDS} seeds, ` +
+    `${STEPS} steps each (full batch), onnx; ${availableParallelism()} CPUs.\n`,
+);
+console.log(
+  markdown(
+    [
+      'concurrency',
+      'worker',
+      'runs in a group',
+      'sweep wall s',
+      'worker CPU s',
+      'Σ run training s',
+      'reference wall / wall',
+      'reference CPU / CPU',
+    ],
+    rows,
+  ),
+);
+console.log(`\nWhole bench ${((performance.now() - t0) / 1000).toFixed(0)} s.`);
