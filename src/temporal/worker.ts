@@ -182,8 +182,11 @@ export async function createWorkers(settings: WorkerSettings): Promise<SgcWorker
       taskQueue,
       activities,
       // With seed groups the activities gather (and wait for one of the `concurrency` slots) before
-      // they train: take enough of them for whole groups.
-      maxConcurrentActivityTaskExecutions: concurrency * seedGroup,
+      // they train: take enough of them for whole groups. Twice that, because runs come in the order
+      // they were started, which need not be seed by seed: a grid starts seed 0 of every width, then
+      // seed 1, so S×concurrency activities can all be of different widths (measured: no group at all
+      // at concurrency 1, bench:seed-groups).
+      maxConcurrentActivityTaskExecutions: concurrency * (seedGroup > 1 ? 2 * seedGroup : 1),
       maxConcurrentActivityTaskPolls: Math.min(concurrency * seedGroup, 4),
     });
     training.set(taskQueue, worker);
