@@ -9,7 +9,7 @@
  *   takes more (up to S) while it waits for a training slot; once it starts, a run of its key that
  *   arrives later begins a group of its own.
  * - The worker trains at most `slots` groups or lone runs at once: a group is one training. (Its
- *   Temporal workers take S times as many activities, so that a group can gather.)
+ *   Temporal workers hold up to 2·S times as many activities, so that groups can gather.)
  * - A run cancelled while it waits leaves its group at once; one cancelled while it trains stops
  *   as any run does, and the others go on.
  *

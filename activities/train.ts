@@ -127,7 +127,7 @@ export function createTrainActivities(deps: TrainDependencies) {
   };
 
   // Seed groups (deps.seedGroup ≥ 2): the worker's trainings go through one gatherer, whose slots
-  // keep it to `slots` trainings at once (its Temporal workers take seedGroup times as many).
+  // keep it to `slots` trainings at once (its Temporal workers hold up to 2·seedGroup·slots runs).
   const seedGroups =
     (deps.seedGroup ?? 1) > 1
       ? new SeedGroups<SeedJob, RunResult>(deps.seedGroup!, new Slots(deps.slots ?? 1))
