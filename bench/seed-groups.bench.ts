@@ -86,7 +86,13 @@ const dir = mkdtempSync(join(tmpdir(), 'sgc-bench-seeds-'));
 // The embedded PostgreSQL runs as its own user when this runs as root: it must reach the folder.
 chmodSync(dir, 0o755);
 const server = await startDevServer({ uiPort: null });
-const store = await openStore({ target: { kind: 'embedded', home: dir }, create: true });
+// A store that cannot open (its folder unreachable, say) must not leave the server running.
+const store = await openStore({ target: { kind: 'embedded', home: dir }, create: true }).catch(
+  async (error) => {
+    await server.stop();
+    throw error;
+  },
+);
 const temporal = { address: server.address, namespace: 'default' };
 const client = await connectClient(temporal);
 const telemetry = createTelemetry();
