@@ -4,13 +4,14 @@
  * stops here with the reason instead of testing yesterday's code.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { staleBuild } from '../../src/buildOutput.js';
+import { packageRoot } from '../../src/codeLocation.js';
 
 const stale = staleBuild();
 if (stale !== undefined) throw new Error(`${stale}: run \`npm run build\` (npm test does it first)`);
 
-export const sgcBin = fileURLToPath(new URL('../../bin/sgc.js', import.meta.url));
+export const sgcBin = join(packageRoot, 'bin/sgc.js');
 
 export interface CliResult {
   code: number | null;

@@ -13,6 +13,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { Random } from '../../src/algebra/random.js';
+import { packageRoot } from '../../src/codeLocation.js';
 import { issueSweepSpec } from '../fixtures/sweepSpecs.js';
 
 export type MutationKind =
@@ -56,7 +57,7 @@ export interface SpecMutation {
 type Path = (string | number)[];
 type Json = Record<string, unknown>;
 
-const examplesDir = join(import.meta.dirname, '..', '..', 'examples');
+const examplesDir = join(packageRoot, 'examples');
 
 /** The specs mutations start from: examples/sweep-*.yaml, then the issue's spec (test/fixtures). */
 export function baseSpecs(): { name: string; data: Json }[] {

@@ -9,7 +9,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import { pathToFileURL } from 'node:url';
 import { commands } from '../../src/cli/commands/index.js';
+import { packageRoot } from '../../src/codeLocation.js';
 import { sgcBin } from '../helpers/sgc.js';
 
 describe('the sgc command registry', () => {
@@ -31,7 +33,7 @@ describe('the sgc command registry', () => {
   });
 
   const HEAVY = ['@temporalio', 'onnxruntime-node', '@tensorflow', '@prisma', 'vega', '/pg/', 'zod', 'yaml'];
-  const hook = new URL('../helpers/loaded-modules-hook.mjs', import.meta.url).href;
+  const hook = pathToFileURL(join(packageRoot, 'test/helpers/loaded-modules-hook.mjs')).href;
 
   /** The package folders under node_modules that `sgc …args` resolved. */
   function librariesLoadedBy(...args: string[]): string[] {

@@ -11,11 +11,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { loadSweepSpecFile } from '../../src/cli/sweepSpecFile.js';
+import { packageRoot } from '../../src/codeLocation.js';
 import { type ResultsCsv, sweepReportFromCsv } from '../../src/report/results-csv.js';
 import { writeSweepReport } from '../../src/report/sweep-report.js';
 import { textOverlaps, withReportPage } from '../helpers/browser.js';
 
-const root = join(import.meta.dirname, '..', '..');
+const root = packageRoot;
 const results = join(root, 'docs', 'results');
 
 /** The sweeps looked at, and how many of their runs each report draws. */

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { parseGroup } from '../../src/algebra/parse.js';
+import { packageRoot } from '../../src/codeLocation.js';
 import { plateauLevels } from '../../src/learn/theory.js';
 import { lossSpec, powerSpec } from '../../src/report/figures.js';
 import { findMarks, renderFigure } from '../../src/report/render.js';
@@ -18,7 +19,7 @@ import { encode } from '../../src/task/encoding.js';
 import { figureCounts, textOverlaps, withReportPage } from '../helpers/browser.js';
 import { sgc } from '../helpers/sgc.js';
 
-const root = join(import.meta.dirname, '..', '..');
+const root = packageRoot;
 
 const runYaml = `group: D3
 encoding: {kind: powers, powers: [0, 30, 3000]}

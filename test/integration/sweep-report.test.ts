@@ -16,6 +16,7 @@ import { irrepsOf } from '../../src/algebra/irreps/index.js';
 import { parseGroup } from '../../src/algebra/parse.js';
 import { runCommandLine } from '../../src/cli/commandLine.js';
 import { reportCommand } from '../../src/cli/commands/report.js';
+import { packageRoot } from '../../src/codeLocation.js';
 import { InputError } from '../../src/errors.js';
 import { RunConfigSchema } from '../../src/learn/runConfig.js';
 import { plateauLevels, predictedIrrepOrder } from '../../src/learn/theory.js';
@@ -26,7 +27,7 @@ import { figureCounts, textOverlaps, withReportPage } from '../helpers/browser.j
 import { type CliResult, runSgc } from '../helpers/sgc.js';
 import { freshHome } from './store/fixtures.js';
 
-const root = join(import.meta.dirname, '..', '..');
+const root = packageRoot;
 const SWEEP = 'width-demo';
 
 interface PlannedRun {

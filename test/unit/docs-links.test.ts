@@ -7,8 +7,9 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { describe, test } from 'node:test';
+import { packageRoot } from '../../src/codeLocation.js';
 
-const root = join(import.meta.dirname, '..', '..');
+const root = packageRoot;
 
 /** Markdown without fenced code blocks and inline code spans, whose brackets are not links. */
 function proseOf(markdown: string): string {

@@ -4,13 +4,14 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { parse } from 'yaml';
+import { packageRoot } from '../../src/codeLocation.js';
 import { RunConfigSchema } from '../../src/learn/runConfig.js';
 import { resolveRun } from '../../src/learn/trainer.js';
 import { expandSweep } from '../../src/sweep/expand.js';
 import { parseSweepSpec } from '../../src/sweep/spec.js';
 import { parseWithSchema } from '../../src/validation.js';
 
-const folder = join(import.meta.dirname, '..', '..', 'examples');
+const folder = join(packageRoot, 'examples');
 
 test('examples/train-*.yaml are valid run configs', () => {
   const files = readdirSync(folder).filter((f) => f.startsWith('train-') && f.endsWith('.yaml'));

@@ -9,6 +9,7 @@ import { describe, test } from 'node:test';
 import { parse } from 'yaml';
 import { irrepsOf } from '../../src/algebra/irreps/index.js';
 import { parseGroup } from '../../src/algebra/parse.js';
+import { packageRoot } from '../../src/codeLocation.js';
 import { predictedIrrepOrder } from '../../src/learn/theory.js';
 import { parseCsv } from '../../src/report/csv.js';
 import {
@@ -18,7 +19,7 @@ import {
   staircaseTable,
 } from '../../src/report/results-tables.js';
 
-const root = join(import.meta.dirname, '..', '..');
+const root = packageRoot;
 const results = join(root, 'docs', 'results');
 const read = (file: string) => readFileSync(join(results, file), 'utf8');
 const readme = readFileSync(join(root, 'README.md'), 'utf8');

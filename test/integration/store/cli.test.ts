@@ -10,9 +10,11 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { pathToFileURL } from 'node:url';
 import pg from 'pg';
 import { runCommandLine } from '../../../src/cli/commandLine.js';
 import { sqlCommand } from '../../../src/cli/commands/sql.js';
+import { packageRoot } from '../../../src/codeLocation.js';
 import { InputError } from '../../../src/errors.js';
 import { embeddedPaths } from '../../../src/store/embedded/attach.js';
 import { readCredentials } from '../../../src/store/embedded/credentials.js';
@@ -331,7 +333,7 @@ describe('faults on the embedded store', () => {
         '--import',
         'tsx',
         '-e',
-        `const { openDriver } = await import(${JSON.stringify(new URL('../../../src/store/open-store.ts', import.meta.url).href)});
+        `const { openDriver } = await import(${JSON.stringify(pathToFileURL(join(packageRoot, 'src/store/open-store.ts')).href)});
          await openDriver({ kind: 'embedded', home: ${JSON.stringify(home)} });
          console.log('attached');
          setInterval(() => {}, 1000);`,

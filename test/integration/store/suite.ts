@@ -8,6 +8,7 @@ import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import wasm from '@prisma/prisma-schema-wasm';
+import { packageRoot } from '../../../src/codeLocation.js';
 import { InputError } from '../../../src/errors.js';
 import {
   defaultMigrationsDir,
@@ -28,7 +29,7 @@ import type { SqlDriver } from '../../../src/store/sql-driver.js';
 import { storeChecksum } from '../../helpers/storeChecksum.js';
 import { type Backend, scratchDir } from './fixtures.js';
 
-const schemaPath = new URL('../../../prisma/schema.prisma', import.meta.url);
+const schemaPath = join(packageRoot, 'prisma/schema.prisma');
 
 function schemaFacts() {
   const dmmf = JSON.parse(wasm.get_dmmf(JSON.stringify({ prismaSchema: readFileSync(schemaPath, 'utf8') })));

@@ -13,9 +13,10 @@ import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import temporalProto from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
+import { packageRoot } from '../../../src/codeLocation.js';
 import { workflowBundle } from '../../../src/temporal/workflowBundle.js';
 
-const root = fileURLToPath(new URL('../../fixtures/histories/', import.meta.url));
+const root = join(packageRoot, 'test/fixtures/histories/');
 const releases = readdirSync(root, { withFileTypes: true }).filter((d) => d.isDirectory());
 
 describe('histories of earlier releases replay on this workflow code', { timeout: 300_000 }, () => {

@@ -6,20 +6,19 @@
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { VariableModel } from '@grafana/schema';
 import pg from 'pg';
 import { parseGroup } from '../../../src/algebra/parse.js';
+import { packageRoot } from '../../../src/codeLocation.js';
 import { openStore, type Store } from '../../../src/store/index.js';
 import { dashboardQueries, dashboards, READER_ROLE } from '../../../src/telemetry/dashboards/index.js';
 import { groupOrderSql } from '../../../src/telemetry/dashboards/sql.js';
 import { type PostgresServer, startPostgres } from '../../helpers/postgres.js';
 
 const SWEEP = 'sql-test';
-const readerSql = readFileSync(
-  new URL('../../../dashboards/provisioning/postgres-reader.sql', import.meta.url),
-  'utf8',
-);
+const readerSql = readFileSync(join(packageRoot, 'dashboards/provisioning/postgres-reader.sql'), 'utf8');
 
 /** C6's irreps and the power of the one-hot encoding in each (mean-centred: none in the trivial one). */
 const C6_POWERS: Record<string, number> = { trivial: 0, freq1: 0.3333, freq2: 0.3333, sign: 0.1667 };

@@ -16,8 +16,9 @@ import { join, resolve } from 'node:path';
 import { before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
+import { packageRoot } from '../../../src/codeLocation.js';
 
-const root = fileURLToPath(new URL('../../../', import.meta.url));
+const root = `${packageRoot}/`;
 const deploy = join(root, 'deploy');
 
 interface ComposeService {

@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { loadSweepSpecFile } from '../../../src/cli/sweepSpecFile.js';
+import { packageRoot } from '../../../src/codeLocation.js';
 import {
   boundaryCsv,
   buildComparison,
@@ -34,7 +35,7 @@ import { betweenMarkers } from '../../../src/report/results-tables.js';
 import { stepsAt } from '../../../src/sweep/spec.js';
 import type { WidthPlan } from '../../../src/sweep/widthSearch.js';
 
-const root = join(import.meta.dirname, '..', '..', '..');
+const root = packageRoot;
 const folder = join(root, 'docs', 'results', 'paper-scaling');
 const read = (file: string) => readFileSync(join(folder, file), 'utf8');
 

@@ -4,6 +4,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { parse } from 'yaml';
+import { packageRoot } from '../../../src/codeLocation.js';
 import { InputError } from '../../../src/errors.js';
 import { resolveRun } from '../../../src/learn/trainer.js';
 import { expandSweep, runConfig } from '../../../src/sweep/expand.js';
@@ -159,7 +160,7 @@ describe('runConfig', () => {
 });
 
 test('examples/sweep-*.yaml parse, expand, and their width plans start', () => {
-  const folder = join(import.meta.dirname, '..', '..', '..', 'examples');
+  const folder = join(packageRoot, 'examples');
   const files = readdirSync(folder).filter((f) => f.startsWith('sweep-') && f.endsWith('.yaml'));
   assert.ok(files.length > 0);
   for (const file of files) {

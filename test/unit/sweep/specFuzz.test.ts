@@ -9,11 +9,12 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { parse } from 'yaml';
 import { Random } from '../../../src/algebra/random.js';
+import { packageRoot } from '../../../src/codeLocation.js';
 import { InputError } from '../../../src/errors.js';
 import { expandSweep, runConfig } from '../../../src/sweep/expand.js';
 import { parseSweepSpec } from '../../../src/sweep/spec.js';
 
-const folder = join(import.meta.dirname, '..', '..', '..', 'examples');
+const folder = join(packageRoot, 'examples');
 const examples: unknown[] = readdirSync(folder)
   .filter((f) => f.startsWith('sweep-') && f.endsWith('.yaml'))
   .map((f) => parse(readFileSync(join(folder, f), 'utf8')));

@@ -12,9 +12,11 @@ import { createServer, type IncomingMessage } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { pathToFileURL } from 'node:url';
 import { type Dashboard, defaultDashboard, type Panel } from '@grafana/schema';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { packageRoot } from '../../../src/codeLocation.js';
 import { InputError } from '../../../src/errors.js';
 import { grafanaEnvironment } from '../../../src/store/embedded/announce.js';
 import type { AttachedStore } from '../../../src/store/embedded/attach.js';
@@ -31,7 +33,7 @@ import {
 import { pushDashboards } from '../../../src/telemetry/dashboards/push.js';
 import { runSgc } from '../../helpers/sgc.js';
 
-const repoDashboards = new URL('../../../dashboards/', import.meta.url);
+const repoDashboards = pathToFileURL(join(packageRoot, 'dashboards/'));
 
 const datasourceRef = z.object({ type: z.string(), uid: z.enum([PROMETHEUS.uid!, POSTGRES.uid!]) });
 const promTarget = z.object({
