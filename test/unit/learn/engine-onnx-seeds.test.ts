@@ -2,14 +2,19 @@
  * S seeds in one graph (src/learn/engine/onnx/seeds.ts): every seed's losses and state are bit for
  * bit those of the same seed trained alone, one step per call, over every model and optimizer the
  * Loop graph supports, whatever the other seeds do (other step counts per call, a rewind, a short
- * batch, stopping early, failing).
+ * batch, stopping early, failing); for the mlp both with stacked weights and with copies of the step.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import onnxProto from 'onnx-proto';
 import { parseGroup } from '../../../src/algebra/parse.js';
 import { InputError } from '../../../src/errors.js';
 import type { Batch, EngineSession, EngineSetup } from '../../../src/learn/engine/engine.js';
 import { createOnnxEngine } from '../../../src/learn/engine/onnx/index.js';
+import {
+  trainSeedsLoopGraph,
+  trainStackedSeedsLoopGraph,
+} from '../../../src/learn/engine/onnx/seedGraphs.js';
 import { initParameters, type ModelKind, makeModelSpec } from '../../../src/learn/models/spec.js';
 import type { OptimizerSpec } from '../../../src/learn/optimizers.js';
 import { encode, encodingMatrix } from '../../../src/task/encoding.js';
@@ -17,6 +22,10 @@ import { sampledSequences } from '../../../src/task/sequences.js';
 
 const onnx = createOnnxEngine();
 const sliced = createOnnxEngine({ sliceRows: 7 });
+// The mlp's seeds train with stacked weights unless told otherwise; the copies of the step are what
+// the other models use, and are tested on the mlp too.
+const copies = createOnnxEngine({ stackedSeeds: false });
+const slicedCopies = createOnnxEngine({ sliceRows: 7, stackedSeeds: false });
 
 const perNeuron: OptimizerSpec = { kind: 'per-neuron', lr: 0.05, clip: 2 };
 const adam: OptimizerSpec = { kind: 'adam', lr: 0.01, clip: 2 };
@@ -100,42 +109,52 @@ function trained(plan: Plan): Batch[] {
 }
 
 describe('onnx engine: S seeds per graph', () => {
-  for (const c of cases) {
-    const label = `${c.kind} k = ${c.k} on ${c.group}, ${c.optimizer.kind}${c.slices ? ', in slices' : ''}`;
-    test(`${label}: 3 seeds together equal each seed alone bit for bit`, async () => {
-      const engine = c.slices ? sliced : onnx;
-      const { setups, batch } = setupsFor(c);
-      const b = (seed: number) => batch(seed);
-      // Seed 0: calls of 1, 2, 4 steps; seed 1: 3, 3 (the second rewound to 1), a short batch of 10,
-      // then 2; seed 2: 2 steps, then stops (disposes) while the others go on.
-      const plans: Plan[] = [
-        { calls: [[b(1)], [b(2), b(3)], [b(4), b(5), b(6), b(7)], [b(8)], [b(9)]] },
-        {
-          calls: [[b(11), b(12), b(13)], [b(14), b(15), b(16)], [batch(17, 10)], [b(18), b(19)]],
-          rewind: { call: 1, keep: 1 },
-        },
-        { calls: [[b(21), b(22)]] },
-      ];
-      const sessions = await engine.openSeeds!(setups);
-      // Each seed's state right after its last call: read before the session is disposed.
-      const states = await Promise.all(
-        sessions.map(async (session, j) => {
-          const losses = await drive({ ...session, dispose: async () => {} }, plans[j]);
-          const state = await session.getState();
-          await session.dispose();
-          return { losses, state };
-        }),
-      );
-      for (const [j, plan] of plans.entries()) {
-        const alone = await engine.open(setups[j]);
-        const losses: number[] = [];
-        for (const one of trained(plan)) losses.push(await alone.step(one));
-        assert.deepEqual(states[j].losses, losses, `seed ${j}'s losses`);
-        assert.deepEqual(states[j].state, await alone.getState(), `seed ${j}'s state`);
-        await alone.dispose();
-      }
-    });
-  }
+  const ways = (c: Case) =>
+    c.kind === 'mlp' ? (['stacked weights', 'copies'] as const) : (['copies'] as const);
+  for (const c of cases)
+    for (const way of ways(c)) {
+      const label = `${c.kind} k = ${c.k} on ${c.group}, ${c.optimizer.kind}${c.slices ? ', in slices' : ''}, ${way}`;
+      test(`${label}: 3 seeds together equal each seed alone bit for bit`, async () => {
+        const engine =
+          way === 'copies' && c.kind === 'mlp'
+            ? c.slices
+              ? slicedCopies
+              : copies
+            : c.slices
+              ? sliced
+              : onnx;
+        const { setups, batch } = setupsFor(c);
+        const b = (seed: number) => batch(seed);
+        // Seed 0: calls of 1, 2, 4 steps; seed 1: 3, 3 (the second rewound to 1), a short batch of 10,
+        // then 2; seed 2: 2 steps, then stops (disposes) while the others go on.
+        const plans: Plan[] = [
+          { calls: [[b(1)], [b(2), b(3)], [b(4), b(5), b(6), b(7)], [b(8)], [b(9)]] },
+          {
+            calls: [[b(11), b(12), b(13)], [b(14), b(15), b(16)], [batch(17, 10)], [b(18), b(19)]],
+            rewind: { call: 1, keep: 1 },
+          },
+          { calls: [[b(21), b(22)]] },
+        ];
+        const sessions = await engine.openSeeds!(setups);
+        // Each seed's state right after its last call: read before the session is disposed.
+        const states = await Promise.all(
+          sessions.map(async (session, j) => {
+            const losses = await drive({ ...session, dispose: async () => {} }, plans[j]);
+            const state = await session.getState();
+            await session.dispose();
+            return { losses, state };
+          }),
+        );
+        for (const [j, plan] of plans.entries()) {
+          const alone = await engine.open(setups[j]);
+          const losses: number[] = [];
+          for (const one of trained(plan)) losses.push(await alone.step(one));
+          assert.deepEqual(states[j].losses, losses, `seed ${j}'s losses`);
+          assert.deepEqual(states[j].state, await alone.getState(), `seed ${j}'s state`);
+          await alone.dispose();
+        }
+      });
+    }
 
   test('a seed whose call fails leaves the others exact; predict works per seed during training', async () => {
     const c = cases[1];
@@ -164,6 +183,28 @@ describe('onnx engine: S seeds per graph', () => {
     assert.deepEqual(y, await alone.predict(batch(9)));
     await alone.dispose();
     await sessions[2].dispose();
+  });
+
+  test("stacked weights: the step's products run once for all seeds, the copies once per seed", () => {
+    const group = parseGroup('D3');
+    const encodings = encodingMatrix(encode(group, { kind: 'random', seed: 1 }));
+    const model = makeModelSpec('mlp', group.order, 2, 8);
+    /** The MatMul and Gemm nodes of a seed graph's Loop body. */
+    const products = (graph: Uint8Array) => {
+      const loop = onnxProto.onnx.ModelProto.decode(graph).graph!.node!.find(
+        (node) => node.opType === 'Loop',
+      )!;
+      const body = loop.attribute!.find((a) => a.name === 'body')!.g!;
+      return body.node!.filter((node) => node.opType === 'MatMul' || node.opType === 'Gemm').length;
+    };
+    const count = (build: typeof trainSeedsLoopGraph, S: number) =>
+      products(build(model, perNeuron, encodings, BATCH, S));
+    assert.equal(count(trainStackedSeedsLoopGraph, 5), count(trainStackedSeedsLoopGraph, 2));
+    assert.equal(count(trainSeedsLoopGraph, 5), (5 / 2) * count(trainSeedsLoopGraph, 2));
+    assert.equal(count(trainStackedSeedsLoopGraph, 2), count(trainSeedsLoopGraph, 2) / 2);
+    assert.throws(() =>
+      trainStackedSeedsLoopGraph(makeModelSpec('rnn', group.order, 2, 8), perNeuron, encodings, BATCH, 2),
+    );
   });
 
   test('setups of different shapes are refused with a message naming the seed', async () => {

@@ -38,6 +38,11 @@ export interface OnnxEngineOptions {
   sliceRows?: number;
   /** Largest count × H that one predict run computes at once (default 2²⁰): larger batches are sliced. */
   predictElements?: number;
+  /**
+   * Whether a seed group of mlps trains with stacked weights (seedGraphs.ts; default true), or with
+   * one copy of the step per seed as the other models do. The numbers are the same either way.
+   */
+  stackedSeeds?: boolean;
 }
 
 let working: Promise<string[]> | undefined;

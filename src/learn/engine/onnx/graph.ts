@@ -207,6 +207,20 @@ export class GraphBuilder {
     if (axes !== undefined) attributes.axes = axes;
     return this.op('ReduceSumSquare', [x], attributes);
   }
+  /**
+   * Σ x² over `axes` with keepdims, for each of the `parts` blocks of x along axis 0 (a stacked graph's
+   * seeds), reduced one block at a time and concatenated. One ReduceSumSquare over the whole tensor
+   * would give other last bits: ORT's reductions sum in an order that depends on where the data
+   * starts in memory (vector loads aligned first), and a block of a stacked tensor starts where the
+   * tensor of a seed trained alone does not. Each block of a Split is a tensor of its own, so each
+   * seed's sum is the one it gets alone.
+   */
+  reduceSumSquareEach(x: string, parts: number, axes?: number[]): string {
+    return this.concat(
+      this.split(x, 0, parts).map((block) => this.reduceSumSquare(block, axes, true)),
+      0,
+    );
+  }
   /** Columns `start … end − 1` along `axis`. */
   slice(x: string, axis: number, start: number, end: number): string {
     return this.op('Slice', [x, this.int64s([start]), this.int64s([end]), this.int64s([axis])]);

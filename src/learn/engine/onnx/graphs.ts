@@ -22,6 +22,7 @@ import { parameterShapes } from '../../models/spec.js';
 import { adamParameters, type OptimizerSpec } from '../../optimizers.js';
 import { type Dim, GraphBuilder } from './graph.js';
 import { buildModel } from './models.js';
+import { stackedMlp } from './stackedMlp.js';
 import { momentName, newMomentName, newName, type StateTensor, stateTensors } from './stateTensors.js';
 import { buildUpdate, UPDATE_NAMES, type UpdateNames } from './update.js';
 
@@ -70,8 +71,8 @@ function lossAndDy(c: Common, spec: ModelSpec, y: string): string {
   return g.mul(r, g.mul(inverse, g.scalar(2)));
 }
 
-/** The values one training step reads. */
-interface StepInputs {
+/** The values one training step reads (with `seeds`, each with a leading seed axis). */
+export interface StepInputs {
   params: Record<string, string>;
   m: Record<string, string>;
   v: Record<string, string>;
@@ -82,9 +83,10 @@ interface StepInputs {
 
 /**
  * Forward, backward (in slices of the batch), clip and update of one step, reading `inputs`; the loss
- * is named `loss`, the updated values by `out`.
+ * is named `loss`, the updated values by `out`. With `seeds` = S, the step of S seeds of an mlp with
+ * stacked weights (stackedMlp.ts): every input has a leading seed axis, the loss is S losses.
  */
-function buildStep(
+export function buildStep(
   g: GraphBuilder,
   spec: ModelSpec,
   optimizer: OptimizerSpec,
@@ -94,19 +96,32 @@ function buildStep(
   inputs: StepInputs,
   loss: string,
   out: UpdateNames,
+  seeds?: number,
 ): void {
   const sizes = sliceSizes(batchSize, sliceRows);
-  const elementSlices = g.splitSizes(inputs.elements, 0, sizes);
-  const targetSlices = g.splitSizes(inputs.targets, 0, sizes);
+  const batchAxis = seeds === undefined ? 0 : 1;
+  const elementSlices = g.splitSizes(inputs.elements, batchAxis, sizes);
+  const targetSlices = g.splitSizes(inputs.targets, batchAxis, sizes);
   const inverse = 1 / (batchSize * spec.n);
   const losses: string[] = [];
   const parts: Record<string, string[]> = {};
-  const model = buildModel(g, spec, { params: inputs.params, X });
+  // dy = (2/(B·n))·r. Stacked, the factor is a row of n equal values rather than a scalar: ORT's
+  // MatMulScaleFusion would fold a scalar into the alpha of the MatMuls that read dy, which rounds
+  // otherwise than the seed's own graph (where dy feeds Gemms and is computed as here).
+  const dyScale =
+    seeds === undefined
+      ? g.scalar(2 * inverse)
+      : g.floats(new Array(spec.n).fill(2 * inverse), [1, 1, spec.n]);
+  const modelInputs = { params: inputs.params, X };
+  const model =
+    seeds === undefined ? buildModel(g, spec, modelInputs) : stackedMlp(g, spec, seeds, modelInputs);
   sizes.forEach((_, i) => {
     const slice = model.slice(elementSlices[i]);
     const r = g.sub(slice.y, g.gather(X, targetSlices[i]));
-    losses.push(g.reduceSumSquare(r));
-    for (const [name, piece] of Object.entries(slice.backward(g.mul(r, g.scalar(2 * inverse)))))
+    losses.push(
+      seeds === undefined ? g.reduceSumSquare(r) : g.reshape(g.reduceSumSquareEach(r, seeds), [seeds]),
+    );
+    for (const [name, piece] of Object.entries(slice.backward(g.mul(r, dyScale))))
       (parts[name] ??= []).push(piece);
   });
   g.mul(g.sum(losses), g.scalar(inverse), loss);
@@ -114,29 +129,37 @@ function buildStep(
     Object.fromEntries(Object.entries(parts).map(([name, pieces]) => [name, g.sum(pieces)])),
   );
   const { params, m, v, biasCorrection } = inputs;
-  buildUpdate(g, spec, optimizer, { params, gradients, m, v, biasCorrection }, out);
+  buildUpdate(g, spec, optimizer, { params, gradients, m, v, biasCorrection }, out, seeds);
 }
 
 /** The graph value names of the state tensors: parameters, and Adam's moments by parameter. */
-interface StateValues {
+export interface StateValues {
   params: Record<string, string>;
   m: Record<string, string>;
   v: Record<string, string>;
 }
 
 /** The value that holds tensor `t` of a state. */
-const stateValue = (state: StateValues, t: StateTensor) =>
+export const stateValue = (state: StateValues, t: StateTensor) =>
   t.which === 'param' ? state.params[t.param] : state[t.which][t.param];
 
 /** The name `out` gives tensor `t` after the step. */
-const updatedName = (out: UpdateNames, t: StateTensor) =>
+export const updatedName = (out: UpdateNames, t: StateTensor) =>
   t.which === 'param' ? out.param(t.param) : out.moment(t.which, t.param);
 
-/** The training state's graph inputs (stateTensors' order), named as `name` says. */
-function stateInputs(g: GraphBuilder, tensors: StateTensor[], name = (s: string) => s): StateValues {
+/**
+ * The training state's graph inputs (stateTensors' order), named as `name` says; `lead` dimensions
+ * (a stacked graph's seeds) before each tensor's rows and columns.
+ */
+export function stateInputs(
+  g: GraphBuilder,
+  tensors: StateTensor[],
+  name = (s: string) => s,
+  lead: Dim[] = [],
+): StateValues {
   const state: StateValues = { params: {}, m: {}, v: {} };
   for (const t of tensors) {
-    const value = g.input(name(t.name), 'float', [t.rows, t.cols]);
+    const value = g.input(name(t.name), 'float', [...lead, t.rows, t.cols]);
     if (t.which === 'param') state.params[t.param] = value;
     else state[t.which][t.param] = value;
   }
@@ -144,7 +167,7 @@ function stateInputs(g: GraphBuilder, tensors: StateTensor[], name = (s: string)
 }
 
 /** Declares the updated state (named by `out`) outputs of `g`. */
-function stateOutputs(g: GraphBuilder, tensors: StateTensor[], out: UpdateNames): void {
+export function stateOutputs(g: GraphBuilder, tensors: StateTensor[], out: UpdateNames): void {
   for (const t of tensors) g.output(updatedName(out, t), 'float', [t.rows, t.cols]);
 }
 
@@ -153,7 +176,7 @@ function stateOutputs(g: GraphBuilder, tensors: StateTensor[], out: UpdateNames)
  * Loop's M steps, ['M', S] for S seeds too): elements (… × B × k), targets (… × B) and, when any
  * parameter is Adam's, bias_correction (… × 2).
  */
-function batchInputs(
+export function batchInputs(
   g: GraphBuilder,
   spec: ModelSpec,
   optimizer: OptimizerSpec,
@@ -265,94 +288,4 @@ export function predictGraph(spec: ModelSpec, encodings: Float64Array): Uint8Arr
   const { y } = buildModel(c.g, spec, c).slice(c.elements);
   c.g.output(c.g.op('Identity', [y], {}, 'y'), 'float', ['B', spec.n]);
   return c.g.toModel();
-}
-
-/** The graph names of seed slot j's state: `s<j>_<name>` (inputs) and `s<j>_new_<name>` (outputs). */
-export const slotName = (slot: number, name: string) => `s${slot}_${name}`;
-
-/**
- * S seeds' training steps in one run: the Loop of trainLoopGraph whose body holds S copies of the
- * step, one per seed slot, each with its own state. Inputs: slot j's params and moments (named by
- * slotName), elements (M × S × B × k), targets (M × S × B), bias_correction (M × S × 2) and active
- * (M × S, bool); outputs: each slot's state after the M steps and losses (M × S).
- *
- * Step i of slot j updates its state only where active[i][j]: a Where picks the updated or the old
- * tensor, so an inactive step leaves the state bit for bit as it was (its step is computed and
- * dropped). That is how seeds whose calls ask for fewer steps than others ride along. Each slot's
- * step is the same nodes as trainGraph's, so every seed's numbers are those of training it alone
- * (test/unit/learn/engine-onnx-seeds.test.ts).
- */
-export function trainSeedsLoopGraph(
-  spec: ModelSpec,
-  optimizer: OptimizerSpec,
-  encodings: Float64Array,
-  batchSize: number,
-  seeds: number,
-  sliceRows = defaultSliceRows(spec),
-): Uint8Array {
-  const g = new GraphBuilder(`${spec.kind}_train_seeds`);
-  const X = g.floats(encodings, [spec.n, spec.n], 'X');
-  const tensors = stateTensors(spec, optimizer);
-  const slots = Array.from({ length: seeds }, (_, j) => j);
-  const states = slots.map((j) => stateInputs(g, tensors, (s) => slotName(j, s)));
-  const { elements, targets, biasCorrection } = batchInputs(g, spec, optimizer, batchSize, ['M', seeds]);
-  const active = g.input('active', 'bool', ['M', seeds]);
-
-  const body = new GraphBuilder(`${spec.kind}_seeds_step`, 'step_');
-  const iteration = body.input('step_iteration', 'int64', []);
-  const condition = body.input('step_condition', 'bool', []);
-  const inners = slots.map((j) => stateInputs(body, tensors, (s) => `step_${slotName(j, s)}`));
-  const row = (all: string) => body.gather(all, iteration);
-  const [elementRow, targetRow, activeRow] = [row(elements), row(targets), row(active)];
-  const biasRow = biasCorrection === undefined ? undefined : row(biasCorrection);
-  const losses: string[] = [];
-  for (const j of slots) {
-    const slot = (all: string) => body.gather(all, body.int64s([j], []));
-    const updated: UpdateNames = {
-      param: (p) => `step_${slotName(j, `updated_${p}`)}`,
-      moment: (which, p) => `step_${slotName(j, `updated_${momentName(which, p)}`)}`,
-    };
-    const loss = `step_${slotName(j, 'loss')}`;
-    buildStep(
-      body,
-      spec,
-      optimizer,
-      X,
-      batchSize,
-      sliceRows,
-      {
-        ...inners[j],
-        elements: slot(elementRow),
-        targets: slot(targetRow),
-        biasCorrection: biasRow === undefined ? undefined : slot(biasRow),
-      },
-      loss,
-      updated,
-    );
-    losses.push(body.op('Unsqueeze', [loss, body.int64s([0])]));
-    const on = slot(activeRow);
-    for (const t of tensors)
-      body.op(
-        'Where',
-        [on, updatedName(updated, t), stateValue(inners[j], t)],
-        {},
-        `step_${slotName(j, t.next)}`,
-      );
-  }
-  body.output(body.op('Identity', [condition], {}, 'step_condition_out'), 'bool', []);
-  // The body's state outputs and the Loop's, slot by slot in stateTensors' order, as the inputs.
-  const slotOutputs = (prefix: string) =>
-    slots.flatMap((j) => tensors.map((t) => ({ name: `${prefix}${slotName(j, t.next)}`, t })));
-  for (const { name, t } of slotOutputs('step_')) body.output(name, 'float', [t.rows, t.cols]);
-  body.output(body.op('Concat', losses, { axis: 0 }, 'step_losses'), 'float', [seeds]);
-
-  const count = g.op('Gather', [g.op('Shape', [elements]), g.int64s([0], [])], { axis: 0 });
-  const carried = slots.flatMap((j) => tensors.map((t) => stateValue(states[j], t)));
-  const finals = slotOutputs('');
-  g.opN('Loop', [count, '', ...carried], [...finals.map((o) => o.name), 'losses'], {
-    body: { graph: body.graph() },
-  });
-  for (const { name, t } of finals) g.output(name, 'float', [t.rows, t.cols]);
-  g.output('losses', 'float', ['M', seeds]);
-  return g.toModel();
 }

@@ -1,10 +1,10 @@
 /**
  * S seeds of one (model, optimizer, batch size) trained together: each seed has a session of its own
  * (session.ts: its state, predict, checkpoints, rewind), and their steps() calls meet here and run as
- * one onnxruntime call of trainSeedsLoopGraph, whose Loop body holds one copy of the step per seed.
- * That spreads the per-call cost (feeds, ORT's run set-up, the await) over the seeds; each seed's
- * numbers are bit for bit those of its own session, since its step is the same nodes on the same
- * inputs.
+ * one onnxruntime call of a seed graph (seedGraphs.ts): the mlp's with stacked weights, where each
+ * kernel of the step runs once for all the seeds, else one copy of the step per seed. That spreads
+ * the per-call cost (feeds, ORT's run set-up, the await), and with stacked weights the per-kernel
+ * cost, over the seeds; each seed's numbers are bit for bit those of its own session.
  *
  * A call runs once every session of the group that is not disposed has a steps() call waiting. The
  * calls may ask for different numbers of steps (M_j): the graph runs the largest, and seed j's steps
@@ -18,7 +18,7 @@ import { InputError } from '../../../errors.js';
 import { adamParameters } from '../../optimizers.js';
 import type { Batch, EngineSession, EngineSetup } from '../engine.js';
 import type { OnnxEngineOptions } from './engine.js';
-import { slotName, trainSeedsLoopGraph } from './graphs.js';
+import { slotName, stackable, trainSeedsLoopGraph, trainStackedSeedsLoopGraph } from './seedGraphs.js';
 import { batchFeeds, biasCorrection, type CompiledGraphs, type OnnxSession, openSession } from './session.js';
 
 interface Request {
@@ -51,6 +51,7 @@ export async function openSeedSessions(
   for (const setup of setups) sessions.push(await openSession(setup, graphs, options, false));
   const { model: spec, optimizer, encodings } = setups[0];
   const adam = adamParameters(spec, optimizer).length > 0;
+  const stacked = (options.stackedSeeds ?? true) && stackable(spec);
   const live = new Set(sessions.map((_, j) => j));
   const waiting = new Map<number, Request>();
   let running = false;
@@ -89,9 +90,13 @@ export async function openSeedSessions(
     feeds.active = new ort.Tensor('bool', active, [M, S]);
     if (adam) feeds.bias_correction = new ort.Tensor('float32', corrections, [M, S, 2]);
     const losses = new ort.Tensor('float32', new Float32Array(M * S), [M, S]);
-    const session = await graphs.get(`seeds:${S}:${count}`, () =>
-      trainSeedsLoopGraph(spec, optimizer, encodings, count, S, options.sliceRows),
-    );
+    const session = stacked
+      ? await graphs.get(`stacked-seeds:${S}:${count}`, () =>
+          trainStackedSeedsLoopGraph(spec, optimizer, encodings, count, S, options.sliceRows),
+        )
+      : await graphs.get(`seeds:${S}:${count}`, () =>
+          trainSeedsLoopGraph(spec, optimizer, encodings, count, S, options.sliceRows),
+        );
     await session.run(feeds, { losses, ...fetches });
     const all = losses.data as Float32Array;
     return requests.map(({ seed, batches }, j) => {

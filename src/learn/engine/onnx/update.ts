@@ -8,6 +8,10 @@
  *   neuron   s_i = lr·(‖θ_i‖²)^((1−degree)/2), ‖θ_i‖² summed over every slice of neuron i (rows of
  *            row-sliced parameters, columns of column-sliced ones) before the update; w ← w − c·s_i·g
  *   sgd      w ← w − lr·c·g for parameters that are neither (the tree's W_out)
+ *
+ * With `seeds` = S (the stacked seed graphs of seedGraphs.ts) every tensor has a leading seed axis:
+ * parameters S × rows × cols, the bias correction S × 2, and c, ‖g‖ and s_i are taken per seed
+ * (each seed's own clip and norms, as if it trained alone).
  */
 import type { ModelSpec } from '../../models/spec.js';
 import { parameterShapes } from '../../models/spec.js';
@@ -46,14 +50,20 @@ export function buildUpdate(
   optimizer: OptimizerSpec,
   values: UpdateValues,
   out: UpdateNames = UPDATE_NAMES,
+  seeds?: number,
 ): void {
   const { params, gradients } = values;
   const names = parameterShapes(model).map((s) => s.name);
+  // `perSeed` reshapes a per-seed value (one per seed of a stacked graph) to broadcast over that
+  // seed's rows and columns.
+  const perSeed = (x: string, dims: number[]) => g.reshape(x, seeds === undefined ? dims : [seeds, ...dims]);
 
-  // c as a scalar, or undefined when there is no clipping.
+  // c as a scalar (S × 1 × 1 with seeds), or undefined when there is no clipping.
   let c: string | undefined;
   if (optimizer.clip !== undefined) {
-    const norm = g.op('Sqrt', [g.sum(names.map((p) => g.reduceSumSquare(gradients[p])))]);
+    const squares = (grad: string) =>
+      seeds === undefined ? g.reduceSumSquare(grad) : g.reduceSumSquareEach(grad, seeds);
+    const norm = g.op('Sqrt', [g.sum(names.map((p) => squares(gradients[p])))]);
     const ratio = g.div(g.scalar(optimizer.clip), g.add(norm, g.scalar(CLIP_EPSILON)));
     c = g.op('Min', [ratio, g.scalar(1)]);
   }
@@ -62,7 +72,9 @@ export function buildUpdate(
   const adam = new Set(adamParameters(model, optimizer));
   if (adam.size > 0) {
     const { beta1, beta2, epsilon } = adamSettings(optimizer);
-    const [c1, c2] = g.split(values.biasCorrection!, 0, 2);
+    const [c1, c2] = g
+      .split(values.biasCorrection!, seeds === undefined ? 0 : 1, 2)
+      .map((half) => (seeds === undefined ? half : perSeed(half, [1, 1])));
     for (const p of adam) {
       // The clip coefficient is applied inside the moments, as in the reference.
       const grad = clipped(gradients[p]);
@@ -85,11 +97,13 @@ export function buildUpdate(
   const slices = perNeuronSlices(model, optimizer);
   if (slices.length > 0) {
     const H = model.H;
-    // ‖θ_i‖² as an (H × 1) column.
+    // ‖θ_i‖² as an (H × 1) column (S × H × 1).
+    const squares = (param: string, axis: number) =>
+      seeds === undefined
+        ? g.reduceSumSquare(param, [axis], true)
+        : g.reduceSumSquareEach(param, seeds, [axis + 1]);
     const parts = slices.map(({ name, axis }) =>
-      axis === 'row'
-        ? g.reduceSumSquare(params[name], [1], true)
-        : g.reshape(g.reduceSumSquare(params[name], [0], true), [H, 1]),
+      axis === 'row' ? squares(params[name], 1) : perSeed(squares(params[name], 0), [H, 1]),
     );
     const exponent = (1 - perNeuronDegree(model, optimizer)) / 2;
     let scale = g.mul(
@@ -98,7 +112,7 @@ export function buildUpdate(
     );
     if (c !== undefined) scale = g.mul(scale, c);
     const row = scale;
-    const col = g.reshape(scale, [1, H]);
+    const col = perSeed(scale, [1, H]);
     for (const { name, axis } of slices)
       g.sub(params[name], g.mul(gradients[name], axis === 'row' ? row : col), out.param(name));
   }

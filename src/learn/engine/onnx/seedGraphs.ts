@@ -1,0 +1,189 @@
+/**
+ * The graphs of S seeds trained together (seeds.ts): M steps of each seed in one onnxruntime call, a
+ * Loop as in trainLoopGraph. Both take and give each seed slot's state as tensors of its own (named
+ * by slotName), so a seed's session keeps its state whichever graph stepped it:
+ *
+ *   trainSeedsLoopGraph         any model: the Loop body holds one copy of the step per seed
+ *   trainStackedSeedsLoopGraph  the mlp: one step of all seeds with stacked weights (stackedMlp.ts),
+ *                               each product one batched MatMul instead of S Gemms, so each kernel
+ *                               of the step runs once for the S seeds instead of S times
+ *
+ * Common inputs: elements (M × S × B × k), targets (M × S × B), bias_correction (M × S × 2, when any
+ * parameter is Adam's) and active (M × S, bool); outputs: each slot's state after the M steps and
+ * losses (M × S). Step i of slot j updates its state only where active[i][j]: a Where picks the
+ * updated or the old tensor, so an inactive step leaves the state bit for bit as it was (its step is
+ * computed and dropped). That is how seeds whose calls ask for fewer steps than others ride along.
+ * Every seed's numbers are those of training it alone, bit for bit
+ * (test/unit/learn/engine-onnx-seeds.test.ts).
+ */
+import type { ModelSpec } from '../../models/spec.js';
+import type { OptimizerSpec } from '../../optimizers.js';
+import { GraphBuilder } from './graph.js';
+import { batchInputs, buildStep, defaultSliceRows, stateInputs, stateValue, updatedName } from './graphs.js';
+import { momentName, stateTensors } from './stateTensors.js';
+import type { UpdateNames } from './update.js';
+
+/** The graph names of seed slot j's state: `s<j>_<name>` (inputs) and `s<j>_new_<name>` (outputs). */
+export const slotName = (slot: number, name: string) => `s${slot}_${name}`;
+
+/** Whether trainStackedSeedsLoopGraph can train this model (the mlp only). */
+export const stackable = (spec: ModelSpec) => spec.kind === 'mlp';
+
+/** S seeds' steps in one Loop whose body holds S copies of the step, one per seed slot. */
+export function trainSeedsLoopGraph(
+  spec: ModelSpec,
+  optimizer: OptimizerSpec,
+  encodings: Float64Array,
+  batchSize: number,
+  seeds: number,
+  sliceRows = defaultSliceRows(spec),
+): Uint8Array {
+  const g = new GraphBuilder(`${spec.kind}_train_seeds`);
+  const X = g.floats(encodings, [spec.n, spec.n], 'X');
+  const tensors = stateTensors(spec, optimizer);
+  const slots = Array.from({ length: seeds }, (_, j) => j);
+  const states = slots.map((j) => stateInputs(g, tensors, (s) => slotName(j, s)));
+  const { elements, targets, biasCorrection } = batchInputs(g, spec, optimizer, batchSize, ['M', seeds]);
+  const active = g.input('active', 'bool', ['M', seeds]);
+
+  const body = new GraphBuilder(`${spec.kind}_seeds_step`, 'step_');
+  const iteration = body.input('step_iteration', 'int64', []);
+  const condition = body.input('step_condition', 'bool', []);
+  const inners = slots.map((j) => stateInputs(body, tensors, (s) => `step_${slotName(j, s)}`));
+  const row = (all: string) => body.gather(all, iteration);
+  const [elementRow, targetRow, activeRow] = [row(elements), row(targets), row(active)];
+  const biasRow = biasCorrection === undefined ? undefined : row(biasCorrection);
+  const losses: string[] = [];
+  for (const j of slots) {
+    const slot = (all: string) => body.gather(all, body.int64s([j], []));
+    const updated: UpdateNames = {
+      param: (p) => `step_${slotName(j, `updated_${p}`)}`,
+      moment: (which, p) => `step_${slotName(j, `updated_${momentName(which, p)}`)}`,
+    };
+    const loss = `step_${slotName(j, 'loss')}`;
+    buildStep(
+      body,
+      spec,
+      optimizer,
+      X,
+      batchSize,
+      sliceRows,
+      {
+        ...inners[j],
+        elements: slot(elementRow),
+        targets: slot(targetRow),
+        biasCorrection: biasRow === undefined ? undefined : slot(biasRow),
+      },
+      loss,
+      updated,
+    );
+    losses.push(body.op('Unsqueeze', [loss, body.int64s([0])]));
+    const on = slot(activeRow);
+    for (const t of tensors)
+      body.op(
+        'Where',
+        [on, updatedName(updated, t), stateValue(inners[j], t)],
+        {},
+        `step_${slotName(j, t.next)}`,
+      );
+  }
+  body.output(body.op('Identity', [condition], {}, 'step_condition_out'), 'bool', []);
+  // The body's state outputs and the Loop's, slot by slot in stateTensors' order, as the inputs.
+  const slotOutputs = (prefix: string) =>
+    slots.flatMap((j) => tensors.map((t) => ({ name: `${prefix}${slotName(j, t.next)}`, t })));
+  for (const { name, t } of slotOutputs('step_')) body.output(name, 'float', [t.rows, t.cols]);
+  body.output(body.op('Concat', losses, { axis: 0 }, 'step_losses'), 'float', [seeds]);
+
+  const count = g.op('Gather', [g.op('Shape', [elements]), g.int64s([0], [])], { axis: 0 });
+  const carried = slots.flatMap((j) => tensors.map((t) => stateValue(states[j], t)));
+  const finals = slotOutputs('');
+  g.opN('Loop', [count, '', ...carried], [...finals.map((o) => o.name), 'losses'], {
+    body: { graph: body.graph() },
+  });
+  for (const { name, t } of finals) g.output(name, 'float', [t.rows, t.cols]);
+  g.output('losses', 'float', ['M', seeds]);
+  return g.toModel();
+}
+
+/**
+ * S seeds' steps of an mlp in one Loop whose body is one stacked step: the slots' states are stacked
+ * (S × rows × cols, by Unsqueeze and Concat) before the Loop, carried stacked through it, and split
+ * back into the slots' outputs after it.
+ */
+export function trainStackedSeedsLoopGraph(
+  spec: ModelSpec,
+  optimizer: OptimizerSpec,
+  encodings: Float64Array,
+  batchSize: number,
+  seeds: number,
+  sliceRows = defaultSliceRows(spec),
+): Uint8Array {
+  if (!stackable(spec)) throw new Error(`stacked seed graphs train the mlp, not the ${spec.kind}`);
+  const g = new GraphBuilder(`${spec.kind}_train_stacked_seeds`);
+  const X = g.floats(encodings, [spec.n, spec.n], 'X');
+  const tensors = stateTensors(spec, optimizer);
+  const slots = Array.from({ length: seeds }, (_, j) => j);
+  const states = slots.map((j) => stateInputs(g, tensors, (s) => slotName(j, s)));
+  const { elements, targets, biasCorrection } = batchInputs(g, spec, optimizer, batchSize, ['M', seeds]);
+  const active = g.input('active', 'bool', ['M', seeds]);
+  const first = g.int64s([0]);
+  const stacked = tensors.map((t) =>
+    g.concat(
+      slots.map((j) => g.op('Unsqueeze', [stateValue(states[j], t), first])),
+      0,
+    ),
+  );
+
+  const body = new GraphBuilder(`${spec.kind}_stacked_seeds_step`, 'step_');
+  const iteration = body.input('step_iteration', 'int64', []);
+  const condition = body.input('step_condition', 'bool', []);
+  const inner = stateInputs(body, tensors, (s) => `step_stacked_${s}`, [seeds]);
+  const row = (all: string) => body.gather(all, iteration);
+  const updated: UpdateNames = {
+    param: (p) => `step_updated_${p}`,
+    moment: (which, p) => `step_updated_${momentName(which, p)}`,
+  };
+  buildStep(
+    body,
+    spec,
+    optimizer,
+    X,
+    batchSize,
+    sliceRows,
+    {
+      ...inner,
+      elements: row(elements),
+      targets: row(targets),
+      biasCorrection: biasCorrection === undefined ? undefined : row(biasCorrection),
+    },
+    'step_losses',
+    updated,
+    seeds,
+  );
+  const on = body.reshape(row(active), [seeds, 1, 1]);
+  body.output(body.op('Identity', [condition], {}, 'step_condition_out'), 'bool', []);
+  for (const t of tensors) {
+    const next = body.op(
+      'Where',
+      [on, updatedName(updated, t), stateValue(inner, t)],
+      {},
+      `step_next_${t.name}`,
+    );
+    body.output(next, 'float', [seeds, t.rows, t.cols]);
+  }
+  body.output('step_losses', 'float', [seeds]);
+
+  const count = g.op('Gather', [g.op('Shape', [elements]), g.int64s([0], [])], { axis: 0 });
+  const finals = tensors.map((t) => `stacked_${t.next}`);
+  g.opN('Loop', [count, '', ...stacked], [...finals, 'losses'], { body: { graph: body.graph() } });
+  tensors.forEach((t, i) => {
+    const pieces = g.split(finals[i], 0, seeds);
+    slots.forEach((j) => {
+      const name = slotName(j, t.next);
+      g.op('Squeeze', [pieces[j], first], {}, name);
+      g.output(name, 'float', [t.rows, t.cols]);
+    });
+  });
+  g.output('losses', 'float', ['M', seeds]);
+  return g.toModel();
+}
