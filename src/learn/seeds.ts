@@ -9,7 +9,7 @@
 import { InputError } from '../errors.js';
 import type { EngineSession, EngineSetup, TensorEngine } from './engine/engine.js';
 import type { RunConfig } from './runConfig.js';
-import { type RunCallbacks, type RunResult, type RunSetup, runTraining } from './trainer.js';
+import { CallSizer, type RunCallbacks, type RunResult, type RunSetup, runTraining } from './trainer.js';
 
 /**
  * What the configs of one group share, as a string: everything but train.seed (and the name, which a
@@ -60,10 +60,13 @@ export async function runSeeds(
     return results;
   }
   const opener = new GroupOpener(engine, configs.length);
+  // One steps-per-call choice for all the seeds: their calls run as one engine call of as many steps
+  // as the longest asks for, so calls of unequal lengths would compute masked steps for nothing.
+  const callSizer = new CallSizer();
   return Promise.allSettled(
     configs.map(async (config, j) => {
       try {
-        return await runTraining(config, opener.engineFor(j), callbacks[j], setups?.[j]);
+        return await runTraining(config, opener.engineFor(j), { callSizer, ...callbacks[j] }, setups?.[j]);
       } finally {
         opener.done(j);
       }

@@ -140,6 +140,12 @@ export interface RunCallbacks {
    * goes, so that a call takes about CALL_MILLISECONDS. The numbers do not depend on it.
    */
   stepsPerCall?: number;
+  /**
+   * The chosen steps per call, shared: runSeeds gives the seeds of one group one CallSizer, so that
+   * their calls, which run as one engine call, ask for the same number of steps (a seed asking for
+   * fewer rides along masked, its share of the call computed and dropped).
+   */
+  callSizer?: CallSizer;
   resumeFrom?: Checkpoint;
 }
 
@@ -342,7 +348,7 @@ export async function runTraining(
   // where the loop must see the weights: an evaluation, a checkpoint, the budget's end. A chunk
   // that must stop early (a divergence or a plateau mid-chunk) is rewound and taken again up to
   // that step, so every number is what one step per call gives.
-  const chunks = new StepChunks(session, callbacks.stepsPerCall);
+  const chunks = new StepChunks(session, callbacks.stepsPerCall, callbacks.callSizer);
   const checkpointBoundary = (s: number) => !callbacks.checkpointDue && s % checkpointEvery === 0;
   try {
     while (step < steps) {
@@ -493,22 +499,49 @@ export const CALL_MILLISECONDS = 5;
 export const MAX_STEPS_PER_CALL = 1000;
 
 /**
+ * The steps per call the trainer chooses: they follow the measured time per step (a moving average)
+ * so that a call takes about CALL_MILLISECONDS. The seeds of a group share one: their calls end
+ * together, each reports it, and the reports of one moment are averaged into one update after it
+ * (setImmediate), so every seed reads the same size for its next call.
+ */
+export class CallSizer {
+  size = 1;
+  private msPerStep: number | undefined;
+  private pending: number[] = [];
+
+  /** A call of `steps` steps took `ms`. */
+  record(ms: number, steps: number): void {
+    if (this.pending.push(ms / steps) === 1) setImmediate(() => this.update());
+  }
+
+  private update(): void {
+    const perStep = this.pending.reduce((a, b) => a + b, 0) / this.pending.length;
+    this.pending = [];
+    this.msPerStep = this.msPerStep === undefined ? perStep : 0.7 * this.msPerStep + 0.3 * perStep;
+    this.size = Math.max(1, Math.min(MAX_STEPS_PER_CALL, Math.round(CALL_MILLISECONDS / this.msPerStep)));
+  }
+}
+
+/**
  * The engine calls of a run: steps() with up to `size` batches where the engine has it, else one
- * step() per batch. Unless fixed, `size` follows the measured time per step (a moving average, the
- * first call left out as it compiles the graph) so that a call takes about CALL_MILLISECONDS.
+ * step() per batch. Unless fixed, `size` is the sizer's, which each call but the first (it compiles
+ * the graph) informs.
  */
 export class StepChunks {
-  size: number;
   private calls = 0;
-  private msPerStep: number | undefined;
 
   constructor(
     private readonly session: EngineSession,
     private readonly fixed?: number,
+    private readonly sizer = new CallSizer(),
   ) {
     if (fixed !== undefined && (!Number.isInteger(fixed) || fixed < 1))
       throw new InputError(`steps per call must be a positive integer (got ${fixed})`);
-    this.size = session.steps === undefined ? 1 : (fixed ?? 1);
+  }
+
+  get size(): number {
+    if (this.session.steps === undefined) return 1;
+    return this.fixed ?? this.sizer.size;
   }
 
   /** One engine call: a step per batch (at most `size` of them); the losses before each update. */
@@ -516,11 +549,8 @@ export class StepChunks {
     if (this.session.steps === undefined) return [await this.session.step(batches[0])];
     const started = performance.now();
     const losses = await this.session.steps(batches);
-    if (this.fixed === undefined && this.calls++ > 0) {
-      const ms = (performance.now() - started) / batches.length;
-      this.msPerStep = this.msPerStep === undefined ? ms : 0.7 * this.msPerStep + 0.3 * ms;
-      this.size = Math.max(1, Math.min(MAX_STEPS_PER_CALL, Math.round(CALL_MILLISECONDS / this.msPerStep)));
-    }
+    if (this.fixed === undefined && this.calls++ > 0)
+      this.sizer.record(performance.now() - started, batches.length);
     return losses;
   }
 
@@ -546,10 +576,11 @@ async function pairWarmStart(
     k: WARM_START_K,
     train: { ...train, steps: warmStart!.steps, stopOnSuccess: true },
   };
-  const { signal, onProgress, stepsPerCall } = callbacks;
+  const { signal, onProgress, stepsPerCall, callSizer } = callbacks;
   return runTraining(pair, engine, {
     ...(signal ? { signal } : {}),
     ...(stepsPerCall !== undefined ? { stepsPerCall } : {}),
+    ...(callSizer ? { callSizer } : {}),
     ...(onProgress ? { onProgress: (p: Progress) => onProgress({ ...p, warmStart: true }) } : {}),
   });
 }

@@ -156,6 +156,31 @@ describe('onnx engine: S seeds per graph', () => {
       });
     }
 
+  test('a call that took several engine calls (the other seed asked for fewer steps) rewinds whole', async () => {
+    for (const engine of [onnx, copies]) {
+      const { setups, batch } = setupsFor(cases[1]);
+      const sessions = await engine.openSeeds!(setups.slice(0, 2));
+      // Seed 0's calls of 1 step cut seed 1's call of 4 into 4 engine calls; seed 1 then undoes it
+      // and takes its first 2 batches again.
+      const plans: Plan[] = [
+        { calls: [[batch(1)], [batch(2)], [batch(3)], [batch(4)], [batch(5)]] },
+        { calls: [[batch(11), batch(12), batch(13), batch(14)], [batch(15)]], rewind: { call: 0, keep: 2 } },
+      ];
+      const together = await Promise.all(sessions.map((session, j) => drive(session, plans[j])));
+      for (const [j, plan] of plans.entries()) {
+        const alone = await engine.open(setups[j]);
+        const losses: number[] = [];
+        for (const one of trained(plan)) losses.push(await alone.step(one));
+        assert.deepEqual(
+          together[j],
+          losses,
+          `${engine === onnx ? 'stacked' : 'copies'}: seed ${j}'s losses`,
+        );
+        await alone.dispose();
+      }
+    }
+  });
+
   test('a seed whose call fails leaves the others exact; predict works per seed during training', async () => {
     const c = cases[1];
     const { setups, batch } = setupsFor(c);

@@ -10,6 +10,8 @@ import { createEngine } from '../../../src/learn/engine/index.js';
 import { type RunConfig, RunConfigSchema } from '../../../src/learn/runConfig.js';
 import { runSeeds } from '../../../src/learn/seeds.js';
 import {
+  CALL_MILLISECONDS,
+  CallSizer,
   type Checkpoint,
   type RunCallbacks,
   type RunResult,
@@ -162,6 +164,46 @@ describe('runSeeds: three seeds in one graph', () => {
     assert.equal((cancelled as PromiseFulfilledResult<RunResult>).value.steps, 100);
     assert.equal(failed.status, 'rejected');
     assert.match(String((failed as PromiseRejectedResult).reason), /the store is gone/);
+  });
+
+  test('seeds that choose their steps per call ask for the same number in every call', async () => {
+    // The group's call runs as many steps as its longest request; shorter ones would be computed and
+    // dropped. With no early stop every seed reaches the same boundaries, so the chosen sizes (one
+    // CallSizer for the group) must give every seed the same calls.
+    const engine = await createEngine('onnx');
+    const calls: number[][] = [];
+    const recording = {
+      ...engine,
+      openSeeds: async (setups: Parameters<NonNullable<typeof engine.openSeeds>>[0]) =>
+        (await engine.openSeeds!(setups)).map((session, j) => ({
+          ...session,
+          steps: (batches: Parameters<NonNullable<typeof session.steps>>[0]) => {
+            (calls[j] ??= []).push(batches.length);
+            return session.steps!(batches);
+          },
+        })),
+    };
+    const long = {
+      train: { optimizer: 'per-neuron', lr: 0.01, init: 1e-3, steps: 3000, clip: 0.1, stopOnSuccess: false },
+    };
+    const results = await runSeeds(
+      [1, 2, 3].map((seed) => config(seed, long)),
+      recording,
+    );
+    assert.ok(results.every((r) => r.status === 'fulfilled' && r.value.steps === 3000));
+    assert.ok(Math.max(...calls[0]) > 1, `the sizes grew from 1: ${calls[0].join(' ')}`);
+    assert.deepEqual(calls[1], calls[0]);
+    assert.deepEqual(calls[2], calls[0]);
+  });
+
+  test('one CallSizer: the reports of one moment make one update, after it, so every seed reads the same size', async () => {
+    const sizer = new CallSizer();
+    sizer.record(2, 4); // 0.5 ms per step
+    assert.equal(sizer.size, 1, 'unchanged until the moment is over');
+    sizer.record(3, 4); // 0.75 ms per step
+    assert.equal(sizer.size, 1);
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(sizer.size, Math.round(CALL_MILLISECONDS / 0.625));
   });
 
   test('configs that differ in more than the seed are refused', async () => {

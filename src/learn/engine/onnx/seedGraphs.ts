@@ -8,11 +8,9 @@
  *                               each product one batched MatMul instead of S Gemms, so each kernel
  *                               of the step runs once for the S seeds instead of S times
  *
- * Common inputs: elements (M × S × B × k), targets (M × S × B), bias_correction (M × S × 2, when any
- * parameter is Adam's) and active (M × S, bool); outputs: each slot's state after the M steps and
- * losses (M × S). Step i of slot j updates its state only where active[i][j]: a Where picks the
- * updated or the old tensor, so an inactive step leaves the state bit for bit as it was (its step is
- * computed and dropped). That is how seeds whose calls ask for fewer steps than others ride along.
+ * Common inputs: elements (M × S × B × k), targets (M × S × B) and bias_correction (M × S × 2, when
+ * any parameter is Adam's); outputs: each slot's state after the M steps and losses (M × S). Every
+ * slot takes all M steps (seeds.ts asks each engine call for as many steps as every seed has left).
  * Every seed's numbers are those of training it alone, bit for bit
  * (test/unit/learn/engine-onnx-seeds.test.ts).
  */
@@ -20,7 +18,7 @@ import type { ModelSpec } from '../../models/spec.js';
 import type { OptimizerSpec } from '../../optimizers.js';
 import { GraphBuilder } from './graph.js';
 import { batchInputs, buildStep, defaultSliceRows, stateInputs, stateValue, updatedName } from './graphs.js';
-import { momentName, stateTensors } from './stateTensors.js';
+import { newMomentName, newName, stateTensors } from './stateTensors.js';
 import type { UpdateNames } from './update.js';
 
 /** The graph names of seed slot j's state: `s<j>_<name>` (inputs) and `s<j>_new_<name>` (outputs). */
@@ -44,21 +42,21 @@ export function trainSeedsLoopGraph(
   const slots = Array.from({ length: seeds }, (_, j) => j);
   const states = slots.map((j) => stateInputs(g, tensors, (s) => slotName(j, s)));
   const { elements, targets, biasCorrection } = batchInputs(g, spec, optimizer, batchSize, ['M', seeds]);
-  const active = g.input('active', 'bool', ['M', seeds]);
 
   const body = new GraphBuilder(`${spec.kind}_seeds_step`, 'step_');
   const iteration = body.input('step_iteration', 'int64', []);
   const condition = body.input('step_condition', 'bool', []);
   const inners = slots.map((j) => stateInputs(body, tensors, (s) => `step_${slotName(j, s)}`));
   const row = (all: string) => body.gather(all, iteration);
-  const [elementRow, targetRow, activeRow] = [row(elements), row(targets), row(active)];
+  const [elementRow, targetRow] = [row(elements), row(targets)];
   const biasRow = biasCorrection === undefined ? undefined : row(biasCorrection);
   const losses: string[] = [];
   for (const j of slots) {
     const slot = (all: string) => body.gather(all, body.int64s([j], []));
+    // Named as the body's outputs: slot j's state after the step.
     const updated: UpdateNames = {
-      param: (p) => `step_${slotName(j, `updated_${p}`)}`,
-      moment: (which, p) => `step_${slotName(j, `updated_${momentName(which, p)}`)}`,
+      param: (p) => `step_${slotName(j, newName(p))}`,
+      moment: (which, p) => `step_${slotName(j, newMomentName(which, p))}`,
     };
     const loss = `step_${slotName(j, 'loss')}`;
     buildStep(
@@ -78,14 +76,6 @@ export function trainSeedsLoopGraph(
       updated,
     );
     losses.push(body.op('Unsqueeze', [loss, body.int64s([0])]));
-    const on = slot(activeRow);
-    for (const t of tensors)
-      body.op(
-        'Where',
-        [on, updatedName(updated, t), stateValue(inners[j], t)],
-        {},
-        `step_${slotName(j, t.next)}`,
-      );
   }
   body.output(body.op('Identity', [condition], {}, 'step_condition_out'), 'bool', []);
   // The body's state outputs and the Loop's, slot by slot in stateTensors' order, as the inputs.
@@ -125,7 +115,6 @@ export function trainStackedSeedsLoopGraph(
   const slots = Array.from({ length: seeds }, (_, j) => j);
   const states = slots.map((j) => stateInputs(g, tensors, (s) => slotName(j, s)));
   const { elements, targets, biasCorrection } = batchInputs(g, spec, optimizer, batchSize, ['M', seeds]);
-  const active = g.input('active', 'bool', ['M', seeds]);
   const first = g.int64s([0]);
   const stacked = tensors.map((t) =>
     g.concat(
@@ -140,8 +129,8 @@ export function trainStackedSeedsLoopGraph(
   const inner = stateInputs(body, tensors, (s) => `step_stacked_${s}`, [seeds]);
   const row = (all: string) => body.gather(all, iteration);
   const updated: UpdateNames = {
-    param: (p) => `step_updated_${p}`,
-    moment: (which, p) => `step_updated_${momentName(which, p)}`,
+    param: (p) => `step_stacked_${newName(p)}`,
+    moment: (which, p) => `step_stacked_${newMomentName(which, p)}`,
   };
   buildStep(
     body,
@@ -160,17 +149,8 @@ export function trainStackedSeedsLoopGraph(
     updated,
     seeds,
   );
-  const on = body.reshape(row(active), [seeds, 1, 1]);
   body.output(body.op('Identity', [condition], {}, 'step_condition_out'), 'bool', []);
-  for (const t of tensors) {
-    const next = body.op(
-      'Where',
-      [on, updatedName(updated, t), stateValue(inner, t)],
-      {},
-      `step_next_${t.name}`,
-    );
-    body.output(next, 'float', [seeds, t.rows, t.cols]);
-  }
+  for (const t of tensors) body.output(updatedName(updated, t), 'float', [seeds, t.rows, t.cols]);
   body.output('step_losses', 'float', [seeds]);
 
   const count = g.op('Gather', [g.op('Shape', [elements]), g.int64s([0], [])], { axis: 0 });

@@ -6,12 +6,15 @@
  * the per-call cost (feeds, ORT's run set-up, the await), and with stacked weights the per-kernel
  * cost, over the seeds; each seed's numbers are bit for bit those of its own session.
  *
- * A call runs once every session of the group that is not disposed has a steps() call waiting. The
- * calls may ask for different numbers of steps (M_j): the graph runs the largest, and seed j's steps
- * past M_j are masked (computed, then dropped: its state stays as it was). Calls with batches of
- * different sizes (a short last batch of an epoch) run as separate engine calls, one per size. A
- * seed that stops (success, plateau, divergence, cancellation, an error) disposes its session and
- * the others go on without it; a group of one runs its session's own Loop graph.
+ * An engine call runs once every session of the group that is not disposed has a steps() call
+ * waiting, and takes as many steps as the shortest of them asks: a longer call stays waiting with
+ * the rest of its batches for the next engine call (which runs once the seeds whose calls were
+ * answered ask again), so no step is computed for nothing, whatever the seeds ask. (The trainers
+ * of one group share their steps-per-call choice, src/learn/trainer.ts CallSizer, so their calls
+ * mostly match.) Calls with batches of different sizes (a short last batch of an epoch) run as
+ * separate engine calls, one per size. A seed that stops (success, plateau, divergence,
+ * cancellation, an error) disposes its session and the others go on without it; a group of one
+ * runs its session's own Loop graph.
  */
 import * as ort from 'onnxruntime-node';
 import { InputError } from '../../../errors.js';
@@ -24,6 +27,11 @@ import { batchFeeds, biasCorrection, type CompiledGraphs, type OnnxSession, open
 interface Request {
   seed: number;
   batches: Batch[];
+  /** How many of `batches` the engine has stepped so far; their losses. */
+  done: number;
+  losses: Float32Array;
+  /** The state before the call, kept when it takes more than one engine call (for rewind()). */
+  before?: Record<string, Float32Array>;
   resolve: (losses: Float32Array) => void;
   reject: (error: unknown) => void;
 }
@@ -54,40 +62,41 @@ export async function openSeedSessions(
   const stacked = (options.stackedSeeds ?? true) && stackable(spec);
   const live = new Set(sessions.map((_, j) => j));
   const waiting = new Map<number, Request>();
+  /** Each seed's last call, when it took several engine calls: the state before it, for rewind(). */
+  const undo = new Map<number, { state: Record<string, Float32Array>; steps: number } | undefined>();
   let running = false;
 
-  /** One engine call for `requests`, all with batches of `count` sequences. */
-  const runTogether = async (requests: Request[], count: number): Promise<Float32Array[]> => {
+  /**
+   * One engine call of M steps for each of `requests` (all with batches of `count` sequences, at
+   * least M of them not yet stepped): their next M batches; each request's losses for them.
+   */
+  const runTogether = async (requests: Request[], count: number, M: number): Promise<Float32Array[]> => {
+    const next = (r: Request) => r.batches.slice(r.done, r.done + M);
     if (requests.length === 1) {
-      const { seed, batches } = requests[0];
-      return [await sessions[seed].steps!(batches)];
+      const { seed } = requests[0];
+      return [await sessions[seed].steps!(next(requests[0]))];
     }
     const S = requests.length;
-    const M = Math.max(...requests.map((r) => r.batches.length));
     const k = spec.k;
     const elements = new Int32Array(M * S * count * k);
     const targets = new Int32Array(M * S * count);
     const corrections = new Float32Array(M * S * 2);
-    // An inactive step reads index 0 everywhere: a valid input whose result is dropped.
-    const active = new Uint8Array(M * S);
     const feeds: Record<string, ort.Tensor> = {};
     const fetches: Record<string, ort.Tensor> = {};
-    requests.forEach(({ seed, batches }, j) => {
-      const slot = sessions[seed].slot;
+    requests.forEach((request, j) => {
+      const slot = sessions[request.seed].slot;
       for (const [name, tensor] of Object.entries(slot.state())) feeds[slotName(j, name)] = tensor;
       for (const [name, tensor] of Object.entries(slot.outputs())) fetches[slotName(j, name)] = tensor;
-      batches.forEach((batch, i) => {
+      next(request).forEach((batch, i) => {
         const at = i * S + j;
         elements.set(batch.elements, at * count * k);
         targets.set(batch.targets, at * count);
-        active[at] = 1;
         if (adam)
           corrections.set(biasCorrection(optimizer, slot.stepCount() + 1 + i).data as Float32Array, 2 * at);
       });
     });
     feeds.elements = new ort.Tensor('int32', elements, [M, S, count, k]);
     feeds.targets = new ort.Tensor('int32', targets, [M, S, count]);
-    feeds.active = new ort.Tensor('bool', active, [M, S]);
     if (adam) feeds.bias_correction = new ort.Tensor('float32', corrections, [M, S, 2]);
     const losses = new ort.Tensor('float32', new Float32Array(M * S), [M, S]);
     const session = stacked
@@ -99,34 +108,48 @@ export async function openSeedSessions(
         );
     await session.run(feeds, { losses, ...fetches });
     const all = losses.data as Float32Array;
-    return requests.map(({ seed, batches }, j) => {
-      sessions[seed].slot.advanced(batches.length);
-      return Float32Array.from(batches, (_, i) => all[i * S + j]);
+    return requests.map(({ seed }, j) => {
+      sessions[seed].slot.advanced(M);
+      return Float32Array.from({ length: M }, (_, i) => all[i * S + j]);
     });
   };
 
-  /** Runs the waiting calls once every live session has one; one engine call per batch size. */
+  /**
+   * Once every live session has a call waiting: one engine call per batch size, of as many steps as
+   * the shortest call of that size has left. Calls stepped to their end are answered; the others
+   * wait on for the next engine call.
+   */
   const runWhenAllWait = async (): Promise<void> => {
     if (running || waiting.size === 0 || [...live].some((j) => !waiting.has(j))) return;
     running = true;
-    const requests = [...waiting.values()];
-    waiting.clear();
     const bySize = new Map<number, Request[]>();
-    for (const r of requests) {
+    for (const r of waiting.values()) {
       const list = bySize.get(r.batches[0].count) ?? [];
       list.push(r);
       bySize.set(r.batches[0].count, list);
     }
     for (const [count, list] of bySize) {
+      const M = Math.min(...list.map((r) => r.batches.length - r.done));
+      for (const r of list) if (r.done === 0 && r.batches.length > M) r.before = sessions[r.seed].slot.save();
       try {
-        const losses = await runTogether(list, count);
-        for (const [j, r] of list.entries()) r.resolve(losses[j]);
+        const losses = await runTogether(list, count, M);
+        for (const [j, r] of list.entries()) {
+          r.losses.set(losses[j], r.done);
+          r.done += M;
+          if (r.done < r.batches.length) continue;
+          waiting.delete(r.seed);
+          undo.set(r.seed, r.before === undefined ? undefined : { state: r.before, steps: r.done });
+          r.resolve(r.losses);
+        }
       } catch (error) {
-        for (const r of list) r.reject(error);
+        for (const r of list) {
+          waiting.delete(r.seed);
+          r.reject(error);
+        }
       }
     }
     running = false;
-    // Calls that came in while this one ran (from seeds it did not include) may be complete now.
+    // Calls that came in while this one ran (from seeds it answered) may be complete now.
     await runWhenAllWait();
   };
 
@@ -144,7 +167,14 @@ export async function openSeedSessions(
           );
       }
       return new Promise((resolve, reject) => {
-        waiting.set(seed, { seed, batches, resolve, reject });
+        waiting.set(seed, {
+          seed,
+          batches,
+          done: 0,
+          losses: new Float32Array(batches.length),
+          resolve,
+          reject,
+        });
         void runWhenAllWait();
       });
     };
@@ -152,6 +182,12 @@ export async function openSeedSessions(
       ...session,
       steps,
       step: async (batch) => (await steps([batch]))[0],
+      rewind() {
+        const before = undo.get(seed);
+        undo.delete(seed);
+        if (before === undefined) session.rewind!();
+        else session.slot.restore(before.state, before.steps);
+      },
       async dispose() {
         if (!live.delete(seed)) return;
         if (live.size === 0) await graphs.release();

@@ -86,6 +86,10 @@ export interface SessionSlot {
   stepCount(): number;
   /** A call wrote `outputs()` with `steps` steps: they become the state, undoable by rewind(). */
   advanced(steps: number): void;
+  /** A copy of the state, for restore(). */
+  save(): Record<string, Float32Array>;
+  /** Puts back a saved state, `steps` steps back: what rewind() does for steps over several calls. */
+  restore(saved: Record<string, Float32Array>, steps: number): void;
 }
 
 export type OnnxSession = EngineSession & { slot: SessionSlot };
@@ -258,6 +262,15 @@ export async function openSession(
       outputs: () => outputs,
       stepCount: () => step,
       advanced,
+      save: () =>
+        Object.fromEntries(
+          Object.entries(state).map(([name, t]) => [name, Float32Array.from(t.data as Float32Array)]),
+        ),
+      restore(saved, steps) {
+        for (const [name, data] of Object.entries(saved)) (state[name].data as Float32Array).set(data);
+        step -= steps;
+        undoable = 0;
+      },
     },
   };
 }
