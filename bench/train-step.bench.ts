@@ -5,7 +5,8 @@
  * 1. Time per step at each size: onnx with one step per engine call, onnx with N steps per call (N
  *    chosen as the trainer chooses it: a call of about CALL_MILLISECONDS), onnx with S = 3 seeds in
  *    one graph (time per seed-step; S = 1 is the N-per-call column, as a seed group of one runs its
- *    session's own Loop graph), the reference engine at the first size only (plain Float64
+ *    session's own Loop graph), with stacked weights and with one copy of the step per seed, the
+ *    reference engine at the first size only (plain Float64
  *    TypeScript), and PyTorch's step right after each size.
  * 2. Whole runs of the paper's three recorded configurations, process start to result: `sgc train`
  *    (the compiled CLI, `npm run build`) against bench/reference/train_run_torch.py (the paper's
@@ -53,6 +54,8 @@ console.log(`uptime at the start: ${uptime()}`);
 // Each size: the onnx engine (1, then N steps per call), then PyTorch right after, so all see the
 // same machine load.
 const onnx = createOnnxEngine();
+/** The same seed groups with one copy of the step per seed (what the rnn and tree get): the reference of the S column. */
+const copies = createOnnxEngine({ stackedSeeds: false });
 /** Seeds per graph in the S column. */
 const SEEDS = 3;
 const rows: (string | number)[][] = [];
@@ -68,6 +71,7 @@ for (const [index, size] of sizes.entries()) {
   const seedCall = Math.max(1, Math.min(MAX_STEPS_PER_CALL, Math.round(CALL_MILLISECONDS / (SEEDS * many))));
   const seededTimes = await timeEngineSteps(onnx, size, seconds, seedCall, SEEDS);
   const seeded = seededTimes.ms;
+  const copied = (await timeEngineSteps(copies, size, seconds, seedCall, SEEDS)).ms;
   const reference = index === 0 ? us(await timeEngineStep(referenceEngine, size, seconds)) : '';
   const torch = measureTorchSteps([size], seconds);
   note = torch.note;
@@ -84,6 +88,8 @@ for (const [index, size] of sizes.entries()) {
     seedCall,
     us(seeded),
     (many / seeded).toFixed(1),
+    us(copied),
+    (copied / seeded).toFixed(1),
     us(manyTimes.cpuMs),
     us(seededTimes.cpuMs),
     (manyTimes.cpuMs / seededTimes.cpuMs).toFixed(1),
@@ -93,7 +99,7 @@ for (const [index, size] of sizes.entries()) {
     torchMs === undefined ? '' : (torchMs / seeded).toFixed(1),
   ]);
   process.stderr.write(
-    `  ${sizeKey(size)}: onnx ${us(one)} µs, ${perCall}/call ${us(many)} µs, S = ${SEEDS} ${us(seeded)} µs/seed-step, torch ${torchMs === undefined ? '—' : us(torchMs)} µs\n`,
+    `  ${sizeKey(size)}: onnx ${us(one)} µs, ${perCall}/call ${us(many)} µs, S = ${SEEDS} ${us(seeded)} µs/seed-step (copies ${us(copied)}), torch ${torchMs === undefined ? '—' : us(torchMs)} µs\n`,
   );
 }
 
@@ -112,6 +118,8 @@ if (rows.length > 0) {
         `S=${SEEDS} M`,
         `S=${SEEDS} µs/seed-step`,
         `gain S=${SEEDS}`,
+        `S=${SEEDS} copies µs`,
+        'copies/stacked',
         'CPU µs N/call',
         `CPU µs S=${SEEDS}`,
         `CPU gain S=${SEEDS}`,
@@ -127,7 +135,7 @@ if (rows.length > 0) {
     `\nMedian time of one step = forward, backward, global-norm clip, per-neuron update; mlp with degree k, Float32` +
       ` (reference engine: Float64, first size only). N steps per call: chosen as the trainer does (a call of about` +
       ` ${CALL_MILLISECONDS} ms); gain = 1/call ÷ N/call. S = ${SEEDS}: ${SEEDS} seeds (inits 1–${SEEDS}) in one graph,` +
-      ` M steps per seed per call, time per seed-step; gain S=${SEEDS} = N/call ÷ S=${SEEDS}.` +
+      ` M steps per seed per call, time per seed-step, with stacked weights; copies: the same group with one copy of the step per seed; gain S=${SEEDS} = N/call ÷ S=${SEEDS}.` +
       ` CPU µs: the process's CPU time (all threads) per step or seed-step over the timed calls, steadier than wall time under load. ${availableParallelism()} CPUs.\n${note}.`,
   );
 }
