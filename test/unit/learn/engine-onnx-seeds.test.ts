@@ -12,6 +12,7 @@ import { InputError } from '../../../src/errors.js';
 import type { Batch, EngineSession, EngineSetup } from '../../../src/learn/engine/engine.js';
 import { createOnnxEngine } from '../../../src/learn/engine/onnx/index.js';
 import {
+  stackable,
   trainSeedsLoopGraph,
   trainStackedSeedsLoopGraph,
 } from '../../../src/learn/engine/onnx/seedGraphs.js';
@@ -227,6 +228,11 @@ describe('onnx engine: S seeds per graph', () => {
     assert.equal(count(trainStackedSeedsLoopGraph, 5), count(trainStackedSeedsLoopGraph, 2));
     assert.equal(count(trainSeedsLoopGraph, 5), (5 / 2) * count(trainSeedsLoopGraph, 2));
     assert.equal(count(trainStackedSeedsLoopGraph, 2), count(trainSeedsLoopGraph, 2) / 2);
+    // Stacked only where the stacked step's intermediates stay small (STACKED_MAX_ELEMENTS).
+    assert.ok(stackable(model, BATCH, 3));
+    assert.ok(stackable(makeModelSpec('mlp', 11, 2, 200), 121, 8));
+    assert.ok(!stackable(makeModelSpec('mlp', 10, 3, 2048), 1000, 3));
+    assert.ok(!stackable(makeModelSpec('rnn', group.order, 2, 8), BATCH, 3));
     assert.throws(() =>
       trainStackedSeedsLoopGraph(makeModelSpec('rnn', group.order, 2, 8), perNeuron, encodings, BATCH, 2),
     );

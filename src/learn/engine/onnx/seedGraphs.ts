@@ -4,9 +4,9 @@
  * by slotName), so a seed's session keeps its state whichever graph stepped it:
  *
  *   trainSeedsLoopGraph         any model: the Loop body holds one copy of the step per seed
- *   trainStackedSeedsLoopGraph  the mlp: one step of all seeds with stacked weights (stackedMlp.ts),
- *                               each product one batched MatMul instead of S Gemms, so each kernel
- *                               of the step runs once for the S seeds instead of S times
+ *   trainStackedSeedsLoopGraph  the mlp's small steps (stackable): one step of all seeds with stacked
+ *                               weights (stackedMlp.ts), each product one batched MatMul instead of
+ *                               S Gemms, so each kernel of the step runs once for the S seeds
  *
  * Common inputs: elements (M × S × B × k), targets (M × S × B) and bias_correction (M × S × 2, when
  * any parameter is Adam's); outputs: each slot's state after the M steps and losses (M × S). Every
@@ -24,8 +24,18 @@ import type { UpdateNames } from './update.js';
 /** The graph names of seed slot j's state: `s<j>_<name>` (inputs) and `s<j>_new_<name>` (outputs). */
 export const slotName = (slot: number, name: string) => `s${slot}_${name}`;
 
-/** Whether trainStackedSeedsLoopGraph can train this model (the mlp only). */
-export const stackable = (spec: ModelSpec) => spec.kind === 'mlp';
+/**
+ * Largest S·B·max(H, n) for stacked weights: each stacked intermediate (S × B × H floats) then fits in
+ * a core's cache. Above it the copies of the step were as fast or faster (they keep the train graph's
+ * slices of the batch, which a stacked step makes S times larger): measured with S = 3 on 2 cores
+ * (bench:train), stacked ÷ copies per seed-step 1.5 at (|G|, H, B) = (11, 200, 121) and (10, 512, 100),
+ * 1.0–1.1 at (24/25, 300, 128), 0.9–1.0 at (10, 2048, 1000) and 0.7–0.9 at B = 3600–4096.
+ */
+export const STACKED_MAX_ELEMENTS = 1 << 18;
+
+/** Whether S seeds of this model and batch size train with stacked weights (the mlp, small steps). */
+export const stackable = (spec: ModelSpec, batchSize: number, seeds: number) =>
+  spec.kind === 'mlp' && seeds * batchSize * Math.max(spec.H, spec.n) <= STACKED_MAX_ELEMENTS;
 
 /** S seeds' steps in one Loop whose body holds S copies of the step, one per seed slot. */
 export function trainSeedsLoopGraph(
@@ -108,7 +118,7 @@ export function trainStackedSeedsLoopGraph(
   seeds: number,
   sliceRows = defaultSliceRows(spec),
 ): Uint8Array {
-  if (!stackable(spec)) throw new Error(`stacked seed graphs train the mlp, not the ${spec.kind}`);
+  if (spec.kind !== 'mlp') throw new Error(`stacked seed graphs train the mlp, not the ${spec.kind}`);
   const g = new GraphBuilder(`${spec.kind}_train_stacked_seeds`);
   const X = g.floats(encodings, [spec.n, spec.n], 'X');
   const tensors = stateTensors(spec, optimizer);

@@ -59,7 +59,6 @@ export async function openSeedSessions(
   for (const setup of setups) sessions.push(await openSession(setup, graphs, options, false));
   const { model: spec, optimizer, encodings } = setups[0];
   const adam = adamParameters(spec, optimizer).length > 0;
-  const stacked = (options.stackedSeeds ?? true) && stackable(spec);
   const live = new Set(sessions.map((_, j) => j));
   const waiting = new Map<number, Request>();
   /** Each seed's last call, when it took several engine calls: the state before it, for rewind(). */
@@ -99,13 +98,14 @@ export async function openSeedSessions(
     feeds.targets = new ort.Tensor('int32', targets, [M, S, count]);
     if (adam) feeds.bias_correction = new ort.Tensor('float32', corrections, [M, S, 2]);
     const losses = new ort.Tensor('float32', new Float32Array(M * S), [M, S]);
-    const session = stacked
-      ? await graphs.get(`stacked-seeds:${S}:${count}`, () =>
-          trainStackedSeedsLoopGraph(spec, optimizer, encodings, count, S, options.sliceRows),
-        )
-      : await graphs.get(`seeds:${S}:${count}`, () =>
-          trainSeedsLoopGraph(spec, optimizer, encodings, count, S, options.sliceRows),
-        );
+    const session =
+      (options.stackedSeeds ?? true) && stackable(spec, count, S)
+        ? await graphs.get(`stacked-seeds:${S}:${count}`, () =>
+            trainStackedSeedsLoopGraph(spec, optimizer, encodings, count, S, options.sliceRows),
+          )
+        : await graphs.get(`seeds:${S}:${count}`, () =>
+            trainSeedsLoopGraph(spec, optimizer, encodings, count, S, options.sliceRows),
+          );
     await session.run(feeds, { losses, ...fetches });
     const all = losses.data as Float32Array;
     return requests.map(({ seed }, j) => {
