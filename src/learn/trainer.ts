@@ -142,8 +142,8 @@ export interface RunCallbacks {
   stepsPerCall?: number;
   /**
    * The chosen steps per call, shared: runSeeds gives the seeds of one group one CallSizer, so that
-   * their calls, which run as one engine call, ask for the same number of steps (a seed asking for
-   * fewer rides along masked, its share of the call computed and dropped).
+   * their calls, which run as one engine call, ask for the same number of steps (unequal calls cost
+   * more engine calls: src/learn/engine/onnx/seeds.ts).
    */
   callSizer?: CallSizer;
   resumeFrom?: Checkpoint;

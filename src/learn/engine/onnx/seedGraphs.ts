@@ -37,6 +37,34 @@ export const STACKED_MAX_ELEMENTS = 1 << 18;
 export const stackable = (spec: ModelSpec, batchSize: number, seeds: number) =>
   spec.kind === 'mlp' && seeds * batchSize * Math.max(spec.H, spec.n) <= STACKED_MAX_ELEMENTS;
 
+/**
+ * What both seed graphs start with: the outer graph (X, each slot's state inputs, the batch inputs),
+ * its Loop body with the iteration and condition inputs, `row` (a batch input's row of the current
+ * step, in the body) and the Loop's trip count.
+ */
+function seedGraph(
+  name: string,
+  spec: ModelSpec,
+  optimizer: OptimizerSpec,
+  encodings: Float64Array,
+  batchSize: number,
+  seeds: number,
+) {
+  const g = new GraphBuilder(`${spec.kind}_${name}`);
+  const X = g.floats(encodings, [spec.n, spec.n], 'X');
+  const tensors = stateTensors(spec, optimizer);
+  const slots = Array.from({ length: seeds }, (_, j) => j);
+  const states = slots.map((j) => stateInputs(g, tensors, (s) => slotName(j, s)));
+  const batch = batchInputs(g, spec, optimizer, batchSize, ['M', seeds]);
+  const body = new GraphBuilder(`${spec.kind}_${name}_step`, 'step_');
+  const iteration = body.input('step_iteration', 'int64', []);
+  const condition = body.input('step_condition', 'bool', []);
+  body.output(body.op('Identity', [condition], {}, 'step_condition_out'), 'bool', []);
+  const row = (all: string) => body.gather(all, iteration);
+  const count = g.op('Gather', [g.op('Shape', [batch.elements]), g.int64s([0], [])], { axis: 0 });
+  return { g, X, tensors, slots, states, ...batch, body, row, count };
+}
+
 /** S seeds' steps in one Loop whose body holds S copies of the step, one per seed slot. */
 export function trainSeedsLoopGraph(
   spec: ModelSpec,
@@ -46,18 +74,15 @@ export function trainSeedsLoopGraph(
   seeds: number,
   sliceRows = defaultSliceRows(spec),
 ): Uint8Array {
-  const g = new GraphBuilder(`${spec.kind}_train_seeds`);
-  const X = g.floats(encodings, [spec.n, spec.n], 'X');
-  const tensors = stateTensors(spec, optimizer);
-  const slots = Array.from({ length: seeds }, (_, j) => j);
-  const states = slots.map((j) => stateInputs(g, tensors, (s) => slotName(j, s)));
-  const { elements, targets, biasCorrection } = batchInputs(g, spec, optimizer, batchSize, ['M', seeds]);
-
-  const body = new GraphBuilder(`${spec.kind}_seeds_step`, 'step_');
-  const iteration = body.input('step_iteration', 'int64', []);
-  const condition = body.input('step_condition', 'bool', []);
+  const { g, X, tensors, slots, states, elements, targets, biasCorrection, body, row, count } = seedGraph(
+    'train_seeds',
+    spec,
+    optimizer,
+    encodings,
+    batchSize,
+    seeds,
+  );
   const inners = slots.map((j) => stateInputs(body, tensors, (s) => `step_${slotName(j, s)}`));
-  const row = (all: string) => body.gather(all, iteration);
   const [elementRow, targetRow] = [row(elements), row(targets)];
   const biasRow = biasCorrection === undefined ? undefined : row(biasCorrection);
   const losses: string[] = [];
@@ -87,14 +112,12 @@ export function trainSeedsLoopGraph(
     );
     losses.push(body.op('Unsqueeze', [loss, body.int64s([0])]));
   }
-  body.output(body.op('Identity', [condition], {}, 'step_condition_out'), 'bool', []);
   // The body's state outputs and the Loop's, slot by slot in stateTensors' order, as the inputs.
   const slotOutputs = (prefix: string) =>
     slots.flatMap((j) => tensors.map((t) => ({ name: `${prefix}${slotName(j, t.next)}`, t })));
   for (const { name, t } of slotOutputs('step_')) body.output(name, 'float', [t.rows, t.cols]);
   body.output(body.op('Concat', losses, { axis: 0 }, 'step_losses'), 'float', [seeds]);
 
-  const count = g.op('Gather', [g.op('Shape', [elements]), g.int64s([0], [])], { axis: 0 });
   const carried = slots.flatMap((j) => tensors.map((t) => stateValue(states[j], t)));
   const finals = slotOutputs('');
   g.opN('Loop', [count, '', ...carried], [...finals.map((o) => o.name), 'losses'], {
@@ -119,12 +142,14 @@ export function trainStackedSeedsLoopGraph(
   sliceRows = defaultSliceRows(spec),
 ): Uint8Array {
   if (spec.kind !== 'mlp') throw new Error(`stacked seed graphs train the mlp, not the ${spec.kind}`);
-  const g = new GraphBuilder(`${spec.kind}_train_stacked_seeds`);
-  const X = g.floats(encodings, [spec.n, spec.n], 'X');
-  const tensors = stateTensors(spec, optimizer);
-  const slots = Array.from({ length: seeds }, (_, j) => j);
-  const states = slots.map((j) => stateInputs(g, tensors, (s) => slotName(j, s)));
-  const { elements, targets, biasCorrection } = batchInputs(g, spec, optimizer, batchSize, ['M', seeds]);
+  const { g, X, tensors, slots, states, elements, targets, biasCorrection, body, row, count } = seedGraph(
+    'train_stacked_seeds',
+    spec,
+    optimizer,
+    encodings,
+    batchSize,
+    seeds,
+  );
   const first = g.int64s([0]);
   const stacked = tensors.map((t) =>
     g.concat(
@@ -133,11 +158,7 @@ export function trainStackedSeedsLoopGraph(
     ),
   );
 
-  const body = new GraphBuilder(`${spec.kind}_stacked_seeds_step`, 'step_');
-  const iteration = body.input('step_iteration', 'int64', []);
-  const condition = body.input('step_condition', 'bool', []);
   const inner = stateInputs(body, tensors, (s) => `step_stacked_${s}`, [seeds]);
-  const row = (all: string) => body.gather(all, iteration);
   const updated: UpdateNames = {
     param: (p) => `step_stacked_${newName(p)}`,
     moment: (which, p) => `step_stacked_${newMomentName(which, p)}`,
@@ -159,11 +180,9 @@ export function trainStackedSeedsLoopGraph(
     updated,
     seeds,
   );
-  body.output(body.op('Identity', [condition], {}, 'step_condition_out'), 'bool', []);
   for (const t of tensors) body.output(updatedName(updated, t), 'float', [seeds, t.rows, t.cols]);
   body.output('step_losses', 'float', [seeds]);
 
-  const count = g.op('Gather', [g.op('Shape', [elements]), g.int64s([0], [])], { axis: 0 });
   const finals = tensors.map((t) => `stacked_${t.next}`);
   g.opN('Loop', [count, '', ...stacked], [...finals, 'losses'], { body: { graph: body.graph() } });
   tensors.forEach((t, i) => {
