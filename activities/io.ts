@@ -201,7 +201,10 @@ export function createIoActivities(deps: IoDependencies) {
         FINAL_OUTCOMES,
         'queued',
       );
-      for (const ticket of planned.tickets) if (claimed.has(ticket.configHash)) ticket.claimed = true;
+      for (const ticket of planned.tickets) {
+        if (claimed.has(ticket.configHash)) ticket.claimed = true;
+        ticket.together = planned.tickets.filter((t) => t.H === ticket.H).length;
+      }
       return planned;
     },
 

@@ -1,15 +1,20 @@
 /**
- * Seed groups on a training worker (`sgc worker --seed-group S`): training activities whose runs are
- * equal but for their seed (a cell's seeds at one width, which its width search starts together)
- * are gathered and trained as one group, whose steps run as one engine call for all of them
- * (runSeeds, src/learn/seeds.ts). Each activity still reports its own run, with the numbers it
- * would have had alone.
+ * Seed groups on a training worker (`--seed-group S`): training activities whose runs are equal but
+ * for their seed (a cell's seeds at one width, which its width search starts together) are gathered
+ * and trained as one group, whose steps run as one engine call for all of them (runSeeds,
+ * src/learn/seeds.ts). Each activity still reports its own run, with the numbers it would have had
+ * alone.
  *
- * - A group is the runs of one key that arrive within GATHER_MS of its first, at most S of them. It
- *   takes more (up to S) while it waits for a training slot; once it starts, a run of its key that
- *   arrives later begins a group of its own.
- * - The worker trains at most `slots` groups or lone runs at once: a group is one training. (Its
- *   Temporal workers hold up to 2·S times as many activities, so that groups can gather.)
+ * - A group's target is how many runs its cell started together (`together`, which the cell's
+ *   planProbes counts), at most S. It starts as soon as it has them; runs that never come (a
+ *   sibling found stored, or taken by another worker) are waited for at most GATHER_MS. It takes
+ *   more (up to the target) while it waits for a training slot; once it starts, a run of its key
+ *   that arrives later begins a group of its own.
+ * - The worker trains at most `slots` groups or lone runs at once: a group is one training.
+ * - `wanted()` is how many runs the worker can use now: those it trains or holds, the runs still
+ *   missing from the groups that will have the free slots, and one per free slot left. The worker
+ *   takes no more activities than that from Temporal (src/temporal/activitySlots.ts), so a busy
+ *   worker leaves runs to the others instead of holding them until it is free.
  * - A run cancelled while it waits leaves its group at once; one cancelled while it trains stops
  *   as any run does, and the others go on.
  *
@@ -48,9 +53,18 @@ interface Group<T, R> {
   /** '' for a run trained alone (never in `open`). */
   key: string;
   members: Member<T, R>[];
+  /** It starts once it has this many members (or after the gathering window). */
+  target: number;
   train: TrainGroup<T, R>;
   timer: NodeJS.Timeout | undefined;
   closing: boolean;
+}
+
+/** How a run joins: `together` = the runs its cell started with it at its width (itself included). */
+export interface JoinOptions {
+  together?: number;
+  /** Called when its group starts training. */
+  onStart?: () => void;
 }
 
 /** At most `size` holders at once; the others wait in turn (first come, first served). */
@@ -58,8 +72,13 @@ export class Slots {
   private free: number;
   private readonly queue: (() => void)[] = [];
 
-  constructor(size: number) {
+  constructor(readonly size: number) {
     this.free = size;
+  }
+
+  /** Slots free now (none while anyone waits). */
+  get available(): number {
+    return this.free;
   }
 
   async acquire(): Promise<void> {
@@ -78,7 +97,13 @@ export class Slots {
 }
 
 export class SeedGroups<T, R> {
+  /** Groups that runs of their key can still join, by key. */
   private readonly open = new Map<string, Group<T, R>>();
+  /** Groups (and lone runs) not training yet, oldest first. */
+  private readonly pending: Group<T, R>[] = [];
+  /** Runs in groups that are training. */
+  private trainingRuns = 0;
+  private readonly listeners: (() => void)[] = [];
 
   constructor(
     /** At most this many runs in a group. */
@@ -92,30 +117,64 @@ export class SeedGroups<T, R> {
   }
 
   /**
+   * How many runs the worker can use now: the runs it trains and holds, the runs still missing
+   * from the groups first in line for the free slots (one group per slot), and one run for each
+   * free slot that no group waits for. Never more than 2·S per slot, however runs arrive.
+   */
+  wanted(): number {
+    let free = this.slots.available;
+    let runs = this.trainingRuns;
+    for (const group of this.pending) {
+      runs += group.members.length;
+      if (free === 0) continue;
+      free--;
+      if (this.open.get(group.key) === group) runs += Math.max(0, group.target - group.members.length);
+    }
+    return Math.min(runs + free, 2 * this.size * this.slots.size);
+  }
+
+  /** `listener` is called whenever wanted() may have changed. */
+  onChange(listener: () => void): void {
+    this.listeners.push(listener);
+  }
+
+  private changed(): void {
+    for (const listener of this.listeners) listener();
+  }
+
+  /**
    * Trains `item` in a group of runs of the same `key` (the first member's `train` trains them all);
-   * with key null, alone, as soon as a slot is free. `onStart` is called when its group starts
-   * training. Rejects with CancelledWhileWaiting when `signal` aborts before that, and with the
-   * run's own error when its training throws.
+   * with key null, alone, as soon as a slot is free. Rejects with CancelledWhileWaiting when
+   * `signal` aborts before its group starts, and with the run's own error when its training throws.
    */
   run(
     key: string | null,
     item: T,
     train: TrainGroup<T, R>,
     signal: AbortSignal,
-    onStart: () => void = () => undefined,
+    { together = this.size, onStart = () => undefined }: JoinOptions = {},
   ): Promise<GroupedResult<R>> {
     if (signal.aborted) return Promise.reject(new CancelledWhileWaiting());
+    const target = key === null ? 1 : Math.max(1, Math.min(this.size, together));
     let joined = key === null ? undefined : this.open.get(key);
     if (!joined || joined.members.length >= this.size) {
-      const fresh: Group<T, R> = { key: key ?? '', members: [], train, timer: undefined, closing: false };
+      const fresh: Group<T, R> = {
+        key: key ?? '',
+        members: [],
+        target,
+        train,
+        timer: undefined,
+        closing: false,
+      };
       if (key !== null) {
         fresh.timer = setTimeout(() => void this.start(fresh), this.gatherMs);
         this.open.set(key, fresh);
       }
+      this.pending.push(fresh);
       joined = fresh;
-    }
+    } else joined.target = Math.max(joined.target, target);
     const group = joined;
-    return new Promise((resolve, reject) => {
+    const done = new Promise<GroupedResult<R>>((resolve, reject) => {
       const member: Member<T, R> = {
         item,
         signal,
@@ -127,12 +186,15 @@ export class SeedGroups<T, R> {
           if (at < 0) return;
           group.members.splice(at, 1);
           reject(new CancelledWhileWaiting());
+          this.changed();
         },
       };
       signal.addEventListener('abort', member.leave, { once: true });
       group.members.push(member);
-      if (key === null || group.members.length >= this.size) void this.start(group);
     });
+    if (group.members.length >= group.target) void this.start(group);
+    this.changed();
+    return done;
   }
 
   /** Ends the gathering: waits for a slot, then trains whoever is still in the group. */
@@ -142,8 +204,11 @@ export class SeedGroups<T, R> {
     clearTimeout(group.timer);
     await this.slots.acquire();
     if (this.open.get(group.key) === group) this.open.delete(group.key);
+    this.pending.splice(this.pending.indexOf(group), 1);
     const members = group.members.splice(0);
     for (const m of members) m.signal.removeEventListener('abort', m.leave);
+    this.trainingRuns += members.length;
+    this.changed();
     try {
       if (members.length === 0) return;
       for (const m of members) m.onStart();
@@ -159,7 +224,9 @@ export class SeedGroups<T, R> {
         else m.reject(s.reason);
       });
     } finally {
+      this.trainingRuns -= members.length;
       this.slots.release();
+      this.changed();
     }
   }
 }

@@ -52,6 +52,17 @@ import type { Telemetry } from '../src/telemetry/metrics.js';
 import { RunCheckpoints } from './runCheckpoints.js';
 import { CancelledWhileWaiting, type GroupedResult, SeedGroups, Slots } from './seedGroups.js';
 
+/** What the training activity is asked: one run. */
+export interface TrainRunInput {
+  configHash: string;
+  config: RunConfig;
+  /**
+   * The runs its cell started with it at its width, itself included (equal but for the seed): the
+   * seed group a grouping worker waits for. Absent (a workflow from before it): the worker's S.
+   */
+  together?: number;
+}
+
 /** A run as the seed gatherer holds it: what runSeeds needs to train it. */
 interface SeedJob {
   config: RunConfig;
@@ -143,6 +154,7 @@ export function createTrainActivities(deps: TrainDependencies) {
     groups: SeedGroups<SeedJob, RunResult>,
     job: SeedJob,
     engine: TensorEngine,
+    together: number | undefined,
     begin: () => void,
   ): Promise<GroupedResult<RunResult>> => {
     const context = Context.current();
@@ -159,17 +171,20 @@ export function createTrainActivities(deps: TrainDependencies) {
         jobs.map((j) => j.setup),
       );
     try {
-      return await groups.run(key, job, train, context.cancellationSignal, () => {
-        clearInterval(waiting);
-        begin();
+      return await groups.run(key, job, train, context.cancellationSignal, {
+        together,
+        onStart: () => {
+          clearInterval(waiting);
+          begin();
+        },
       });
     } finally {
       clearInterval(waiting);
     }
   };
 
-  return {
-    async trainRun(input: { configHash: string; config: RunConfig }): Promise<TrainedRun> {
+  const activities = {
+    async trainRun(input: TrainRunInput): Promise<TrainedRun> {
       const context = Context.current();
       const { configHash, config } = input;
       let setup: RunSetup;
@@ -263,6 +278,7 @@ export function createTrainActivities(deps: TrainDependencies) {
             seedGroups,
             { config, callbacks, setup },
             engine,
+            input.together,
             begin,
           ));
         } else {
@@ -296,9 +312,10 @@ export function createTrainActivities(deps: TrainDependencies) {
       });
     },
   };
+  return { activities, seedGroups };
 }
 
-export type TrainActivities = ReturnType<typeof createTrainActivities>;
+export type TrainActivities = ReturnType<typeof createTrainActivities>['activities'];
 
 /** The trainer's result as rows for the store's per-step tables (what recordRun stores). */
 export function trainedRun(

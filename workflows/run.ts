@@ -80,7 +80,11 @@ export async function RunWorkflow(input: RunInput): Promise<RunReport> {
     let trained: TrainedRun;
     for (;;) {
       try {
-        trained = await train.trainRun({ configHash: ticket.configHash, config: ticket.config });
+        trained = await train.trainRun({
+          configHash: ticket.configHash,
+          config: ticket.config,
+          ...(ticket.together ? { together: ticket.together } : {}),
+        });
         break;
       } catch (error) {
         // The last attempt timed out (its worker died or lost the server) or failed for its

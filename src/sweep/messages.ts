@@ -97,6 +97,11 @@ export interface RunTicket {
    * then skips the claim. Absent: the RunWorkflow claims it (and finds a result stored meanwhile).
    */
   claimed?: boolean;
+  /**
+   * How many runs of this cell at this width planProbes starts with it (itself included; they are
+   * equal but for the seed): a worker with seed groups trains them together.
+   */
+  together?: number;
 }
 
 /** A run's result as the search and the status query see it. */

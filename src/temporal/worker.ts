@@ -28,6 +28,7 @@ import {
   trainQueueOf,
 } from '../sweep/messages.js';
 import type { Telemetry } from '../telemetry/metrics.js';
+import { WantedRunsSlotSupplier } from './activitySlots.js';
 import { connectionOptions, type TemporalTarget } from './connection.js';
 import { workflowBundle } from './workflowBundle.js';
 
@@ -149,7 +150,7 @@ export async function createWorkers(settings: WorkerSettings): Promise<SgcWorker
   const backends = { ...DEFAULT_BACKENDS, ...settings.backends };
   const training = new Map<QueueName, Worker>();
   // One set of activities for every training queue: engines (compiled graphs) are shared.
-  const activities = createTrainActivities({
+  const { activities, seedGroups } = createTrainActivities({
     telemetry: settings.telemetry,
     checkpointDir: settings.checkpointDir ?? DEFAULT_CHECKPOINT_DIR,
     backends,
@@ -174,21 +175,26 @@ export async function createWorkers(settings: WorkerSettings): Promise<SgcWorker
       });
     },
   });
+  // With seed groups, every training queue takes activities only while the gatherer can use them
+  // (whole groups for its free slots, nothing while all train): one supplier for all the queues.
+  const slots: Partial<WorkerOptions> = seedGroups
+    ? {
+        tuner: {
+          activityTaskSlotSupplier: new WantedRunsSlotSupplier(
+            () => seedGroups.wanted(),
+            (listener) => seedGroups.onChange(listener),
+          ),
+          workflowTaskSlotSupplier: { type: 'fixed-size', numSlots: 1 },
+          localActivityTaskSlotSupplier: { type: 'fixed-size', numSlots: 1 },
+          nexusTaskSlotSupplier: { type: 'fixed-size', numSlots: 1 },
+        },
+        maxConcurrentActivityTaskPolls: Math.min(concurrency * seedGroup, 4),
+      }
+    : { maxConcurrentActivityTaskExecutions: concurrency };
   for (const taskQueue of queues) {
     if (taskQueue === IO_QUEUE) continue;
     if (!backendOf(taskQueue)) throw new Error(`${taskQueue} is not a training queue`);
-    const worker = await Worker.create({
-      ...common,
-      taskQueue,
-      activities,
-      // With seed groups the activities gather (and wait for one of the `concurrency` slots) before
-      // they train: take enough of them for whole groups. Twice that, because runs come in the order
-      // they were started, which need not be seed by seed: a grid starts seed 0 of every width, then
-      // seed 1, so S×concurrency activities can all be of different widths (measured: no group at all
-      // at concurrency 1, bench:seed-groups).
-      maxConcurrentActivityTaskExecutions: concurrency * (seedGroup > 1 ? 2 * seedGroup : 1),
-      maxConcurrentActivityTaskPolls: Math.min(concurrency * seedGroup, 4),
-    });
+    const worker = await Worker.create({ ...common, taskQueue, activities, ...slots });
     training.set(taskQueue, worker);
     workers.push(worker);
   }

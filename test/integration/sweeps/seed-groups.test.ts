@@ -18,6 +18,7 @@ import { c3GridSpec, finalSweepStatus, slowSpec, TRAIN } from '../../helpers/swe
 import { waitFor } from '../../helpers/temporal.js';
 
 let bed: SweepBed;
+const TRAINING = DEFAULT_WORKER_QUEUES.filter((q) => q !== IO_QUEUE);
 
 interface StoredRun {
   config_hash: string;
@@ -29,12 +30,13 @@ interface StoredRun {
   final_loss: number | null;
   config: RunConfig;
   seed_group: number | null;
+  worker: string | null;
 }
 
 async function storedRuns(sweep: string): Promise<StoredRun[]> {
   return bed.store.driver.query<StoredRun>(
     `SELECT DISTINCT r.config_hash, r.h, r.seed, r.status::text AS status, r.outcome::text AS outcome,
-            r.steps, r.final_loss, r.config,
+            r.steps, r.final_loss, r.config, r.worker,
             (SELECT e.value FROM run_event e WHERE e.run_id = r.id AND e.kind = 'seed_group') AS seed_group
        FROM run r JOIN cell_run cr ON cr.run_id = r.id JOIN cell c ON c.id = cr.cell_id
        JOIN sweep s ON s.id = c.sweep_id
@@ -69,7 +71,7 @@ describe('seed groups in a sweep, on a real Temporal server', { timeout: 240_000
     await new Promise((resolve) => setTimeout(resolve, 1000));
     const training = await bed.startWorkers({
       identity: 'grouping',
-      queues: DEFAULT_WORKER_QUEUES.filter((q) => q !== IO_QUEUE),
+      queues: TRAINING,
       concurrency: 2,
       seedGroup: 3,
     });
@@ -96,9 +98,43 @@ describe('seed groups in a sweep, on a real Temporal server', { timeout: 240_000
     );
   });
 
+  test('a busy grouping worker takes no runs it cannot train now: an idle worker trains them', async () => {
+    const busy = await bed.startWorkers({ identity: 'busy', concurrency: 1, seedGroup: 2 });
+    // Two seeds of runs of minutes fill the busy worker's one slot.
+    const long = slowSpec('seed-groups-long', [4], 2_000_000);
+    long.width = { values: [4], seeds: 2, succeed: 2 } as typeof long.width;
+    const longHandle = await startSweep(bed.client, long);
+    await waitFor('the long runs started', async () =>
+      (await storedRuns(long.name)).filter((r) => r.status === 'running').length === 2 ? true : undefined,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    // Two more runs come while it trains. A worker holding runs it could not train (a fixed number
+    // of activity slots) would take them now and keep them waiting.
+    const short = c3GridSpec('seed-groups-short', [6], { ...TRAIN, steps: 200 });
+    short.width = { values: [6], seeds: 2, succeed: 2 } as typeof short.width;
+    await startSweep(bed.client, short);
+    await waitFor('the short runs started', async () =>
+      (await storedRuns(short.name)).filter((r) => r.status === 'running').length === 2 ? true : undefined,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    const idle = await bed.startWorkers({ identity: 'idle', concurrency: 1, seedGroup: 2, queues: TRAINING });
+    assert.equal((await finalSweepStatus(bed.client, short.name)).state, 'done');
+    assert.deepEqual(
+      (await storedRuns(short.name)).map((r) => [r.worker, r.seed_group]),
+      [
+        ['idle', 2],
+        ['idle', 2],
+      ],
+      'the idle worker trained both, as one group',
+    );
+    await cancelSweep(bed.client, long.name);
+    await assert.rejects(longHandle.result(), /cancelled/);
+    await Promise.all([busy.stop(), idle.stop()]);
+  });
+
   test('a sweep cancelled while its groups wait for the slot ends cancelled, its waiting runs untrained', async () => {
     const workers = await bed.startWorkers({ identity: 'one-slot', concurrency: 1, seedGroup: 2 });
-    // Three widths of two seeds, runs of minutes: one group trains, two wait for the slot.
+    // Three widths of two seeds, runs of minutes: one group trains, two wait.
     const spec = slowSpec('seed-groups-cancel', [2, 3, 4], 2_000_000);
     spec.width = { values: [2, 3, 4], seeds: 2, succeed: 2 } as typeof spec.width;
     const handle = await startSweep(bed.client, spec);

@@ -159,6 +159,55 @@ describe('seed groups on a training worker', () => {
     assert.equal((await next).result, 'next trained');
   });
 
+  test('a group starts as soon as it has the runs its cell started together', async () => {
+    const groups = new SeedGroups<string, string>(4, new Slots(2), 10_000);
+    const { calls, train } = trainings();
+    const pair = ['a0', 'a1'].map((item) => groups.run('a', item, train, never(), { together: 2 }));
+    const alone = groups.run('b', 'b0', train, never(), { together: 1 });
+    await tick();
+    assert.deepEqual(
+      calls.map((c) => c.items),
+      [['a0', 'a1'], ['b0']],
+      'no wait for the gathering window',
+    );
+    for (const c of calls) c.end();
+    assert.deepEqual(
+      (await Promise.all([...pair, alone])).map((r) => r.groupSize),
+      [2, 2, 1],
+    );
+  });
+
+  test('wanted: the runs in hand, the missing runs of the groups next in line, one per free slot', async () => {
+    const groups = new SeedGroups<string, string>(3, new Slots(2), 10_000);
+    const { calls, train } = trainings();
+    assert.equal(groups.wanted(), 2, 'idle: one run per slot');
+    const a = [groups.run('a', 'a0', train, never(), { together: 3 })];
+    assert.equal(groups.wanted(), 1 + 2 + 1, 'a0, its two missing seeds, and one run for the other slot');
+    a.push(groups.run('a', 'a1', train, never(), { together: 3 }));
+    a.push(groups.run('a', 'a2', train, never(), { together: 3 }));
+    await tick();
+    assert.equal(calls.length, 1);
+    assert.equal(groups.wanted(), 3 + 1, 'a trains; the free slot wants one run');
+    const b = [groups.run('b', 'b0', train, never(), { together: 2 })];
+    assert.equal(groups.wanted(), 3 + 2, 'b0 and its missing seed');
+    const c = groups.run('c', 'c0', train, never(), { together: 3 });
+    assert.equal(groups.wanted(), 3 + 2 + 1, 'c0 waits beyond the free slots: no room for its seeds');
+    b.push(groups.run('b', 'b1', train, never(), { together: 2 }));
+    await tick();
+    assert.equal(calls.length, 2, 'b took the second slot');
+    assert.equal(groups.wanted(), 3 + 2 + 1, 'both slots train: only the runs in hand');
+    calls[0].end();
+    await Promise.all(a);
+    await tick();
+    assert.equal(groups.wanted(), 2 + 1 + 2, "c is next in line for a's slot: its missing seeds count again");
+    const rest = ['c1', 'c2'].map((item) => groups.run('c', item, train, never(), { together: 3 }));
+    await tick();
+    assert.deepEqual(calls[2].items, ['c0', 'c1', 'c2']);
+    for (const call of calls.slice(1)) call.end();
+    await Promise.all([...b, c, ...rest]);
+    assert.equal(groups.wanted(), 2, 'idle again');
+  });
+
   test('a group holds two runs or more', () => {
     assert.throws(() => new SeedGroups(1, new Slots(1)), /2 or more/);
   });
