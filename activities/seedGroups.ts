@@ -21,6 +21,12 @@
  * The gathering knows nothing of Temporal or engines: `train` trains the members it is given.
  */
 
+/**
+ * Runs per group unless a worker is told otherwise (`--seed-group`): a width search starts at most
+ * `seeds` runs of a width at once (2 of the usual 3 with succeed 2), a grid all of them.
+ */
+export const DEFAULT_SEED_GROUP = 4;
+
 /** How long a group waits for the rest of its seeds: a cell starts them in one workflow task. */
 export const GATHER_MS = 1000;
 

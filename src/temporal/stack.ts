@@ -7,8 +7,10 @@
  * cluster and a database instead of the embedded ones. The dev server is a child in this process's
  * group: killing the group ends it, and one left by a killed owner is stopped by the next stack.
  */
+
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
+import { DEFAULT_SEED_GROUP } from '../../activities/seedGroups.js';
 import { InputError } from '../errors.js';
 import { findOrCreateHome } from '../home.js';
 import { waitForPort } from '../net.js';
@@ -34,6 +36,8 @@ import type { SgcWorkers } from './worker.js';
 export interface StackOptions {
   /** Trainings at once in this process's worker; 0: no worker here. */
   concurrency: number;
+  /** Runs per seed group in that worker (WorkerSettings.seedGroup). */
+  seedGroup?: number;
   metricsHost: string;
   /** null: no metrics endpoint. */
   metricsPort: number | null;
@@ -183,11 +187,13 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     let workers: SgcWorkers | undefined;
     if (options.concurrency > 0) {
       const { createWorkers } = await import('./worker.js');
+      const seedGroup = options.seedGroup ?? DEFAULT_SEED_GROUP;
       workers = await createWorkers({
         temporal,
         repository: store.repository(),
         telemetry,
         concurrency: options.concurrency,
+        seedGroup,
         checkpointDir: join(home, 'checkpoints'),
       });
       const running = workers.run();
@@ -196,7 +202,10 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         workers!.shutdown();
         await running.catch(() => undefined);
       });
-      started.push(`worker (${options.concurrency} training at once) on ${workers.queues.join(', ')}`);
+      const groups = seedGroup > 1 ? `, seed groups of up to ${seedGroup}` : '';
+      started.push(
+        `worker (${options.concurrency} training at once${groups}) on ${workers.queues.join(', ')}`,
+      );
     }
 
     // --- metrics ----------------------------------------------------------------------------------------

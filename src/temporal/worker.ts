@@ -10,6 +10,7 @@
  */
 import { DefaultLogger, NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createIoActivities } from '../../activities/io.js';
+import { DEFAULT_SEED_GROUP } from '../../activities/seedGroups.js';
 import {
   createTrainActivities,
   DEFAULT_CHECKPOINT_DIR,
@@ -40,7 +41,10 @@ export interface WorkerSettings {
   queues?: readonly QueueName[];
   /** Trainings at once on each training queue this worker polls (with seed groups: in all). */
   concurrency?: number;
-  /** Up to this many runs that differ only in their seed train as one group (activities/seedGroups.ts); default 1. */
+  /**
+   * Up to this many runs that differ only in their seed train as one group (activities/seedGroups.ts);
+   * default DEFAULT_SEED_GROUP; 1: every run alone.
+   */
   seedGroup?: number;
   /** The backend each engine trains the runs that name none on (default DEFAULT_BACKENDS). */
   backends?: Partial<Record<EngineName, string>>;
@@ -142,7 +146,7 @@ export async function createWorkers(settings: WorkerSettings): Promise<SgcWorker
   };
   const workers: Worker[] = [];
   const concurrency = settings.concurrency ?? 1;
-  const seedGroup = settings.seedGroup ?? 1;
+  const seedGroup = settings.seedGroup ?? DEFAULT_SEED_GROUP;
   const backendOf = (queue: QueueName) => {
     const trains = parseTrainQueue(queue);
     return trains && { engine: trains.engine, backend: trains.backend ?? backends[trains.engine] };

@@ -9,11 +9,12 @@ import { defineCommand } from '../command.js';
 import { seeHelp } from '../commandLine.js';
 import { untilInterrupted } from '../interrupt.js';
 import { limitFlags, limitFlagsUsage, runLimits } from '../runLimits.js';
+import { SEED_GROUP_HELP } from '../seedGroupOption.js';
 import { loadSweepSpecFile } from '../sweepSpecFile.js';
 import { startCheckedSweep, sweepOptions } from './sweep.js';
 import { stackFlags, stackOptions } from './up.js';
 
-const usage = `usage: sgc run <spec.yaml> [--json] [--replace] [--concurrency N] [--window N] [--metrics-port P] [--memory-budget SIZE] [--allow-large]
+const usage = `usage: sgc run <spec.yaml> [--json] [--replace] [--concurrency N] [--seed-group S] [--window N] [--metrics-port P] [--memory-budget SIZE] [--allow-large]
 
 Validates the spec, brings up the embedded stack (as \`sgc up\`; where this folder's \`sgc up\` is
 running, its stack is used instead: its Temporal server, store, worker and metrics), starts the
@@ -25,6 +26,7 @@ Options:
   --json              the final table's rows as JSON (as \`sgc results --json\`)
   --replace           archive the stored sweep of that name first (as <name>@<UTC time>), then start
   --concurrency <n>   trainings at once in this process's worker (default 1)
+${SEED_GROUP_HELP}
   --window <n>        cells searched at once (default 16)
   --metrics-port <p>  Prometheus /metrics port (default 9464; 0 picks a free one)
   --metrics-host <h>  address the metrics endpoint listens on (default 127.0.0.1)

@@ -8,8 +8,9 @@ import { parseInteger } from '../args.js';
 import { defineCommand } from '../command.js';
 import { seeHelp } from '../commandLine.js';
 import { untilInterrupted } from '../interrupt.js';
+import { parseSeedGroup, SEED_GROUP_FLAG, SEED_GROUP_HELP } from '../seedGroupOption.js';
 
-const usage = `usage: sgc up [--concurrency N] [--metrics-port P] [--metrics-host H]
+const usage = `usage: sgc up [--concurrency N] [--seed-group S] [--metrics-port P] [--metrics-host H]
 
 Starts what is not already running in this folder: a Temporal dev server (the \`temporal\` CLI from
 PATH or SGC_TEMPORAL_CLI; state in .sgc/temporal.db; another folder's server, or one of your own on
@@ -23,11 +24,13 @@ refused (exit 2, saying what runs); \`sgc run\` there uses the running one.
 
 Options:
   --concurrency <n>   trainings at once in this worker (default 1; 0: no worker)
+${SEED_GROUP_HELP}
   --metrics-port <p>  Prometheus /metrics port (default 9464; 0 picks a free one)
   --metrics-host <h>  address the metrics endpoint listens on (default 127.0.0.1)`;
 
 export function stackOptions(values: {
   concurrency: string;
+  'seed-group': string;
   'metrics-port': string;
   'metrics-host': string;
 }) {
@@ -36,11 +39,13 @@ export function stackOptions(values: {
   const metricsPort = parseInteger(values['metrics-port'], '--metrics-port');
   if (metricsPort < 0 || metricsPort > 65535)
     throw new InputError(`--metrics-port ${metricsPort}: not a port`);
-  return { concurrency, metricsPort, metricsHost: values['metrics-host'] };
+  const seedGroup = parseSeedGroup(values['seed-group']);
+  return { concurrency, seedGroup, metricsPort, metricsHost: values['metrics-host'] };
 }
 
 export const stackFlags = {
   concurrency: { type: 'string', default: '1' },
+  ...SEED_GROUP_FLAG,
   'metrics-port': { type: 'string', default: '9464' },
   'metrics-host': { type: 'string', default: '127.0.0.1' },
 } as const;

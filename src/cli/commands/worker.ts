@@ -24,6 +24,7 @@ import { parseInteger } from '../args.js';
 import { defineCommand } from '../command.js';
 import { seeHelp } from '../commandLine.js';
 import { untilInterrupted } from '../interrupt.js';
+import { parseSeedGroup, SEED_GROUP_FLAG, SEED_GROUP_HELP } from '../seedGroupOption.js';
 
 const usage = `usage: sgc worker [--concurrency N] [--seed-group S] [--engine ${ENGINE_NAMES.join('|')}] [--backend B[,B…]] [--device N]
                   [--queues Q[,Q…]] [--serve-io]
@@ -52,14 +53,9 @@ cpu kernels, the reference engine's loops) and would hold up workflow tasks: tho
 with --serve-io (or sgc-io in --queues). Keep at least one other worker (or \`sgc up\`) for sgc-io.
 
 Options:
-  --concurrency <n>   trainings at once on each training queue polled (default 1; about one per 2
-                      cores suits the onnx engine)
-  --seed-group <s>    train up to s runs that differ only in their seed (a cell's seeds at one
-                      width) as one group: one engine call steps them all, each keeps its own
-                      numbers and result. The worker then trains --concurrency groups or lone runs
-                      at once in all, and holds up to 2·s·concurrency runs to gather them. Default
-                      1 (every run alone); mlp groups of 3 trained a grid 1.4× faster on 2 CPU cores
-                      (stacked weights; docs/performance.md)
+  --concurrency <n>   trainings at once (default 1; about one per 2 cores suits the onnx engine;
+                      with --seed-group 1, on each training queue polled)
+${SEED_GROUP_HELP}
   --engine <e>        train only this engine's runs
   --backend <list>    with --engine: the backends to serve (default: each of the engine's backends
                       that passes the self-check); the first trains the runs that name none
@@ -182,7 +178,7 @@ export const workerCommand = defineCommand({
   usage,
   options: {
     concurrency: { type: 'string', default: '1' },
-    'seed-group': { type: 'string', default: '1' },
+    ...SEED_GROUP_FLAG,
     engine: { type: 'string' },
     backend: { type: 'string' },
     device: { type: 'string' },
@@ -201,8 +197,7 @@ export const workerCommand = defineCommand({
       throw new InputError(`unexpected argument "${positionals[0]}" (${seeHelp(usage)})`);
     const concurrency = parseInteger(values.concurrency, '--concurrency');
     if (concurrency < 1) throw new InputError(`--concurrency ${concurrency}: at least 1`);
-    const seedGroup = parseInteger(values['seed-group'], '--seed-group');
-    if (seedGroup < 1) throw new InputError(`--seed-group ${seedGroup}: at least 1 (1: every run alone)`);
+    const seedGroup = parseSeedGroup(values['seed-group']);
     const plan = workerPlan({ ...values, serveIo: values['serve-io'] });
     let device: number | undefined;
     if (values.device !== undefined) {
