@@ -1,10 +1,12 @@
 /**
- * Benchmark: seed groups in a sweep (`sgc worker --seed-group S`) against every run alone, on a real
- * Temporal dev server and PostgreSQL with an in-process worker. One grid of widths × 3 seeds (every
- * run started at once, a fixed amount of work: no early stop), trained by
+ * Benchmark: seed groups in a sweep (`--seed-group`, default DEFAULT_SEED_GROUP) against every run
+ * alone, on a real Temporal dev server and PostgreSQL with an in-process worker. Either one grid of
+ * widths × 3 seeds (every run started at once, a fixed amount of work: no early stop), or with
+ * `--search` the width searches of the paper's one-hot scaling sweep (3 seeds, success = 2 of 3: two
+ * seeds per width first, the third only when they split; runs stop at success), trained by
  *
- *   - the reference: every run alone, `--concurrency C` (what a worker does by default);
- *   - seed groups of 3 at the same concurrency (C groups at once);
+ *   - the reference: every run alone (`--seed-group 1`), `--concurrency C`;
+ *   - the default seed groups at the same concurrency (C groups at once);
  *
  * each on fresh configs (its own learning rate, so no setting finds another's results in the store).
  * Printed: the sweep's wall time (start to result), the worker process's CPU time over it, the sum
@@ -13,11 +15,13 @@
  *
  *   npm run bench:seed-groups
  *   npm run bench:seed-groups -- --group C11 --widths 50,100,200 --steps 2000 --concurrency 1,2
+ *   npm run bench:seed-groups -- --search --group C5,C7,C9 --steps 5000
  */
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { DEFAULT_SEED_GROUP } from '../activities/seedGroups.js';
 import type { Store } from '../src/store/index.js';
 import { openStore } from '../src/store/index.js';
 import type { RawSweepSpec } from '../src/sweep/messages.js';
@@ -33,23 +37,34 @@ function option(name: string): string | undefined {
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
 
-const GROUP = option('group') ?? 'C11';
+const SEARCH = process.argv.includes('--search');
+const GROUPS = (option('group') ?? 'C11').split(',');
 const WIDTHS = (option('widths') ?? '50,100,200').split(',').map(Number);
 const STEPS = Number(option('steps') ?? 2000);
 const SEEDS = 3;
 const CONCURRENCIES = (option('concurrency') ?? '1,2').split(',').map(Number);
 const log = (line: string) => process.stderr.write(`  ${line}\n`);
 
-/** The grid: the paper's two-layer settings on a one-hot C_p (Adam 1e-3, full batch of |G|²). */
+/**
+ * The paper's two-layer settings on one-hot cyclic groups (Adam 1e-3, full batch of |G|²): the grid
+ * (no early stop), or width searches as examples/paper-onehot-scaling.yaml runs them (from the
+ * theory's guess, 2 of 3 seeds, no re-check; a run stops at success).
+ */
 function spec(name: string, lr: number): RawSweepSpec {
   return {
     name,
-    groups: [GROUP],
+    groups: GROUPS,
     encodings: [{ kind: 'onehot' }],
     k: [2],
     models: ['mlp'],
-    width: { values: WIDTHS, seeds: SEEDS, succeed: 2 },
-    train: { optimizer: 'adam', lr, init: 1e-3, steps: STEPS, stopOnSuccess: false },
+    width: SEARCH
+      ? {
+          search: { start: 4, max: 512, perOctave: 4, recheck: false, guess: 'theory' },
+          seeds: SEEDS,
+          succeed: 2,
+        }
+      : { values: WIDTHS, seeds: SEEDS, succeed: 2 },
+    train: { optimizer: 'adam', lr, init: 1e-3, steps: STEPS, stopOnSuccess: SEARCH },
     engine: { name: 'onnx' },
   };
 }
@@ -116,8 +131,14 @@ async function timeSweep(concurrency: number, seedGroup: number, lr: number) {
     await handle.result();
     const wall = (performance.now() - started) / 1000;
     const stored = await storedSeconds(store, name);
-    if (stored.runs !== WIDTHS.length * SEEDS) throw new Error(`${name}: ${stored.runs} runs stored`);
-    return { wall, cpu: cpuSeconds() - cpu, ...stored };
+    if (!SEARCH && stored.runs !== WIDTHS.length * SEEDS)
+      throw new Error(`${name}: ${stored.runs} runs stored`);
+    // The searches must have made the same choices for their ratio to mean anything.
+    const [cells] = await store.driver.query<{ widths: string }>(
+      `SELECT string_agg(c.min_width::text, ',' ORDER BY c.id) AS widths FROM cell c JOIN sweep s ON s.id = c.sweep_id WHERE s.name = $1`,
+      [name],
+    );
+    return { wall, cpu: cpuSeconds() - cpu, ...stored, widths: cells.widths };
   } finally {
     workers.shutdown();
     await running;
@@ -127,11 +148,16 @@ async function timeSweep(concurrency: number, seedGroup: number, lr: number) {
 const rows: (string | number)[][] = [];
 try {
   for (const [index, concurrency] of CONCURRENCIES.entries()) {
-    const alone = await timeSweep(concurrency, 1, 1e-3 + index * 1e-6);
-    const grouped = await timeSweep(concurrency, SEEDS, 1e-3 + (index + 0.5) * 1e-6);
+    // Both must train the same numbers (searches take their next widths from the outcomes), yet
+    // under different configs, or the second would find the first's runs in the store: learning
+    // rates 1e-13 apart, which are one float32 (the engines compute in float32).
+    const lr = 1e-3 + index * 1e-6;
+    const alone = await timeSweep(concurrency, 1, lr);
+    const grouped = await timeSweep(concurrency, DEFAULT_SEED_GROUP, lr + 1e-13);
+    if (SEARCH) log(`H* per cell: alone ${alone.widths}; grouped ${grouped.widths}`);
     for (const [label, r] of [
       ['every run alone (reference)', alone],
-      [`seed groups of ${SEEDS}`, grouped],
+      [`seed groups (up to ${DEFAULT_SEED_GROUP})`, grouped],
     ] as const) {
       log(`concurrency ${concurrency}, ${label}: ${r.wall.toFixed(1)} s`);
       rows.push([
@@ -153,8 +179,11 @@ try {
 }
 
 console.log(
-  `\nSeed groups in a sweep: ${GROUP}, k = 2, one-hot, mlp, Adam, widths ${WIDTHS.join(', ')} × ${SEEDS} seeds, ` +
-    `${STEPS} steps each (full batch), onnx; ${availableParallelism()} CPUs.\n`,
+  `\nSeed groups in a sweep: ${GROUPS.join(', ')}, k = 2, one-hot, mlp, Adam, ` +
+    (SEARCH
+      ? `width searches from the theory's guess, 2 of ${SEEDS} seeds, up to ${STEPS} steps (stop at success)`
+      : `widths ${WIDTHS.join(', ')} × ${SEEDS} seeds, ${STEPS} steps each`) +
+    ` (full batch), onnx; ${availableParallelism()} CPUs.\n`,
 );
 console.log(
   markdown(
