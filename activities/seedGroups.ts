@@ -22,10 +22,11 @@
  */
 
 /**
- * Runs per group unless a worker is told otherwise (`--seed-group`): a width search starts at most
- * `seeds` runs of a width at once (2 of the usual 3 with succeed 2), a grid all of them.
+ * Runs per group unless a worker is told otherwise (`--seed-group`): 1, every run alone. Groups of 3
+ * trained a grid of small mlps 1.4× faster here, but width searches (pairs of seeds that stop at
+ * different steps) of C11–C17 0.92× as fast (bench:seed-groups, docs/performance.md).
  */
-export const DEFAULT_SEED_GROUP = 4;
+export const DEFAULT_SEED_GROUP = 1;
 
 /** How long a group waits for the rest of its seeds: a cell starts them in one workflow task. */
 export const GATHER_MS = 1000;

@@ -1,12 +1,12 @@
 /**
- * Benchmark: seed groups in a sweep (`--seed-group`, default DEFAULT_SEED_GROUP) against every run
- * alone, on a real Temporal dev server and PostgreSQL with an in-process worker. Either one grid of
+ * Benchmark: seed groups in a sweep (`--seed-group S`, here 4 unless `--seed-group` says) against
+ * every run alone, on a real Temporal dev server and PostgreSQL with an in-process worker. Either one grid of
  * widths × 3 seeds (every run started at once, a fixed amount of work: no early stop), or with
  * `--search` the width searches of the paper's one-hot scaling sweep (3 seeds, success = 2 of 3: two
  * seeds per width first, the third only when they split; runs stop at success), trained by
  *
  *   - the reference: every run alone (`--seed-group 1`), `--concurrency C`;
- *   - the default seed groups at the same concurrency (C groups at once);
+ *   - seed groups of up to S at the same concurrency (C groups at once);
  *
  * each on fresh configs (its own learning rate, so no setting finds another's results in the store).
  * Printed: the sweep's wall time (start to result), the worker process's CPU time over it, the sum
@@ -21,7 +21,6 @@ import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { DEFAULT_SEED_GROUP } from '../activities/seedGroups.js';
 import type { Store } from '../src/store/index.js';
 import { openStore } from '../src/store/index.js';
 import type { RawSweepSpec } from '../src/sweep/messages.js';
@@ -42,6 +41,8 @@ const GROUPS = (option('group') ?? 'C11').split(',');
 const WIDTHS = (option('widths') ?? '50,100,200').split(',').map(Number);
 const STEPS = Number(option('steps') ?? 2000);
 const SEEDS = 3;
+/** Runs per group of the grouping worker. */
+const GROUP_SIZE = Number(option('seed-group') ?? 4);
 const CONCURRENCIES = (option('concurrency') ?? '1,2').split(',').map(Number);
 const log = (line: string) => process.stderr.write(`  ${line}\n`);
 
@@ -153,11 +154,11 @@ try {
     // rates 1e-13 apart, which are one float32 (the engines compute in float32).
     const lr = 1e-3 + index * 1e-6;
     const alone = await timeSweep(concurrency, 1, lr);
-    const grouped = await timeSweep(concurrency, DEFAULT_SEED_GROUP, lr + 1e-13);
+    const grouped = await timeSweep(concurrency, GROUP_SIZE, lr + 1e-13);
     if (SEARCH) log(`H* per cell: alone ${alone.widths}; grouped ${grouped.widths}`);
     for (const [label, r] of [
       ['every run alone (reference)', alone],
-      [`seed groups (up to ${DEFAULT_SEED_GROUP})`, grouped],
+      [`seed groups (up to ${GROUP_SIZE})`, grouped],
     ] as const) {
       log(`concurrency ${concurrency}, ${label}: ${r.wall.toFixed(1)} s`);
       rows.push([
