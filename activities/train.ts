@@ -138,7 +138,8 @@ export function createTrainActivities(deps: TrainDependencies) {
   };
 
   // Seed groups (deps.seedGroup ≥ 2): the worker's trainings go through one gatherer, whose slots
-  // keep it to `slots` trainings at once (its Temporal workers hold up to 2·seedGroup·slots runs).
+  // keep it to `slots` trainings at once (its Temporal workers take runs only as it can use them,
+  // src/temporal/activitySlots.ts).
   const seedGroups =
     (deps.seedGroup ?? 1) > 1
       ? new SeedGroups<SeedJob, RunResult>(deps.seedGroup!, new Slots(deps.slots ?? 1))
