@@ -6,13 +6,15 @@
  * under a second; the workflow bundle (webpack, inside Temporal's SDK) takes a few seconds, once here
  * instead of in every `sgc up`, `sgc run` and `sgc worker` that runs workflows. Type checking is
  * `npm run typecheck` (tsc), which takes half a minute here. Files of dist/ whose source is gone are
- * removed.
+ * removed. The native engine's C kernel is compiled too, where the machine has a C compiler
+ * (scripts/nativeKernel.ts; without one, every other engine still works).
  */
 import { readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { build } from 'esbuild';
 import { distDir, sourceFiles, stampFile, workflowBundleFile } from '../src/buildOutput.js';
 import { packageRoot } from '../src/codeLocation.js';
+import { buildNativeKernel } from './nativeKernel.js';
 
 const started = new Date();
 // A build that fails half-way must not leave the previous bundle beside newer code.
@@ -41,6 +43,9 @@ function removeOrphans(dir: string): void {
   }
 }
 removeOrphans(distDir);
+
+const nativeMissing = buildNativeKernel();
+if (nativeMissing !== undefined) console.warn(`sgc build: the native engine is not built (${nativeMissing})`);
 
 // Bundled from dist/workflows, the code a compiled worker would bundle itself.
 const { bundleCompiledWorkflows } = await import('../src/temporal/workflowBundle.js');

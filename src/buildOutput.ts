@@ -14,6 +14,11 @@ export const SOURCE_FOLDERS = ['src', 'workflows', 'activities'] as const;
 export const distDir = join(packageRoot, 'dist');
 export const stampFile = join(distDir, '.build-stamp');
 export const workflowBundleFile = join(distDir, 'workflow-bundle.js');
+/** The native engine's kernel (src/learn/engine/native/mlpKernel.c), compiled by the build where a C compiler is. */
+export const nativeKernelSource = join(packageRoot, 'src', 'learn', 'engine', 'native', 'mlpKernel.c');
+export const nativeKernelFile = join(distDir, 'native', 'mlpKernel.node');
+/** Why the kernel could not be compiled, written by the build in its place. */
+export const nativeKernelError = join(distDir, 'native', 'build-error.txt');
 
 function tsFilesUnder(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
@@ -39,6 +44,6 @@ export function staleBuild(): string | undefined {
   } catch {
     return 'dist/ is not built';
   }
-  const changed = sourceFiles().find((file) => statSync(file).mtimeMs > built);
+  const changed = [...sourceFiles(), nativeKernelSource].find((file) => statSync(file).mtimeMs > built);
   return changed ? `${relative(packageRoot, changed)} changed after the last build of dist/` : undefined;
 }

@@ -9,7 +9,7 @@
  *   train: {optimizer: per-neuron, lr: 0.01, init: 1.0e-3, steps: 20000, clip: 0.1, seed: 0}
  *   data: {kind: exhaustive}                   # or {kind: sampled, count, seed} / {kind: online, batch}
  *                                              # batch, dropLast: minibatches of a fixed set
- *   engine: {name: onnx}                       # onnx (default), tfjs, reference; backend: cuda, …, any
+ *   engine: {name: onnx}                       # onnx (default), tfjs, reference, native; backend: cuda, …, any
  */
 import { z } from 'zod';
 import { ANY_BACKEND, ENGINE_BACKENDS, isBackendOf } from './engine/backends.js';
@@ -120,7 +120,7 @@ export const DataSchema = z
  */
 export const EngineConfigSchema = z
   .strictObject({
-    name: z.enum(['onnx', 'tfjs', 'reference']).default('onnx'),
+    name: z.enum(['onnx', 'tfjs', 'reference', 'native']).default('onnx'),
     backend: z.string().optional(),
   })
   .superRefine((engine, ctx) => {

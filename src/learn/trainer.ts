@@ -20,6 +20,7 @@ import { accuracy } from '../task/decode.js';
 import { type Encoding, type EncodingSpec, encode, encodingMatrix } from '../task/encoding.js';
 import { exhaustiveSequences, type SequenceSet, sampledSequences } from '../task/sequences.js';
 import { BatchStream, type DataStreamState, toBatch } from './batchStream.js';
+import { engineModelProblem } from './engine/backends.js';
 import type { Batch, EngineSession, TensorEngine, TrainingState } from './engine/engine.js';
 import { LossLog, type LossLogState } from './lossLog.js';
 import { ACQUIRED_FRACTION, type AcquisitionEvent, onLogGrid, outputPower } from './metrics.js';
@@ -183,6 +184,8 @@ export function resolveRun(config: RunConfig): RunSetup {
     ...(t.timeRescale ? { timeRescale: { initScale: t.init } } : {}),
   };
   validateOptimizer(model, optimizer);
+  const unfit = engineModelProblem(config.engine.name, model.kind);
+  if (unfit !== undefined) throw new InputError(`engine: ${unfit}`);
   if (t.warmStart) checkWarmStart(model.kind);
   if (t.epochLoss && config.data.kind === 'online')
     throw new InputError('train.epochLoss: online data has no epochs (use data.kind exhaustive or sampled)');

@@ -25,6 +25,7 @@ export const TRAIN_QUEUES = {
   onnx: TRAIN_QUEUE,
   tfjs: 'sgc-train-tfjs',
   reference: 'sgc-train-reference',
+  native: 'sgc-train-native',
 } as const satisfies Record<EngineName, string>;
 
 /** The queues a worker polls by default: each engine's any-backend queue, then `sgc-io`. */

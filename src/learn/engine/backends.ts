@@ -10,6 +10,7 @@ export const ENGINE_BACKENDS = {
   onnx: ['cpu', 'cuda', 'webgpu'],
   tfjs: ['wasm', 'cpu', 'tensorflow'],
   reference: ['js-f64'],
+  native: ['cpu'],
 } as const;
 
 export type BackendEngine = keyof typeof ENGINE_BACKENDS;
@@ -19,7 +20,19 @@ export const DEFAULT_BACKENDS: Record<BackendEngine, string> = {
   onnx: 'cpu',
   tfjs: 'wasm',
   reference: 'js-f64',
+  native: 'cpu',
 };
+
+/** Engines that train only some models (the others train all three). */
+export const ENGINE_MODELS: Partial<Record<BackendEngine, readonly string[]>> = { native: ['mlp'] };
+
+/** Why `engine` cannot train `model`, or undefined when it can. */
+export function engineModelProblem(engine: string, model: string): string | undefined {
+  const models = ENGINE_MODELS[engine as BackendEngine];
+  return models === undefined || models.includes(model)
+    ? undefined
+    : `the ${engine} engine trains the ${models.join(', ')} only, not the ${model} (use engine onnx)`;
+}
 
 /** Written in a spec or config for "any worker of the engine may train it, on its own backend". */
 export const ANY_BACKEND = 'any';

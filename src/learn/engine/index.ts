@@ -7,11 +7,12 @@
  *              cuda, webgpu where the install has them)
  *   tfjs       TensorFlow.js with autodiff (backends wasm (default), cpu, tensorflow)
  *   reference  plain Float64 TypeScript: slow, exact, the ground truth the others are tested against
+ *   native     the mlp's step as one fused C loop, compiled on the machine by the build (cpu; the mlp only)
  */
 import { InputError } from '../../errors.js';
 import type { TensorEngine } from './engine.js';
 
-export const ENGINE_NAMES = ['onnx', 'tfjs', 'reference'] as const;
+export const ENGINE_NAMES = ['onnx', 'tfjs', 'reference', 'native'] as const;
 export type EngineName = (typeof ENGINE_NAMES)[number];
 export const DEFAULT_ENGINE: EngineName = 'onnx';
 
@@ -38,6 +39,12 @@ export async function createEngine(
         throw new InputError(`the reference engine has one backend, js-f64 (got "${backend}")`);
       const { referenceEngine } = await import('./reference.js');
       return referenceEngine;
+    }
+    case 'native': {
+      if (backend !== undefined && backend !== 'cpu')
+        throw new InputError(`the native engine has one backend, cpu (got "${backend}")`);
+      const { createNativeEngine } = await import('./native/index.js');
+      return createNativeEngine();
     }
     default:
       throw new InputError(`engine "${name}" is not one of ${ENGINE_NAMES.join(', ')}`);

@@ -1,0 +1,51 @@
+/**
+ * Compiles the native engine's kernel (src/learn/engine/native/mlpKernel.c) into a Node-API add-on,
+ * dist/native/mlpKernel.node, with the machine's C compiler (`$CC`, else `cc`) and the Node-API
+ * headers of the node that runs the build. No node-gyp: it would download headers, and these are
+ * the running node's own. `-march=native` because the add-on is built where it runs (`npm ci`);
+ * `-fno-math-errno` lets sqrtf and powf vectorize. Neither changes the arithmetic's rounding
+ * beyond what the machine's FMA does.
+ *
+ * Without a compiler or headers the build still succeeds: the other engines need none of this. The
+ * reason goes to dist/native/build-error.txt, which the engine reports when a run asks for it.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { nativeKernelError, nativeKernelFile, nativeKernelSource } from '../src/buildOutput.js';
+
+export const NATIVE_FLAGS = [
+  '-O3',
+  '-march=native',
+  '-fno-math-errno',
+  '-fno-trapping-math',
+  '-fPIC',
+  '-shared',
+];
+
+/** The folder with node_api.h for this node: beside its binary (official builds), or the distro's. */
+function nodeHeaders(): string | undefined {
+  const candidates = [join(dirname(process.execPath), '..', 'include', 'node'), '/usr/include/node'];
+  return candidates.find((dir) => existsSync(join(dir, 'node_api.h')));
+}
+
+/** Builds the kernel; returns undefined, or why it could not (also written to build-error.txt). */
+export function buildNativeKernel(): string | undefined {
+  mkdirSync(dirname(nativeKernelFile), { recursive: true });
+  rmSync(nativeKernelFile, { force: true });
+  rmSync(nativeKernelError, { force: true });
+  const headers = nodeHeaders();
+  const compiler = process.env.CC ?? 'cc';
+  let reason: string | undefined;
+  if (headers === undefined)
+    reason = `no node_api.h for node ${process.version} (looked beside ${process.execPath} and in /usr/include/node)`;
+  else {
+    const args = [...NATIVE_FLAGS, `-I${headers}`, nativeKernelSource, '-o', nativeKernelFile, '-lm'];
+    const result = spawnSync(compiler, args, { encoding: 'utf8' });
+    if (result.error) reason = `the C compiler "${compiler}" could not run (${result.error.message})`;
+    else if (result.status !== 0)
+      reason = `${compiler} failed: ${(result.stderr || result.stdout).trim().split('\n').slice(0, 5).join(' / ')}`;
+  }
+  if (reason !== undefined) writeFileSync(nativeKernelError, `${reason}\n`);
+  return reason;
+}

@@ -1,0 +1,220 @@
+/**
+ * A native-engine session: the mlp's weights and Adam's moments as Float32Arrays in the kernel's
+ * layout (kernel.ts), converted from and to the spec's layout (W_in H × k·n, W_out n × H, Float64)
+ * only at open, getState, setState and lossAndGradients. Calls into the kernel are queued, one at a
+ * time per session: the kernel updates the arrays in place on another thread.
+ */
+import { InputError } from '../../../errors.js';
+import type { Parameters } from '../../models/spec.js';
+import {
+  adamSettings,
+  effectiveLearningRate,
+  initialOptimizerState,
+  perNeuronDegree,
+  validateOptimizer,
+} from '../../optimizers.js';
+import type { Batch, EngineSession, EngineSetup, TrainingState } from '../engine.js';
+import { type KernelCall, KernelMode, KernelOptimizer, type KernelState, runKernel } from './kernel.js';
+
+/** Rows padded to a multiple of 8 floats: the kernel's vectors (kernel.ts). */
+export function paddedWidth(H: number): number {
+  return Math.ceil(H / 8) * 8;
+}
+
+export async function openNativeSession(setup: EngineSetup): Promise<EngineSession> {
+  const { model, optimizer, encodings, batchSize } = setup;
+  if (model.kind !== 'mlp')
+    throw new InputError(`the native engine trains the mlp only, not the ${model.kind}`);
+  validateOptimizer(model, optimizer);
+  if (!Number.isInteger(batchSize) || batchSize < 1)
+    throw new InputError(`batch size ${batchSize} must be a positive integer`);
+  const { n, k, H } = model;
+  const Hp = paddedWidth(H);
+  const rows = k * n;
+
+  // Spec layout ↔ kernel layout: A[r·Hp + i] = W_in[i·k·n + r], O[u·Hp + i] = W_out[u·H + i].
+  const toA = (W: Float64Array | undefined, what: string) => {
+    if (W?.length !== H * rows)
+      throw new InputError(`${what} has ${W?.length ?? 'no'} values; the model needs ${H} × ${rows}`);
+    const A = new Float32Array(rows * Hp);
+    for (let i = 0; i < H; i++) for (let r = 0; r < rows; r++) A[r * Hp + i] = W[i * rows + r];
+    return A;
+  };
+  const fromA = (A: Float32Array) => {
+    const W = new Float64Array(H * rows);
+    for (let i = 0; i < H; i++) for (let r = 0; r < rows; r++) W[i * rows + r] = A[r * Hp + i];
+    return W;
+  };
+  const toO = (W: Float64Array | undefined, what: string) => {
+    if (W?.length !== n * H)
+      throw new InputError(`${what} has ${W?.length ?? 'no'} values; the model needs ${n} × ${H}`);
+    const O = new Float32Array(n * Hp);
+    for (let u = 0; u < n; u++) for (let i = 0; i < H; i++) O[u * Hp + i] = W[u * H + i];
+    return O;
+  };
+  const fromO = (O: Float32Array) => {
+    const W = new Float64Array(n * H);
+    for (let u = 0; u < n; u++) for (let i = 0; i < H; i++) W[u * H + i] = O[u * Hp + i];
+    return W;
+  };
+
+  let state: KernelState;
+  let step = 0;
+  const load = (s: TrainingState) => {
+    const { m, v } = s.optimizer;
+    state = {
+      A: toA(s.parameters.W_in, 'W_in'),
+      O: toO(s.parameters.W_out, 'W_out'),
+      mA: toA(m.W_in, 'Adam m of W_in'),
+      vA: toA(v.W_in, 'Adam v of W_in'),
+      mO: toO(m.W_out, 'Adam m of W_out'),
+      vO: toO(v.W_out, 'Adam v of W_out'),
+    };
+    step = s.optimizer.step;
+  };
+  load({ parameters: setup.parameters, optimizer: initialOptimizerState(model) });
+  const copy = (s: KernelState): KernelState => ({
+    A: s.A.slice(),
+    O: s.O.slice(),
+    mA: s.mA.slice(),
+    vA: s.vA.slice(),
+    mO: s.mO.slice(),
+    vO: s.vO.slice(),
+  });
+
+  const { beta1, beta2, epsilon } = adamSettings(optimizer);
+  const X = Float32Array.from(encodings);
+  const call = (
+    B: number,
+    count: number,
+    elements: Int32Array,
+    targets: Int32Array,
+    out: Float32Array,
+  ): KernelCall => ({
+    n,
+    k,
+    H,
+    Hp,
+    degree: model.degree,
+    B,
+    count,
+    optimizer: optimizer.kind === 'adam' ? KernelOptimizer.adam : KernelOptimizer.perNeuron,
+    step0: step,
+    lr: optimizer.kind === 'adam' ? optimizer.lr : effectiveLearningRate(optimizer),
+    clip: optimizer.clip,
+    beta1,
+    beta2,
+    epsilon,
+    neuronDegree: perNeuronDegree(model, optimizer),
+    X,
+    state,
+    elements,
+    targets,
+    out,
+  });
+
+  // The kernel indexes tables by these: one out of range would read outside them.
+  const check = (batch: Batch) => {
+    if (batch.elements.length !== batch.count * k)
+      throw new InputError(
+        `batch has ${batch.elements.length} element indices, expected count × k = ${batch.count * k}`,
+      );
+    if (batch.targets.length !== batch.count)
+      throw new InputError(`batch has ${batch.targets.length} targets, expected ${batch.count}`);
+    for (const indices of [batch.elements, batch.targets])
+      for (const g of indices)
+        if (!(g >= 0 && g < n))
+          throw new InputError(`element index ${g} is outside the group (0 … ${n - 1})`);
+  };
+
+  // One kernel call at a time: each runs on the thread pool, in place on `state`.
+  let queue: Promise<unknown> = Promise.resolve();
+  const serial = <T>(work: () => Promise<T>): Promise<T> => {
+    const next = queue.then(work, work);
+    queue = next.catch(() => undefined);
+    return next;
+  };
+
+  /** The state before the last steps() call while rewind() may still undo it. */
+  let undo: { state: KernelState; step: number } | undefined;
+
+  const steps = (batches: Batch[]) =>
+    serial(async () => {
+      const M = batches.length;
+      const losses = new Float32Array(M);
+      undo = undefined;
+      if (M === 0) return losses;
+      const B = batches[0].count;
+      const elements = new Int32Array(M * B * k);
+      const targets = new Int32Array(M * B);
+      batches.forEach((batch, s) => {
+        if (batch.count !== B)
+          throw new InputError(
+            `the batches of one steps() call must have one size (got ${batch.count} and ${B})`,
+          );
+        check(batch);
+        elements.set(batch.elements, s * B * k);
+        targets.set(batch.targets, s * B);
+      });
+      const before = { state: copy(state), step };
+      await runKernel(KernelMode.train, call(B, M, elements, targets, losses));
+      step += M;
+      undo = before;
+      return losses;
+    });
+
+  return {
+    async step(batch) {
+      const losses = await steps([batch]);
+      undo = undefined;
+      return losses[0];
+    },
+    steps,
+    rewind() {
+      if (undo === undefined) throw new Error('rewind() is only valid once, right after steps()');
+      state = undo.state;
+      step = undo.step;
+      undo = undefined;
+    },
+    predict: (batch) =>
+      serial(async () => {
+        check(batch);
+        const y = new Float32Array(batch.count * n);
+        await runKernel(KernelMode.predict, call(batch.count, 1, batch.elements, batch.targets, y));
+        return Float64Array.from(y);
+      }),
+    lossAndGradients: (batch) =>
+      serial(async () => {
+        check(batch);
+        const out = new Float32Array(1);
+        const dA = new Float32Array(rows * Hp);
+        const dO = new Float32Array(n * Hp);
+        await runKernel(KernelMode.gradients, {
+          ...call(batch.count, 1, batch.elements, batch.targets, out),
+          dA,
+          dO,
+        });
+        const gradients: Parameters = { W_in: fromA(dA), W_out: fromO(dO) };
+        return { loss: out[0], gradients };
+      }),
+    getState: () =>
+      serial(
+        async (): Promise<TrainingState> => ({
+          parameters: { W_in: fromA(state.A), W_out: fromO(state.O) },
+          optimizer: {
+            step,
+            m: { W_in: fromA(state.mA), W_out: fromO(state.mO) },
+            v: { W_in: fromA(state.vA), W_out: fromO(state.vO) },
+          },
+        }),
+      ),
+    setState: (s) =>
+      serial(async () => {
+        load(s);
+        undo = undefined;
+      }),
+    async dispose() {
+      await queue;
+    },
+  };
+}

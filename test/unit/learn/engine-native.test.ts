@@ -1,0 +1,297 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { parseGroup } from '../../../src/algebra/parse.js';
+import { InputError } from '../../../src/errors.js';
+import type { EngineSession, EngineSetup } from '../../../src/learn/engine/engine.js';
+import { createEngine } from '../../../src/learn/engine/index.js';
+import { createNativeEngine } from '../../../src/learn/engine/native/index.js';
+import { createOnnxEngine } from '../../../src/learn/engine/onnx/index.js';
+import { referenceEngine } from '../../../src/learn/engine/reference.js';
+import type { Batch } from '../../../src/learn/models/reference.js';
+import { initParameters, makeModelSpec, type Parameters } from '../../../src/learn/models/spec.js';
+import type { OptimizerSpec } from '../../../src/learn/optimizers.js';
+import { type EncodingSpec, encode, encodingMatrix } from '../../../src/task/encoding.js';
+import { exhaustiveSequences, sampledSequences } from '../../../src/task/sequences.js';
+import { runSgc } from '../../helpers/sgc.js';
+
+const native = createNativeEngine();
+const open: EngineSession[] = [];
+after(async () => {
+  for (const s of open) await s.dispose();
+});
+
+/** max|a − b| / max|b|: the error relative to the tensor's scale. */
+function relativeError(a: Float64Array, b: Float64Array): number {
+  assert.equal(a.length, b.length);
+  let diff = 0;
+  let scale = 0;
+  for (let i = 0; i < a.length; i++) {
+    diff = Math.max(diff, Math.abs(a[i] - b[i]));
+    scale = Math.max(scale, Math.abs(b[i]));
+  }
+  return scale === 0 ? diff : diff / scale;
+}
+
+function assertClose(a: Parameters, b: Parameters, what: string, tolerance = 1e-4): void {
+  assert.deepEqual(Object.keys(a).sort(), Object.keys(b).sort());
+  for (const name of Object.keys(b)) {
+    const e = relativeError(a[name], b[name]);
+    assert.ok(e < tolerance, `${what} ${name}: relative error ${e.toExponential(2)}`);
+  }
+}
+
+interface Case {
+  group: string;
+  k: number;
+  /** Widths that are and are not multiples of the kernel's 8-float vectors. */
+  H: number;
+  encoding: EncodingSpec;
+  optimizer: OptimizerSpec;
+  degree?: number;
+  /** Sequences per batch: below, at and above the kernel's blocks of 6 rows. */
+  batch: number;
+}
+
+const cases: Case[] = [
+  {
+    group: 'D3',
+    k: 2,
+    H: 8,
+    encoding: { kind: 'onehot' },
+    optimizer: { kind: 'adam', lr: 0.01, clip: 2 },
+    batch: 24,
+  },
+  {
+    group: 'D3',
+    k: 3,
+    H: 13,
+    encoding: { kind: 'random', seed: 1 },
+    optimizer: { kind: 'per-neuron', lr: 0.05, clip: 2 },
+    batch: 29,
+  },
+  {
+    group: 'C5',
+    k: 4,
+    H: 6,
+    encoding: { kind: 'random', seed: 2 },
+    optimizer: { kind: 'per-neuron', lr: 0.002, timeRescale: { initScale: 0.5 } },
+    batch: 5,
+  },
+  {
+    group: 'D10',
+    k: 2,
+    H: 21,
+    encoding: { kind: 'onehot' },
+    optimizer: { kind: 'adam', lr: 0.01 },
+    degree: 3,
+    batch: 37,
+  },
+  {
+    group: 'C7',
+    k: 2,
+    H: 16,
+    encoding: { kind: 'random', seed: 3 },
+    optimizer: { kind: 'per-neuron', lr: 0.05, degree: 3, clip: 0.01 },
+    degree: 1,
+    batch: 12,
+  },
+];
+
+function setupFor(c: Case) {
+  const group = parseGroup(c.group);
+  const model = makeModelSpec('mlp', group.order, c.k, c.H, c.degree);
+  const batches: Batch[] = [1, 2, 3].map((seed) => {
+    const s = sampledSequences(group, c.k, c.batch, seed);
+    return { elements: s.elements, targets: s.products, count: s.count };
+  });
+  const setup: EngineSetup = {
+    model,
+    optimizer: c.optimizer,
+    encodings: encodingMatrix(encode(group, c.encoding)),
+    batchSize: c.batch,
+    parameters: initParameters(model, 7, 0.8),
+  };
+  return { setup, batches };
+}
+
+const label = (c: Case) =>
+  `${c.group} k = ${c.k} H = ${c.H} ${c.encoding.kind}, ${c.optimizer.kind}${c.optimizer.clip ? ' + clip' : ''}` +
+  `${c.degree === undefined ? '' : `, degree ${c.degree}`}, batch ${c.batch}`;
+
+describe('native engine agrees with the reference engine', () => {
+  for (const c of cases)
+    test(`${label(c)}: gradients, 6 steps of losses, weights, moments, outputs`, async () => {
+      const { setup, batches } = setupFor(c);
+      const a = await native.open(setup);
+      const b = await referenceEngine.open(setup);
+      open.push(a);
+      const [ga, gb] = [await a.lossAndGradients(batches[0]), await b.lossAndGradients(batches[0])];
+      assert.ok(Math.abs(ga.loss - gb.loss) < 1e-4 * gb.loss, `loss ${ga.loss} vs ${gb.loss}`);
+      assertClose(ga.gradients, gb.gradients, 'gradient');
+      // Three single steps, then three in one call.
+      const losses: number[] = [];
+      for (let i = 0; i < 3; i++) losses.push(await a.step(batches[i]));
+      losses.push(...(await a.steps!(batches)));
+      for (let i = 0; i < 6; i++) {
+        const lb = await b.step(batches[i % 3]);
+        assert.ok(Math.abs(losses[i] - lb) < 1e-4 * lb, `step ${i}: loss ${losses[i]} vs ${lb}`);
+      }
+      const [sa, sb] = [await a.getState(), await b.getState()];
+      assertClose(sa.parameters, sb.parameters, 'weight');
+      assert.equal(sa.optimizer.step, 6);
+      if (c.optimizer.kind === 'adam') {
+        assertClose(sa.optimizer.m, sb.optimizer.m, 'Adam m');
+        assertClose(sa.optimizer.v, sb.optimizer.v, 'Adam v');
+      }
+      const y = await a.predict(batches[1]);
+      assert.equal(y.length, c.batch * setup.model.n);
+      assert.ok(relativeError(y, await b.predict(batches[1])) < 1e-4);
+    });
+});
+
+describe('native engine sessions', () => {
+  const c = cases[1];
+
+  test('steps() in calls of 1, 2 and 4 equal single steps bit for bit; rewind undoes one call', async () => {
+    const { setup, batches } = setupFor(c);
+    const single = await native.open(setup);
+    const looped = await native.open(setup);
+    open.push(single, looped);
+    const order = Array.from({ length: 7 }, (_, i) => batches[i % 3]);
+    const singleLosses: number[] = [];
+    for (const batch of order) singleLosses.push(await single.step(batch));
+    const loopLosses: number[] = [];
+    for (const [from, to] of [
+      [0, 1],
+      [1, 3],
+      [3, 7],
+    ])
+      loopLosses.push(...(await looped.steps!(order.slice(from, to))));
+    assert.deepEqual(loopLosses, singleLosses);
+    assert.deepEqual(await looped.getState(), await single.getState());
+
+    const before = await looped.getState();
+    await looped.steps!(order.slice(0, 3));
+    looped.rewind!();
+    assert.deepEqual(await looped.getState(), before, 'rewind puts back the state and the step count');
+    assert.throws(() => looped.rewind!(), /only valid once/);
+  });
+
+  test('sessions train concurrently, each with its own numbers', async () => {
+    const { setup, batches } = setupFor(c);
+    const alone = await native.open(setup);
+    open.push(alone);
+    for (let i = 0; i < 4; i++) await alone.steps!(batches);
+    const other = { ...setup, parameters: initParameters(setup.model, 8, 0.8) };
+    const [x, y] = [await native.open(setup), await native.open(other)];
+    open.push(x, y);
+    await Promise.all(
+      [x, y].map(async (s) => {
+        for (let i = 0; i < 4; i++) await s.steps!(batches);
+      }),
+    );
+    assert.deepEqual(await x.getState(), await alone.getState());
+    assert.notDeepEqual((await y.getState()).parameters, (await alone.getState()).parameters);
+  });
+
+  test('setState resumes a saved run: the same weights as training straight through', async () => {
+    const { setup, batches } = setupFor(cases[0]);
+    const straight = await native.open(setup);
+    const first = await native.open(setup);
+    open.push(straight, first);
+    await straight.steps!([...batches, ...batches]);
+    await first.steps!(batches);
+    const resumed = await native.open(setup);
+    open.push(resumed);
+    await resumed.setState(await first.getState());
+    await resumed.steps!(batches);
+    assert.deepEqual(await resumed.getState(), await straight.getState());
+  });
+
+  test('a learnable task is learned: C5, k = 2, the whole set, Adam', async () => {
+    const group = parseGroup('C5');
+    const model = makeModelSpec('mlp', 5, 2, 40);
+    const s = exhaustiveSequences(group, 2);
+    const batch = { elements: s.elements, targets: s.products, count: s.count };
+    const session = await native.open({
+      model,
+      optimizer: { kind: 'adam', lr: 0.01, clip: 1 },
+      encodings: encodingMatrix(encode(group, { kind: 'onehot' })),
+      batchSize: s.count,
+      parameters: initParameters(model, 1, 0.1),
+    });
+    open.push(session);
+    const losses = await session.steps!(Array.from({ length: 400 }, () => batch));
+    assert.ok(losses[399] < 0.01 * losses[0], `loss ${losses[0]} → ${losses[399]}`);
+  });
+
+  test('bad input: other models, indices outside the group, batches of two sizes', async () => {
+    const rnn = makeModelSpec('rnn', 6, 2, 4);
+    await assert.rejects(
+      native.open({
+        model: rnn,
+        optimizer: { kind: 'adam', lr: 0.01 },
+        encodings: new Float64Array(36),
+        batchSize: 2,
+        parameters: initParameters(rnn, 1, 0.1),
+      }),
+      (e) => e instanceof InputError && /mlp only, not the rnn/.test(e.message),
+    );
+    const { setup, batches } = setupFor(cases[0]);
+    const session = await native.open(setup);
+    open.push(session);
+    const bad = { ...batches[0], elements: batches[0].elements.map((g, i) => (i === 3 ? 6 : g)) };
+    await assert.rejects(
+      session.step(bad),
+      (e) => e instanceof InputError && /index 6 is outside/.test(e.message),
+    );
+    const short = {
+      count: 2,
+      elements: batches[0].elements.subarray(0, 4),
+      targets: batches[0].targets.subarray(0, 2),
+    };
+    await assert.rejects(session.steps!([batches[0], short]), /one size \(got 2 and 24\)/);
+    await assert.rejects(createEngine('native', 'cuda'), /one backend, cpu/);
+  });
+});
+
+describe('native engine in a run', () => {
+  test('sgc train with engine native: the same outcome as onnx, an rnn config refused with exit 2', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sgc-native-'));
+    try {
+      const config = (engine: string, model = 'mlp') =>
+        'group: C5\nencoding: {kind: onehot}\nk: 2\n' +
+        `model: {kind: ${model}, H: 30}\ntrain: {optimizer: adam, lr: 0.01, init: 0.1, steps: 600, clip: 1}\n` +
+        `engine: {name: ${engine}}\n`;
+      const results: Record<string, { outcome: string; finalLoss: number }> = {};
+      for (const engine of ['native', 'onnx']) {
+        writeFileSync(join(dir, `${engine}.yaml`), config(engine));
+        const r = await runSgc(['train', join(dir, `${engine}.yaml`), '--out', join(dir, engine)]);
+        assert.equal(r.code, 0, r.stderr);
+        results[engine] = JSON.parse(readFileSync(join(dir, engine, 'result.json'), 'utf8'));
+      }
+      assert.equal(results.native.outcome, 'succeeded');
+      assert.equal(results.native.outcome, results.onnx.outcome);
+      writeFileSync(join(dir, 'rnn.yaml'), config('native', 'rnn'));
+      const r = await runSgc(['train', join(dir, 'rnn.yaml'), '--out', join(dir, 'rnn')]);
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr, /the native engine trains the mlp only, not the rnn \(use engine onnx\)/);
+      assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+// Keeps the comparison honest: onnx and native open the same setups.
+test('native and onnx give the same loss on the first batch (float32 both)', async () => {
+  const { setup, batches } = setupFor(cases[3]);
+  const a = await native.open(setup);
+  const b = await createOnnxEngine().open(setup);
+  open.push(a, b);
+  const [la, lb] = [await a.step(batches[0]), await b.step(batches[0])];
+  assert.ok(Math.abs(la - lb) < 1e-5 * lb, `${la} vs ${lb}`);
+});
