@@ -7,9 +7,10 @@
  *    one graph (time per seed-step; S = 1 is the N-per-call column, as a seed group of one runs its
  *    session's own Loop graph), with stacked weights and with one copy of the step per seed, the
  *    reference engine at the first size only (plain Float64
- *    TypeScript), and PyTorch's step right after each size.
+ *    TypeScript), the native engine (the fused C kernel) with N steps per call and with S = 3
+ *    sessions training at once (time per seed-step), and PyTorch's step right after each size.
  * 2. Whole runs of the paper's three recorded configurations, process start to result: `sgc train`
- *    (the compiled CLI, `npm run build`) against bench/reference/train_run_torch.py (the paper's
+ *    (the compiled CLI, `npm run build`) on the onnx and on the native engine against bench/reference/train_run_torch.py (the paper's
  *    per-batch DataLoader loop), each run as a fresh process timed from outside.
  *
  *   npm run bench:train                                   # the issue's sizes and runs
@@ -23,6 +24,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatTable } from '../src/cli/format.js';
+import { createNativeEngine } from '../src/learn/engine/native/index.js';
 import { createOnnxEngine } from '../src/learn/engine/onnx/index.js';
 import { referenceEngine } from '../src/learn/engine/reference.js';
 import { CALL_MILLISECONDS, MAX_STEPS_PER_CALL } from '../src/learn/trainer.js';
@@ -56,6 +58,7 @@ console.log(`uptime at the start: ${uptime()}`);
 const onnx = createOnnxEngine();
 /** The same seed groups with one copy of the step per seed (what the rnn and tree get): the reference of the S column. */
 const copies = createOnnxEngine({ stackedSeeds: false });
+const native = createNativeEngine();
 /** Seeds per graph in the S column. */
 const SEEDS = 3;
 const rows: (string | number)[][] = [];
@@ -72,6 +75,11 @@ for (const [index, size] of sizes.entries()) {
   const seededTimes = await timeEngineSteps(onnx, size, seconds, seedCall, SEEDS);
   const seeded = seededTimes.ms;
   const copied = (await timeEngineSteps(copies, size, seconds, seedCall, SEEDS)).ms;
+  // The native engine's calls sized as the trainer sizes them, from its own single-step time.
+  const nativeOne = (await timeEngineSteps(native, size, seconds / 3)).ms;
+  const nativeCall = Math.max(1, Math.min(MAX_STEPS_PER_CALL, Math.round(CALL_MILLISECONDS / nativeOne)));
+  const nativeMany = (await timeEngineSteps(native, size, seconds, nativeCall)).ms;
+  const nativeSeeded = (await timeEngineSteps(native, size, seconds, nativeCall, SEEDS)).ms;
   const reference = index === 0 ? us(await timeEngineStep(referenceEngine, size, seconds)) : '';
   const torch = measureTorchSteps([size], seconds);
   note = torch.note;
@@ -94,12 +102,16 @@ for (const [index, size] of sizes.entries()) {
     us(seededTimes.cpuMs),
     (manyTimes.cpuMs / seededTimes.cpuMs).toFixed(1),
     reference,
+    us(nativeMany),
+    us(nativeSeeded),
     torchMs === undefined ? '—' : us(torchMs),
     torchMs === undefined ? '' : (torchMs / many).toFixed(1),
     torchMs === undefined ? '' : (torchMs / seeded).toFixed(1),
+    torchMs === undefined ? '' : (torchMs / nativeMany).toFixed(1),
+    torchMs === undefined ? '' : (torchMs / nativeSeeded).toFixed(1),
   ]);
   process.stderr.write(
-    `  ${sizeKey(size)}: onnx ${us(one)} µs, ${perCall}/call ${us(many)} µs, S = ${SEEDS} ${us(seeded)} µs/seed-step (copies ${us(copied)}), torch ${torchMs === undefined ? '—' : us(torchMs)} µs\n`,
+    `  ${sizeKey(size)}: onnx ${us(one)} µs, ${perCall}/call ${us(many)} µs, S = ${SEEDS} ${us(seeded)} µs/seed-step (copies ${us(copied)}), native ${us(nativeMany)} µs, S = ${SEEDS} ${us(nativeSeeded)} µs/seed-step, torch ${torchMs === undefined ? '—' : us(torchMs)} µs\n`,
   );
 }
 
@@ -124,9 +136,13 @@ if (rows.length > 0) {
         `CPU µs S=${SEEDS}`,
         `CPU gain S=${SEEDS}`,
         'reference µs',
+        'native N/call µs',
+        `native S=${SEEDS} µs/seed-step`,
         'torch µs',
         'torch/onnx N',
         `torch/S=${SEEDS}`,
+        'torch/native',
+        `torch/native S=${SEEDS}`,
       ],
       rows,
     ),
@@ -136,6 +152,7 @@ if (rows.length > 0) {
       ` (reference engine: Float64, first size only). N steps per call: chosen as the trainer does (a call of about` +
       ` ${CALL_MILLISECONDS} ms); gain = 1/call ÷ N/call. S = ${SEEDS}: ${SEEDS} seeds (inits 1–${SEEDS}) in one graph,` +
       ` M steps per seed per call, time per seed-step, with stacked weights; copies: the same group with one copy of the step per seed; gain S=${SEEDS} = N/call ÷ S=${SEEDS}.` +
+      ` native: the native engine (one fused C loop per step, one thread per session), calls sized the same way; native S=${SEEDS}: ${SEEDS} sessions training at once, time per seed-step.` +
       ` CPU µs: the process's CPU time (all threads) per step or seed-step over the timed calls, steadier than wall time under load. ${availableParallelism()} CPUs.\n${note}.`,
   );
 }
@@ -183,39 +200,49 @@ if (runSteps > 0) {
   const runRows: (string | number)[][] = [];
   try {
     for (const run of RUNS) {
-      const config = join(dir, `${run.group}.yaml`);
-      writeFileSync(
-        config,
-        `group: ${run.group}\nencoding: {kind: random, seed: 1}\nk: 2\nmodel: {kind: mlp, H: ${run.H}}\n` +
-          `train: {optimizer: per-neuron, lr: 0.001, init: 0.001, clip: 1, steps: ${runSteps}, stopOnSuccess: false}\n` +
-          `data: ${run.data}\nengine: {name: onnx}\n`,
-      );
-      const ours = wall(process.execPath, [
-        join(import.meta.dirname, '..', 'bin', 'sgc.js'),
-        'train',
-        config,
-        '--out',
-        join(dir, run.group),
-      ]);
-      if (!ours.ok) throw new Error(`sgc train failed: ${ours.stderr}`);
-      // The trainer's own time (result.json): the rest is start-up, the run folder and its figures.
-      const training = JSON.parse(readFileSync(join(dir, run.group, 'result.json'), 'utf8'))
-        .seconds as number;
+      // One `sgc train` per engine: the run folder, figures and report included.
+      const sgcRun = (engine: string) => {
+        const config = join(dir, `${run.group}-${engine}.yaml`);
+        writeFileSync(
+          config,
+          `group: ${run.group}\nencoding: {kind: random, seed: 1}\nk: 2\nmodel: {kind: mlp, H: ${run.H}}\n` +
+            `train: {optimizer: per-neuron, lr: 0.001, init: 0.001, clip: 1, steps: ${runSteps}, stopOnSuccess: false}\n` +
+            `data: ${run.data}\nengine: {name: ${engine}}\n`,
+        );
+        const out = join(dir, `${run.group}-${engine}`);
+        const timed = wall(process.execPath, [
+          join(import.meta.dirname, '..', 'bin', 'sgc.js'),
+          'train',
+          config,
+          '--out',
+          out,
+        ]);
+        if (!timed.ok) throw new Error(`sgc train (${engine}) failed: ${timed.stderr}`);
+        // The trainer's own time (result.json): the rest is start-up, the run folder and its figures.
+        const training = JSON.parse(readFileSync(join(out, 'result.json'), 'utf8')).seconds as number;
+        return { seconds: timed.seconds, training };
+      };
+      const onnxRun = sgcRun('onnx');
+      const nativeRun = sgcRun('native');
       const theirs = python
         ? wall(python, [
             join(import.meta.dirname, 'reference', 'train_run_torch.py'),
             `${run.n},${run.H},${run.B},${run.count},${runSteps}`,
           ])
         : undefined;
+      const ratio = (ours: number) => (theirs?.ok ? (theirs.seconds / ours).toFixed(1) : '');
       runRows.push([
         run.label,
-        ours.seconds.toFixed(2),
-        training.toFixed(2),
+        onnxRun.seconds.toFixed(2),
+        onnxRun.training.toFixed(2),
+        nativeRun.seconds.toFixed(2),
+        nativeRun.training.toFixed(2),
         theirs?.ok ? theirs.seconds.toFixed(2) : 'unavailable',
-        theirs?.ok ? (theirs.seconds / ours.seconds).toFixed(1) : '',
+        ratio(onnxRun.seconds),
+        ratio(nativeRun.seconds),
       ]);
       process.stderr.write(
-        `  ${run.label}: sgc ${ours.seconds.toFixed(2)} s, torch ${theirs?.seconds.toFixed(2) ?? '—'} s\n`,
+        `  ${run.label}: sgc onnx ${onnxRun.seconds.toFixed(2)} s, native ${nativeRun.seconds.toFixed(2)} s, torch ${theirs?.seconds.toFixed(2) ?? '—'} s\n`,
       );
     }
   } finally {
@@ -223,10 +250,22 @@ if (runSteps > 0) {
   }
   console.log(`\nWhole runs of ${runSteps} steps, process start to result (wall seconds):`);
   console.log(
-    formatTable(['run', 'sgc train s', 'of it training s', 'PyTorch loop s', 'PyTorch/sgc'], runRows),
+    formatTable(
+      [
+        'run',
+        'onnx: sgc train s',
+        'of it training s',
+        'native: sgc train s',
+        'of it training s',
+        'PyTorch loop s',
+        'PyTorch/onnx',
+        'PyTorch/native',
+      ],
+      runRows,
+    ),
   );
   console.log(
-    `\nsgc: the compiled CLI (bin/sgc.js; \`npm run build\`), onnx engine, evaluations and the run folder included.` +
+    `\nsgc: the compiled CLI (bin/sgc.js; \`npm run build\`), onnx or native engine, evaluations and the run folder included.` +
       ` PyTorch: bench/reference/train_run_torch.py, interpreter start and import included` +
       `${python ? ` (${python})` : ': unavailable, no python with torch'}.`,
   );

@@ -104,7 +104,13 @@ export async function timeEngineSteps(
     batchSize: B,
     parameters: initParameters(model, 1 + j, INIT_SCALE),
   }));
-  const sessions = seeds === 1 ? [await engine.open(setups[0])] : await engine.openSeeds!(setups);
+  // Seeds of an engine without seed groups (native): one session each, driven concurrently.
+  const sessions =
+    seeds === 1
+      ? [await engine.open(setups[0])]
+      : engine.openSeeds
+        ? await engine.openSeeds(setups)
+        : await Promise.all(setups.map((setup) => engine.open(setup)));
   const call = async () => {
     if (perCall === 1 && seeds === 1) await sessions[0].step(batch);
     else await Promise.all(sessions.map((session) => session.steps!(batches)));

@@ -12,7 +12,12 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { nativeKernelError, nativeKernelFile, nativeKernelSource } from '../src/buildOutput.js';
+import {
+  nativeKernelCompiler,
+  nativeKernelError,
+  nativeKernelFile,
+  nativeKernelSource,
+} from '../src/buildOutput.js';
 
 export const NATIVE_FLAGS = [
   '-O3',
@@ -34,6 +39,7 @@ export function buildNativeKernel(): string | undefined {
   mkdirSync(dirname(nativeKernelFile), { recursive: true });
   rmSync(nativeKernelFile, { force: true });
   rmSync(nativeKernelError, { force: true });
+  rmSync(nativeKernelCompiler, { force: true });
   const headers = nodeHeaders();
   const compiler = process.env.CC ?? 'cc';
   let reason: string | undefined;
@@ -47,5 +53,12 @@ export function buildNativeKernel(): string | undefined {
       reason = `${compiler} failed: ${(result.stderr || result.stdout).trim().split('\n').slice(0, 5).join(' / ')}`;
   }
   if (reason !== undefined) writeFileSync(nativeKernelError, `${reason}\n`);
+  else {
+    const version = spawnSync(compiler, ['--version'], { encoding: 'utf8' }).stdout?.split('\n')[0] ?? '';
+    writeFileSync(
+      nativeKernelCompiler,
+      `${version.trim() || compiler} ${NATIVE_FLAGS.slice(0, 4).join(' ')}\n`,
+    );
+  }
   return reason;
 }

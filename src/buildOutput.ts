@@ -17,6 +17,8 @@ export const workflowBundleFile = join(distDir, 'workflow-bundle.js');
 /** The native engine's kernel (src/learn/engine/native/mlpKernel.c), compiled by the build where a C compiler is. */
 export const nativeKernelSource = join(packageRoot, 'src', 'learn', 'engine', 'native', 'mlpKernel.c');
 export const nativeKernelFile = join(distDir, 'native', 'mlpKernel.node');
+/** The compiler that built the kernel (`cc --version`'s first line): part of native runs' code identity. */
+export const nativeKernelCompiler = join(distDir, 'native', 'compiler.txt');
 /** Why the kernel could not be compiled, written by the build in its place. */
 export const nativeKernelError = join(distDir, 'native', 'build-error.txt');
 

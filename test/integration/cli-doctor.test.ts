@@ -33,8 +33,9 @@ describe('sgc doctor and the worker self-check', { timeout: 180_000 }, () => {
       'tfjs/cpu',
       'tfjs/tensorflow',
       'reference/js-f64',
+      'native/cpu',
     ]);
-    for (const key of ['onnx/cpu', 'tfjs/wasm', 'tfjs/cpu', 'reference/js-f64']) {
+    for (const key of ['onnx/cpu', 'tfjs/wasm', 'tfjs/cpu', 'reference/js-f64', 'native/cpu']) {
       const b = report.backends[keys.indexOf(key)];
       assert.ok(b.ok, `${key}: ${b.error}`);
       assert.ok((b.stepMs ?? 0) > 0 && Number.isFinite(b.loss), key);

@@ -36,7 +36,7 @@ import { seeHelp } from '../commandLine.js';
 import { formatNumber } from '../format.js';
 import { checkRun, limitFlags, limitFlagsUsage, runLimits } from '../runLimits.js';
 
-const usage = `usage: sgc train <run.yaml> [--out <folder>] [--engine onnx|tfjs|reference] [--backend B]
+const usage = `usage: sgc train <run.yaml> [--out <folder>] [--engine onnx|tfjs|reference|native] [--backend B]
                  [--memory-budget SIZE] [--steps-per-call N]
        sgc train --resume <folder> [--steps-per-call N]
 
@@ -50,10 +50,11 @@ refused before anything is built, with one line naming the field and the limit.
 Options:
   --out <folder>         the run folder (default runs/<name>-<timestamp>)
   --resume <folder>      continue a run folder from its checkpoint
-  --engine <name>        onnx (default), tfjs or reference: overrides the run's engine.name
+  --engine <name>        onnx (default), tfjs, reference or native (the mlp only): overrides the
+                         run's engine.name
   --backend <B>          the engine's backend (tfjs: wasm, cpu, tensorflow; onnx: cpu, cuda, webgpu)
 ${limitFlagsUsage.split('\n').slice(0, 2).join('\n')}
-  --steps-per-call N     training steps per engine call (onnx; default: chosen so a call takes
+  --steps-per-call N     training steps per engine call (onnx, native; default: chosen so a call takes
                          about 5 ms; the numbers do not depend on it)
 
 run.yaml keys (defaults in brackets; src/learn/runConfig.ts has them all):
@@ -72,7 +73,7 @@ run.yaml keys (defaults in brackets; src/learn/runConfig.ts has them all):
   data        {kind: exhaustive, batch, cap, dropLast} [exhaustive] | {kind: sampled, count, seed,
                batch, dropLast} | {kind: online, batch, seed, perRun}
   evaluation  {maxExhaustive [100000], sampled [20000]}
-  engine      {name: onnx | tfjs | reference [onnx], backend}
+  engine      {name: onnx | tfjs | reference | native [onnx], backend}
 
 For example (examples/train-d3-staircase.yaml):
   group: D3

@@ -97,6 +97,36 @@ describe('runs routed by engine and backend, on a real Temporal server', { timeo
     await cpu.stop();
   });
 
+  test('a native-engine sweep trains on the native queue, with the compiler in its identity', async () => {
+    const worker = await start({ identity: 'native-worker' });
+    await startSweep(
+      bed.client,
+      c3GridSpec(
+        'route-native',
+        [6],
+        { ...TRAIN, steps: 200, stopOnSuccess: false },
+        { engine: { name: 'native' } },
+      ),
+    );
+    const [run] = await waitFor('the native run to finish', async () => {
+      const rows = await runsOf('route-native');
+      return rows.length === 1 && rows[0].status === 'done' ? rows : undefined;
+    });
+    assert.ok(TRAINED.includes(run.outcome ?? ''), `trained: ${run.outcome}`);
+    assert.deepEqual(
+      { worker: run.worker, backend: run.backend },
+      { worker: 'native-worker', backend: 'cpu' },
+    );
+    assert.ok((await activityPollers('sgc-train-native')).includes('native-worker'));
+    const [stored] = await bed.store.driver.query<{ engine: string; libraries: Record<string, string> }>(
+      `SELECT r.engine, r.libraries FROM run r JOIN cell_run cr ON cr.run_id = r.id JOIN cell c ON c.id = cr.cell_id
+         JOIN sweep s ON s.id = c.sweep_id WHERE s.name = 'route-native'`,
+    );
+    assert.equal(stored.engine, 'native');
+    assert.match(stored.libraries.cc, /-O3 -march=native/);
+    await worker.stop();
+  });
+
   test('a device failure gives the run back: the worker stops polling and another trains it, uncounted', async () => {
     let failures = 0;
     // A worker that says it trains onnx on cuda, whose device fails at the first step.

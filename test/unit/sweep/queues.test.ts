@@ -74,7 +74,7 @@ describe('the queues `sgc worker` polls', () => {
 
   test('without --engine: every engine on each backend that passed, its any queue, and sgc-io', () => {
     const plan = workerPlan({});
-    assert.equal(plan.candidates.length, 7);
+    assert.equal(plan.candidates.length, 8);
     assert.deepEqual(servedQueues(plan, cpuOnly(plan)), {
       queues: [
         'sgc-train',
@@ -84,9 +84,11 @@ describe('the queues `sgc worker` polls', () => {
         'sgc-train-tfjs-cpu',
         'sgc-train-reference',
         'sgc-train-reference-js-f64',
+        'sgc-train-native',
+        'sgc-train-native-cpu',
         'sgc-io',
       ],
-      backends: { onnx: 'cpu', tfjs: 'wasm', reference: 'js-f64' },
+      backends: { onnx: 'cpu', tfjs: 'wasm', reference: 'js-f64', native: 'cpu' },
     });
     // A CPU worker never polls a GPU backend's queue.
     assert.ok(!servedQueues(plan, cpuOnly(plan)).queues.includes('sgc-train-onnx-cuda'));
