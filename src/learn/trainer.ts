@@ -363,13 +363,14 @@ export async function runTraining(
       let count = 1;
       while (count < chunks.size && !evaluationDue(step + count) && !checkpointBoundary(step + count))
         count++;
-      // One call's batches all have one size: a short last batch of an epoch (data.dropLast false)
-      // goes in a call of its own size.
+      // One call's batches all have one size unless the engine takes mixed ones: a short last batch
+      // of an epoch (data.dropLast false) goes in a call of its own size.
       const dataBefore = stream.mark();
       const size = stream.nextCount();
       const batches: Batch[] = [];
       const epochEnds: boolean[] = [];
-      while (batches.length < count && (batches.length === 0 || stream.nextCount() === size)) {
+      const fits = () => session.mixedCounts === true || stream.nextCount() === size;
+      while (batches.length < count && (batches.length === 0 || fits())) {
         batches.push(stream.next());
         epochEnds.push(stream.endsEpoch());
       }

@@ -12,7 +12,7 @@ import { type EncodingSpec, encode } from '../task/encoding.js';
 import { parseWithSchema } from '../validation.js';
 import { FIGURES, type FigureName, figureSpec, type RunReportData } from './figures.js';
 import { reportHtml } from './html.js';
-import { renderFigure, svgToPng } from './render.js';
+import { renderFigure, svgToPngAsync } from './render.js';
 
 function readJson(path: string): unknown {
   try {
@@ -84,13 +84,15 @@ export async function writeRunReport(data: RunReportData, out: string): Promise<
   mkdirSync(out, { recursive: true });
   const written: string[] = [];
   const svgs: Partial<Record<FigureName, string>> = {};
+  const pngs: Promise<void>[] = [];
   for (const name of FIGURES) {
     const { svg } = await renderFigure(figureSpec(name, data));
     svgs[name] = svg;
     writeFileAtomic(join(out, `${name}.svg`), svg);
-    writeFileAtomic(join(out, `${name}.png`), svgToPng(svg));
+    pngs.push(svgToPngAsync(svg).then((png) => writeFileAtomic(join(out, `${name}.png`), png)));
     written.push(join(out, `${name}.svg`), join(out, `${name}.png`));
   }
+  await Promise.all(pngs);
   writeFileAtomic(join(out, 'report.html'), reportHtml(data, svgs));
   written.push(join(out, 'report.html'));
   return written;

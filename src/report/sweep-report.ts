@@ -7,7 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../files.js';
 import { lossSpec, powerSpec } from './figures.js';
-import { renderFigure, svgToPng } from './render.js';
+import { renderFigure, svgToPngAsync } from './render.js';
 import type { SweepReportData } from './sweep-data.js';
 import { minWidthSpec } from './sweep-figures.js';
 import { type SweepFigure, sweepReportHtml } from './sweep-html.js';
@@ -28,13 +28,15 @@ export async function writeSweepReport(data: SweepReportData, out: string): Prom
   mkdirSync(out, { recursive: true });
   const written: string[] = [];
   const figures: SweepFigure[] = [];
+  const pngs: Promise<void>[] = [];
   for (const { id, spec } of sweepFigureSpecs(data)) {
     const { svg } = await renderFigure(spec);
     figures.push({ id, svg, spec });
     writeFileAtomic(join(out, `${id}.svg`), svg);
-    writeFileAtomic(join(out, `${id}.png`), svgToPng(svg));
+    pngs.push(svgToPngAsync(svg).then((png) => writeFileAtomic(join(out, `${id}.png`), png)));
     written.push(join(out, `${id}.svg`), join(out, `${id}.png`));
   }
+  await Promise.all(pngs);
   writeFileAtomic(join(out, 'report.html'), sweepReportHtml(data, figures));
   written.push(join(out, 'report.html'));
   return written;

@@ -227,6 +227,11 @@ export const trainCommand = defineCommand({
     console.error(
       `${config.group}, ${config.model.kind} k=${config.k} H=${config.model.H}, ${config.train.steps} steps on ${engine.name}/${engine.backend} → ${folder}`,
     );
+    // Rendering (Vega, resvg) takes a few hundred ms to load: it loads while the engine trains (the
+    // onnx and native engines compute off the JavaScript thread) and is used after. A failure to
+    // load is reported where it is used.
+    const reportModule = import('../../report/run-folder.js');
+    reportModule.catch(() => undefined);
     let result: RunResult;
     try {
       result = await runTraining(
@@ -258,8 +263,7 @@ export const trainCommand = defineCommand({
     );
     let reportLine = `report: ${join(folder, 'report.html')}`;
     try {
-      // Loaded when needed: rendering (Vega) takes a second to load.
-      const { readRunFolder, writeRunReport } = await import('../../report/run-folder.js');
+      const { readRunFolder, writeRunReport } = await reportModule;
       await writeRunReport(readRunFolder(folder), folder);
     } catch (error) {
       reportLine = `report: not written (${(error as Error).message.split('\n')[0]}); the run's data is saved`;

@@ -43,6 +43,11 @@ export interface EngineSession {
    */
   steps?(batches: Batch[]): Promise<Float32Array>;
   /**
+   * Whether one steps() call may mix batch sizes (an epoch's short last batch among full ones);
+   * otherwise the trainer gives each size a call of its own.
+   */
+  readonly mixedCounts?: boolean;
+  /**
    * With steps(): back to the state before the last steps() call, undoing all of it (the trainer
    * stops mid-call, at a divergence or a plateau, by rewinding and taking fewer steps). Only right
    * after steps(), once.

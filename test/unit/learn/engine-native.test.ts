@@ -155,12 +155,19 @@ describe('native engine agrees with the reference engine', () => {
 describe('native engine sessions', () => {
   const c = cases[1];
 
-  test('steps() in calls of 1, 2 and 4 equal single steps bit for bit; rewind undoes one call', async () => {
+  test('steps() in calls of 1, 2 and 4, short batches among full ones, equal single steps bit for bit; rewind undoes one call', async () => {
     const { setup, batches } = setupFor(c);
     const single = await native.open(setup);
     const looped = await native.open(setup);
     open.push(single, looped);
-    const order = Array.from({ length: 7 }, (_, i) => batches[i % 3]);
+    assert.equal(looped.mixedCounts, true);
+    // An epoch's short last batch (data.dropLast false) may share a call with full ones.
+    const short = {
+      count: 5,
+      elements: batches[2].elements.subarray(0, 5 * c.k),
+      targets: batches[2].targets.subarray(0, 5),
+    };
+    const order = [batches[0], batches[1], short, batches[0], short, batches[2], batches[1]];
     const singleLosses: number[] = [];
     for (const batch of order) singleLosses.push(await single.step(batch));
     const loopLosses: number[] = [];
@@ -228,7 +235,7 @@ describe('native engine sessions', () => {
     assert.ok(losses[399] < 0.01 * losses[0], `loss ${losses[0]} → ${losses[399]}`);
   });
 
-  test('bad input: other models, indices outside the group, batches of two sizes', async () => {
+  test('bad input: other models, indices outside the group, another backend', async () => {
     const rnn = makeModelSpec('rnn', 6, 2, 4);
     await assert.rejects(
       native.open({
@@ -248,12 +255,6 @@ describe('native engine sessions', () => {
       session.step(bad),
       (e) => e instanceof InputError && /index 6 is outside/.test(e.message),
     );
-    const short = {
-      count: 2,
-      elements: batches[0].elements.subarray(0, 4),
-      targets: batches[0].targets.subarray(0, 2),
-    };
-    await assert.rejects(session.steps!([batches[0], short]), /one size \(got 2 and 24\)/);
     await assert.rejects(createEngine('native', 'cuda'), /one backend, cpu/);
   });
 });

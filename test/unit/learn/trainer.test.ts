@@ -337,7 +337,7 @@ test('the log-spaced grid keeps every early step and about 20 per decade after',
   assert.ok(kept.length > 60 && kept.length < 110, `${kept.length} points`);
 });
 
-describe('many steps per engine call (onnx)', () => {
+describe('many steps per engine call (onnx, native)', () => {
   /** Everything a run reports except its duration. */
   const numbers = (r: Awaited<ReturnType<typeof runTraining>>) => {
     const { seconds: _, ...rest } = r;
@@ -365,48 +365,49 @@ describe('many steps per engine call (onnx)', () => {
       },
     ],
   ];
-  for (const [label, overrides] of cases)
-    test(`${label}: the same run, bit for bit, with 1, 7 and a chosen number of steps per call`, async () => {
-      const engine = await createEngine('onnx');
-      const c = config({ engine: { name: 'onnx' }, ...overrides });
-      let lastOfOne: Checkpoint | undefined;
-      const one = await runTraining(c, engine, {
-        stepsPerCall: 1,
-        onCheckpoint: (cp) => {
-          lastOfOne = cp;
-        },
+  for (const name of ['onnx', 'native'] as const)
+    for (const [label, overrides] of cases)
+      test(`${name}, ${label}: the same run, bit for bit, with 1, 7 and a chosen number of steps per call`, async () => {
+        const engine = await createEngine(name);
+        const c = config({ engine: { name }, ...overrides });
+        let lastOfOne: Checkpoint | undefined;
+        const one = await runTraining(c, engine, {
+          stepsPerCall: 1,
+          onCheckpoint: (cp) => {
+            lastOfOne = cp;
+          },
+        });
+        const checkpoints: number[] = [];
+        let lastOfSeven: Checkpoint | undefined;
+        const seven = await runTraining(c, engine, {
+          stepsPerCall: 7,
+          checkpointEvery: 50,
+          onCheckpoint: (cp) => {
+            checkpoints.push(cp.step);
+            lastOfSeven = cp;
+          },
+        });
+        // The data stream too is where one step per call leaves it (a resume continues the same).
+        if (one.outcome !== 'diverged') assert.deepEqual(lastOfSeven?.dataState, lastOfOne?.dataState);
+        const chosen = await runTraining(c, engine);
+        assert.deepEqual(numbers(seven), numbers(one));
+        assert.deepEqual(numbers(chosen), numbers(one));
+        // Checkpoints at every 50th step still (calls end there), and at the end unless diverged (a
+        // diverged run's `steps` is the step whose loss was not finite, after 50·j completed ones).
+        const diverged = one.outcome === 'diverged';
+        const every50 = Array.from({ length: Math.floor(one.steps / 50) }, (_, i) => 50 * (i + 1));
+        const expected = diverged ? every50 : [...every50.filter((s) => s < one.steps), one.steps];
+        assert.deepEqual(checkpoints, expected);
+        if (label.includes('plateau')) {
+          assert.equal(one.outcome, 'failed');
+          assert.match(one.reason, /plateau/);
+          assert.notEqual(one.steps % 7, 0, 'the plateau should fall inside a call of 7');
+        }
+        if (label.includes('divergence')) {
+          assert.equal(one.outcome, 'diverged');
+          assert.notEqual((one.steps + 1) % 7, 0, 'the divergence should fall inside a call of 7');
+        }
       });
-      const checkpoints: number[] = [];
-      let lastOfSeven: Checkpoint | undefined;
-      const seven = await runTraining(c, engine, {
-        stepsPerCall: 7,
-        checkpointEvery: 50,
-        onCheckpoint: (cp) => {
-          checkpoints.push(cp.step);
-          lastOfSeven = cp;
-        },
-      });
-      // The data stream too is where one step per call leaves it (a resume continues the same).
-      if (one.outcome !== 'diverged') assert.deepEqual(lastOfSeven?.dataState, lastOfOne?.dataState);
-      const chosen = await runTraining(c, engine);
-      assert.deepEqual(numbers(seven), numbers(one));
-      assert.deepEqual(numbers(chosen), numbers(one));
-      // Checkpoints at every 50th step still (calls end there), and at the end unless diverged (a
-      // diverged run's `steps` is the step whose loss was not finite, after 50·j completed ones).
-      const diverged = one.outcome === 'diverged';
-      const every50 = Array.from({ length: Math.floor(one.steps / 50) }, (_, i) => 50 * (i + 1));
-      const expected = diverged ? every50 : [...every50.filter((s) => s < one.steps), one.steps];
-      assert.deepEqual(checkpoints, expected);
-      if (label.includes('plateau')) {
-        assert.equal(one.outcome, 'failed');
-        assert.match(one.reason, /plateau/);
-        assert.notEqual(one.steps % 7, 0, 'the plateau should fall inside a call of 7');
-      }
-      if (label.includes('divergence')) {
-        assert.equal(one.outcome, 'diverged');
-        assert.notEqual((one.steps + 1) % 7, 0, 'the divergence should fall inside a call of 7');
-      }
-    });
 
   test('steps per call must be a positive integer', async () => {
     await assert.rejects(
@@ -470,25 +471,26 @@ describe('fidelity knobs', () => {
     );
   });
 
-  test('dropLast false on onnx: the reference engine’s run, and bit-identical in calls of 1 or 7 steps', async () => {
-    const c = config({
-      model: { kind: 'mlp', H: 16 },
-      train: { ...config({}).train, optimizer: 'adam', lr: 0.01, init: 0.1, steps: 40, epochLoss: true },
-      data: { kind: 'exhaustive', batch: 10, dropLast: false },
-      engine: { name: 'onnx' },
+  for (const name of ['onnx', 'native'] as const)
+    test(`dropLast false on ${name}: the reference engine’s run, and bit-identical in calls of 1 or 7 steps`, async () => {
+      const c = config({
+        model: { kind: 'mlp', H: 16 },
+        train: { ...config({}).train, optimizer: 'adam', lr: 0.01, init: 0.1, steps: 40, epochLoss: true },
+        data: { kind: 'exhaustive', batch: 10, dropLast: false },
+        engine: { name },
+      });
+      const engine = await createEngine(name);
+      const one = await runTraining(c, engine, { stepsPerCall: 1 });
+      const seven = await runTraining(c, engine, { stepsPerCall: 7 });
+      assert.deepEqual(seven.state, one.state);
+      assert.deepEqual(seven.metrics, one.metrics);
+      // 36 sequences in batches of 10, 10, 10, 6: ten epochs in 40 steps.
+      assert.equal(one.metrics.epochLoss?.length, 10);
+      const reference = await runTraining({ ...c, engine: { name: 'reference' } }, referenceEngine);
+      one.metrics.epochLoss!.forEach((e, i) => {
+        const r = reference.metrics.epochLoss![i];
+        assert.equal(e.step, r.step);
+        assert.ok(Math.abs(e.loss - r.loss) < 1e-4 * r.loss, `epoch ${e.epoch}: ${e.loss} vs ${r.loss}`);
+      });
     });
-    const onnx = await createEngine('onnx');
-    const one = await runTraining(c, onnx, { stepsPerCall: 1 });
-    const seven = await runTraining(c, onnx, { stepsPerCall: 7 });
-    assert.deepEqual(seven.state, one.state);
-    assert.deepEqual(seven.metrics, one.metrics);
-    // 36 sequences in batches of 10, 10, 10, 6: ten epochs in 40 steps.
-    assert.equal(one.metrics.epochLoss?.length, 10);
-    const reference = await runTraining({ ...c, engine: { name: 'reference' } }, referenceEngine);
-    one.metrics.epochLoss!.forEach((e, i) => {
-      const r = reference.metrics.epochLoss![i];
-      assert.equal(e.step, r.step);
-      assert.ok(Math.abs(e.loss - r.loss) < 1e-4 * r.loss, `epoch ${e.epoch}: ${e.loss} vs ${r.loss}`);
-    });
-  });
 });

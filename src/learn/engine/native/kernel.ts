@@ -39,7 +39,7 @@ export interface KernelCall {
   H: number;
   Hp: number;
   degree: number;
-  /** Sequences per batch. */
+  /** Sequences of the batch (gradients and predict modes). */
   B: number;
   /** Batches (train mode). */
   count: number;
@@ -56,9 +56,11 @@ export interface KernelCall {
   neuronDegree: number;
   X: Float32Array;
   state: KernelState;
-  /** count × B × k element indices and count × B targets. */
+  /** The batches' element indices (Σ counts × k) and targets (Σ counts), one batch after another. */
   elements: Int32Array;
   targets: Int32Array;
+  /** Train mode: each step's sequences (batches may differ in size). */
+  counts?: Int32Array;
   out: Float32Array;
   /** Gradients mode: where ∂A and ∂O go. */
   dA?: Float32Array;
@@ -93,6 +95,7 @@ export function nativeKernelBuilt(): boolean {
 }
 
 const NO_BUFFER = new Float32Array(0);
+const NO_COUNTS = new Int32Array(0);
 
 /** Runs the kernel; the buffers must not be touched until the promise settles. */
 export function runKernel(mode: KernelMode, c: KernelCall): Promise<void> {
@@ -123,6 +126,7 @@ export function runKernel(mode: KernelMode, c: KernelCall): Promise<void> {
     c.out,
     c.dA ?? NO_BUFFER,
     c.dO ?? NO_BUFFER,
+    c.counts ?? NO_COUNTS,
   ];
   return kernel()(mode, ints, floats, buffers);
 }

@@ -73,14 +73,19 @@ export async function openNativeSession(setup: EngineSetup): Promise<EngineSessi
     step = s.optimizer.step;
   };
   load({ parameters: setup.parameters, optimizer: initialOptimizerState(model) });
-  const copy = (s: KernelState): KernelState => ({
-    A: s.A.slice(),
-    O: s.O.slice(),
-    mA: s.mA.slice(),
-    vA: s.vA.slice(),
-    mO: s.mO.slice(),
-    vO: s.vO.slice(),
-  });
+  // What rewind() puts back: the state before the last steps() call, copied into buffers kept for it
+  // (a copy per call, thousands per run, allocated anew kept the garbage collector busy).
+  let spare: KernelState = {
+    A: state!.A.slice(),
+    O: state!.O.slice(),
+    mA: state!.mA.slice(),
+    vA: state!.vA.slice(),
+    mO: state!.mO.slice(),
+    vO: state!.vO.slice(),
+  };
+  const save = () => {
+    for (const key of Object.keys(spare) as (keyof KernelState)[]) spare[key].set(state[key]);
+  };
 
   const { beta1, beta2, epsilon } = adamSettings(optimizer);
   const X = Float32Array.from(encodings);
@@ -135,46 +140,46 @@ export async function openNativeSession(setup: EngineSetup): Promise<EngineSessi
     return next;
   };
 
-  /** The state before the last steps() call while rewind() may still undo it. */
-  let undo: { state: KernelState; step: number } | undefined;
+  /** The step count before the last steps() call while rewind() may still undo it (`spare` holds its state). */
+  let undoStep: number | undefined;
 
   const steps = (batches: Batch[]) =>
     serial(async () => {
       const M = batches.length;
       const losses = new Float32Array(M);
-      undo = undefined;
+      undoStep = undefined;
       if (M === 0) return losses;
-      const B = batches[0].count;
-      const elements = new Int32Array(M * B * k);
-      const targets = new Int32Array(M * B);
-      batches.forEach((batch, s) => {
-        if (batch.count !== B)
-          throw new InputError(
-            `the batches of one steps() call must have one size (got ${batch.count} and ${B})`,
-          );
+      const counts = Int32Array.from(batches, (batch) => batch.count);
+      const total = counts.reduce((sum, count) => sum + count, 0);
+      const elements = new Int32Array(total * k);
+      const targets = new Int32Array(total);
+      let offset = 0;
+      for (const batch of batches) {
         check(batch);
-        elements.set(batch.elements, s * B * k);
-        targets.set(batch.targets, s * B);
-      });
-      const before = { state: copy(state), step };
-      await runKernel(KernelMode.train, call(B, M, elements, targets, losses));
+        elements.set(batch.elements, offset * k);
+        targets.set(batch.targets, offset);
+        offset += batch.count;
+      }
+      save();
+      await runKernel(KernelMode.train, { ...call(0, M, elements, targets, losses), counts });
+      undoStep = step;
       step += M;
-      undo = before;
       return losses;
     });
 
   return {
     async step(batch) {
       const losses = await steps([batch]);
-      undo = undefined;
+      undoStep = undefined;
       return losses[0];
     },
     steps,
+    mixedCounts: true,
     rewind() {
-      if (undo === undefined) throw new Error('rewind() is only valid once, right after steps()');
-      state = undo.state;
-      step = undo.step;
-      undo = undefined;
+      if (undoStep === undefined) throw new Error('rewind() is only valid once, right after steps()');
+      [state, spare] = [spare, state];
+      step = undoStep;
+      undoStep = undefined;
     },
     predict: (batch) =>
       serial(async () => {
@@ -211,7 +216,7 @@ export async function openNativeSession(setup: EngineSetup): Promise<EngineSessi
     setState: (s) =>
       serial(async () => {
         load(s);
-        undo = undefined;
+        undoStep = undefined;
       }),
     async dispose() {
       await queue;
