@@ -89,6 +89,15 @@ const cases: Case[] = [
     degree: 3,
     batch: 37,
   },
+  // n·H above the fused pass's bound: H in tiles of 96 (the last one 40 wide), two passes.
+  {
+    group: 'D10',
+    k: 2,
+    H: 420,
+    encoding: { kind: 'onehot' },
+    optimizer: { kind: 'adam', lr: 0.01, clip: 1 },
+    batch: 37,
+  },
   {
     group: 'C7',
     k: 2,

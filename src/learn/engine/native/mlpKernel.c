@@ -47,14 +47,6 @@ typedef struct {
   int mode;
 } Job;
 
-static inline float dot(const float *x, const float *y, int Hp) {
-  v8 acc = {0};
-  for (int i = 0; i < Hp; i += 8) acc += *(const v8 *)(x + i) * *(const v8 *)(y + i);
-  float s = 0;
-  for (int l = 0; l < 8; l++) s += acc[l];
-  return s;
-}
-
 /* y += alpha·x over Hp floats. */
 static inline void axpy(float *y, float alpha, const float *x, int Hp) {
   v8 a = {alpha, alpha, alpha, alpha, alpha, alpha, alpha, alpha};
@@ -62,7 +54,7 @@ static inline void axpy(float *y, float alpha, const float *x, int Hp) {
 }
 
 typedef struct {
-  float *T, *dT, *dA, *dO, *z, *a, *da, *y, *dy, *scale;
+  float *T, *dT, *dA, *dO, *z, *a, *da, *y, *Y, *scale;
 } Scratch;
 
 /* Tables T_j = X·A_j (rows of A for block j), skipping the encodings' zeros (one-hot is mostly 0). */
@@ -78,85 +70,129 @@ static void tables(const Job *J, float *T) {
 }
 
 /* Rows of a batch go forward and back in blocks of up to ROWS, so that each row of O and ∂O is read
- * once per block instead of once per row (the step is bound by those reads, not by arithmetic). Six rows
- * keep 6 + 6 chunks of a and ∂a in AVX registers; measured 1.3× faster than 2 rows and equal to 8 at
- * n = 24, H = 300, B = 128. */
+ * once per block instead of once per row (the step is bound by those reads, not by arithmetic). Six
+ * rows keep 6 + 6 chunks of a and ∂a in AVX registers; measured 1.3× faster than 2 rows and equal to
+ * 8 at n = 24, H = 300, B = 128.
+ *
+ * Wide layers go in tiles of H as well: while n·Hp ≤ FUSED_MAX each row block goes forward, through
+ * the loss and back in one pass (O and ∂O stay in cache); above it, a first pass over H tiles sums
+ * y for the whole batch, and a second recomputes each tile's z and a and goes back, so that the
+ * tile's part of O and ∂O (n × tile) stays in L1 while every row block of the batch uses it. */
 #define ROWS 6
+#define FUSED_MAX 8192
+#define TILE_FLOATS 2048
 
-/* z and a (Hp each) of the rows `el` (R × k element indices), row r at r·Hp. */
+/* z and a of R rows (`el`: R × k element indices) over columns i0 … i0 + len of H; row r at r·len. */
 static inline __attribute__((always_inline)) void hidden(const Job *J, const float *T, const int32_t *el,
-                                                         float *z, float *a, int R) {
+                                                         float *z, float *a, int R, int i0, int len) {
   int n = J->n, k = J->k, Hp = J->Hp;
   for (int r = 0; r < R; r++) {
-    float *zr = z + r * Hp, *ar = a + r * Hp;
-    memcpy(zr, T + el[r * k] * Hp, sizeof(float) * Hp);
-    for (int j = 1; j < k; j++) axpy(zr, 1.0f, T + (j * n + el[r * k + j]) * Hp, Hp);
-    memcpy(ar, zr, sizeof(float) * Hp);
+    float *zr = z + r * len, *ar = a + r * len;
+    memcpy(zr, T + el[r * k] * Hp + i0, sizeof(float) * len);
+    for (int j = 1; j < k; j++) axpy(zr, 1.0f, T + (j * n + el[r * k + j]) * Hp + i0, len);
+    memcpy(ar, zr, sizeof(float) * len);
     for (int q = 1; q < J->p; q++)
-      for (int i = 0; i < Hp; i += 8) *(v8 *)(ar + i) *= *(const v8 *)(zr + i);
+      for (int i = 0; i < len; i += 8) *(v8 *)(ar + i) *= *(const v8 *)(zr + i);
   }
 }
 
-/* y (R × n) = a·Oᵀ for R rows of a. */
-static inline __attribute__((always_inline)) void outputs(const Job *J, const float *a, float *y, int R) {
+/* y (R × n) += a·Oᵀ over the tile's columns, for R rows of a. */
+static inline __attribute__((always_inline)) void outputs(const Job *J, const float *a, float *y, int R, int i0,
+                                                          int len) {
   int n = J->n, Hp = J->Hp;
   for (int u = 0; u < n; u++) {
-    const float *o = J->O + u * Hp;
+    const float *o = J->O + u * Hp + i0;
     v8 acc[ROWS] = {{0}};
-    for (int i = 0; i < Hp; i += 8) {
+    for (int i = 0; i < len; i += 8) {
       v8 ou = *(const v8 *)(o + i);
-      for (int r = 0; r < R; r++) acc[r] += *(const v8 *)(a + r * Hp + i) * ou;
+      for (int r = 0; r < R; r++) acc[r] += *(const v8 *)(a + r * len + i) * ou;
     }
     for (int r = 0; r < R; r++) {
       float sum = 0;
       for (int l = 0; l < 8; l++) sum += acc[r][l];
-      y[r * n + u] = sum;
+      y[r * n + u] += sum;
     }
   }
 }
 
-/* Forward, loss and backward of R rows; adds their gradients to S->dO and S->dT, returns Σ r². */
-static inline __attribute__((always_inline)) double rowBlock(const Job *J, Scratch *S, const int32_t *el,
-                                                             const int32_t *targets, float scale, int R) {
-  int n = J->n, k = J->k, Hp = J->Hp;
-  float *z = S->z, *a = S->a, *dz = S->da, *y = S->y, *dy = S->dy;
-  hidden(J, S->T, el, z, a, R);
-  outputs(J, a, y, R);
+/* Turns R rows of outputs y into dy = scale·(y − target), in place; returns Σ (y − target)². */
+static double residuals(const Job *J, float *y, const int32_t *targets, int R, float scale) {
+  int n = J->n;
   double loss = 0;
   for (int r = 0; r < R; r++) {
     const float *target = J->X + targets[r] * n;
     for (int u = 0; u < n; u++) {
       float residual = y[r * n + u] - target[u];
       loss += (double)residual * residual;
-      dy[r * n + u] = scale * residual;
+      y[r * n + u] = scale * residual;
     }
   }
-  /* Along H in chunks of 8, with the R rows' a and ∂a chunks in registers across the n outputs:
-   * ∂O_u += Σ_r dy_{r,u}·a_r and ∂a_r = Σ_u dy_{r,u}·O_u, then dz_r = p·∂a_r ⊙ z_r^(p−1). */
+  return loss;
+}
+
+/* Backward over the tile for R rows, from their dy (R × n) and the tile's z and a: ∂O += dyᵀ·a and
+ * ∂T rows += dz. Along H in chunks of 8, with the R rows' a and ∂a chunks in registers across the n
+ * outputs: ∂O_u += Σ_r dy_{r,u}·a_r and ∂a_r = Σ_u dy_{r,u}·O_u, then dz_r = p·∂a_r ⊙ z_r^(p−1). */
+static inline __attribute__((always_inline)) void backward(const Job *J, Scratch *S, const int32_t *el,
+                                                           const float *dy, int R, int i0, int len) {
+  int n = J->n, k = J->k, Hp = J->Hp;
+  const float *z = S->z, *a = S->a;
+  float *dz = S->da;
   v8 p = {0};
   p += (float)J->p;
-  for (int i = 0; i < Hp; i += 8) {
+  for (int i = 0; i < len; i += 8) {
     v8 ar[ROWS], dar[ROWS];
-    for (int r = 0; r < R; r++) ar[r] = *(const v8 *)(a + r * Hp + i), dar[r] = (v8){0};
+    for (int r = 0; r < R; r++) ar[r] = *(const v8 *)(a + r * len + i), dar[r] = (v8){0};
     for (int u = 0; u < n; u++) {
-      v8 ou = *(const v8 *)(J->O + u * Hp + i);
-      v8 dou = *(v8 *)(S->dO + u * Hp + i);
+      v8 ou = *(const v8 *)(J->O + u * Hp + i0 + i);
+      v8 dou = *(v8 *)(S->dO + u * Hp + i0 + i);
       for (int r = 0; r < R; r++) {
         float d = dy[r * n + u];
         dou += d * ar[r];
         dar[r] += d * ou;
       }
-      *(v8 *)(S->dO + u * Hp + i) = dou;
+      *(v8 *)(S->dO + u * Hp + i0 + i) = dou;
     }
     for (int r = 0; r < R; r++) {
-      v8 zr = *(const v8 *)(z + r * Hp + i), d = dar[r] * p;
+      v8 zr = *(const v8 *)(z + r * len + i), d = dar[r] * p;
       for (int q = 1; q < J->p; q++) d *= zr;
-      *(v8 *)(dz + r * Hp + i) = d;
+      *(v8 *)(dz + r * len + i) = d;
     }
   }
   for (int r = 0; r < R; r++)
-    for (int j = 0; j < k; j++) axpy(S->dT + (j * n + el[r * k + j]) * Hp, 1.0f, dz + r * Hp, Hp);
+    for (int j = 0; j < k; j++) axpy(S->dT + (j * n + el[r * k + j]) * Hp + i0, 1.0f, dz + r * len, len);
+}
+
+/* One row block in the fused pass: forward over all of H, loss, backward. */
+static inline __attribute__((always_inline)) double fusedBlock(const Job *J, Scratch *S, const int32_t *el,
+                                                               const int32_t *targets, float scale, int R) {
+  int Hp = J->Hp;
+  memset(S->y, 0, sizeof(float) * R * J->n);
+  hidden(J, S->T, el, S->z, S->a, R, 0, Hp);
+  outputs(J, S->a, S->y, R, 0, Hp);
+  double loss = residuals(J, S->y, targets, R, scale);
+  backward(J, S, el, S->y, R, 0, Hp);
   return loss;
+}
+
+/* The tile width for layers above FUSED_MAX: the tile's n rows of O and ∂O within TILE_FLOATS each. */
+static int tileWidth(const Job *J) {
+  int width = (TILE_FLOATS / J->n) / 8 * 8;
+  return width < 64 ? 64 : width;
+}
+
+/* The tiled pass's forward (into S->Y) or backward (from dy in S->Y) for one tile and every row. */
+static void tilePass(const Job *J, Scratch *S, const int32_t *elements, int B, int i0, int len, int back) {
+  int n = J->n, k = J->k;
+  for (int b = 0; b < B; b += ROWS) {
+    int R = B - b < ROWS ? B - b : ROWS;
+    const int32_t *el = elements + b * k;
+    hidden(J, S->T, el, S->z, S->a, R, i0, len);
+    if (back)
+      backward(J, S, el, S->Y + b * n, R, i0, len);
+    else
+      outputs(J, S->a, S->Y + b * n, R, i0, len);
+  }
 }
 
 /* Loss and gradients of a batch of B sequences into S->dA, S->dO; returns the loss. */
@@ -167,9 +203,17 @@ static double lossAndGradients(const Job *J, Scratch *S, const int32_t *elements
   memset(S->dO, 0, sizeof(float) * n * Hp);
   double loss = 0;
   float scale = 2.0f / (float)(B * n);
-  int b = 0;
-  for (; b + ROWS <= B; b += ROWS) loss += rowBlock(J, S, elements + b * k, targets + b, scale, ROWS);
-  if (b < B) loss += rowBlock(J, S, elements + b * k, targets + b, scale, B - b);
+  if (n * Hp <= FUSED_MAX) {
+    int b = 0;
+    for (; b + ROWS <= B; b += ROWS) loss += fusedBlock(J, S, elements + b * k, targets + b, scale, ROWS);
+    if (b < B) loss += fusedBlock(J, S, elements + b * k, targets + b, scale, B - b);
+  } else {
+    int tile = tileWidth(J);
+    memset(S->Y, 0, sizeof(float) * B * n);
+    for (int i0 = 0; i0 < Hp; i0 += tile) tilePass(J, S, elements, B, i0, Hp - i0 < tile ? Hp - i0 : tile, 0);
+    loss = residuals(J, S->Y, targets, B, scale);
+    for (int i0 = 0; i0 < Hp; i0 += tile) tilePass(J, S, elements, B, i0, Hp - i0 < tile ? Hp - i0 : tile, 1);
+  }
   memset(S->dA, 0, sizeof(float) * k * n * Hp);
   for (int j = 0; j < k; j++)
     for (int g = 0; g < n; g++)
@@ -237,8 +281,11 @@ static void trainStep(const Job *J, Scratch *S, int s, const int32_t *elements, 
 }
 
 static int run(Job *J) {
-  int n = J->n, k = J->k, Hp = J->Hp;
-  size_t floats = (size_t)3 * k * n * Hp + (size_t)n * Hp + (3 * ROWS + 1) * (size_t)Hp + 2 * ROWS * (size_t)n;
+  int n = J->n, k = J->k, Hp = J->Hp, maxB = J->B;
+  if (J->mode == 0)
+    for (int s = 0; s < J->count; s++) maxB = J->counts[s] > maxB ? J->counts[s] : maxB;
+  size_t floats = (size_t)3 * k * n * Hp + (size_t)n * Hp + (3 * ROWS + 1) * (size_t)Hp + ROWS * (size_t)n +
+                  (size_t)maxB * n;
   float *memory = calloc(floats, sizeof(float));
   if (memory == NULL) return 0;
   Scratch S;
@@ -252,7 +299,7 @@ static int run(Job *J) {
   S.da = p, p += ROWS * Hp;
   S.scale = p, p += Hp;
   S.y = p, p += ROWS * n;
-  S.dy = p;
+  S.Y = p;
   if (J->mode == 0) {
     /* Batches may differ in size (an epoch's short last batch): counts[s] sequences each. */
     size_t offset = 0;
@@ -266,9 +313,11 @@ static int run(Job *J) {
     memcpy(J->dOout, S.dO, sizeof(float) * n * Hp);
   } else {
     tables(J, S.T);
-    for (int b = 0; b < J->B; b++) {
-      hidden(J, S.T, J->elements + b * k, S.z, S.a, 1);
-      outputs(J, S.a, J->out + b * n, 1);
+    memset(J->out, 0, sizeof(float) * J->B * n);
+    for (int b = 0; b < J->B; b += ROWS) {
+      int R = J->B - b < ROWS ? J->B - b : ROWS;
+      hidden(J, S.T, J->elements + b * k, S.z, S.a, R, 0, Hp);
+      outputs(J, S.a, J->out + b * n, R, 0, Hp);
     }
   }
   free(memory);
