@@ -213,6 +213,39 @@ describe('native engine sessions', () => {
     assert.notDeepEqual((await y.getState()).parameters, (await alone.getState()).parameters);
   });
 
+  test('a large batch in parts on 1 or 3 threads: the same numbers bit for bit, and the reference engine’s', async () => {
+    // 600 sequences × n = 10 × Hp = 400 is above the threading bound: three parts of ≤ 256.
+    const group = parseGroup('D5');
+    const model = makeModelSpec('mlp', 10, 2, 400);
+    const s = sampledSequences(group, 2, 600, 4);
+    const batch = { elements: s.elements, targets: s.products, count: s.count };
+    const setup: EngineSetup = {
+      model,
+      optimizer: { kind: 'adam', lr: 0.01, clip: 1 },
+      encodings: encodingMatrix(encode(group, { kind: 'onehot' })),
+      batchSize: 600,
+      parameters: initParameters(model, 3, 0.5),
+    };
+    const states = [];
+    const previous = process.env.SGC_NATIVE_THREADS;
+    try {
+      for (const threads of ['1', '3']) {
+        process.env.SGC_NATIVE_THREADS = threads;
+        const session = await native.open(setup);
+        open.push(session);
+        await session.steps!([batch, batch, batch]);
+        states.push(await session.getState());
+      }
+    } finally {
+      if (previous === undefined) delete process.env.SGC_NATIVE_THREADS;
+      else process.env.SGC_NATIVE_THREADS = previous;
+    }
+    assert.deepEqual(states[1], states[0]);
+    const reference = await referenceEngine.open(setup);
+    for (let i = 0; i < 3; i++) await reference.step(batch);
+    assertClose(states[0].parameters, (await reference.getState()).parameters, 'weight');
+  });
+
   test('setState resumes a saved run: the same weights as training straight through', async () => {
     const { setup, batches } = setupFor(cases[0]);
     const straight = await native.open(setup);

@@ -31,6 +31,8 @@
  *     mode 2   forward only: out = y (B × n)
  */
 #include <math.h>
+#include <pthread.h>
+#include <unistd.h>
 #include <node_api.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -53,8 +55,17 @@ static inline void axpy(float *y, float alpha, const float *x, int Hp) {
   for (int i = 0; i < Hp; i += 8) *(v8 *)(y + i) += a * *(const v8 *)(x + i);
 }
 
+/* One part of a batch (up to PART_ROWS sequences): its own gradient sums and row buffers, so that
+ * parts can run on several threads. */
 typedef struct {
-  float *T, *dT, *dA, *dO, *z, *a, *da, *y, *Y, *scale;
+  float *dT, *dO, *z, *a, *da, *y, *Y;
+  double loss;
+} Part;
+
+typedef struct {
+  float *T, *dA, *scale;
+  Part *parts;
+  int threads;
 } Scratch;
 
 /* Tables T_j = X·A_j (rows of A for block j), skipping the encodings' zeros (one-hot is mostly 0). */
@@ -133,11 +144,11 @@ static double residuals(const Job *J, float *y, const int32_t *targets, int R, f
 /* Backward over the tile for R rows, from their dy (R × n) and the tile's z and a: ∂O += dyᵀ·a and
  * ∂T rows += dz. Along H in chunks of 8, with the R rows' a and ∂a chunks in registers across the n
  * outputs: ∂O_u += Σ_r dy_{r,u}·a_r and ∂a_r = Σ_u dy_{r,u}·O_u, then dz_r = p·∂a_r ⊙ z_r^(p−1). */
-static inline __attribute__((always_inline)) void backward(const Job *J, Scratch *S, const int32_t *el,
+static inline __attribute__((always_inline)) void backward(const Job *J, Part *P, const int32_t *el,
                                                            const float *dy, int R, int i0, int len) {
   int n = J->n, k = J->k, Hp = J->Hp;
-  const float *z = S->z, *a = S->a;
-  float *dz = S->da;
+  const float *z = P->z, *a = P->a;
+  float *dz = P->da;
   v8 p = {0};
   p += (float)J->p;
   for (int i = 0; i < len; i += 8) {
@@ -145,13 +156,13 @@ static inline __attribute__((always_inline)) void backward(const Job *J, Scratch
     for (int r = 0; r < R; r++) ar[r] = *(const v8 *)(a + r * len + i), dar[r] = (v8){0};
     for (int u = 0; u < n; u++) {
       v8 ou = *(const v8 *)(J->O + u * Hp + i0 + i);
-      v8 dou = *(v8 *)(S->dO + u * Hp + i0 + i);
+      v8 dou = *(v8 *)(P->dO + u * Hp + i0 + i);
       for (int r = 0; r < R; r++) {
         float d = dy[r * n + u];
         dou += d * ar[r];
         dar[r] += d * ou;
       }
-      *(v8 *)(S->dO + u * Hp + i0 + i) = dou;
+      *(v8 *)(P->dO + u * Hp + i0 + i) = dou;
     }
     for (int r = 0; r < R; r++) {
       v8 zr = *(const v8 *)(z + r * len + i), d = dar[r] * p;
@@ -160,18 +171,19 @@ static inline __attribute__((always_inline)) void backward(const Job *J, Scratch
     }
   }
   for (int r = 0; r < R; r++)
-    for (int j = 0; j < k; j++) axpy(S->dT + (j * n + el[r * k + j]) * Hp + i0, 1.0f, dz + r * len, len);
+    for (int j = 0; j < k; j++) axpy(P->dT + (j * n + el[r * k + j]) * Hp + i0, 1.0f, dz + r * len, len);
 }
 
 /* One row block in the fused pass: forward over all of H, loss, backward. */
-static inline __attribute__((always_inline)) double fusedBlock(const Job *J, Scratch *S, const int32_t *el,
-                                                               const int32_t *targets, float scale, int R) {
+static inline __attribute__((always_inline)) double fusedBlock(const Job *J, const float *T, Part *P,
+                                                               const int32_t *el, const int32_t *targets,
+                                                               float scale, int R) {
   int Hp = J->Hp;
-  memset(S->y, 0, sizeof(float) * R * J->n);
-  hidden(J, S->T, el, S->z, S->a, R, 0, Hp);
-  outputs(J, S->a, S->y, R, 0, Hp);
-  double loss = residuals(J, S->y, targets, R, scale);
-  backward(J, S, el, S->y, R, 0, Hp);
+  memset(P->y, 0, sizeof(float) * R * J->n);
+  hidden(J, T, el, P->z, P->a, R, 0, Hp);
+  outputs(J, P->a, P->y, R, 0, Hp);
+  double loss = residuals(J, P->y, targets, R, scale);
+  backward(J, P, el, P->y, R, 0, Hp);
   return loss;
 }
 
@@ -181,45 +193,104 @@ static int tileWidth(const Job *J) {
   return width < 64 ? 64 : width;
 }
 
-/* The tiled pass's forward (into S->Y) or backward (from dy in S->Y) for one tile and every row. */
-static void tilePass(const Job *J, Scratch *S, const int32_t *elements, int B, int i0, int len, int back) {
-  int n = J->n, k = J->k;
-  for (int b = 0; b < B; b += ROWS) {
-    int R = B - b < ROWS ? B - b : ROWS;
-    const int32_t *el = elements + b * k;
-    hidden(J, S->T, el, S->z, S->a, R, i0, len);
-    if (back)
-      backward(J, S, el, S->Y + b * n, R, i0, len);
-    else
-      outputs(J, S->a, S->Y + b * n, R, i0, len);
-  }
+/* The tiled pass's forward (into P->Y) or backward (from dy in P->Y) for one tile and every row. */
+static inline __attribute__((always_inline)) void tileBlock(const Job *J, const float *T, Part *P,
+                                                            const int32_t *el, float *Y, int R, int i0, int len,
+                                                            int back) {
+  hidden(J, T, el, P->z, P->a, R, i0, len);
+  if (back)
+    backward(J, P, el, Y, R, i0, len);
+  else
+    outputs(J, P->a, Y, R, i0, len);
 }
 
-/* Loss and gradients of a batch of B sequences into S->dA, S->dO; returns the loss. */
-static double lossAndGradients(const Job *J, Scratch *S, const int32_t *elements, const int32_t *targets, int B) {
+static void tilePass(const Job *J, const float *T, Part *P, const int32_t *elements, int B, int i0, int len,
+                     int back) {
+  int n = J->n, k = J->k, b = 0;
+  for (; b + ROWS <= B; b += ROWS) tileBlock(J, T, P, elements + b * k, P->Y + b * n, ROWS, i0, len, back);
+  if (b < B) tileBlock(J, T, P, elements + b * k, P->Y + b * n, B - b, i0, len, back);
+}
+
+/* Σ (y − target)² of a part's B sequences, and their gradients added into P->dT and P->dO (zeroed). */
+static void partGradients(const Job *J, const float *T, Part *P, const int32_t *elements, const int32_t *targets,
+                          int B, float scale) {
   int n = J->n, k = J->k, Hp = J->Hp;
-  tables(J, S->T);
-  memset(S->dT, 0, sizeof(float) * k * n * Hp);
-  memset(S->dO, 0, sizeof(float) * n * Hp);
+  memset(P->dT, 0, sizeof(float) * k * n * Hp);
+  memset(P->dO, 0, sizeof(float) * n * Hp);
   double loss = 0;
-  float scale = 2.0f / (float)(B * n);
   if (n * Hp <= FUSED_MAX) {
+    /* Whole blocks with ROWS a constant (the compiler unrolls the row loops), then the rest. */
     int b = 0;
-    for (; b + ROWS <= B; b += ROWS) loss += fusedBlock(J, S, elements + b * k, targets + b, scale, ROWS);
-    if (b < B) loss += fusedBlock(J, S, elements + b * k, targets + b, scale, B - b);
+    for (; b + ROWS <= B; b += ROWS) loss += fusedBlock(J, T, P, elements + b * k, targets + b, scale, ROWS);
+    if (b < B) loss += fusedBlock(J, T, P, elements + b * k, targets + b, scale, B - b);
   } else {
     int tile = tileWidth(J);
-    memset(S->Y, 0, sizeof(float) * B * n);
-    for (int i0 = 0; i0 < Hp; i0 += tile) tilePass(J, S, elements, B, i0, Hp - i0 < tile ? Hp - i0 : tile, 0);
-    loss = residuals(J, S->Y, targets, B, scale);
-    for (int i0 = 0; i0 < Hp; i0 += tile) tilePass(J, S, elements, B, i0, Hp - i0 < tile ? Hp - i0 : tile, 1);
+    memset(P->Y, 0, sizeof(float) * B * n);
+    for (int i0 = 0; i0 < Hp; i0 += tile) tilePass(J, T, P, elements, B, i0, Hp - i0 < tile ? Hp - i0 : tile, 0);
+    loss = residuals(J, P->Y, targets, B, scale);
+    for (int i0 = 0; i0 < Hp; i0 += tile) tilePass(J, T, P, elements, B, i0, Hp - i0 < tile ? Hp - i0 : tile, 1);
+  }
+  P->loss = loss;
+}
+
+/* A batch is cut into parts of PART_ROWS sequences, whose gradients are summed in part order: the
+ * numbers do not depend on how many threads computed the parts. Steps of at least THREAD_WORK
+ * (sequences × n × Hp) run their parts on up to THREADS_MAX threads (one per core): there a thread's
+ * start (tens of µs) is small beside the step. */
+#define PART_ROWS 256
+#define THREAD_WORK (1 << 21)
+#define THREADS_MAX 8
+
+typedef struct {
+  const Job *J;
+  Scratch *S;
+  const int32_t *elements, *targets;
+  int B, parts, first, stride;
+  float scale;
+} PartWork;
+
+static void *partWorker(void *arg) {
+  PartWork *w = arg;
+  for (int c = w->first; c < w->parts; c += w->stride) {
+    int b = c * PART_ROWS, rows = w->B - b < PART_ROWS ? w->B - b : PART_ROWS;
+    partGradients(w->J, w->S->T, &w->S->parts[c], w->elements + (size_t)b * w->J->k, w->targets + b, rows,
+                  w->scale);
+  }
+  return NULL;
+}
+
+/* Loss and gradients of a batch of B sequences: ∂A into S->dA, ∂O into S->parts[0].dO; returns the loss. */
+static double lossAndGradients(const Job *J, Scratch *S, const int32_t *elements, const int32_t *targets, int B) {
+  int n = J->n, k = J->k, Hp = J->Hp, parts = (B + PART_ROWS - 1) / PART_ROWS;
+  tables(J, S->T);
+  int threads = (size_t)B * n * Hp >= THREAD_WORK ? S->threads : 1;
+  if (threads > parts) threads = parts;
+  PartWork work[THREADS_MAX];
+  pthread_t ids[THREADS_MAX];
+  int started = 0;
+  for (int t = 0; t < threads; t++)
+    work[t] = (PartWork){J, S, elements, targets, B, parts, t, threads, 2.0f / (float)(B * n)};
+  /* A thread that cannot start leaves its parts to this one. */
+  for (int t = 1; t < threads; t++) {
+    if (pthread_create(&ids[t], NULL, partWorker, &work[t]) != 0) break;
+    started = t;
+  }
+  for (int t = started + 1; t < threads; t++) partWorker(&work[t]);
+  partWorker(&work[0]);
+  for (int t = 1; t <= started; t++) pthread_join(ids[t], NULL);
+  Part *P = S->parts;
+  double loss = P[0].loss;
+  for (int c = 1; c < parts; c++) {
+    loss += P[c].loss;
+    for (size_t i = 0; i < (size_t)k * n * Hp; i += 8) *(v8 *)(P->dT + i) += *(const v8 *)(P[c].dT + i);
+    for (size_t i = 0; i < (size_t)n * Hp; i += 8) *(v8 *)(P->dO + i) += *(const v8 *)(P[c].dO + i);
   }
   memset(S->dA, 0, sizeof(float) * k * n * Hp);
   for (int j = 0; j < k; j++)
     for (int g = 0; g < n; g++)
       for (int c = 0; c < n; c++) {
         float x = J->X[g * n + c];
-        if (x != 0) axpy(S->dA + (j * n + c) * Hp, x, S->dT + (j * n + g) * Hp, Hp);
+        if (x != 0) axpy(S->dA + (j * n + c) * Hp, x, P->dT + (j * n + g) * Hp, Hp);
       }
   return loss / ((double)B * n);
 }
@@ -260,7 +331,7 @@ static void perNeuron(const Job *J, Scratch *S, float c) {
   for (int r = 0; r < rows; r++)
     for (int i = 0; i < Hp; i += 8) *(v8 *)(J->A + r * Hp + i) -= *(v8 *)(norm2 + i) * *(v8 *)(S->dA + r * Hp + i);
   for (int u = 0; u < n; u++)
-    for (int i = 0; i < Hp; i += 8) *(v8 *)(J->O + u * Hp + i) -= *(v8 *)(norm2 + i) * *(v8 *)(S->dO + u * Hp + i);
+    for (int i = 0; i < Hp; i += 8) *(v8 *)(J->O + u * Hp + i) -= *(v8 *)(norm2 + i) * *(v8 *)(S->parts[0].dO + u * Hp + i);
 }
 
 /* Step s of the call, on the batch of B sequences at `elements`, `targets`. */
@@ -269,13 +340,13 @@ static void trainStep(const Job *J, Scratch *S, int s, const int32_t *elements, 
   J->out[s] = (float)lossAndGradients(J, S, elements, targets, B);
   float c = 1;
   if (J->clip) {
-    double norm = sqrt(sumSquares(S->dA, J->k * J->n, J->Hp) + sumSquares(S->dO, J->n, J->Hp));
+    double norm = sqrt(sumSquares(S->dA, J->k * J->n, J->Hp) + sumSquares(S->parts[0].dO, J->n, J->Hp));
     c = (float)fmin(1.0, J->clipNorm / (norm + 1e-6));
   }
   if (J->optimizer == 0) {
     int t = J->step0 + s + 1;
     adam(J, J->A, J->mA, J->vA, S->dA, lenA, c, t);
-    adam(J, J->O, J->mO, J->vO, S->dO, lenO, c, t);
+    adam(J, J->O, J->mO, J->vO, S->parts[0].dO, lenO, c, t);
   } else
     perNeuron(J, S, c);
 }
@@ -284,22 +355,36 @@ static int run(Job *J) {
   int n = J->n, k = J->k, Hp = J->Hp, maxB = J->B;
   if (J->mode == 0)
     for (int s = 0; s < J->count; s++) maxB = J->counts[s] > maxB ? J->counts[s] : maxB;
-  size_t floats = (size_t)3 * k * n * Hp + (size_t)n * Hp + (3 * ROWS + 1) * (size_t)Hp + ROWS * (size_t)n +
-                  (size_t)maxB * n;
+  int parts = maxB < 1 ? 1 : (maxB + PART_ROWS - 1) / PART_ROWS;
+  size_t partFloats = (size_t)(k + 1) * n * Hp + 3 * ROWS * (size_t)Hp + ROWS * (size_t)n + (size_t)PART_ROWS * n;
+  size_t floats = (size_t)2 * k * n * Hp + (size_t)Hp + parts * partFloats;
   float *memory = calloc(floats, sizeof(float));
-  if (memory == NULL) return 0;
+  Part *partList = calloc((size_t)parts, sizeof(Part));
+  if (memory == NULL || partList == NULL) {
+    free(memory);
+    free(partList);
+    return 0;
+  }
   Scratch S;
   float *p = memory;
   S.T = p, p += k * n * Hp;
-  S.dT = p, p += k * n * Hp;
   S.dA = p, p += k * n * Hp;
-  S.dO = p, p += n * Hp;
-  S.z = p, p += ROWS * Hp;
-  S.a = p, p += ROWS * Hp;
-  S.da = p, p += ROWS * Hp;
   S.scale = p, p += Hp;
-  S.y = p, p += ROWS * n;
-  S.Y = p;
+  S.parts = partList;
+  for (int c = 0; c < parts; c++) {
+    Part *P = &partList[c];
+    P->dT = p, p += k * n * Hp;
+    P->dO = p, p += n * Hp;
+    P->z = p, p += ROWS * Hp;
+    P->a = p, p += ROWS * Hp;
+    P->da = p, p += ROWS * Hp;
+    P->y = p, p += ROWS * n;
+    P->Y = p, p += PART_ROWS * n;
+  }
+  /* One thread per core; SGC_NATIVE_THREADS sets another count (tests check the numbers stay the same). */
+  const char *wanted = getenv("SGC_NATIVE_THREADS");
+  long cores = wanted != NULL ? atol(wanted) : sysconf(_SC_NPROCESSORS_ONLN);
+  S.threads = cores < 1 ? 1 : cores > THREADS_MAX ? THREADS_MAX : (int)cores;
   if (J->mode == 0) {
     /* Batches may differ in size (an epoch's short last batch): counts[s] sequences each. */
     size_t offset = 0;
@@ -310,17 +395,19 @@ static int run(Job *J) {
   } else if (J->mode == 1) {
     J->out[0] = (float)lossAndGradients(J, &S, J->elements, J->targets, J->B);
     memcpy(J->dAout, S.dA, sizeof(float) * k * n * Hp);
-    memcpy(J->dOout, S.dO, sizeof(float) * n * Hp);
+    memcpy(J->dOout, partList[0].dO, sizeof(float) * n * Hp);
   } else {
     tables(J, S.T);
+    Part *P = &partList[0];
     memset(J->out, 0, sizeof(float) * J->B * n);
     for (int b = 0; b < J->B; b += ROWS) {
       int R = J->B - b < ROWS ? J->B - b : ROWS;
-      hidden(J, S.T, J->elements + b * k, S.z, S.a, R, 0, Hp);
-      outputs(J, S.a, J->out + b * n, R, 0, Hp);
+      hidden(J, S.T, J->elements + b * k, P->z, P->a, R, 0, Hp);
+      outputs(J, P->a, J->out + b * n, R, 0, Hp);
     }
   }
   free(memory);
+  free(partList);
   return 1;
 }
 
