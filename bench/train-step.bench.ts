@@ -152,7 +152,7 @@ if (rows.length > 0) {
       ` (reference engine: Float64, first size only). N steps per call: chosen as the trainer does (a call of about` +
       ` ${CALL_MILLISECONDS} ms); gain = 1/call ÷ N/call. S = ${SEEDS}: ${SEEDS} seeds (inits 1–${SEEDS}) in one graph,` +
       ` M steps per seed per call, time per seed-step, with stacked weights; copies: the same group with one copy of the step per seed; gain S=${SEEDS} = N/call ÷ S=${SEEDS}.` +
-      ` native: the native engine (one fused C loop per step, one thread per session), calls sized the same way; native S=${SEEDS}: ${SEEDS} sessions training at once, time per seed-step.` +
+      ` native: the native engine (one fused C loop per step; one thread per session below 2^21 sequences × n × H, one per core above), calls sized the same way; native S=${SEEDS}: ${SEEDS} sessions training at once, time per seed-step.` +
       ` CPU µs: the process's CPU time (all threads) per step or seed-step over the timed calls, steadier than wall time under load. ${availableParallelism()} CPUs.\n${note}.`,
   );
 }
