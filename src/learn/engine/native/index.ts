@@ -8,8 +8,6 @@
 import type { TensorEngine } from '../engine.js';
 import { openNativeSession } from './session.js';
 
-export { nativeKernelBuilt } from './kernel.js';
-
 export function createNativeEngine(): TensorEngine {
   return { name: 'native', backend: 'cpu', open: openNativeSession };
 }

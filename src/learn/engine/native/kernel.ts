@@ -89,11 +89,6 @@ function kernel(): MlpFunction {
   return loaded;
 }
 
-/** Whether this machine has the compiled kernel (without loading it). */
-export function nativeKernelBuilt(): boolean {
-  return existsSync(nativeKernelFile);
-}
-
 const NO_BUFFER = new Float32Array(0);
 const NO_COUNTS = new Int32Array(0);
 

@@ -31,12 +31,12 @@
  *     mode 2   forward only: out = y (B × n)
  */
 #include <math.h>
-#include <pthread.h>
-#include <unistd.h>
 #include <node_api.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Unaligned 8-float vectors: typed arrays need not be 32-byte aligned. */
 typedef float v8 __attribute__((vector_size(32), aligned(4)));
@@ -464,13 +464,20 @@ static napi_value mlp(napi_env env, napi_callback_info info) {
   size_t argc = 4;
   napi_value argv[4];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  Call *call = calloc(1, sizeof(Call));
-  Job *J = &call->job;
   int32_t mode;
-  napi_get_value_int32(env, argv[0], &mode);
+  int32_t *ints = argc == 4 ? typedData(env, argv[1]) : NULL;
+  double *f = argc == 4 ? typedData(env, argv[2]) : NULL;
+  if (ints == NULL || f == NULL || napi_get_value_int32(env, argv[0], &mode) != napi_ok) {
+    napi_throw_type_error(env, NULL, "mlp(mode, ints, floats, buffers): see mlpKernel.c");
+    return NULL;
+  }
+  Call *call = calloc(1, sizeof(Call));
+  if (call == NULL) {
+    napi_throw_error(env, NULL, "mlp kernel: out of memory");
+    return NULL;
+  }
+  Job *J = &call->job;
   J->mode = mode;
-  int32_t *ints = typedData(env, argv[1]);
-  double *f = typedData(env, argv[2]);
   J->n = ints[0], J->k = ints[1], J->H = ints[2], J->Hp = ints[3], J->p = ints[4], J->B = ints[5];
   J->count = ints[6], J->optimizer = ints[7], J->clip = ints[8], J->step0 = ints[9];
   J->lr = f[0], J->clipNorm = f[1], J->beta1 = f[2], J->beta2 = f[3], J->epsilon = f[4], J->degree = f[5];
@@ -488,6 +495,13 @@ static napi_value mlp(napi_env env, napi_callback_info info) {
   J->dAout = arrayData(env, buffers, 10);
   J->dOout = arrayData(env, buffers, 11);
   J->counts = arrayData(env, buffers, 12);
+  /* Only the gradients' outputs and the counts may be empty (mode 0 and mode 1 need their own). */
+  if (!J->X || !J->A || !J->O || !J->mA || !J->vA || !J->mO || !J->vO || !J->elements || !J->targets || !J->out ||
+      (mode == 0 && !J->counts) || (mode == 1 && (!J->dAout || !J->dOout))) {
+    free(call);
+    napi_throw_type_error(env, NULL, "mlp: a buffer is missing or not a typed array (see mlpKernel.c)");
+    return NULL;
+  }
   napi_create_reference(env, buffers, 1, &call->keep);
   napi_value promise, name;
   napi_create_promise(env, &call->deferred, &promise);

@@ -17,7 +17,7 @@ import type { Batch, EngineSession, EngineSetup, TrainingState } from '../engine
 import { type KernelCall, KernelMode, KernelOptimizer, type KernelState, runKernel } from './kernel.js';
 
 /** Rows padded to a multiple of 8 floats: the kernel's vectors (kernel.ts). */
-export function paddedWidth(H: number): number {
+function paddedWidth(H: number): number {
   return Math.ceil(H / 8) * 8;
 }
 
@@ -58,11 +58,9 @@ export async function openNativeSession(setup: EngineSetup): Promise<EngineSessi
     return W;
   };
 
-  let state: KernelState;
-  let step = 0;
-  const load = (s: TrainingState) => {
+  const kernelState = (s: TrainingState): KernelState => {
     const { m, v } = s.optimizer;
-    state = {
+    return {
       A: toA(s.parameters.W_in, 'W_in'),
       O: toO(s.parameters.W_out, 'W_out'),
       mA: toA(m.W_in, 'Adam m of W_in'),
@@ -70,19 +68,12 @@ export async function openNativeSession(setup: EngineSetup): Promise<EngineSessi
       mO: toO(m.W_out, 'Adam m of W_out'),
       vO: toO(v.W_out, 'Adam v of W_out'),
     };
-    step = s.optimizer.step;
   };
-  load({ parameters: setup.parameters, optimizer: initialOptimizerState(model) });
+  let state = kernelState({ parameters: setup.parameters, optimizer: initialOptimizerState(model) });
+  let step = 0;
   // What rewind() puts back: the state before the last steps() call, copied into buffers kept for it
   // (a copy per call, thousands per run, allocated anew kept the garbage collector busy).
-  let spare: KernelState = {
-    A: state!.A.slice(),
-    O: state!.O.slice(),
-    mA: state!.mA.slice(),
-    vA: state!.vA.slice(),
-    mO: state!.mO.slice(),
-    vO: state!.vO.slice(),
-  };
+  let spare = kernelState({ parameters: setup.parameters, optimizer: initialOptimizerState(model) });
   const save = () => {
     for (const key of Object.keys(spare) as (keyof KernelState)[]) spare[key].set(state[key]);
   };
@@ -127,9 +118,9 @@ export async function openNativeSession(setup: EngineSetup): Promise<EngineSessi
     if (batch.targets.length !== batch.count)
       throw new InputError(`batch has ${batch.targets.length} targets, expected ${batch.count}`);
     for (const indices of [batch.elements, batch.targets])
-      for (const g of indices)
-        if (!(g >= 0 && g < n))
-          throw new InputError(`element index ${g} is outside the group (0 … ${n - 1})`);
+      for (let i = 0; i < indices.length; i++)
+        if (!(indices[i] >= 0 && indices[i] < n))
+          throw new InputError(`element index ${indices[i]} is outside the group (0 … ${n - 1})`);
   };
 
   // One kernel call at a time: each runs on the thread pool, in place on `state`.
@@ -184,6 +175,7 @@ export async function openNativeSession(setup: EngineSetup): Promise<EngineSessi
     predict: (batch) =>
       serial(async () => {
         check(batch);
+        if (batch.count === 0) return new Float64Array(0);
         const y = new Float32Array(batch.count * n);
         await runKernel(KernelMode.predict, call(batch.count, 1, batch.elements, batch.targets, y));
         return Float64Array.from(y);
@@ -215,7 +207,8 @@ export async function openNativeSession(setup: EngineSetup): Promise<EngineSessi
       ),
     setState: (s) =>
       serial(async () => {
-        load(s);
+        state = kernelState(s);
+        step = s.optimizer.step;
         undoStep = undefined;
       }),
     async dispose() {
