@@ -17,19 +17,15 @@
  *   npm run bench:seed-groups -- --group C11 --widths 50,100,200 --steps 2000 --concurrency 1,2
  *   npm run bench:seed-groups -- --search --group C5,C7,C9 --steps 5000
  */
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
 import type { Store } from '../src/store/index.js';
-import { openStore } from '../src/store/index.js';
 import type { RawSweepSpec } from '../src/sweep/messages.js';
 import { createTelemetry } from '../src/telemetry/metrics.js';
-import { connectClient } from '../src/temporal/connection.js';
-import { startDevServer } from '../src/temporal/devServer.js';
 import { startSweep } from '../src/temporal/sweeps.js';
 import { createWorkers } from '../src/temporal/worker.js';
 import { markdown } from './markdown.js';
+import { openBenchStack } from './sweepStack.js';
 
 function option(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -91,26 +87,9 @@ async function storedSeconds(
   return row;
 }
 
-Runtime.install({
-  logger: new DefaultLogger('WARN', ({ level, message }) => {
-    if (!message.startsWith('No workflows registered')) log(`temporal ${level}: ${message}`);
-  }),
-});
-
 const t0 = performance.now();
-const dir = mkdtempSync(join(tmpdir(), 'sgc-bench-seeds-'));
-// The embedded PostgreSQL runs as its own user when this runs as root: it must reach the folder.
-chmodSync(dir, 0o755);
-const server = await startDevServer({ uiPort: null });
-// A store that cannot open (its folder unreachable, say) must not leave the server running.
-const store = await openStore({ target: { kind: 'embedded', home: dir }, create: true }).catch(
-  async (error) => {
-    await server.stop();
-    throw error;
-  },
-);
-const temporal = { address: server.address, namespace: 'default' };
-const client = await connectClient(temporal);
+const stack = await openBenchStack('sgc-bench-seeds-', log);
+const { dir, store, client, temporal } = stack;
 const telemetry = createTelemetry();
 log(`stack up in ${((performance.now() - t0) / 1000).toFixed(1)} s; ${availableParallelism()} CPUs`);
 
@@ -174,9 +153,7 @@ try {
     }
   }
 } finally {
-  await store.close();
-  await server.stop();
-  rmSync(dir, { recursive: true, force: true });
+  await stack.close();
 }
 
 console.log(

@@ -11,19 +11,16 @@
  *   npm run bench:sweep-engines
  *   npm run bench:sweep-engines -- --groups C3,D3 --k 2,3,4 --concurrency 1
  */
-import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { parse } from 'yaml';
-import { openStore } from '../src/store/index.js';
 import type { RawSweepSpec } from '../src/sweep/messages.js';
 import { createTelemetry } from '../src/telemetry/metrics.js';
-import { connectClient } from '../src/temporal/connection.js';
-import { startDevServer } from '../src/temporal/devServer.js';
 import { startSweep } from '../src/temporal/sweeps.js';
 import { createWorkers } from '../src/temporal/worker.js';
 import { markdown } from './markdown.js';
+import { openBenchStack } from './sweepStack.js';
 
 function option(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -51,25 +48,9 @@ const cpuSeconds = () => {
   return (user + system) / 1e6;
 };
 
-Runtime.install({
-  logger: new DefaultLogger('WARN', ({ level, message }) => {
-    if (!message.startsWith('No workflows registered')) log(`temporal ${level}: ${message}`);
-  }),
-});
-
 const t0 = performance.now();
-const dir = mkdtempSync(join(tmpdir(), 'sgc-bench-engines-'));
-// The embedded PostgreSQL runs as its own user when this runs as root: it must reach the folder.
-chmodSync(dir, 0o755);
-const server = await startDevServer({ uiPort: null });
-const store = await openStore({ target: { kind: 'embedded', home: dir }, create: true }).catch(
-  async (error) => {
-    await server.stop();
-    throw error;
-  },
-);
-const temporal = { address: server.address, namespace: 'default' };
-const client = await connectClient(temporal);
+const stack = await openBenchStack('sgc-bench-engines-', log);
+const { dir, store, client, temporal } = stack;
 const telemetry = createTelemetry();
 
 async function timeSweep(engine: string) {
@@ -125,9 +106,7 @@ try {
   const [a, b] = [onnx.widths.split(','), native.widths.split(',')];
   widths = a.map((w, i) => (w === b[i] ? w : `${w} / ${b[i]}`));
 } finally {
-  await store.close();
-  await server.stop();
-  rmSync(dir, { recursive: true, force: true });
+  await stack.close();
 }
 
 console.log(

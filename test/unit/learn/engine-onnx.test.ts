@@ -18,6 +18,7 @@ import {
 import type { OptimizerSpec } from '../../../src/learn/optimizers.js';
 import { encode, encodingMatrix } from '../../../src/task/encoding.js';
 import { sampledSequences } from '../../../src/task/sequences.js';
+import { assertClose, relativeError } from '../../helpers/closeness.js';
 import { runSgc } from '../../helpers/sgc.js';
 
 const onnx = createOnnxEngine();
@@ -27,26 +28,6 @@ const open: EngineSession[] = [];
 after(async () => {
   for (const s of open) await s.dispose();
 });
-
-/** max|a − b| / max|b|, the error relative to the tensor's scale (absolute when b is all zero). */
-function relativeError(a: Float64Array, b: Float64Array): number {
-  assert.equal(a.length, b.length);
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < a.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i] - b[i]));
-    scale = Math.max(scale, Math.abs(b[i]));
-  }
-  return scale === 0 ? diff : diff / scale;
-}
-
-function assertClose(a: Parameters, b: Parameters, what: string, tolerance = 1e-4): void {
-  assert.deepEqual(Object.keys(a).sort(), Object.keys(b).sort());
-  for (const name of Object.keys(b)) {
-    const e = relativeError(a[name], b[name]);
-    assert.ok(e < tolerance, `${what} ${name}: relative error ${e.toExponential(2)}`);
-  }
-}
 
 interface Case {
   group: string;

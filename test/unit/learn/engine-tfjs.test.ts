@@ -19,6 +19,7 @@ import {
 import { clipCoefficient, type OptimizerSpec } from '../../../src/learn/optimizers.js';
 import { encode, encodingMatrix } from '../../../src/task/encoding.js';
 import { sampledSequences } from '../../../src/task/sequences.js';
+import { assertClose, relativeError } from '../../helpers/closeness.js';
 
 // Process handlers present before any tfjs backend starts (the wasm glue adds its own; we remove them).
 const processHandlers = () => [
@@ -38,24 +39,6 @@ const BATCH = 24;
 function batchOf(k: number, count: number, seed: number): Batch {
   const s = sampledSequences(group, k, count, seed);
   return { elements: s.elements, targets: s.products, count: s.count };
-}
-
-/** max|a − b| / max|b|. */
-function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < b.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i] - b[i]));
-    scale = Math.max(scale, Math.abs(b[i]));
-  }
-  return diff === 0 ? 0 : diff / scale;
-}
-
-function assertClose(a: Parameters, b: Parameters, what: string, tolerance = 1e-4): void {
-  for (const name of Object.keys(b)) {
-    const e = relativeError(a[name], b[name]);
-    assert.ok(e < tolerance, `${what} ${name}: relative error ${e.toExponential(2)}`);
-  }
 }
 
 const OPTIMIZERS: Record<string, OptimizerSpec> = {
