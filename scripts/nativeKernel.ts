@@ -4,7 +4,7 @@
  * headers of the node that runs the build. No node-gyp: it would download headers, and these are
  * the running node's own. `-march=native` because the add-on is built where it runs (`npm ci`);
  * `-fno-math-errno` lets sqrtf and powf vectorize. Neither changes the arithmetic's rounding
- * beyond what the machine's FMA does.
+ * beyond what the machine's FMA does. `-pthread`: large steps run their parts on several threads.
  *
  * Without a compiler or headers the build still succeeds: the other engines need none of this. The
  * reason goes to dist/native/build-error.txt, which the engine reports when a run asks for it.
@@ -24,6 +24,7 @@ export const NATIVE_FLAGS = [
   '-march=native',
   '-fno-math-errno',
   '-fno-trapping-math',
+  '-pthread',
   '-fPIC',
   '-shared',
 ];

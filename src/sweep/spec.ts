@@ -35,6 +35,7 @@
  */
 import { z } from 'zod';
 import { InputError } from '../errors.js';
+import { engineModelProblem } from '../learn/engine/backends.js';
 import { type ModelKind, makeModelSpec } from '../learn/models/spec.js';
 import { type OptimizerKind, validateOptimizer } from '../learn/optimizers.js';
 import {
@@ -235,6 +236,11 @@ function modelIssues(spec: SweepSpecInput): Issue[] {
       return;
     }
     const choice = modelChoice(model);
+    const unfit = engineModelProblem(spec.engine.name, choice.kind);
+    if (unfit !== undefined) {
+      issues.push({ path: ['models', i], message: unfit });
+      return;
+    }
     try {
       const shape = makeModelSpec(choice.kind, 2, 2, 1, choice.degree);
       try {

@@ -405,6 +405,14 @@ describe('parseSweepSpec: bad input names the field', () => {
       'models.0',
       'hybrid',
     );
+    rejects(
+      withChange((s) => {
+        s.models = [{ kind: 'mlp' }, { kind: 'tree' }];
+        s.engine = { name: 'native' };
+      }),
+      'models.1',
+      'the native engine trains the mlp only, not the tree',
+    );
   });
 
   test('encodings that do not fit a group: errors other than the irrep count are never skipped', () => {
