@@ -45,6 +45,9 @@ typedef struct {
   int n, k, H, Hp, p, B, count, optimizer, clip, step0;
   double lr, clipNorm, beta1, beta2, epsilon, degree;
   float *X, *A, *O, *mA, *vA, *mO, *vO, *out, *dAout, *dOout;
+  /* Xᵀ, and whether X is dense (more than one nonzero in four): set by run(). */
+  float *XT;
+  int denseX;
   int32_t *elements, *targets, *counts;
   int mode;
 } Job;
@@ -68,16 +71,54 @@ typedef struct {
   int threads;
 } Scratch;
 
-/* Tables T_j = X·A_j (rows of A for block j), skipping the encodings' zeros (one-hot is mostly 0). */
+/* out[g0 + r] = Σ_c M[g0 + r][c]·in[c] for G rows r, over 8·V columns from i: G × V accumulators in
+ * registers, each load of `in` used G times. */
+static inline __attribute__((always_inline)) void mixBlock(int n, int Hp, const float *M, const float *in,
+                                                           float *out, int g0, int i, int G, int V) {
+  v8 acc[4][2] = {{{0}}};
+  for (int c = 0; c < n; c++) {
+    v8 a[2];
+    for (int v = 0; v < V; v++) a[v] = *(const v8 *)(in + c * Hp + i + 8 * v);
+    for (int r = 0; r < G; r++) {
+      float x = M[(g0 + r) * n + c];
+      for (int v = 0; v < V; v++) acc[r][v] += x * a[v];
+    }
+  }
+  for (int r = 0; r < G; r++)
+    for (int v = 0; v < V; v++) *(v8 *)(out + (g0 + r) * Hp + i + 8 * v) = acc[r][v];
+}
+
+/*
+ * out = M·in for n rows of Hp floats (M: n × n, row-major): the tables T_j = X·A_j and, with M = Xᵀ,
+ * ∂A_j = Xᵀ·∂T_j. A sparse M (one-hot: one nonzero per row) goes row by row skipping its zeros; a
+ * dense one (a random encoding) in blocks of 4 rows × 16 columns, whose accumulators stay in
+ * registers: 3.5× fewer loads and stores than row by row. Both add the terms in the order of c.
+ */
+static void mixRows(int n, int Hp, const float *M, int dense, const float *in, float *out) {
+  if (!dense) {
+    memset(out, 0, sizeof(float) * n * Hp);
+    for (int g = 0; g < n; g++)
+      for (int c = 0; c < n; c++)
+        if (M[g * n + c] != 0) axpy(out + g * Hp, M[g * n + c], in + c * Hp, Hp);
+    return;
+  }
+  int g0 = 0;
+  for (; g0 + 4 <= n; g0 += 4) {
+    int i = 0;
+    for (; i + 16 <= Hp; i += 16) mixBlock(n, Hp, M, in, out, g0, i, 4, 2);
+    if (i < Hp) mixBlock(n, Hp, M, in, out, g0, i, 4, 1);
+  }
+  for (; g0 < n; g0++) {
+    int i = 0;
+    for (; i + 16 <= Hp; i += 16) mixBlock(n, Hp, M, in, out, g0, i, 1, 2);
+    if (i < Hp) mixBlock(n, Hp, M, in, out, g0, i, 1, 1);
+  }
+}
+
+/* Tables T_j = X·A_j (the rows of A for block j). */
 static void tables(const Job *J, float *T) {
   int n = J->n, Hp = J->Hp;
-  memset(T, 0, sizeof(float) * J->k * n * Hp);
-  for (int j = 0; j < J->k; j++)
-    for (int g = 0; g < n; g++)
-      for (int c = 0; c < n; c++) {
-        float x = J->X[g * n + c];
-        if (x != 0) axpy(T + (j * n + g) * Hp, x, J->A + (j * n + c) * Hp, Hp);
-      }
+  for (int j = 0; j < J->k; j++) mixRows(n, Hp, J->X, J->denseX, J->A + j * n * Hp, T + j * n * Hp);
 }
 
 /* Rows of a batch go forward and back in blocks of up to ROWS, so that each row of O and ∂O is read
@@ -285,13 +326,8 @@ static double lossAndGradients(const Job *J, Scratch *S, const int32_t *elements
     for (size_t i = 0; i < (size_t)k * n * Hp; i += 8) *(v8 *)(P->dT + i) += *(const v8 *)(P[c].dT + i);
     for (size_t i = 0; i < (size_t)n * Hp; i += 8) *(v8 *)(P->dO + i) += *(const v8 *)(P[c].dO + i);
   }
-  memset(S->dA, 0, sizeof(float) * k * n * Hp);
-  for (int j = 0; j < k; j++)
-    for (int g = 0; g < n; g++)
-      for (int c = 0; c < n; c++) {
-        float x = J->X[g * n + c];
-        if (x != 0) axpy(S->dA + (j * n + c) * Hp, x, P->dT + (j * n + g) * Hp, Hp);
-      }
+  /* ∂A_j = Xᵀ·∂T_j. */
+  for (int j = 0; j < k; j++) mixRows(n, Hp, J->XT, J->denseX, P->dT + j * n * Hp, S->dA + j * n * Hp);
   return loss / ((double)B * n);
 }
 
@@ -352,12 +388,14 @@ static void trainStep(const Job *J, Scratch *S, int s, const int32_t *elements, 
 }
 
 static int run(Job *J) {
-  int n = J->n, k = J->k, Hp = J->Hp, maxB = J->B;
+  int n = J->n, k = J->k, Hp = J->Hp, maxB = J->B, nonzero = 0;
+  for (int i = 0; i < n * n; i++) nonzero += J->X[i] != 0;
+  J->denseX = 4 * nonzero > n * n;
   if (J->mode == 0)
     for (int s = 0; s < J->count; s++) maxB = J->counts[s] > maxB ? J->counts[s] : maxB;
   int parts = maxB < 1 ? 1 : (maxB + PART_ROWS - 1) / PART_ROWS;
   size_t partFloats = (size_t)(k + 1) * n * Hp + 3 * ROWS * (size_t)Hp + ROWS * (size_t)n + (size_t)PART_ROWS * n;
-  size_t floats = (size_t)2 * k * n * Hp + (size_t)Hp + parts * partFloats;
+  size_t floats = (size_t)2 * k * n * Hp + (size_t)Hp + (size_t)n * n + parts * partFloats;
   float *memory = calloc(floats, sizeof(float));
   Part *partList = calloc((size_t)parts, sizeof(Part));
   if (memory == NULL || partList == NULL) {
@@ -370,6 +408,9 @@ static int run(Job *J) {
   S.T = p, p += k * n * Hp;
   S.dA = p, p += k * n * Hp;
   S.scale = p, p += Hp;
+  J->XT = p, p += n * n;
+  for (int g = 0; g < n; g++)
+    for (int c = 0; c < n; c++) J->XT[c * n + g] = J->X[g * n + c];
   S.parts = partList;
   for (int c = 0; c < parts; c++) {
     Part *P = &partList[c];
