@@ -92,7 +92,8 @@ static inline __attribute__((always_inline)) void mixBlock(int n, int Hp, const 
  * out = M·in for n rows of Hp floats (M: n × n, row-major): the tables T_j = X·A_j and, with M = Xᵀ,
  * ∂A_j = Xᵀ·∂T_j. A sparse M (one-hot: one nonzero per row) goes row by row skipping its zeros; a
  * dense one (a random encoding) in blocks of 4 rows × 16 columns, whose accumulators stay in
- * registers: 3.5× fewer loads and stores than row by row. Both add the terms in the order of c.
+ * registers (row by row, the step at n = 24, H = 300, B = 128 took 193 µs instead of 158). Both add
+ * the terms in the order of c.
  */
 static void mixRows(int n, int Hp, const float *M, int dense, const float *in, float *out) {
   if (!dense) {
