@@ -6,6 +6,7 @@
  * Inputs are element indices, never dense vectors: each input block is one of |G| encodings, so
  * engines compute W·x as a gather of W·Xᵀ (src/learn/models/spec.ts has the equations).
  */
+import { InputError } from '../../errors.js';
 import type { Batch } from '../models/reference.js';
 import type { ModelSpec, Parameters } from '../models/spec.js';
 import type { OptimizerSpec, OptimizerState } from '../optimizers.js';
@@ -76,4 +77,14 @@ export interface TensorEngine {
    * as runSeeds does); disposing a session takes it out of the group.
    */
   openSeeds?(setups: EngineSetup[]): Promise<EngineSession[]>;
+}
+
+/** Throws an InputError when a batch's arrays do not hold `count` sequences of k elements. */
+export function checkBatchShape(k: number, batch: Batch): void {
+  if (batch.elements.length !== batch.count * k)
+    throw new InputError(
+      `batch has ${batch.elements.length} element indices, expected count × k = ${batch.count * k}`,
+    );
+  if (batch.targets.length !== batch.count)
+    throw new InputError(`batch has ${batch.targets.length} targets, expected ${batch.count}`);
 }

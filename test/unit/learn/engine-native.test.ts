@@ -11,7 +11,7 @@ import { createNativeEngine } from '../../../src/learn/engine/native/index.js';
 import { createOnnxEngine } from '../../../src/learn/engine/onnx/index.js';
 import { referenceEngine } from '../../../src/learn/engine/reference.js';
 import type { Batch } from '../../../src/learn/models/reference.js';
-import { initParameters, makeModelSpec, type Parameters } from '../../../src/learn/models/spec.js';
+import { initParameters, makeModelSpec } from '../../../src/learn/models/spec.js';
 import type { OptimizerSpec } from '../../../src/learn/optimizers.js';
 import { type EncodingSpec, encode, encodingMatrix } from '../../../src/task/encoding.js';
 import { exhaustiveSequences, sampledSequences } from '../../../src/task/sequences.js';
@@ -225,6 +225,9 @@ describe('native engine sessions', () => {
     const reference = await referenceEngine.open(setup);
     for (let i = 0; i < 3; i++) await reference.step(batch);
     assertClose(states[0].parameters, (await reference.getState()).parameters, 'weight');
+    // Outputs of a batch larger than a part, from one part's row buffers.
+    const y = await open[open.length - 1].predict(batch);
+    assert.ok(relativeError(y, await reference.predict(batch)) < 1e-4);
   });
 
   test('setState resumes a saved run: the same weights as training straight through', async () => {

@@ -9,12 +9,7 @@ import type { EngineSession, EngineSetup } from '../../../src/learn/engine/engin
 import { createOnnxEngine } from '../../../src/learn/engine/onnx/index.js';
 import { referenceEngine } from '../../../src/learn/engine/reference.js';
 import type { Batch } from '../../../src/learn/models/reference.js';
-import {
-  initParameters,
-  type ModelKind,
-  makeModelSpec,
-  type Parameters,
-} from '../../../src/learn/models/spec.js';
+import { initParameters, type ModelKind, makeModelSpec } from '../../../src/learn/models/spec.js';
 import type { OptimizerSpec } from '../../../src/learn/optimizers.js';
 import { encode, encodingMatrix } from '../../../src/task/encoding.js';
 import { sampledSequences } from '../../../src/task/sequences.js';

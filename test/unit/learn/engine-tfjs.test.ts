@@ -10,12 +10,7 @@ import { createTfjsEngine, type TfjsSession } from '../../../src/learn/engine/tf
 import { groupPositions } from '../../../src/learn/engine/tfjs/models.js';
 import { type GatherPolicy, transpose } from '../../../src/learn/engine/tfjs/ops.js';
 import type { Batch } from '../../../src/learn/models/reference.js';
-import {
-  initParameters,
-  type ModelKind,
-  makeModelSpec,
-  type Parameters,
-} from '../../../src/learn/models/spec.js';
+import { initParameters, type ModelKind, makeModelSpec } from '../../../src/learn/models/spec.js';
 import { clipCoefficient, type OptimizerSpec } from '../../../src/learn/optimizers.js';
 import { encode, encodingMatrix } from '../../../src/task/encoding.js';
 import { sampledSequences } from '../../../src/task/sequences.js';

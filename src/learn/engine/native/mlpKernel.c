@@ -396,7 +396,8 @@ static int run(Job *J) {
   J->denseX = 4 * nonzero > n * n;
   if (J->mode == 0)
     for (int s = 0; s < J->count; s++) maxB = J->counts[s] > maxB ? J->counts[s] : maxB;
-  int parts = maxB < 1 ? 1 : (maxB + PART_ROWS - 1) / PART_ROWS;
+  /* Predicting uses one part's row buffers whatever the batch (an evaluation can be 100,000 sequences). */
+  int parts = J->mode == 2 || maxB < 1 ? 1 : (maxB + PART_ROWS - 1) / PART_ROWS;
   size_t partFloats = (size_t)(k + 1) * n * Hp + 3 * ROWS * (size_t)Hp + ROWS * (size_t)n + (size_t)PART_ROWS * n;
   size_t floats = (size_t)2 * k * n * Hp + (size_t)Hp + (size_t)n * n + parts * partFloats;
   float *memory = calloc(floats, sizeof(float));

@@ -13,7 +13,13 @@ import {
   perNeuronDegree,
   validateOptimizer,
 } from '../../optimizers.js';
-import type { Batch, EngineSession, EngineSetup, TrainingState } from '../engine.js';
+import {
+  type Batch,
+  checkBatchShape,
+  type EngineSession,
+  type EngineSetup,
+  type TrainingState,
+} from '../engine.js';
 import { type KernelCall, KernelMode, KernelOptimizer, type KernelState, runKernel } from './kernel.js';
 
 /** Rows padded to a multiple of 8 floats: the kernel's vectors (kernel.ts). */
@@ -111,12 +117,7 @@ export async function openNativeSession(setup: EngineSetup): Promise<EngineSessi
 
   // The kernel indexes tables by these: one out of range would read outside them.
   const check = (batch: Batch) => {
-    if (batch.elements.length !== batch.count * k)
-      throw new InputError(
-        `batch has ${batch.elements.length} element indices, expected count × k = ${batch.count * k}`,
-      );
-    if (batch.targets.length !== batch.count)
-      throw new InputError(`batch has ${batch.targets.length} targets, expected ${batch.count}`);
+    checkBatchShape(k, batch);
     for (const indices of [batch.elements, batch.targets])
       for (let i = 0; i < indices.length; i++)
         if (!(indices[i] >= 0 && indices[i] < n))

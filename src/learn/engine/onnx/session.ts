@@ -17,7 +17,7 @@ import {
   type OptimizerState,
   validateOptimizer,
 } from '../../optimizers.js';
-import type { EngineSession, EngineSetup, TrainingState } from '../engine.js';
+import { checkBatchShape, type EngineSession, type EngineSetup, type TrainingState } from '../engine.js';
 import type { OnnxEngineOptions } from './engine.js';
 import { gradientsGraph, gradName, predictGraph, trainGraph, trainLoopGraph } from './graphs.js';
 import { stateTensors } from './stateTensors.js';
@@ -34,10 +34,7 @@ const f32 = (data: ArrayLike<number>, dims: number[]) =>
 const f64 = (t: ort.Tensor) => Float64Array.from(t.data as Float32Array);
 
 export function batchFeeds(spec: ModelSpec, batch: Batch): Record<string, ort.Tensor> {
-  if (batch.elements.length !== batch.count * spec.k)
-    throw new InputError(
-      `batch has ${batch.elements.length} element indices, expected count × k = ${batch.count * spec.k}`,
-    );
+  checkBatchShape(spec.k, batch);
   return {
     elements: new ort.Tensor('int32', batch.elements, [batch.count, spec.k]),
     targets: new ort.Tensor('int32', batch.targets, [batch.count]),
