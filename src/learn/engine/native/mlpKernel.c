@@ -30,18 +30,21 @@
  *     mode 1   loss and gradients of one batch, no update: out[0] = loss, ∂A → dA, ∂O → dO
  *     mode 2   forward only: out = y (B × n)
  */
+#include <immintrin.h>
 #include <math.h>
 #include <node_api.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 /* Unaligned 8-float vectors: typed arrays need not be 32-byte aligned. */
 typedef float v8 __attribute__((vector_size(32), aligned(4)));
 
-typedef struct {
+typedef struct Job {
   int n, k, H, Hp, p, B, count, optimizer, clip, step0;
   double lr, clipNorm, beta1, beta2, epsilon, degree;
   float *X, *A, *O, *mA, *vA, *mO, *vO, *out, *dAout, *dOout;
@@ -50,70 +53,139 @@ typedef struct {
   int denseX;
   int32_t *elements, *targets, *counts;
   int mode;
+  /* For the compute threads: the scratch (while computing), the next step and its first sequence,
+   * the next call in line, the thread that computed the call last, whether it succeeded, and what
+   * to call once it is done. */
+  struct Scratch *scratch;
+  int next, lastThread, ok;
+  size_t offset;
+  struct Job *nextInLine;
+  void (*done)(struct Job *);
 } Job;
 
-/* y += alpha·x over Hp floats. */
-static inline void axpy(float *y, float alpha, const float *x, int Hp) {
+/* y += alpha·x over len floats (a multiple of 8). */
+static inline void axpy(float *y, float alpha, const float *x, int len) {
   v8 a = {alpha, alpha, alpha, alpha, alpha, alpha, alpha, alpha};
-  for (int i = 0; i < Hp; i += 8) *(v8 *)(y + i) += a * *(const v8 *)(x + i);
+  for (int i = 0; i < len; i += 8) *(v8 *)(y + i) += a * *(const v8 *)(x + i);
+}
+
+/*
+ * The step is three products of a block of rows with the output layer, plus the tables' two:
+ *
+ *   y = a·Oᵀ (rows × n)        ∂O += dyᵀ·a (n × Hp)        ∂a = dy·O (rows × Hp)
+ *   T_j = X·A_j                ∂A_j = Xᵀ·∂T_j
+ *
+ * Two register-blocked kernels serve all five, so that every multiply-add runs from registers and
+ * each load feeds several of them (at n = 24, H = 300, B = 128 the step is ~3.5 M multiply-adds;
+ * one AVX2 core peaks at ~54 G/s here, so the kernels' efficiency is the step's time).
+ *
+ * mixBlock: out[r][0 … 8V) (+)= Σ_c M[r·rs + c·cs]·in[c·inS + 0 … 8V) for R rows, R × V ≤ 12 (the
+ * sum over c is formed first, then added to out when `add`): the
+ * accumulators stay in registers, and there are enough of them (≥ 10: two multiply-adds a cycle, 5
+ * cycles each) to keep the multiply-adds busy; each load of `in` is used R times. M's strides let one
+ * kernel read dy both as it is (∂a) and transposed (∂O).
+ */
+static inline __attribute__((always_inline)) void mixBlock(const float *M, int rs, int cs, int K, const float *in,
+                                                           int inS, float *out, int outS, int R, int V,
+                                                           int add) {
+  v8 acc[12];
+  for (int r = 0; r < R; r++)
+    for (int v = 0; v < V; v++) acc[r * V + v] = (v8){0};
+  for (int c = 0; c < K; c++) {
+    v8 x[2];
+    for (int v = 0; v < V; v++) x[v] = *(const v8 *)(in + c * inS + 8 * v);
+    for (int r = 0; r < R; r++) {
+      float m = M[r * rs + c * cs];
+      for (int v = 0; v < V; v++) acc[r * V + v] += m * x[v];
+    }
+  }
+  for (int r = 0; r < R; r++)
+    for (int v = 0; v < V; v++)
+      *(v8 *)(out + r * outS + 8 * v) = add ? *(v8 *)(out + r * outS + 8 * v) + acc[r * V + v] : acc[r * V + v];
+}
+
+/* mixBlock with R and V as constants (so that the accumulators are registers). */
+static inline __attribute__((always_inline)) void mixRowsBlock(const float *M, int rs, int cs, int K, const float *in, int inS, float *out, int outS,
+                         int R, int V, int add) {
+#define MIX(R_, V_)                                              \
+  case 2 * R_ + V_ - 1:                                          \
+    mixBlock(M, rs, cs, K, in, inS, out, outS, R_, V_, add);     \
+    break;
+  switch (2 * R + V - 1) {
+    MIX(1, 1) MIX(2, 1) MIX(3, 1) MIX(4, 1) MIX(5, 1) MIX(6, 1) MIX(7, 1) MIX(8, 1) MIX(9, 1) MIX(10, 1)
+    MIX(11, 1) MIX(12, 1) MIX(1, 2) MIX(2, 2) MIX(3, 2) MIX(4, 2) MIX(5, 2) MIX(6, 2)
+  }
+#undef MIX
+}
+
+/* out (rows × cols) (+)= M (rows × K, strides rs, cs)·in (K × cols, row stride inS); cols a multiple
+ * of 8. Strips of 16 columns (the last may be 8), so that the strip of `in` (K × 16) stays in L1 for
+ * every block of rows; a strip's rows go in blocks as even as possible (25 rows: five of 5, not four
+ * of 6 and one of 1, whose 2 accumulators would leave the multiply-adds waiting on each other). */
+static void mix(const float *M, int rs, int cs, int rows, int K, const float *in, int inS, float *out, int outS,
+                int cols, int add) {
+  for (int i = 0; i < cols; i += 16) {
+    int V = cols - i >= 16 ? 2 : 1, most = 12 / V;
+    int blocks = (rows + most - 1) / most, r = 0;
+    for (int block = 0; block < blocks; block++) {
+      int R = rows / blocks + (block < rows % blocks);
+      mixRowsBlock(M + r * rs, rs, cs, K, in + i, inS, out + r * outS + i, outS, R, V, add);
+      r += R;
+    }
+  }
+}
+
+/* Oᵀ (Hp × np, np = n rounded up to 8, the padding 0), so that the forward is a mix as well:
+ * y = a·Oᵀ broadcasts a's elements against rows of Oᵀ. (Dot products along H instead, with their
+ * lanes summed at the end, ran at half the multiply-adds' peak: 35 of a 127 µs step at n = 24, H = 300,
+ * B = 128.) */
+static void transposeO(const Job *J, float *OT) {
+  int n = J->n, Hp = J->Hp, np = (n + 7) / 8 * 8;
+  for (int i = 0; i < Hp; i++) {
+    for (int u = 0; u < n; u++) OT[i * np + u] = J->O[u * Hp + i];
+    for (int u = n; u < np; u++) OT[i * np + u] = 0;
+  }
+}
+
+/* y = a·Oᵀ for R rows of a (R × np): the sum over H in blocks of OUTPUT_BLOCK terms, each block's sum
+ * added to y. (One chain of H multiply-adds per output rounded enough, at H = 420, to flip Adam's
+ * first step on a weight whose clipped gradient is near ε: the engine tests saw it.) */
+#define OUTPUT_BLOCK 64
+
+static void outputs(const float *a, int R, int Hp, const float *OT, int np, float *y) {
+  for (int c0 = 0; c0 < Hp; c0 += OUTPUT_BLOCK) {
+    int len = Hp - c0 < OUTPUT_BLOCK ? Hp - c0 : OUTPUT_BLOCK;
+    mix(a + c0, Hp, 1, R, len, OT + (size_t)c0 * np, np, y, np, np, c0 > 0);
+  }
 }
 
 /* One part of a batch (up to PART_ROWS sequences): its own gradient sums and row buffers, so that
  * parts can run on several threads. */
 typedef struct {
-  float *dT, *dO, *z, *a, *da, *y, *Y;
+  float *dT, *dO, *zq, *a, *da, *y;
   double loss;
 } Part;
 
-typedef struct {
-  float *T, *dA, *scale;
+typedef struct Scratch {
+  float *memory, *T, *dA, *scale, *OT;
   Part *parts;
   int threads;
 } Scratch;
 
-/* out[g0 + r] = Σ_c M[g0 + r][c]·in[c] for G rows r, over 8·V columns from i: G × V accumulators in
- * registers, each load of `in` used G times. */
-static inline __attribute__((always_inline)) void mixBlock(int n, int Hp, const float *M, const float *in,
-                                                           float *out, int g0, int i, int G, int V) {
-  v8 acc[4][2] = {{{0}}};
-  for (int c = 0; c < n; c++) {
-    v8 a[2];
-    for (int v = 0; v < V; v++) a[v] = *(const v8 *)(in + c * Hp + i + 8 * v);
-    for (int r = 0; r < G; r++) {
-      float x = M[(g0 + r) * n + c];
-      for (int v = 0; v < V; v++) acc[r][v] += x * a[v];
-    }
-  }
-  for (int r = 0; r < G; r++)
-    for (int v = 0; v < V; v++) *(v8 *)(out + (g0 + r) * Hp + i + 8 * v) = acc[r][v];
-}
-
 /*
  * out = M·in for n rows of Hp floats (M: n × n, row-major): the tables T_j = X·A_j and, with M = Xᵀ,
- * ∂A_j = Xᵀ·∂T_j. A sparse M (one-hot: one nonzero per row) goes row by row skipping its zeros; a
- * dense one (a random encoding) in blocks of 4 rows × 16 columns, whose accumulators stay in
- * registers (row by row, the step at n = 24, H = 300, B = 128 took 193 µs instead of 158). Both add
- * the terms in the order of c.
+ * ∂A_j = Xᵀ·∂T_j. A sparse M (one-hot: one nonzero per row) goes row by row skipping its zeros, a
+ * dense one (a random encoding) through mix.
  */
 static void mixRows(int n, int Hp, const float *M, int dense, const float *in, float *out) {
-  if (!dense) {
-    memset(out, 0, sizeof(float) * n * Hp);
-    for (int g = 0; g < n; g++)
-      for (int c = 0; c < n; c++)
-        if (M[g * n + c] != 0) axpy(out + g * Hp, M[g * n + c], in + c * Hp, Hp);
+  if (dense) {
+    mix(M, n, 1, n, n, in, Hp, out, Hp, Hp, 0);
     return;
   }
-  int g0 = 0;
-  for (; g0 + 4 <= n; g0 += 4) {
-    int i = 0;
-    for (; i + 16 <= Hp; i += 16) mixBlock(n, Hp, M, in, out, g0, i, 4, 2);
-    if (i < Hp) mixBlock(n, Hp, M, in, out, g0, i, 4, 1);
-  }
-  for (; g0 < n; g0++) {
-    int i = 0;
-    for (; i + 16 <= Hp; i += 16) mixBlock(n, Hp, M, in, out, g0, i, 1, 2);
-    if (i < Hp) mixBlock(n, Hp, M, in, out, g0, i, 1, 1);
-  }
+  memset(out, 0, sizeof(float) * n * Hp);
+  for (int g = 0; g < n; g++)
+    for (int c = 0; c < n; c++)
+      if (M[g * n + c] != 0) axpy(out + g * Hp, M[g * n + c], in + c * Hp, Hp);
 }
 
 /* Tables T_j = X·A_j (the rows of A for block j). */
@@ -122,157 +194,85 @@ static void tables(const Job *J, float *T) {
   for (int j = 0; j < J->k; j++) mixRows(n, Hp, J->X, J->denseX, J->A + j * n * Hp, T + j * n * Hp);
 }
 
-/* Rows of a batch go forward and back in blocks of up to ROWS, so that each row of O and ∂O is read
- * once per block instead of once per row (the step is bound by those reads, not by arithmetic). Six
- * rows keep 6 + 6 chunks of a and ∂a in AVX registers; measured 1.3× faster than 2 rows and equal to
- * 8 at n = 24, H = 300, B = 128.
- *
- * Wide layers go in tiles of H as well: while n·Hp ≤ FUSED_MAX each row block goes forward, through
- * the loss and back in one pass (O and ∂O stay in cache); above it, a first pass over H tiles sums
- * y for the whole batch, and a second recomputes each tile's z and a and goes back, so that the
- * tile's part of O and ∂O (n × tile) stays in L1 while every row block of the batch uses it. */
-#define ROWS 6
-#define FUSED_MAX 8192
-#define TILE_FLOATS 2048
+/* A part's rows go forward and back in chunks of chunkRows(Hp): the chunk's z, a and ∂a (rows × Hp
+ * each) stay in L2 between the three products. */
+#define CHUNK_FLOATS 16384
 
-/* z and a of R rows (`el`: R × k element indices) over columns i0 … i0 + len of H; row r at r·len. */
-static inline __attribute__((always_inline)) void hidden(const Job *J, const float *T, const int32_t *el,
-                                                         float *z, float *a, int R, int i0, int len) {
+static int chunkRows(int Hp) {
+  int rows = CHUNK_FLOATS / Hp / 12 * 12;
+  return rows < 12 ? 12 : rows;
+}
+
+/* For R rows (`el`: R × k element indices; row stride Hp), in one pass: z = Σ_j T_j[g_j], a = z^p, and
+ * zq = z^(p−1), the factor the backward needs (dz = p·∂a ⊙ z^(p−1)). The powers go by repeated
+ * products, as the other engines compute them; p is a constant in the usual cases 1–3. */
+static inline __attribute__((always_inline)) void hiddenRows(const Job *J, const float *T, const int32_t *el,
+                                                             float *zq, float *a, int R, int p) {
   int n = J->n, k = J->k, Hp = J->Hp;
   for (int r = 0; r < R; r++) {
-    float *zr = z + r * len, *ar = a + r * len;
-    memcpy(zr, T + el[r * k] * Hp + i0, sizeof(float) * len);
-    for (int j = 1; j < k; j++) axpy(zr, 1.0f, T + (j * n + el[r * k + j]) * Hp + i0, len);
-    memcpy(ar, zr, sizeof(float) * len);
-    for (int q = 1; q < J->p; q++)
-      for (int i = 0; i < len; i += 8) *(v8 *)(ar + i) *= *(const v8 *)(zr + i);
-  }
-}
-
-/* y (R × n) += a·Oᵀ over the tile's columns, for R rows of a. */
-static inline __attribute__((always_inline)) void outputs(const Job *J, const float *a, float *y, int R, int i0,
-                                                          int len) {
-  int n = J->n, Hp = J->Hp;
-  for (int u = 0; u < n; u++) {
-    const float *o = J->O + u * Hp + i0;
-    v8 acc[ROWS] = {{0}};
-    for (int i = 0; i < len; i += 8) {
-      v8 ou = *(const v8 *)(o + i);
-      for (int r = 0; r < R; r++) acc[r] += *(const v8 *)(a + r * len + i) * ou;
-    }
-    for (int r = 0; r < R; r++) {
-      float sum = 0;
-      for (int l = 0; l < 8; l++) sum += acc[r][l];
-      y[r * n + u] += sum;
+    const float *t0 = T + el[r * k] * Hp;
+    for (int i = 0; i < Hp; i += 8) {
+      v8 z = *(const v8 *)(t0 + i);
+      for (int j = 1; j < k; j++) z += *(const v8 *)(T + (j * n + el[r * k + j]) * Hp + i);
+      v8 q = z;
+      if (p == 1) q = (v8){1, 1, 1, 1, 1, 1, 1, 1};
+      for (int e = 2; e < p; e++) q *= z;
+      *(v8 *)(zq + r * Hp + i) = q;
+      *(v8 *)(a + r * Hp + i) = p == 1 ? z : q * z;
     }
   }
 }
 
-/* Turns R rows of outputs y into dy = scale·(y − target), in place; returns Σ (y − target)². */
+static void hidden(const Job *J, const float *T, const int32_t *el, float *zq, float *a, int R) {
+  switch (J->p) {
+    case 1: hiddenRows(J, T, el, zq, a, R, 1); break;
+    case 2: hiddenRows(J, T, el, zq, a, R, 2); break;
+    case 3: hiddenRows(J, T, el, zq, a, R, 3); break;
+    default: hiddenRows(J, T, el, zq, a, R, J->p);
+  }
+}
+
+/* Turns R rows of outputs y (row stride np) into dy = scale·(y − target), in place; returns Σ (y − target)². */
 static double residuals(const Job *J, float *y, const int32_t *targets, int R, float scale) {
-  int n = J->n;
+  int n = J->n, np = (n + 7) / 8 * 8;
   double loss = 0;
   for (int r = 0; r < R; r++) {
     const float *target = J->X + targets[r] * n;
     for (int u = 0; u < n; u++) {
-      float residual = y[r * n + u] - target[u];
+      float residual = y[r * np + u] - target[u];
       loss += (double)residual * residual;
-      y[r * n + u] = scale * residual;
+      y[r * np + u] = scale * residual;
     }
   }
   return loss;
-}
-
-/* Backward over the tile for R rows, from their dy (R × n) and the tile's z and a: ∂O += dyᵀ·a and
- * ∂T rows += dz. Along H in chunks of 8, with the R rows' a and ∂a chunks in registers across the n
- * outputs: ∂O_u += Σ_r dy_{r,u}·a_r and ∂a_r = Σ_u dy_{r,u}·O_u, then dz_r = p·∂a_r ⊙ z_r^(p−1). */
-static inline __attribute__((always_inline)) void backward(const Job *J, Part *P, const int32_t *el,
-                                                           const float *dy, int R, int i0, int len) {
-  int n = J->n, k = J->k, Hp = J->Hp;
-  const float *z = P->z, *a = P->a;
-  float *dz = P->da;
-  v8 p = {0};
-  p += (float)J->p;
-  for (int i = 0; i < len; i += 8) {
-    v8 ar[ROWS], dar[ROWS];
-    for (int r = 0; r < R; r++) ar[r] = *(const v8 *)(a + r * len + i), dar[r] = (v8){0};
-    for (int u = 0; u < n; u++) {
-      v8 ou = *(const v8 *)(J->O + u * Hp + i0 + i);
-      /* ∂O_u's sum in two chains (even and odd rows): one chain of R dependent FMAs held the loop to
-       * their latency (3% slower at n = 24, H = 300; 12% at n = 10, H = 2048, batch 1,000). */
-      v8 dou[2] = {*(v8 *)(P->dO + u * Hp + i0 + i), {0}};
-      for (int r = 0; r < R; r++) {
-        float d = dy[r * n + u];
-        dou[r & 1] += d * ar[r];
-        dar[r] += d * ou;
-      }
-      *(v8 *)(P->dO + u * Hp + i0 + i) = dou[0] + dou[1];
-    }
-    for (int r = 0; r < R; r++) {
-      v8 zr = *(const v8 *)(z + r * len + i), d = dar[r] * p;
-      for (int q = 1; q < J->p; q++) d *= zr;
-      *(v8 *)(dz + r * len + i) = d;
-    }
-  }
-  for (int r = 0; r < R; r++)
-    for (int j = 0; j < k; j++) axpy(P->dT + (j * n + el[r * k + j]) * Hp + i0, 1.0f, dz + r * len, len);
-}
-
-/* One row block in the fused pass: forward over all of H, loss, backward. */
-static inline __attribute__((always_inline)) double fusedBlock(const Job *J, const float *T, Part *P,
-                                                               const int32_t *el, const int32_t *targets,
-                                                               float scale, int R) {
-  int Hp = J->Hp;
-  memset(P->y, 0, sizeof(float) * R * J->n);
-  hidden(J, T, el, P->z, P->a, R, 0, Hp);
-  outputs(J, P->a, P->y, R, 0, Hp);
-  double loss = residuals(J, P->y, targets, R, scale);
-  backward(J, P, el, P->y, R, 0, Hp);
-  return loss;
-}
-
-/* The tile width for layers above FUSED_MAX: the tile's n rows of O and ∂O within TILE_FLOATS each. */
-static int tileWidth(const Job *J) {
-  int width = (TILE_FLOATS / J->n) / 8 * 8;
-  return width < 64 ? 64 : width;
-}
-
-/* The tiled pass's forward (into P->Y) or backward (from dy in P->Y) for one tile and every row. */
-static inline __attribute__((always_inline)) void tileBlock(const Job *J, const float *T, Part *P,
-                                                            const int32_t *el, float *Y, int R, int i0, int len,
-                                                            int back) {
-  hidden(J, T, el, P->z, P->a, R, i0, len);
-  if (back)
-    backward(J, P, el, Y, R, i0, len);
-  else
-    outputs(J, P->a, Y, R, i0, len);
-}
-
-static void tilePass(const Job *J, const float *T, Part *P, const int32_t *elements, int B, int i0, int len,
-                     int back) {
-  int n = J->n, k = J->k, b = 0;
-  for (; b + ROWS <= B; b += ROWS) tileBlock(J, T, P, elements + b * k, P->Y + b * n, ROWS, i0, len, back);
-  if (b < B) tileBlock(J, T, P, elements + b * k, P->Y + b * n, B - b, i0, len, back);
 }
 
 /* Σ (y − target)² of a part's B sequences, and their gradients added into P->dT and P->dO (zeroed). */
-static void partGradients(const Job *J, const float *T, Part *P, const int32_t *elements, const int32_t *targets,
-                          int B, float scale) {
-  int n = J->n, k = J->k, Hp = J->Hp;
+static void partGradients(const Job *J, const float *T, const float *OT, Part *P, const int32_t *elements,
+                          const int32_t *targets, int B, float scale) {
+  int n = J->n, np = (n + 7) / 8 * 8, k = J->k, Hp = J->Hp, chunk = chunkRows(Hp);
   memset(P->dT, 0, sizeof(float) * k * n * Hp);
   memset(P->dO, 0, sizeof(float) * n * Hp);
+  v8 p = {0};
+  p += (float)J->p;
   double loss = 0;
-  if (n * Hp <= FUSED_MAX) {
-    /* Whole blocks with ROWS a constant (the compiler unrolls the row loops), then the rest. */
-    int b = 0;
-    for (; b + ROWS <= B; b += ROWS) loss += fusedBlock(J, T, P, elements + b * k, targets + b, scale, ROWS);
-    if (b < B) loss += fusedBlock(J, T, P, elements + b * k, targets + b, scale, B - b);
-  } else {
-    int tile = tileWidth(J);
-    memset(P->Y, 0, sizeof(float) * B * n);
-    for (int i0 = 0; i0 < Hp; i0 += tile) tilePass(J, T, P, elements, B, i0, Hp - i0 < tile ? Hp - i0 : tile, 0);
-    loss = residuals(J, P->Y, targets, B, scale);
-    for (int i0 = 0; i0 < Hp; i0 += tile) tilePass(J, T, P, elements, B, i0, Hp - i0 < tile ? Hp - i0 : tile, 1);
+  for (int b = 0; b < B; b += chunk) {
+    int R = B - b < chunk ? B - b : chunk;
+    const int32_t *el = elements + b * k;
+    hidden(J, T, el, P->zq, P->a, R);
+    outputs(P->a, R, Hp, OT, np, P->y);
+    loss += residuals(J, P->y, targets + b, R, scale);
+    /* ∂O += dyᵀ·a (dy read transposed: M[u][c] = dy[c·np + u]); ∂a = dy·O. */
+    mix(P->y, 1, np, n, R, P->a, Hp, P->dO, Hp, Hp, 1);
+    mix(P->y, np, 1, R, n, J->O, Hp, P->da, Hp, Hp, 0);
+    /* dz = p·∂a ⊙ z^(p−1), added into the rows of ∂T its sequence's elements picked. */
+    for (int r = 0; r < R; r++) {
+      const float *da = P->da + r * Hp, *zq = P->zq + r * Hp;
+      for (int i = 0; i < Hp; i += 8) {
+        v8 dz = p * *(const v8 *)(da + i) * *(const v8 *)(zq + i);
+        for (int j = 0; j < k; j++) *(v8 *)(P->dT + (j * n + el[r * k + j]) * Hp + i) += dz;
+      }
+    }
   }
   P->loss = loss;
 }
@@ -297,7 +297,7 @@ static void *partWorker(void *arg) {
   PartWork *w = arg;
   for (int c = w->first; c < w->parts; c += w->stride) {
     int b = c * PART_ROWS, rows = w->B - b < PART_ROWS ? w->B - b : PART_ROWS;
-    partGradients(w->J, w->S->T, &w->S->parts[c], w->elements + (size_t)b * w->J->k, w->targets + b, rows,
+    partGradients(w->J, w->S->T, w->S->OT, &w->S->parts[c], w->elements + (size_t)b * w->J->k, w->targets + b, rows,
                   w->scale);
   }
   return NULL;
@@ -307,6 +307,7 @@ static void *partWorker(void *arg) {
 static double lossAndGradients(const Job *J, Scratch *S, const int32_t *elements, const int32_t *targets, int B) {
   int n = J->n, k = J->k, Hp = J->Hp, parts = (B + PART_ROWS - 1) / PART_ROWS;
   tables(J, S->T);
+  transposeO(J, S->OT);
   int threads = (size_t)B * n * Hp >= THREAD_WORK ? S->threads : 1;
   if (threads > parts) threads = parts;
   PartWork work[THREADS_MAX];
@@ -390,103 +391,254 @@ static void trainStep(const Job *J, Scratch *S, int s, const int32_t *elements, 
     perNeuron(J, S, c);
 }
 
-static int run(Job *J) {
-  int n = J->n, k = J->k, Hp = J->Hp, maxB = J->B, nonzero = 0;
+/* What a call computes, one unit at a time: a training call's units are its steps, the others'
+ * their whole work. Returns 1 while units remain. */
+static int workUnit(Job *J) {
+  Scratch *S = J->scratch;
+  int n = J->n, np = (n + 7) / 8 * 8, k = J->k, Hp = J->Hp, chunk = chunkRows(Hp);
+  if (J->mode == 0) {
+    if (J->next >= J->count) return 0;
+    /* Batches may differ in size (an epoch's short last batch): counts[s] sequences each. */
+    int s = J->next++;
+    trainStep(J, S, s, J->elements + J->offset * k, J->targets + J->offset, J->counts[s]);
+    J->offset += (size_t)J->counts[s];
+    return J->next < J->count;
+  }
+  if (J->mode == 1) {
+    J->out[0] = (float)lossAndGradients(J, S, J->elements, J->targets, J->B);
+    memcpy(J->dAout, S->dA, sizeof(float) * k * n * Hp);
+    memcpy(J->dOout, S->parts[0].dO, sizeof(float) * n * Hp);
+    return 0;
+  }
+  tables(J, S->T);
+  transposeO(J, S->OT);
+  Part *P = &S->parts[0];
+  for (int b = 0; b < J->B; b += chunk) {
+    int R = J->B - b < chunk ? J->B - b : chunk;
+    hidden(J, S->T, J->elements + (size_t)b * k, P->zq, P->a, R);
+    outputs(P->a, R, Hp, S->OT, np, P->y);
+    for (int r = 0; r < R; r++) memcpy(J->out + (size_t)(b + r) * n, P->y + r * np, sizeof(float) * n);
+  }
+  return 0;
+}
+
+/* The scratch a call computes in, allocated by the compute thread that takes it first; NULL if out of
+ * memory. */
+static Scratch *openScratch(Job *J) {
+  int n = J->n, np = (n + 7) / 8 * 8, k = J->k, Hp = J->Hp, maxB = J->B, nonzero = 0;
   for (int i = 0; i < n * n; i++) nonzero += J->X[i] != 0;
   J->denseX = 4 * nonzero > n * n;
   if (J->mode == 0)
     for (int s = 0; s < J->count; s++) maxB = J->counts[s] > maxB ? J->counts[s] : maxB;
   /* Predicting uses one part's row buffers whatever the batch (an evaluation can be 100,000 sequences). */
   int parts = J->mode == 2 || maxB < 1 ? 1 : (maxB + PART_ROWS - 1) / PART_ROWS;
-  size_t partFloats = (size_t)(k + 1) * n * Hp + 3 * ROWS * (size_t)Hp + ROWS * (size_t)n + (size_t)PART_ROWS * n;
-  size_t floats = (size_t)2 * k * n * Hp + (size_t)Hp + (size_t)n * n + parts * partFloats;
+  int chunk = chunkRows(Hp);
+  size_t partFloats = (size_t)(k + 1) * n * Hp + 3 * (size_t)chunk * Hp + (size_t)chunk * np;
+  size_t floats = (size_t)2 * k * n * Hp + (size_t)Hp + (size_t)Hp * np + (size_t)n * n + parts * partFloats;
+  Scratch *S = calloc(1, sizeof(Scratch));
   float *memory = calloc(floats, sizeof(float));
   Part *partList = calloc((size_t)parts, sizeof(Part));
-  if (memory == NULL || partList == NULL) {
+  if (S == NULL || memory == NULL || partList == NULL) {
+    free(S);
     free(memory);
     free(partList);
-    return 0;
+    return NULL;
   }
-  Scratch S;
+  S->memory = memory;
   float *p = memory;
-  S.T = p, p += k * n * Hp;
-  S.dA = p, p += k * n * Hp;
-  S.scale = p, p += Hp;
+  S->T = p, p += k * n * Hp;
+  S->dA = p, p += k * n * Hp;
+  S->scale = p, p += Hp;
+  S->OT = p, p += (size_t)Hp * np;
   J->XT = p, p += n * n;
   for (int g = 0; g < n; g++)
     for (int c = 0; c < n; c++) J->XT[c * n + g] = J->X[g * n + c];
-  S.parts = partList;
+  S->parts = partList;
   for (int c = 0; c < parts; c++) {
     Part *P = &partList[c];
     P->dT = p, p += k * n * Hp;
     P->dO = p, p += n * Hp;
-    P->z = p, p += ROWS * Hp;
-    P->a = p, p += ROWS * Hp;
-    P->da = p, p += ROWS * Hp;
-    P->y = p, p += ROWS * n;
-    P->Y = p, p += PART_ROWS * n;
+    P->zq = p, p += (size_t)chunk * Hp;
+    P->a = p, p += (size_t)chunk * Hp;
+    P->da = p, p += (size_t)chunk * Hp;
+    P->y = p, p += (size_t)chunk * np;
   }
   /* One thread per core; SGC_NATIVE_THREADS sets another count (tests check the numbers stay the same). */
   const char *wanted = getenv("SGC_NATIVE_THREADS");
   long cores = wanted != NULL ? atol(wanted) : sysconf(_SC_NPROCESSORS_ONLN);
-  S.threads = cores < 1 ? 1 : cores > THREADS_MAX ? THREADS_MAX : (int)cores;
-  if (J->mode == 0) {
-    /* Batches may differ in size (an epoch's short last batch): counts[s] sequences each. */
-    size_t offset = 0;
-    for (int s = 0; s < J->count; s++) {
-      trainStep(J, &S, s, J->elements + offset * k, J->targets + offset, J->counts[s]);
-      offset += (size_t)J->counts[s];
-    }
-  } else if (J->mode == 1) {
-    J->out[0] = (float)lossAndGradients(J, &S, J->elements, J->targets, J->B);
-    memcpy(J->dAout, S.dA, sizeof(float) * k * n * Hp);
-    memcpy(J->dOout, partList[0].dO, sizeof(float) * n * Hp);
-  } else {
-    tables(J, S.T);
-    Part *P = &partList[0];
-    memset(J->out, 0, sizeof(float) * J->B * n);
-    for (int b = 0; b < J->B; b += ROWS) {
-      int R = J->B - b < ROWS ? J->B - b : ROWS;
-      hidden(J, S.T, J->elements + b * k, P->z, P->a, R, 0, Hp);
-      outputs(J, P->a, J->out + b * n, R, 0, Hp);
-    }
-  }
-  free(memory);
-  free(partList);
-  return 1;
+  S->threads = cores < 1 ? 1 : cores > THREADS_MAX ? THREADS_MAX : (int)cores;
+  return S;
 }
 
-/* ---- Node-API: arguments in, a Promise out, the work on the thread pool. ---- */
+static void closeScratch(Scratch *S) {
+  free(S->memory);
+  free(S->parts);
+  free(S);
+}
+
+/*
+ * The kernel's compute threads, one per core, shared by every call of the process (sessions
+ * training at once): a call joins the line as it is made (on the JavaScript thread), a thread takes
+ * the call at the head, computes its units, and after each QUANTUM_NS puts it at the back of the line
+ * if another call waits. So calls share the cores evenly, and never more compute than there are
+ * cores. (Calls computed on threads of libuv's pool, as the OS scheduled them, shared them unevenly:
+ * three calls on two cores ran two to the end while the third's thread waited to be scheduled, its
+ * slices being longer than a call, so three seeds stepped together took two calls' time instead of
+ * one and a half.) Which thread computes a step changes no number.
+ */
+#define QUANTUM_NS 1000000L
+
+/* A compute thread: its own wake-up, and since when it is idle (0 while it is not), so that a call
+ * goes to the thread that computed it last if that one is idle, else to the one idle the shortest
+ * time (likely the last to compute the same session): their caches hold the weights. */
+typedef struct {
+  pthread_cond_t wake;
+  unsigned long idleSince;
+} ComputeThread;
+
+static pthread_mutex_t lineLock = PTHREAD_MUTEX_INITIALIZER;
+static ComputeThread computeThreads[THREADS_MAX];
+static Job *lineHead, *lineTail;
+/* Calls in line: read without the lock between units, where a stale value only moves a hand-over
+ * by one unit. */
+static int threadCount, lineLength;
+static unsigned long idleClock;
+
+static long nanosSince(const struct timespec *t) {
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return (now.tv_sec - t->tv_sec) * 1000000000L + (now.tv_nsec - t->tv_nsec);
+}
+
+/* With lineLock held: J to the back of the line, and an idle thread woken for the head. */
+static void lineAppend(Job *J) {
+  J->nextInLine = NULL;
+  if (lineTail) lineTail->nextInLine = J;
+  else lineHead = J;
+  lineTail = J;
+  lineLength++;
+  int t = lineHead->lastThread;
+  if (t < 0 || !computeThreads[t].idleSince) {
+    t = -1;
+    for (int u = 0; u < threadCount; u++)
+      if (computeThreads[u].idleSince && (t < 0 || computeThreads[u].idleSince > computeThreads[t].idleSince)) t = u;
+  }
+  if (t >= 0) {
+    computeThreads[t].idleSince = 0;
+    pthread_cond_signal(&computeThreads[t].wake);
+  }
+}
+
+static Job *lineTake(void) {
+  Job *J = lineHead;
+  lineHead = J->nextInLine;
+  if (lineHead == NULL) lineTail = NULL;
+  lineLength--;
+  return J;
+}
+
+static void *computeThread(void *arg) {
+  int self = (int)(intptr_t)arg;
+  ComputeThread *me = &computeThreads[self];
+  pthread_mutex_lock(&lineLock);
+  for (;;) {
+    while (lineHead == NULL) {
+      if (!me->idleSince) me->idleSince = ++idleClock;
+      pthread_cond_wait(&me->wake, &lineLock);
+    }
+    me->idleSince = 0;
+    Job *J = lineTake();
+    J->lastThread = self;
+    pthread_mutex_unlock(&lineLock);
+    if (J->scratch == NULL) J->scratch = openScratch(J);
+    int more = J->scratch != NULL;
+    struct timespec since;
+    clock_gettime(CLOCK_MONOTONIC, &since);
+    while (more && (more = workUnit(J)) &&
+           (nanosSince(&since) < QUANTUM_NS || __atomic_load_n(&lineLength, __ATOMIC_RELAXED) == 0))
+      ;
+    if (!more) {
+      J->ok = J->scratch != NULL;
+      if (J->scratch) closeScratch(J->scratch);
+      J->scratch = NULL;
+      J->done(J);
+    }
+    pthread_mutex_lock(&lineLock);
+    if (more) lineAppend(J);
+  }
+  return NULL;
+}
+
+/* Puts J in line; J->done(J) is called (on a compute thread) once it is computed. Returns 0 if no
+ * compute thread could start. */
+static int submit(Job *J) {
+  pthread_mutex_lock(&lineLock);
+  if (threadCount == 0) {
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    cores = cores < 1 ? 1 : cores > THREADS_MAX ? THREADS_MAX : cores;
+    pthread_attr_t detached;
+    pthread_attr_init(&detached);
+    pthread_attr_setdetachstate(&detached, PTHREAD_CREATE_DETACHED);
+    for (long t = 0; t < cores; t++) {
+      pthread_t id;
+      pthread_cond_init(&computeThreads[threadCount].wake, NULL);
+      computeThreads[threadCount].idleSince = ++idleClock;
+      if (pthread_create(&id, &detached, computeThread, (void *)(intptr_t)threadCount) == 0) threadCount++;
+    }
+    pthread_attr_destroy(&detached);
+  }
+  if (threadCount > 0) {
+    J->scratch = NULL;
+    J->lastThread = -1;
+    J->next = 0;
+    J->offset = 0;
+    lineAppend(J);
+  }
+  pthread_mutex_unlock(&lineLock);
+  return threadCount > 0;
+}
+
+/* ---- Node-API: arguments in, a Promise out, the work on the compute threads. ---- */
+
+/* Per JavaScript environment: the function through which compute threads settle calls' promises on
+ * the JavaScript thread, and how many calls are out (while any is, it keeps the process alive). */
+typedef struct {
+  napi_threadsafe_function settle;
+  int outstanding;
+} Module;
 
 typedef struct {
-  Job job;
-  int ok;
-  napi_ref keep; /* the buffers array, alive until the work is done */
+  Job job; /* first: the compute threads see a Job */
+  Module *module;
+  napi_ref keep; /* the buffers array, alive until the call is settled */
   napi_deferred deferred;
-  napi_async_work work;
 } Call;
 
-static void execute(napi_env env, void *data) {
-  (void)env;
-  Call *call = data;
-  call->ok = run(&call->job);
+/* On a compute thread. */
+static void callDone(Job *J) {
+  Call *call = (Call *)J;
+  napi_call_threadsafe_function(call->module->settle, call, napi_tsfn_nonblocking);
 }
 
-static void complete(napi_env env, napi_status status, void *data) {
+/* On the JavaScript thread (env NULL while the environment is torn down). */
+static void settleCall(napi_env env, napi_value unused, void *context, void *data) {
+  (void)unused;
+  Module *module = context;
   Call *call = data;
-  napi_value result;
-  if (status == napi_ok && call->ok) {
-    napi_get_undefined(env, &result);
-    napi_resolve_deferred(env, call->deferred, result);
-  } else {
-    napi_value message;
-    napi_create_string_utf8(env, call->ok ? "mlp kernel cancelled" : "mlp kernel: out of memory",
-                            NAPI_AUTO_LENGTH, &message);
-    napi_create_error(env, NULL, message, &result);
-    napi_reject_deferred(env, call->deferred, result);
+  if (env != NULL) {
+    napi_value result;
+    if (call->job.ok) {
+      napi_get_undefined(env, &result);
+      napi_resolve_deferred(env, call->deferred, result);
+    } else {
+      napi_value message;
+      napi_create_string_utf8(env, "mlp kernel: out of memory", NAPI_AUTO_LENGTH, &message);
+      napi_create_error(env, NULL, message, &result);
+      napi_reject_deferred(env, call->deferred, result);
+    }
+    napi_delete_reference(env, call->keep);
+    if (--module->outstanding == 0) napi_unref_threadsafe_function(env, module->settle);
   }
-  napi_delete_reference(env, call->keep);
-  napi_delete_async_work(env, call->work);
   free(call);
 }
 
@@ -508,7 +660,8 @@ static void *arrayData(napi_env env, napi_value array, uint32_t index) {
 static napi_value mlp(napi_env env, napi_callback_info info) {
   size_t argc = 4;
   napi_value argv[4];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  Module *module;
+  napi_get_cb_info(env, info, &argc, argv, NULL, (void **)&module);
   int32_t mode;
   int32_t *ints = argc == 4 ? typedData(env, argv[1]) : NULL;
   double *f = argc == 4 ? typedData(env, argv[2]) : NULL;
@@ -547,18 +700,44 @@ static napi_value mlp(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, NULL, "mlp: a buffer is missing or not a typed array (see mlpKernel.c)");
     return NULL;
   }
+  call->module = module;
+  J->done = callDone;
+  napi_value promise;
   napi_create_reference(env, buffers, 1, &call->keep);
-  napi_value promise, name;
   napi_create_promise(env, &call->deferred, &promise);
-  napi_create_string_utf8(env, "sgc-mlp", NAPI_AUTO_LENGTH, &name);
-  napi_create_async_work(env, NULL, name, execute, complete, call, &call->work);
-  napi_queue_async_work(env, call->work);
+  if (module->outstanding++ == 0) napi_ref_threadsafe_function(env, module->settle);
+  if (!submit(J)) {
+    napi_value message, error;
+    napi_create_string_utf8(env, "mlp kernel: no compute thread could start", NAPI_AUTO_LENGTH, &message);
+    napi_create_error(env, NULL, message, &error);
+    napi_reject_deferred(env, call->deferred, error);
+    napi_delete_reference(env, call->keep);
+    if (--module->outstanding == 0) napi_unref_threadsafe_function(env, module->settle);
+    free(call);
+  }
   return promise;
 }
 
+static void freeModule(napi_env env, void *data, void *hint) {
+  (void)env, (void)hint;
+  free(data);
+}
+
 NAPI_MODULE_INIT() {
-  napi_value fn;
-  napi_create_function(env, "mlp", NAPI_AUTO_LENGTH, mlp, NULL, &fn);
+  Module *module = calloc(1, sizeof(Module));
+  napi_value fn, name;
+  napi_create_string_utf8(env, "sgc-mlp", NAPI_AUTO_LENGTH, &name);
+  if (module == NULL ||
+      napi_create_threadsafe_function(env, NULL, NULL, name, 0, 1, NULL, NULL, module, settleCall,
+                                      &module->settle) != napi_ok) {
+    free(module);
+    napi_throw_error(env, NULL, "mlp kernel: could not set up");
+    return NULL;
+  }
+  /* Referenced only while calls are out: an idle kernel does not keep the process alive. */
+  napi_unref_threadsafe_function(env, module->settle);
+  napi_set_instance_data(env, module, freeModule, NULL);
+  napi_create_function(env, "mlp", NAPI_AUTO_LENGTH, mlp, module, &fn);
   napi_set_named_property(env, exports, "mlp", fn);
   return exports;
 }
