@@ -31,6 +31,7 @@
  *     mode 2   forward only: out = y (B × n)
  */
 #include <immintrin.h>
+#include <limits.h>
 #include <math.h>
 #include <node_api.h>
 #include <pthread.h>
@@ -54,10 +55,11 @@ typedef struct Job {
   int32_t *elements, *targets, *counts;
   int mode;
   /* For the compute threads: the scratch (while computing), the next step and its first sequence,
-   * the next call in line, the thread that computed the call last, whether it succeeded, and what
-   * to call once it is done. */
+   * the next call in line, the thread that computed the call last, whether it succeeded, the units
+   * done and the time they took, and what to call once it is done. */
   struct Scratch *scratch;
-  int next, lastThread, ok;
+  int next, lastThread, ok, unitsDone;
+  long spentNs;
   size_t offset;
   struct Job *nextInLine;
   void (*done)(struct Job *);
@@ -616,15 +618,18 @@ static void closeScratch(Scratch *S) {
 
 /*
  * The kernel's compute threads, one per core, shared by every call of the process (sessions
- * training at once): a call joins the line as it is made (on the JavaScript thread), a thread takes
- * the call at the head, computes its units, and after each QUANTUM_NS puts it at the back of the line
- * if another call waits. So calls share the cores evenly, and never more compute than there are
- * cores. (Calls computed on threads of libuv's pool, as the OS scheduled them, shared them unevenly:
- * three calls on two cores ran two to the end while the third's thread waited to be scheduled, its
- * slices being longer than a call, so three seeds stepped together took two calls' time instead of
- * one and a half.) Which thread computes a step changes no number.
+ * training at once). A call joins the line as it is made (on the JavaScript thread); a free thread
+ * takes the call at the head. Between units (steps), a thread hands its call back to the line when a
+ * waiting call has more work left, by at least MARGIN_NS (a call not yet begun counts as the
+ * longest): so calls that start together finish together (longest remaining first, the order that
+ * finishes a set of calls soonest), and never more calls compute than there are cores. (Calls
+ * computed on threads of libuv's pool, as the OS scheduled them, shared the cores unevenly: three
+ * calls on two cores ran two to the end while the third's thread waited to be scheduled, so three
+ * seeds stepped together took two calls' time instead of one and a half. Round robin with a fixed
+ * slice left the last slice to one core: 10% over. Each hand-over costs the call's caches, ~25 µs
+ * at n = 24, H = 300.) Which thread computes a step changes no number.
  */
-#define QUANTUM_NS 1000000L
+#define MARGIN_NS 500000L
 
 /* A compute thread: its own wake-up, and since when it is idle (0 while it is not), so that a call
  * goes to the thread that computed it last if that one is idle, else to the one idle the shortest
@@ -637,8 +642,7 @@ typedef struct {
 static pthread_mutex_t lineLock = PTHREAD_MUTEX_INITIALIZER;
 static ComputeThread computeThreads[THREADS_MAX];
 static Job *lineHead, *lineTail;
-/* Calls in line: read without the lock between units, where a stale value only moves a hand-over
- * by one unit. */
+/* Calls in line: read without the lock between units to skip the lock while none waits. */
 static int threadCount, lineLength;
 static unsigned long idleClock;
 
@@ -646,6 +650,13 @@ static long nanosSince(const struct timespec *t) {
   struct timespec now;
   clock_gettime(CLOCK_MONOTONIC, &now);
   return (now.tv_sec - t->tv_sec) * 1000000000L + (now.tv_nsec - t->tv_nsec);
+}
+
+/* Nanoseconds J still needs, at the pace of its units so far; LONG_MAX before its first unit. */
+static long remainingNs(const Job *J) {
+  int units = J->mode == 0 ? J->count : 1;
+  if (J->unitsDone == 0) return LONG_MAX;
+  return J->spentNs / J->unitsDone * (units - J->unitsDone);
 }
 
 /* With lineLock held: J to the back of the line, and an idle thread woken for the head. */
@@ -667,12 +678,49 @@ static void lineAppend(Job *J) {
   }
 }
 
-static Job *lineTake(void) {
-  Job *J = lineHead;
-  lineHead = J->nextInLine;
-  if (lineHead == NULL) lineTail = NULL;
+/* With lineLock held: takes J (in line) out of it. */
+static void lineRemove(Job *J) {
+  Job **link = &lineHead, *previous = NULL;
+  while (*link != J) previous = *link, link = &(*link)->nextInLine;
+  *link = J->nextInLine;
+  if (lineTail == J) lineTail = previous;
   lineLength--;
-  return J;
+}
+
+/* With lineLock held: the waiting call that should go before J (which computes), or NULL. */
+static Job *goesBefore(const Job *J) {
+  long mine = remainingNs(J);
+  if (mine < MARGIN_NS) return NULL;
+  Job *longest = NULL;
+  for (Job *W = lineHead; W != NULL; W = W->nextInLine)
+    if (longest == NULL || remainingNs(W) > remainingNs(longest)) longest = W;
+  if (longest == NULL) return NULL;
+  long theirs = remainingNs(longest);
+  return theirs == LONG_MAX || theirs - mine >= MARGIN_NS ? longest : NULL;
+}
+
+/* Computes J's units until it is done (returns 0, J settled) or a waiting call should go first. */
+static int computeSome(Job *J) {
+  if (J->scratch == NULL) J->scratch = openScratch(J);
+  int more = J->scratch != NULL;
+  while (more) {
+    struct timespec start;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    more = workUnit(J);
+    J->spentNs += nanosSince(&start);
+    J->unitsDone++;
+    if (more && __atomic_load_n(&lineLength, __ATOMIC_RELAXED) > 0) {
+      pthread_mutex_lock(&lineLock);
+      int yield = goesBefore(J) != NULL;
+      pthread_mutex_unlock(&lineLock);
+      if (yield) return 1;
+    }
+  }
+  J->ok = J->scratch != NULL;
+  if (J->scratch) closeScratch(J->scratch);
+  J->scratch = NULL;
+  J->done(J);
+  return 0;
 }
 
 static void *computeThread(void *arg) {
@@ -685,24 +733,21 @@ static void *computeThread(void *arg) {
       pthread_cond_wait(&me->wake, &lineLock);
     }
     me->idleSince = 0;
-    Job *J = lineTake();
-    J->lastThread = self;
-    pthread_mutex_unlock(&lineLock);
-    if (J->scratch == NULL) J->scratch = openScratch(J);
-    int more = J->scratch != NULL;
-    struct timespec since;
-    clock_gettime(CLOCK_MONOTONIC, &since);
-    while (more && (more = workUnit(J)) &&
-           (nanosSince(&since) < QUANTUM_NS || __atomic_load_n(&lineLength, __ATOMIC_RELAXED) == 0))
-      ;
-    if (!more) {
-      J->ok = J->scratch != NULL;
-      if (J->scratch) closeScratch(J->scratch);
-      J->scratch = NULL;
-      J->done(J);
+    Job *J = lineHead;
+    lineRemove(J);
+    while (J != NULL) {
+      J->lastThread = self;
+      pthread_mutex_unlock(&lineLock);
+      int more = computeSome(J);
+      pthread_mutex_lock(&lineLock);
+      /* Hand over, unless another thread took the waiting call meanwhile. */
+      Job *next = more ? goesBefore(J) : NULL;
+      if (next != NULL) {
+        lineRemove(next);
+        lineAppend(J);
+      }
+      J = more && next == NULL ? J : next;
     }
-    pthread_mutex_lock(&lineLock);
-    if (more) lineAppend(J);
   }
   return NULL;
 }
@@ -728,8 +773,9 @@ static int submit(Job *J) {
   if (threadCount > 0) {
     J->scratch = NULL;
     J->lastThread = -1;
-    J->next = 0;
+    J->next = J->unitsDone = 0;
     J->offset = 0;
+    J->spentNs = 0;
     lineAppend(J);
   }
   pthread_mutex_unlock(&lineLock);
