@@ -80,8 +80,11 @@ export async function openNativeSession(setup: EngineSetup): Promise<EngineSessi
   // What rewind() puts back: the state before the last steps() call, copied into buffers kept for it
   // (a copy per call, thousands per run, allocated anew kept the garbage collector busy).
   let spare = kernelState({ parameters: setup.parameters, optimizer: initialOptimizerState(model) });
+  // Only what a step changes: the per-neuron rule leaves Adam's moments as they are (in both buffers).
+  const changed: (keyof KernelState)[] =
+    optimizer.kind === 'adam' ? ['A', 'O', 'mA', 'vA', 'mO', 'vO'] : ['A', 'O'];
   const save = () => {
-    for (const key of Object.keys(spare) as (keyof KernelState)[]) spare[key].set(state[key]);
+    for (const key of changed) spare[key].set(state[key]);
   };
 
   const { beta1, beta2, epsilon } = adamSettings(optimizer);
@@ -209,6 +212,7 @@ export async function openNativeSession(setup: EngineSetup): Promise<EngineSessi
     setState: (s) =>
       serial(async () => {
         state = kernelState(s);
+        spare = kernelState(s);
         step = s.optimizer.step;
         undoStep = undefined;
       }),
