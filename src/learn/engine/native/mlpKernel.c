@@ -229,7 +229,7 @@ static void outputs(const Job *J, const float *a, int R, const float *OT, float 
 /* One part of a batch (up to PART_ROWS sequences): its own gradient sums and row buffers, so that
  * parts can run on several threads. */
 typedef struct {
-  float *dT, *dO, *zq, *a, *da, *y;
+  float *dT, *dO, *a, *da, *y;
   double loss;
 } Part;
 
@@ -271,70 +271,77 @@ static int chunkRows(int Hp) {
   return rows < 12 ? 12 : rows;
 }
 
-/* For R rows (`el`: R × k element indices; row stride Hp), in one pass: z = Σ_j T_j[g_j], a = z^p, and
- * zq = z^(p−1), the factor the backward needs (dz = p·∂a ⊙ z^(p−1)). The powers go by repeated
- * products, as the other engines compute them. k and p are constants in the usual cases (2, 3): the
- * table rows' pointers then stay in registers (with both read from J, the step at n = 24, H = 300,
- * B = 128 spent 8 µs here). */
+/* z = Σ_j T_j[g_j] over 8 columns from i, for the k table rows t of one sequence. */
+static inline __attribute__((always_inline)) v8 rowZ(const float *const *t, int k, int i) {
+  v8 z = *(const v8 *)(t[0] + i);
+  for (int j = 1; j < k; j++) z += *(const v8 *)(t[j] + i);
+  return z;
+}
+
+/* z^e by repeated products, as the other engines compute powers (e ≥ 0). */
+static inline __attribute__((always_inline)) v8 power(v8 z, int e) {
+  v8 q = {1, 1, 1, 1, 1, 1, 1, 1};
+  if (e >= 1) q = z;
+  for (int m = 2; m <= e; m++) q *= z;
+  return q;
+}
+
+/* a = z^p for R rows (`el`: R × k element indices; row stride Hp). Only a is kept: the backward
+ * computes z again from the tables (two loads from L2 cost less than storing z and reading it back:
+ * 3 µs of the step at n = 24, H = 300, B = 128). k and p are constants in the usual cases (2, 3): the
+ * table rows' pointers then stay in registers (with both read from J, the step spent 8 µs here). */
 static inline __attribute__((always_inline)) void hiddenRows(const Job *J, const float *T, const int32_t *el,
-                                                             float *zq, float *a, int R, int k, int p) {
+                                                             float *a, int R, int k, int p) {
   int n = J->n, Hp = J->Hp;
   const float *t[k];
   for (int r = 0; r < R; r++) {
     for (int j = 0; j < k; j++) t[j] = T + (j * n + el[r * k + j]) * Hp;
-    float *zqr = zq + r * Hp, *ar = a + r * Hp;
-    for (int i = 0; i < Hp; i += 8) {
-      v8 z = *(const v8 *)(t[0] + i);
-      for (int j = 1; j < k; j++) z += *(const v8 *)(t[j] + i);
-      v8 q = z;
-      if (p == 1) q = (v8){1, 1, 1, 1, 1, 1, 1, 1};
-      for (int e = 2; e < p; e++) q *= z;
-      *(v8 *)(zqr + i) = q;
-      *(v8 *)(ar + i) = p == 1 ? z : q * z;
-    }
+    for (int i = 0; i < Hp; i += 8) *(v8 *)(a + r * Hp + i) = power(rowZ(t, k, i), p);
   }
 }
 
-static inline __attribute__((always_inline)) void hiddenK(const Job *J, const float *T, const int32_t *el,
-                                                          float *zq, float *a, int R, int k) {
-  switch (J->p) {
-    case 2: hiddenRows(J, T, el, zq, a, R, k, 2); break;
-    case 3: hiddenRows(J, T, el, zq, a, R, k, 3); break;
-    default: hiddenRows(J, T, el, zq, a, R, k, J->p);
-  }
-}
-
-static void hidden(const Job *J, const float *T, const int32_t *el, float *zq, float *a, int R) {
-  switch (J->k) {
-    case 2: hiddenK(J, T, el, zq, a, R, 2); break;
-    case 3: hiddenK(J, T, el, zq, a, R, 3); break;
-    default: hiddenK(J, T, el, zq, a, R, J->k);
-  }
-}
-
-/* dz = p·∂a ⊙ z^(p−1) for R rows, added into the rows of ∂T their elements picked (k a constant in
- * the usual cases, as in hiddenRows). */
-static inline __attribute__((always_inline)) void scatterRows(const Job *J, const Part *P, const int32_t *el,
-                                                              int R, int k) {
+/* dz = p·∂a ⊙ z^(p−1) for R rows, added into the rows of ∂T their elements picked. */
+static inline __attribute__((always_inline)) void scatterRows(const Job *J, const float *T, const Part *P,
+                                                              const int32_t *el, int R, int k, int p) {
   int n = J->n, Hp = J->Hp;
-  v8 p = {0};
-  p += (float)J->p;
+  v8 pv = {0};
+  pv += (float)p;
+  const float *t[k];
   float *d[k];
   for (int r = 0; r < R; r++) {
-    for (int j = 0; j < k; j++) d[j] = P->dT + (j * n + el[r * k + j]) * Hp;
-    const float *da = P->da + r * Hp, *zq = P->zq + r * Hp;
+    for (int j = 0; j < k; j++) {
+      t[j] = T + (j * n + el[r * k + j]) * Hp;
+      d[j] = P->dT + (j * n + el[r * k + j]) * Hp;
+    }
+    const float *da = P->da + r * Hp;
     for (int i = 0; i < Hp; i += 8) {
-      v8 dz = p * *(const v8 *)(da + i) * *(const v8 *)(zq + i);
+      v8 dz = pv * *(const v8 *)(da + i) * power(rowZ(t, k, i), p - 1);
       for (int j = 0; j < k; j++) *(v8 *)(d[j] + i) += dz;
     }
   }
 }
 
-static void scatter(const Job *J, const Part *P, const int32_t *el, int R) {
+/* hiddenRows (backward 0) or scatterRows (1) with k and p constants in the usual cases. */
+static inline __attribute__((always_inline)) void rowsK(const Job *J, const float *T, Part *P, const int32_t *el,
+                                                        int R, int k, int backward) {
+#define ROWS(p_)                                          \
+  if (backward)                                           \
+    scatterRows(J, T, P, el, R, k, p_);                   \
+  else                                                    \
+    hiddenRows(J, T, el, P->a, R, k, p_);
+  switch (J->p) {
+    case 2: ROWS(2) break;
+    case 3: ROWS(3) break;
+    default: ROWS(J->p)
+  }
+#undef ROWS
+}
+
+static void hiddenOrScatter(const Job *J, const float *T, Part *P, const int32_t *el, int R, int backward) {
   switch (J->k) {
-    case 2: scatterRows(J, P, el, R, 2); break;
-    case 3: scatterRows(J, P, el, R, 3); break;
-    default: scatterRows(J, P, el, R, J->k);
+    case 2: rowsK(J, T, P, el, R, 2, backward); break;
+    case 3: rowsK(J, T, P, el, R, 3, backward); break;
+    default: rowsK(J, T, P, el, R, J->k, backward);
   }
 }
 
@@ -369,14 +376,14 @@ static void partGradients(const Job *J, const float *T, const float *OT, Part *P
   for (int b = 0; b < B; b += chunk) {
     int R = B - b < chunk ? B - b : chunk;
     const int32_t *el = elements + b * k;
-    hidden(J, T, el, P->zq, P->a, R);
+    hiddenOrScatter(J, T, P, el, R, 0);
     outputs(J, P->a, R, OT, P->y);
     loss += residuals(J, P->y, targets + b, R, scale);
     /* ∂O (+)= dyᵀ·a (dy read transposed: M[u][c] = dy[c·np + u]; the first chunk's sum is the
      * start); ∂a = dy·O. */
     mix(P->y, 1, np, n, R, P->a, Hp, P->dO, Hp, Hp, b > 0);
     mix(P->y, np, 1, R, n, J->O, Hp, P->da, Hp, Hp, 0);
-    scatter(J, P, el, R);
+    hiddenOrScatter(J, T, P, el, R, 1);
   }
   P->loss = loss;
 }
@@ -532,7 +539,7 @@ static int workUnit(Job *J) {
   Part *P = &S->parts[0];
   for (int b = 0; b < J->B; b += chunk) {
     int R = J->B - b < chunk ? J->B - b : chunk;
-    hidden(J, S->T, J->elements + (size_t)b * k, P->zq, P->a, R);
+    hiddenOrScatter(J, S->T, P, J->elements + (size_t)b * k, R, 0);
     outputs(J, P->a, R, S->OT, P->y);
     for (int r = 0; r < R; r++) memcpy(J->out + (size_t)(b + r) * n, P->y + r * np, sizeof(float) * n);
   }
@@ -580,7 +587,7 @@ static Scratch *openScratch(Job *J) {
   /* Predicting uses one part's row buffers whatever the batch (an evaluation can be 100,000 sequences). */
   int parts = J->mode == 2 || maxB < 1 ? 1 : (maxB + PART_ROWS - 1) / PART_ROWS;
   int chunk = chunkRows(Hp);
-  size_t partFloats = (size_t)(k + 1) * n * Hp + 3 * (size_t)chunk * Hp + (size_t)chunk * np;
+  size_t partFloats = (size_t)(k + 1) * n * Hp + 2 * (size_t)chunk * Hp + (size_t)chunk * np;
   size_t floats = (size_t)2 * k * n * Hp + (size_t)Hp + (size_t)Hp * np + (size_t)n * (n + np) + parts * partFloats;
   Scratch *S = spareScratch(floats, parts);
   if (S == NULL) {
@@ -615,7 +622,6 @@ static Scratch *openScratch(Job *J) {
     Part *P = &partList[c];
     P->dT = p, p += k * n * Hp;
     P->dO = p, p += n * Hp;
-    P->zq = p, p += (size_t)chunk * Hp;
     P->a = p, p += (size_t)chunk * Hp;
     P->da = p, p += (size_t)chunk * Hp;
     P->y = p, p += (size_t)chunk * np;
