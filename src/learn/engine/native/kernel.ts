@@ -7,7 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { nativeKernelError, nativeKernelFile } from '../../../buildOutput.js';
-import { DeviceError } from '../../../errors.js';
+import { DeviceError, InputError } from '../../../errors.js';
 
 export const KernelMode = {
   /** `count` optimizer steps in place; out[s] = the loss of step s. */
@@ -123,5 +123,13 @@ export function runKernel(mode: KernelMode, c: KernelCall): Promise<void> {
     c.dO ?? NO_BUFFER,
     c.counts ?? NO_COUNTS,
   ];
-  return kernel()(mode, ints, floats, buffers);
+  try {
+    return kernel()(mode, ints, floats, buffers);
+  } catch (error) {
+    // The kernel checks the call before queuing it: an index outside the group is bad input (the
+    // other checks, of the arrays' lengths, guard against a caller's bug).
+    if (error instanceof RangeError && error.message.startsWith('element index'))
+      throw new InputError(error.message);
+    throw error;
+  }
 }

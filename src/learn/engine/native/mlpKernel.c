@@ -860,19 +860,52 @@ static void settleCall(napi_env env, napi_value unused, void *context, void *dat
   free(call);
 }
 
-static void *typedData(napi_env env, napi_value value) {
+/* A typed array's data and its length in elements (NULL, 0 if `value` is none). */
+static void *typedData(napi_env env, napi_value value, size_t *length) {
   void *data = NULL;
-  size_t length, offset;
+  size_t offset;
   napi_typedarray_type type;
   napi_value buffer;
-  if (napi_get_typedarray_info(env, value, &type, &length, &data, &buffer, &offset) != napi_ok) return NULL;
+  *length = 0;
+  if (napi_get_typedarray_info(env, value, &type, length, &data, &buffer, &offset) != napi_ok) return NULL;
   return data;
 }
 
-static void *arrayData(napi_env env, napi_value array, uint32_t index) {
+static void *arrayData(napi_env env, napi_value array, uint32_t index, size_t *length) {
   napi_value element;
   napi_get_element(env, array, index, &element);
-  return typedData(env, element);
+  return typedData(env, element, length);
+}
+
+/* The call's arrays against its sizes, and every index inside the group (the kernel indexes tables
+ * by them): NULL, or why not (message written into `why`). */
+static const char *checkCall(const Job *J, const size_t *length, char *why, size_t size) {
+  size_t n = J->n, rows = (size_t)J->k * n * J->Hp, outs = (size_t)n * J->Hp, sequences = 0;
+  if (J->n < 1 || J->k < 1 || J->Hp < J->H || J->Hp % 8 != 0 || J->p < 1) return "mlp: bad sizes";
+  if (length[0] < n * n || length[1] < rows || length[2] < outs || length[3] < rows || length[4] < rows ||
+      length[5] < outs || length[6] < outs)
+    return "mlp: a weight array is shorter than the model";
+  if (J->mode == 0) {
+    if (length[12] < (size_t)J->count) return "mlp: fewer counts than batches";
+    for (int s = 0; s < J->count; s++) {
+      if (J->counts[s] < 0) return "mlp: a negative batch size";
+      sequences += (size_t)J->counts[s];
+    }
+  } else
+    sequences = J->B < 0 ? 0 : (size_t)J->B;
+  size_t outputs = J->mode == 0 ? (size_t)J->count : J->mode == 1 ? 1 : sequences * n;
+  if (length[7] < sequences * J->k || length[8] < sequences || length[9] < outputs ||
+      (J->mode == 1 && (length[10] < rows || length[11] < outs)))
+    return "mlp: the batch's or the outputs' arrays are shorter than the call";
+  const int32_t *lists[2] = {J->elements, J->targets};
+  size_t sizes[2] = {sequences * J->k, sequences};
+  for (int l = 0; l < 2; l++)
+    for (size_t i = 0; i < sizes[l]; i++)
+      if ((uint32_t)lists[l][i] >= (uint32_t)n) {
+        snprintf(why, size, "element index %d is outside the group (0 … %d)", lists[l][i], J->n - 1);
+        return why;
+      }
+  return NULL;
 }
 
 static napi_value mlp(napi_env env, napi_callback_info info) {
@@ -881,9 +914,11 @@ static napi_value mlp(napi_env env, napi_callback_info info) {
   Module *module;
   napi_get_cb_info(env, info, &argc, argv, NULL, (void **)&module);
   int32_t mode;
-  int32_t *ints = argc == 4 ? typedData(env, argv[1]) : NULL;
-  double *f = argc == 4 ? typedData(env, argv[2]) : NULL;
-  if (ints == NULL || f == NULL || napi_get_value_int32(env, argv[0], &mode) != napi_ok) {
+  size_t intCount = 0, floatCount = 0;
+  int32_t *ints = argc == 4 ? typedData(env, argv[1], &intCount) : NULL;
+  double *f = argc == 4 ? typedData(env, argv[2], &floatCount) : NULL;
+  if (ints == NULL || f == NULL || intCount < 10 || floatCount < 6 || napi_get_value_int32(env, argv[0], &mode) != napi_ok ||
+      mode < 0 || mode > 2) {
     napi_throw_type_error(env, NULL, "mlp(mode, ints, floats, buffers): see mlpKernel.c");
     return NULL;
   }
@@ -898,24 +933,23 @@ static napi_value mlp(napi_env env, napi_callback_info info) {
   J->count = ints[6], J->optimizer = ints[7], J->clip = ints[8], J->step0 = ints[9];
   J->lr = f[0], J->clipNorm = f[1], J->beta1 = f[2], J->beta2 = f[3], J->epsilon = f[4], J->degree = f[5];
   napi_value buffers = argv[3];
-  J->X = arrayData(env, buffers, 0);
-  J->A = arrayData(env, buffers, 1);
-  J->O = arrayData(env, buffers, 2);
-  J->mA = arrayData(env, buffers, 3);
-  J->vA = arrayData(env, buffers, 4);
-  J->mO = arrayData(env, buffers, 5);
-  J->vO = arrayData(env, buffers, 6);
-  J->elements = arrayData(env, buffers, 7);
-  J->targets = arrayData(env, buffers, 8);
-  J->out = arrayData(env, buffers, 9);
-  J->dAout = arrayData(env, buffers, 10);
-  J->dOout = arrayData(env, buffers, 11);
-  J->counts = arrayData(env, buffers, 12);
+  void **slots[13] = {(void **)&J->X, (void **)&J->A, (void **)&J->O, (void **)&J->mA, (void **)&J->vA,
+                      (void **)&J->mO, (void **)&J->vO, (void **)&J->elements, (void **)&J->targets,
+                      (void **)&J->out, (void **)&J->dAout, (void **)&J->dOout, (void **)&J->counts};
+  size_t length[13];
+  for (uint32_t b = 0; b < 13; b++) *slots[b] = arrayData(env, buffers, b, &length[b]);
   /* Only the gradients' outputs and the counts may be empty (mode 0 and mode 1 need their own). */
   if (!J->X || !J->A || !J->O || !J->mA || !J->vA || !J->mO || !J->vO || !J->elements || !J->targets || !J->out ||
       (mode == 0 && !J->counts) || (mode == 1 && (!J->dAout || !J->dOout))) {
     free(call);
     napi_throw_type_error(env, NULL, "mlp: a buffer is missing or not a typed array (see mlpKernel.c)");
+    return NULL;
+  }
+  char why[160];
+  const char *bad = checkCall(J, length, why, sizeof why);
+  if (bad != NULL) {
+    free(call);
+    napi_throw_range_error(env, NULL, bad);
     return NULL;
   }
   call->module = module;

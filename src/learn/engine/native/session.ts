@@ -118,13 +118,30 @@ export async function openNativeSession(setup: EngineSetup): Promise<EngineSessi
     out,
   });
 
-  // The kernel indexes tables by these: one out of range would read outside them.
-  const check = (batch: Batch) => {
-    checkBatchShape(k, batch);
-    for (const indices of [batch.elements, batch.targets])
-      for (let i = 0; i < indices.length; i++)
-        if (!(indices[i] >= 0 && indices[i] < n))
-          throw new InputError(`element index ${indices[i]} is outside the group (0 … ${n - 1})`);
+  // The kernel checks that every index is inside the group (an InputError from runKernel).
+  const check = (batch: Batch) => checkBatchShape(k, batch);
+
+  // A call's batches, one after another, in arrays kept between calls (the kernel reads them only
+  // while its call runs, and calls run one at a time).
+  let elementsKept = new Int32Array(0);
+  let targetsKept = new Int32Array(0);
+  const gather = (batches: Batch[]) => {
+    let total = 0;
+    for (const batch of batches) {
+      check(batch);
+      total += batch.count;
+    }
+    if (targetsKept.length < total) {
+      elementsKept = new Int32Array(total * k);
+      targetsKept = new Int32Array(total);
+    }
+    let offset = 0;
+    for (const batch of batches) {
+      elementsKept.set(batch.elements, offset * k);
+      targetsKept.set(batch.targets, offset);
+      offset += batch.count;
+    }
+    return { elements: elementsKept.subarray(0, total * k), targets: targetsKept.subarray(0, total) };
   };
 
   // One kernel call at a time: each runs on the thread pool, in place on `state`.
@@ -145,16 +162,7 @@ export async function openNativeSession(setup: EngineSetup): Promise<EngineSessi
       undoStep = undefined;
       if (M === 0) return losses;
       const counts = Int32Array.from(batches, (batch) => batch.count);
-      const total = counts.reduce((sum, count) => sum + count, 0);
-      const elements = new Int32Array(total * k);
-      const targets = new Int32Array(total);
-      let offset = 0;
-      for (const batch of batches) {
-        check(batch);
-        elements.set(batch.elements, offset * k);
-        targets.set(batch.targets, offset);
-        offset += batch.count;
-      }
+      const { elements, targets } = gather(batches);
       save();
       await runKernel(KernelMode.train, { ...call(0, M, elements, targets, losses), counts });
       undoStep = step;
