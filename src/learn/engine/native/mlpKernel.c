@@ -49,13 +49,13 @@ typedef struct Job {
   int n, k, H, Hp, p, B, count, optimizer, clip, step0;
   double lr, clipNorm, beta1, beta2, epsilon, degree;
   float *X, *A, *O, *mA, *vA, *mO, *vO, *out, *dAout, *dOout;
-  /* Xᵀ, X padded to np columns, and whether X is dense (more than one nonzero in four): set by
-   * openScratch. */
+  /* Xᵀ, X padded to np columns (in the scratch), and whether X is dense (more than one nonzero in
+   * four): set by fitScratch. */
   float *XT, *XP;
   int denseX;
   int32_t *elements, *targets, *counts;
   int mode;
-  /* For the compute threads: the scratch (while computing), the next step and its first sequence,
+  /* For the compute threads: the scratch (the thread's, while computing), the next step and its first sequence,
    * the next call in line, the thread that computed the call last, whether it succeeded, the units
    * done and the time they took, and what to call once it is done. */
   struct Scratch *scratch;
@@ -553,32 +553,22 @@ static long onlineCores(void) {
   return cores;
 }
 
-/* Scratch blocks of finished calls, kept for the next calls (up to one per compute thread, none
- * above SPARE_FLOATS_MAX): allocating and faulting in a fresh one for every call cost ~5 µs a step
- * at n = 24, H = 300, B = 128 (~150 µs a call). Nothing in a scratch is read before it is written. */
-#define SPARE_FLOATS_MAX (8 << 20)
-
-static pthread_mutex_t spareLock = PTHREAD_MUTEX_INITIALIZER;
-static Scratch *spares[THREADS_MAX];
-static int spareCount;
-
-/* A kept block of at least `floats` floats and `parts` parts, or NULL. */
-static Scratch *spareScratch(size_t floats, int parts) {
-  Scratch *S = NULL;
-  pthread_mutex_lock(&spareLock);
-  for (int i = 0; i < spareCount; i++)
-    if (spares[i]->floats >= floats && spares[i]->partCount >= parts) {
-      S = spares[i];
-      spares[i] = spares[--spareCount];
-      break;
-    }
-  pthread_mutex_unlock(&spareLock);
-  return S;
+static void freeScratch(Scratch *S) {
+  if (S != NULL) {
+    free(S->memory);
+    free(S->parts);
+    free(S);
+  }
 }
 
-/* The scratch a call computes in, allocated by the compute thread that takes it first; NULL if out of
- * memory. */
-static Scratch *openScratch(Job *J) {
+/*
+ * The scratch J computes in: the compute thread's own (`S`), grown (or shrunk, from 4 times the size
+ * and 4 MB) to J's shape and laid out for it; NULL if out of memory (S freed). A step reads nothing
+ * in it that the step did not write, so calls share a thread's scratch and a call handed to another
+ * thread leaves nothing behind: only its weights move between the cores' caches (with a scratch per
+ * call, allocated for each, the call's ~450 kB moved too at n = 25, H = 300, B = 128).
+ */
+static Scratch *fitScratch(Scratch *S, Job *J) {
   int n = J->n, np = (n + 7) / 8 * 8, k = J->k, Hp = J->Hp, maxB = J->B, nonzero = 0;
   for (int i = 0; i < n * n; i++) nonzero += J->X[i] != 0;
   J->denseX = 4 * nonzero > n * n;
@@ -589,7 +579,10 @@ static Scratch *openScratch(Job *J) {
   int chunk = chunkRows(Hp);
   size_t partFloats = (size_t)(k + 1) * n * Hp + 2 * (size_t)chunk * Hp + (size_t)chunk * np;
   size_t floats = (size_t)2 * k * n * Hp + (size_t)Hp + (size_t)Hp * np + (size_t)n * (n + np) + parts * partFloats;
-  Scratch *S = spareScratch(floats, parts);
+  if (S != NULL && (S->floats < floats || S->partCount < parts || (S->floats > 4 * floats && S->floats > (1 << 20)))) {
+    freeScratch(S);
+    S = NULL;
+  }
   if (S == NULL) {
     S = calloc(1, sizeof(Scratch));
     /* On a cache line: every row is a whole number of 8-float vectors from it, so no vector load
@@ -636,20 +629,6 @@ static Scratch *openScratch(Job *J) {
   return S;
 }
 
-static void closeScratch(Scratch *S) {
-  pthread_mutex_lock(&spareLock);
-  if (spareCount < THREADS_MAX && S->floats <= SPARE_FLOATS_MAX) {
-    spares[spareCount++] = S;
-    S = NULL;
-  }
-  pthread_mutex_unlock(&spareLock);
-  if (S != NULL) {
-    free(S->memory);
-    free(S->parts);
-    free(S);
-  }
-}
-
 /*
  * The kernel's compute threads, one per core, shared by every call of the process (sessions
  * training at once). A call joins the line as it is made (on the JavaScript thread); a free thread
@@ -671,6 +650,7 @@ static void closeScratch(Scratch *S) {
 typedef struct {
   pthread_cond_t wake;
   unsigned long idleSince;
+  Scratch *scratch;
 } ComputeThread;
 
 static pthread_mutex_t lineLock = PTHREAD_MUTEX_INITIALIZER;
@@ -733,9 +713,10 @@ static Job *goesBefore(const Job *J) {
   return theirs == LONG_MAX || theirs - mine >= MARGIN_NS ? longest : NULL;
 }
 
-/* Computes J's units until it is done (returns 0, J settled) or a waiting call should go first. */
-static int computeSome(Job *J) {
-  if (J->scratch == NULL) J->scratch = openScratch(J);
+/* Computes J's units, in the thread's scratch, until J is done (returns 0, J settled) or a waiting
+ * call should go first. */
+static int computeSome(Job *J, ComputeThread *me) {
+  J->scratch = me->scratch = fitScratch(me->scratch, J);
   int more = J->scratch != NULL;
   while (more) {
     struct timespec start;
@@ -747,14 +728,13 @@ static int computeSome(Job *J) {
       pthread_mutex_lock(&lineLock);
       int yield = goesBefore(J) != NULL;
       pthread_mutex_unlock(&lineLock);
-      if (yield) return 1;
+      if (yield) break;
     }
   }
   J->ok = J->scratch != NULL;
-  if (J->scratch) closeScratch(J->scratch);
   J->scratch = NULL;
-  J->done(J);
-  return 0;
+  if (!more) J->done(J);
+  return more;
 }
 
 static void *computeThread(void *arg) {
@@ -772,7 +752,7 @@ static void *computeThread(void *arg) {
     while (J != NULL) {
       J->lastThread = self;
       pthread_mutex_unlock(&lineLock);
-      int more = computeSome(J);
+      int more = computeSome(J, me);
       pthread_mutex_lock(&lineLock);
       /* Hand over, unless another thread took the waiting call meanwhile. */
       Job *next = more ? goesBefore(J) : NULL;
