@@ -633,16 +633,21 @@ static Scratch *fitScratch(Scratch *S, Job *J) {
  * The kernel's compute threads, one per core, shared by every call of the process (sessions
  * training at once). A call joins the line as it is made (on the JavaScript thread); a free thread
  * takes the call at the head. Between units (steps), a thread hands its call back to the line when a
- * waiting call has more work left, by at least MARGIN_NS (a call not yet begun counts as the
- * longest): so calls that start together finish together (longest remaining first, the order that
- * finishes a set of calls soonest), and never more calls compute than there are cores. (Calls
- * computed on threads of libuv's pool, as the OS scheduled them, shared the cores unevenly: three
- * calls on two cores ran two to the end while the third's thread waited to be scheduled, so three
- * seeds stepped together took two calls' time instead of one and a half. Round robin with a fixed
- * slice left the last slice to one core: 10% over. Each hand-over costs the call's caches, ~25 µs
- * at n = 24, H = 300.) Which thread computes a step changes no number.
+ * waiting call has more work left by a margin (a call not yet begun counts as the longest): so calls
+ * that start together finish together (longest remaining first, the order that finishes a set of
+ * calls soonest), and never more calls compute than there are cores. The margin is a quarter of
+ * the running call's remaining time, at least MARGIN_NS: hand-overs are rare while calls have far
+ * to go (each moves a call's weights to another core's caches) and frequent near their ends, where
+ * an uneven finish leaves a core idle. Which thread computes a step changes no number.
+ *
+ * Calls computed on threads of libuv's pool, as the OS scheduled them, shared the cores unevenly:
+ * of three calls on two cores, two ran to the end while the third's thread waited for a core, so
+ * three seeds stepped together took two calls' time instead of one and a half. Measured at n = 25,
+ * H = 300, B = 128, three sessions on two cores, µs per seed-step with calls started together / in
+ * free-running loops: never handing over (but for calls not yet begun) –/56; a fixed margin of
+ * 0.5 ms, 59/57; of 0.25 ms, 59/60 (5% more CPU in hand-overs); this rule, 57/57.
  */
-#define MARGIN_NS 500000L
+#define MARGIN_NS 150000L
 
 /* A compute thread: its own wake-up, and since when it is idle (0 while it is not), so that a call
  * goes to the thread that computed it last if that one is idle, else to the one idle the shortest
@@ -703,14 +708,14 @@ static void lineRemove(Job *J) {
 
 /* With lineLock held: the waiting call that should go before J (which computes), or NULL. */
 static Job *goesBefore(const Job *J) {
-  long mine = remainingNs(J);
+  long mine = remainingNs(J), margin = mine / 4 > MARGIN_NS ? mine / 4 : MARGIN_NS;
   if (mine < MARGIN_NS) return NULL;
   Job *longest = NULL;
   for (Job *W = lineHead; W != NULL; W = W->nextInLine)
     if (longest == NULL || remainingNs(W) > remainingNs(longest)) longest = W;
   if (longest == NULL) return NULL;
   long theirs = remainingNs(longest);
-  return theirs == LONG_MAX || theirs - mine >= MARGIN_NS ? longest : NULL;
+  return theirs == LONG_MAX || theirs - mine >= margin ? longest : NULL;
 }
 
 /* Computes J's units, in the thread's scratch, until J is done (returns 0, J settled) or a waiting
