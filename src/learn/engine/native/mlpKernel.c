@@ -1,6 +1,6 @@
 /*
- * The mlp's training step as one fused C loop (the `native` engine; src/learn/engine/native/).
- * Same equations as src/learn/models/spec.ts and src/learn/optimizers.ts, in float32:
+ * The mlp's training step in C (the `native` engine; src/learn/engine/native/). Same equations as
+ * src/learn/models/spec.ts and src/learn/optimizers.ts, in float32:
  *
  *   tables    T_j[g] = Σ_c X[g][c]·A[j·n + c]            A = W_inᵀ (k·n × H), row j·n + c
  *   forward   z_b = Σ_j T_j[g_{b,j}],  a_b = z_b^p,  y_{b,u} = a_b·O_u   (O = W_out, n × H)
@@ -11,14 +11,17 @@
  *             engine feeds it) or per-neuron: θ_i ← θ_i − η·(‖θ_i‖²)^((1−d)/2)·c·∂θ_i, with θ_i
  *             row i of W_in (column i of A) and column i of W_out.
  *
- * Why one loop: at the sizes sweeps are made of (n ≈ 10–25, H ≈ 100–300, B ≈ 100) a step is a few
- * MFLOP, and a graph runtime's dozens of kernels, each reading and writing its B × H intermediate,
- * cost more than the arithmetic. Here each row b goes forward and back while a_b is in cache, and
- * every inner loop runs along H, contiguous, 8 floats at a time (rows padded to Hp, a multiple of 8;
- * the padding stays 0: its z, a and gradients are 0, and the per-neuron rule skips it).
+ * Why C: at the sizes sweeps are made of (n ≈ 10–25, H ≈ 100–300, B ≈ 100) a step is a few million
+ * multiply-adds, and a graph runtime's dozens of kernels, each reading and writing its B × H
+ * intermediate, cost more than the arithmetic. Here the rows of a batch go in chunks that stay in
+ * L2, the five products (forward, ∂O, ∂a, the tables and ∂A) run in register-blocked kernels near
+ * the multiply-adds' peak (mix, below), and everything else (z and a, dz into ∂T, the residuals, the
+ * update) is one pass each along H, contiguous, 8 floats at a time (rows padded to Hp, a multiple
+ * of 8; the padding stays 0: its z, a and gradients are 0, and the per-neuron rule skips it).
  *
- * Exposed through Node-API as one asynchronous function (run on libuv's thread pool, so a worker's
- * JavaScript thread stays free and concurrent sessions train in parallel):
+ * Exposed through Node-API as one asynchronous function; the kernel's own threads, one per core,
+ * compute the calls of every session of the process (see computeThread), so a worker's JavaScript
+ * thread stays free and concurrent sessions share the cores evenly:
  *
  *   mlp(mode, ints, floats, buffers) → Promise<void>
  *     ints     Int32Array [n, k, H, Hp, p, B, count, optimizer (0 adam, 1 per-neuron), clip?, step0]
