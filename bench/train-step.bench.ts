@@ -7,8 +7,9 @@
  *    one graph (time per seed-step; S = 1 is the N-per-call column, as a seed group of one runs its
  *    session's own Loop graph), with stacked weights and with one copy of the step per seed, the
  *    reference engine at the first size only (plain Float64
- *    TypeScript), the native engine (the fused C kernel) with N steps per call and with S = 3
- *    sessions training at once (time per seed-step), and PyTorch's step right after each size.
+ *    TypeScript), the native engine (the C kernel) with N steps per call and with S = 3 sessions
+ *    training at once (time per seed-step: their calls started and awaited together, and each
+ *    session calling in a loop of its own), and PyTorch's step right after each size.
  * 2. Whole runs of the paper's three recorded configurations, process start to result: `sgc train`
  *    (the compiled CLI, `npm run build`) on the onnx and on the native engine against bench/reference/train_run_torch.py (the paper's
  *    per-batch DataLoader loop), each run as a fresh process timed from outside.
@@ -37,6 +38,7 @@ import {
   stepBatchSize,
   timeEngineStep,
   timeEngineSteps,
+  timeFreeRunning,
   torchPython,
 } from './trainStep.js';
 
@@ -80,6 +82,7 @@ for (const [index, size] of sizes.entries()) {
   const nativeCall = Math.max(1, Math.min(MAX_STEPS_PER_CALL, Math.round(CALL_MILLISECONDS / nativeOne)));
   const nativeMany = (await timeEngineSteps(native, size, seconds, nativeCall)).ms;
   const nativeSeeded = (await timeEngineSteps(native, size, seconds, nativeCall, SEEDS)).ms;
+  const nativeFree = (await timeFreeRunning(native, size, seconds, nativeCall, SEEDS)).ms;
   const reference = index === 0 ? us(await timeEngineStep(referenceEngine, size, seconds)) : '';
   const torch = measureTorchSteps([size], seconds);
   note = torch.note;
@@ -104,6 +107,7 @@ for (const [index, size] of sizes.entries()) {
     reference,
     us(nativeMany),
     us(nativeSeeded),
+    us(nativeFree),
     torchMs === undefined ? '—' : us(torchMs),
     torchMs === undefined ? '' : (torchMs / many).toFixed(1),
     torchMs === undefined ? '' : (torchMs / seeded).toFixed(1),
@@ -111,7 +115,7 @@ for (const [index, size] of sizes.entries()) {
     torchMs === undefined ? '' : (torchMs / nativeSeeded).toFixed(1),
   ]);
   process.stderr.write(
-    `  ${sizeKey(size)}: onnx ${us(one)} µs, ${perCall}/call ${us(many)} µs, S = ${SEEDS} ${us(seeded)} µs/seed-step (copies ${us(copied)}), native ${us(nativeMany)} µs, S = ${SEEDS} ${us(nativeSeeded)} µs/seed-step, torch ${torchMs === undefined ? '—' : us(torchMs)} µs\n`,
+    `  ${sizeKey(size)}: onnx ${us(one)} µs, ${perCall}/call ${us(many)} µs, S = ${SEEDS} ${us(seeded)} µs/seed-step (copies ${us(copied)}), native ${us(nativeMany)} µs, S = ${SEEDS} ${us(nativeSeeded)} µs/seed-step (free ${us(nativeFree)}), torch ${torchMs === undefined ? '—' : us(torchMs)} µs\n`,
   );
 }
 
@@ -138,6 +142,7 @@ if (rows.length > 0) {
         'reference µs',
         'native N/call µs',
         `native S=${SEEDS} µs/seed-step`,
+        `native S=${SEEDS} free µs/seed-step`,
         'torch µs',
         'torch/onnx N',
         `torch/S=${SEEDS}`,
@@ -152,7 +157,7 @@ if (rows.length > 0) {
       ` (reference engine: Float64, first size only). N steps per call: chosen as the trainer does (a call of about` +
       ` ${CALL_MILLISECONDS} ms); gain = 1/call ÷ N/call. S = ${SEEDS}: ${SEEDS} seeds (inits 1–${SEEDS}) in one graph,` +
       ` M steps per seed per call, time per seed-step, with stacked weights; copies: the same group with one copy of the step per seed; gain S=${SEEDS} = N/call ÷ S=${SEEDS}.` +
-      ` native: the native engine (one fused C loop per step; one thread per session below 2^21 sequences × n × H, one per core above), calls sized the same way; native S=${SEEDS}: ${SEEDS} sessions training at once, time per seed-step.` +
+      ` native: the native engine (the step in C on its compute threads, one per core, shared by the sessions; a step's parts of 256 sequences on all cores from 2^21 sequences × n × H), calls sized the same way; native S=${SEEDS}: ${SEEDS} sessions training at once, their calls started together and awaited together (time per seed-step); free: the ${SEEDS} sessions each calling in a loop of its own, as a worker's concurrent runs do (wall time over all seed-steps).` +
       ` CPU µs: the process's CPU time (all threads) per step or seed-step over the timed calls, steadier than wall time under load. ${availableParallelism()} CPUs.\n${note}.`,
   );
 }

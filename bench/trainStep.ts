@@ -62,6 +62,62 @@ const GROUPS: Record<number, string> = { 6: 'D3', 10: 'C10', 24: 'S4', 60: 'A5' 
 export const STEP_OPTIMIZER = { kind: 'per-neuron', lr: 1e-3, clip: 1 } as const;
 const INIT_SCALE = 0.01;
 
+/** The batch (repeated `perCall` times) and the setups of `seeds` seeds (inits 1, 2, …) at `size`. */
+function stepSetups(size: StepSize, perCall: number, seeds: number) {
+  const { n, k, H } = size;
+  const group = parseGroup(GROUPS[n] ?? `C${n}`);
+  const B = stepBatchSize(size);
+  const s = sampledSequences(group, k, B, 2);
+  const batch = { elements: s.elements, targets: s.products, count: B };
+  const batches = Array.from({ length: perCall }, () => batch);
+  const model = makeModelSpec('mlp', n, k, H);
+  const setups = Array.from({ length: seeds }, (_, j) => ({
+    model,
+    optimizer: STEP_OPTIMIZER,
+    encodings: encodingMatrix(encode(group, { kind: 'random', seed: 1 })),
+    batchSize: B,
+    parameters: initParameters(model, 1 + j, INIT_SCALE),
+  }));
+  return { batch, batches, setups };
+}
+
+/**
+ * Milliseconds per seed-step of `seeds` sessions of `engine` (one each, no seed group), each calling
+ * steps() with `perCall` batches in a loop of its own for `seconds`, as a worker's concurrent runs
+ * do: the wall time over all seed-steps, and the process's CPU time over them. (timeEngineSteps
+ * with seeds starts their calls together and waits for all: a barrier no run of the native engine
+ * has.)
+ */
+export async function timeFreeRunning(
+  engine: TensorEngine,
+  size: StepSize,
+  seconds: number,
+  perCall: number,
+  seeds: number,
+): Promise<{ ms: number; cpuMs: number }> {
+  const { batches, setups } = stepSetups(size, perCall, seeds);
+  const sessions = await Promise.all(setups.map((setup) => engine.open(setup)));
+  try {
+    for (const session of sessions) await session.steps!(batches);
+    let steps = 0;
+    const cpu = process.cpuUsage();
+    const start = performance.now();
+    await Promise.all(
+      sessions.map(async (session) => {
+        while (performance.now() - start < seconds * 1000) {
+          await session.steps!(batches);
+          steps += perCall;
+        }
+      }),
+    );
+    const wall = performance.now() - start;
+    const used = process.cpuUsage(cpu);
+    return { ms: wall / steps, cpuMs: (used.user + used.system) / 1000 / steps };
+  } finally {
+    for (const session of sessions) await session.dispose();
+  }
+}
+
 /**
  * Median milliseconds per step of `engine` at `size`: two warm-up calls, then ≥ `seconds` and ≥ 5
  * calls. `perCall` steps go to each call: step() for 1, steps() (the trainer's way on onnx) above;
@@ -90,20 +146,7 @@ export async function timeEngineSteps(
   perCall = 1,
   seeds = 1,
 ): Promise<{ ms: number; cpuMs: number }> {
-  const { n, k, H } = size;
-  const group = parseGroup(GROUPS[n] ?? `C${n}`);
-  const B = stepBatchSize(size);
-  const s = sampledSequences(group, k, B, 2);
-  const batch = { elements: s.elements, targets: s.products, count: B };
-  const batches = Array.from({ length: perCall }, () => batch);
-  const model = makeModelSpec('mlp', n, k, H);
-  const setups = Array.from({ length: seeds }, (_, j) => ({
-    model,
-    optimizer: STEP_OPTIMIZER,
-    encodings: encodingMatrix(encode(group, { kind: 'random', seed: 1 })),
-    batchSize: B,
-    parameters: initParameters(model, 1 + j, INIT_SCALE),
-  }));
+  const { batch, batches, setups } = stepSetups(size, perCall, seeds);
   // Seeds of an engine without seed groups (native): one session each, driven concurrently.
   const sessions =
     seeds === 1
