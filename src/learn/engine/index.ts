@@ -7,7 +7,7 @@
  *              cuda, webgpu where the install has them)
  *   tfjs       TensorFlow.js with autodiff (backends wasm (default), cpu, tensorflow)
  *   reference  plain Float64 TypeScript: slow, exact, the ground truth the others are tested against
- *   native     the mlp's step as one fused C loop, compiled on the machine by the build (cpu; the mlp only)
+ *   native     the mlp's step in C, compiled on the machine by the build (cpu; the mlp only)
  */
 import { InputError } from '../../errors.js';
 import type { TensorEngine } from './engine.js';

@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { parseGroup } from '../../../src/algebra/parse.js';
+import { nativeKernelFile } from '../../../src/buildOutput.js';
 import { InputError } from '../../../src/errors.js';
 import type { EngineSession, EngineSetup } from '../../../src/learn/engine/engine.js';
 import { createEngine } from '../../../src/learn/engine/index.js';
@@ -198,8 +200,9 @@ describe('native engine sessions', () => {
   });
 
   test('more sessions than cores: calls handed between compute threads keep each session’s numbers bit for bit', async () => {
-    // Calls of ~100 steps (milliseconds each) from 5 sessions at once on the kernel's compute
-    // threads (one per core): each call is handed to the back of the line after every quantum.
+    // Calls of 100 steps (milliseconds each) from 5 sessions at once on the kernel's compute threads
+    // (one per core): a call not yet begun takes a thread from a running one at its next step, and
+    // calls go back and forth between the threads until they finish together.
     const group = parseGroup('C10');
     const model = makeModelSpec('mlp', 10, 2, 256);
     const batches = [1, 2].map((seed) => {
@@ -321,6 +324,18 @@ describe('native engine sessions', () => {
       (e) => e instanceof InputError && /index 6 is outside/.test(e.message),
     );
     await assert.rejects(createEngine('native', 'cuda'), /one backend, cpu/);
+    // The kernel itself refuses arrays shorter than its call says (a caller's bug, not bad input).
+    const mlp = (createRequire(import.meta.url)(nativeKernelFile) as { mlp: (...args: unknown[]) => unknown })
+      .mlp;
+    const ints = Int32Array.from([6, 2, 8, 8, 2, 4, 1, 0, 0, 0]);
+    const floats = Float64Array.from([0.01, 0, 0.9, 0.999, 1e-8, 2]);
+    const weights = () => new Float32Array(2 * 6 * 8);
+    const buffers = [new Float32Array(36), weights(), weights(), weights(), weights(), weights(), weights()];
+    const tooFew = [...buffers, new Int32Array(3), new Int32Array(4), new Float32Array(24)];
+    assert.throws(
+      () => mlp(2, ints, floats, [...tooFew, new Float32Array(0), new Float32Array(0), new Int32Array(0)]),
+      (e) => e instanceof RangeError && /shorter than the call/.test(e.message),
+    );
   });
 });
 

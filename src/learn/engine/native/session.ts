@@ -144,7 +144,7 @@ export async function openNativeSession(setup: EngineSetup): Promise<EngineSessi
     return { elements: elementsKept.subarray(0, total * k), targets: targetsKept.subarray(0, total) };
   };
 
-  // One kernel call at a time: each runs on the thread pool, in place on `state`.
+  // One kernel call at a time: each runs on the kernel's threads, in place on `state`.
   let queue: Promise<unknown> = Promise.resolve();
   const serial = <T>(work: () => Promise<T>): Promise<T> => {
     const next = queue.then(work, work);
