@@ -58,9 +58,9 @@ typedef struct Job {
   int denseX;
   int32_t *elements, *targets, *counts;
   int mode;
-  /* For the compute threads: the scratch (the thread's, while computing), the next step and its first sequence,
-   * the next call in line, the thread that computed the call last, whether it succeeded, the units
-   * done and the time they took, and what to call once it is done. */
+  /* For the compute threads: the scratch (the thread's, while computing), the next step and its
+   * first sequence, the next call in line, the thread that computed the call last, whether it
+   * succeeded, the units done and the time they took, and what to call once it is done. */
   struct Scratch *scratch;
   int next, lastThread, ok, unitsDone;
   long spentNs;
@@ -81,15 +81,16 @@ static inline void axpy(float *y, float alpha, const float *x, int len) {
  *   y = a·Oᵀ (rows × n)        ∂O += dyᵀ·a (n × Hp)        ∂a = dy·O (rows × Hp)
  *   T_j = X·A_j                ∂A_j = Xᵀ·∂T_j
  *
- * Two register-blocked kernels serve all five, so that every multiply-add runs from registers and
- * each load feeds several of them (at n = 24, H = 300, B = 128 the step is ~3.5 M multiply-adds;
- * one AVX2 core peaks at ~54 G/s here, so the kernels' efficiency is the step's time).
+ * One register-blocked kernel, mix, serves all five (but the forward's last n mod 8 outputs, dot
+ * products below), so that every multiply-add runs from registers and each load feeds several of
+ * them (at n = 24, H = 300, B = 128 the step is ~3.5 M multiply-adds; one AVX2 core peaks at ~54 G/s
+ * here, so the kernel's efficiency is the step's time).
  *
  * mixBlock: out[r][0 … 8V) (+)= Σ_c M[r·rs + c·cs]·in[c·inS + 0 … 8V) for R rows, R × V ≤ 12 (the
- * sum over c is formed first, then added to out when `add`): the
- * accumulators stay in registers, and there are enough of them (≥ 10: two multiply-adds a cycle, 5
- * cycles each) to keep the multiply-adds busy; each load of `in` is used R times. M's strides let one
- * kernel read dy both as it is (∂a) and transposed (∂O).
+ * sum over c formed first, then added to out when `add`). The accumulators stay in registers, and
+ * there are enough of them (≥ 10: two multiply-adds a cycle, 5 cycles each) to keep the
+ * multiply-adds busy; each load of `in` is used R times. M's strides let one kernel read dy both as
+ * it is (∂a) and transposed (∂O).
  */
 static inline __attribute__((always_inline)) void mixBlock(const float *M, int rs, int cs, int K, const float *in,
                                                            int inS, float *out, int outS, int R, int V,
@@ -111,8 +112,8 @@ static inline __attribute__((always_inline)) void mixBlock(const float *M, int r
 }
 
 /* mixBlock with R and V as constants (so that the accumulators are registers). */
-static inline __attribute__((always_inline)) void mixRowsBlock(const float *M, int rs, int cs, int K, const float *in, int inS, float *out, int outS,
-                         int R, int V, int add) {
+static inline __attribute__((always_inline)) void mixRowsBlock(const float *M, int rs, int cs, int K, const float *in,
+                                                               int inS, float *out, int outS, int R, int V, int add) {
 #define MIX(R_, V_)                                              \
   case 2 * R_ + V_ - 1:                                          \
     mixBlock(M, rs, cs, K, in, inS, out, outS, R_, V_, add);     \
@@ -214,9 +215,9 @@ static void dotOutputs(const float *a, int R, const float *O, int Hp, int len, f
 }
 
 /* y = a·Oᵀ for R rows of a (y: R rows of stride np): through Oᵀ, the sum over H in blocks of
- * OUTPUT_BLOCK terms, each block's sum added to y. (One chain of H multiply-adds per output rounded enough, at
- * H = 420, to flip Adam's first step on a weight whose clipped gradient is near ε: the engine tests
- * saw it.) */
+ * OUTPUT_BLOCK terms, each block's sum added to y. (One chain of H multiply-adds per output rounded
+ * enough, at H = 420, to flip Adam's first step on a weight whose clipped gradient is near ε: the
+ * engine tests saw it.) */
 #define OUTPUT_BLOCK 64
 
 static void outputs(const Job *J, const float *a, int R, const float *OT, float *y) {
@@ -265,7 +266,7 @@ static void tables(const Job *J, float *T) {
   for (int j = 0; j < J->k; j++) mixRows(n, Hp, J->X, J->denseX, J->A + j * n * Hp, T + j * n * Hp);
 }
 
-/* A part's rows go forward and back in chunks of chunkRows(Hp): the chunk's z, a and ∂a (rows × Hp
+/* A part's rows go forward and back in chunks of chunkRows(Hp): the chunk's a and ∂a (rows × Hp
  * each) stay in L2 between the three products. */
 #define CHUNK_FLOATS 16384
 
@@ -664,8 +665,10 @@ typedef struct {
 static pthread_mutex_t lineLock = PTHREAD_MUTEX_INITIALIZER;
 static ComputeThread computeThreads[THREADS_MAX];
 static Job *lineHead, *lineTail;
-/* Calls in line: read without the lock between units to skip the lock while none waits. */
-static int threadCount, lineLength;
+static int threadCount;
+/* Calls in line: changed under the lock, read without it between units (so that a thread takes the
+ * lock only while a call waits). */
+static int lineLength;
 static unsigned long idleClock;
 
 static long nanosSince(const struct timespec *t) {
@@ -687,7 +690,7 @@ static void lineAppend(Job *J) {
   if (lineTail) lineTail->nextInLine = J;
   else lineHead = J;
   lineTail = J;
-  lineLength++;
+  __atomic_add_fetch(&lineLength, 1, __ATOMIC_RELAXED);
   int t = lineHead->lastThread;
   if (t < 0 || !computeThreads[t].idleSince) {
     t = -1;
@@ -706,7 +709,7 @@ static void lineRemove(Job *J) {
   while (*link != J) previous = *link, link = &(*link)->nextInLine;
   *link = J->nextInLine;
   if (lineTail == J) lineTail = previous;
-  lineLength--;
+  __atomic_sub_fetch(&lineLength, 1, __ATOMIC_RELAXED);
 }
 
 /* With lineLock held: the waiting call that should go before J (which computes), or NULL. */
