@@ -829,26 +829,33 @@ static void callDone(Job *J) {
   napi_call_threadsafe_function(call->module->settle, call, napi_tsfn_nonblocking);
 }
 
-/* On the JavaScript thread (env NULL while the environment is torn down). */
+/* On the JavaScript thread: the call's promise resolved (failure NULL) or rejected, its buffers let
+ * go, the call freed. */
+static void finishCall(napi_env env, Module *module, Call *call, const char *failure) {
+  napi_value result;
+  if (failure == NULL) {
+    napi_get_undefined(env, &result);
+    napi_resolve_deferred(env, call->deferred, result);
+  } else {
+    napi_value message;
+    napi_create_string_utf8(env, failure, NAPI_AUTO_LENGTH, &message);
+    napi_create_error(env, NULL, message, &result);
+    napi_reject_deferred(env, call->deferred, result);
+  }
+  napi_delete_reference(env, call->keep);
+  if (--module->outstanding == 0) napi_unref_threadsafe_function(env, module->settle);
+  free(call);
+}
+
+/* The threadsafe function's callback, on the JavaScript thread (env NULL while the environment is
+ * torn down: then only freed). */
 static void settleCall(napi_env env, napi_value unused, void *context, void *data) {
   (void)unused;
-  Module *module = context;
   Call *call = data;
-  if (env != NULL) {
-    napi_value result;
-    if (call->job.ok) {
-      napi_get_undefined(env, &result);
-      napi_resolve_deferred(env, call->deferred, result);
-    } else {
-      napi_value message;
-      napi_create_string_utf8(env, "mlp kernel: out of memory", NAPI_AUTO_LENGTH, &message);
-      napi_create_error(env, NULL, message, &result);
-      napi_reject_deferred(env, call->deferred, result);
-    }
-    napi_delete_reference(env, call->keep);
-    if (--module->outstanding == 0) napi_unref_threadsafe_function(env, module->settle);
-  }
-  free(call);
+  if (env == NULL)
+    free(call);
+  else
+    finishCall(env, context, call, call->job.ok ? NULL : "mlp kernel: out of memory");
 }
 
 /* A typed array's data and its length in elements (NULL, 0 if `value` is none). */
@@ -949,15 +956,7 @@ static napi_value mlp(napi_env env, napi_callback_info info) {
   napi_create_reference(env, buffers, 1, &call->keep);
   napi_create_promise(env, &call->deferred, &promise);
   if (module->outstanding++ == 0) napi_ref_threadsafe_function(env, module->settle);
-  if (!submit(J)) {
-    napi_value message, error;
-    napi_create_string_utf8(env, "mlp kernel: no compute thread could start", NAPI_AUTO_LENGTH, &message);
-    napi_create_error(env, NULL, message, &error);
-    napi_reject_deferred(env, call->deferred, error);
-    napi_delete_reference(env, call->keep);
-    if (--module->outstanding == 0) napi_unref_threadsafe_function(env, module->settle);
-    free(call);
-  }
+  if (!submit(J)) finishCall(env, module, call, "mlp kernel: no compute thread could start");
   return promise;
 }
 
