@@ -230,7 +230,9 @@ describe('sgc run and sgc up on the embedded stack', { timeout: 900_000 }, () =>
         'the sweep to start training',
         () => /runs \d+ done.*[1-9]\d* training/.test(log),
         120_000,
-      );
+      ).catch((error: Error) => {
+        throw new Error(`${error.message}; sgc run printed:\n${log}`);
+      });
     } finally {
       run.kill('SIGINT');
     }
