@@ -43,7 +43,11 @@ let ioDone: Promise<void>;
 let dir: string;
 const children: ChildProcess[] = [];
 
-function spawnTrainWorker(checkpoints: string): ChildProcess {
+/**
+ * `sgc worker` for the training queue. The first worker takes one step per engine call, so that the
+ * kill lands mid-run; the second, with the default calls of many steps, trains the rest quickly.
+ */
+function spawnTrainWorker(checkpoints: string, stepsPerCall?: number): ChildProcess {
   const child = spawn(
     process.execPath,
     [sgcBin, 'worker', '--queues', 'sgc-train', '--no-metrics', '--checkpoints', checkpoints],
@@ -57,7 +61,7 @@ function spawnTrainWorker(checkpoints: string): ChildProcess {
         // quiet machine (C3 at H = 6 takes tens of microseconds a step; 30,000 steps ended within
         // the 2 s before the kill). Resuming from checkpoints written between calls of many steps
         // is tested in trainer.test.ts.
-        SGC_STEPS_PER_CALL: '1',
+        ...(stepsPerCall === undefined ? {} : { SGC_STEPS_PER_CALL: String(stepsPerCall) }),
       },
       stdio: 'ignore',
     },
@@ -98,7 +102,7 @@ describe('a training worker killed mid-run', { timeout: 600_000 }, () => {
 
   test('SIGKILL ~3 s into training: the retry resumes from the checkpoint (step > 0), duration covers both attempts', async () => {
     const checkpoints = join(dir, 'checkpoints');
-    const victim = spawnTrainWorker(checkpoints);
+    const victim = spawnTrainWorker(checkpoints, 1);
     const handle = await startSweep(client, spec, { heartbeatTimeoutSeconds: 3 });
     const hash = await waitFor(
       'the run to be registered',
