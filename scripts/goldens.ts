@@ -13,8 +13,7 @@ import { createRequire } from 'node:module';
 import { RESULTS_VERSION } from '../src/learn/resultsVersion.js';
 import {
   engineLabel,
-  GOLDEN_CASES,
-  GOLDEN_ENGINES,
+  GOLDEN_RUNS,
   type GoldensFile,
   goldenLibraries,
   goldensPath,
@@ -24,12 +23,10 @@ import {
 } from '../test/fixtures/goldens.js';
 
 const trajectories: Record<string, Record<string, Trajectory>> = {};
-for (const [name, config] of Object.entries(GOLDEN_CASES)) {
-  trajectories[name] = {};
-  for (const engine of GOLDEN_ENGINES) {
-    trajectories[name][engineLabel(engine)] = await trajectory(config, engine);
-    console.log(`${name} on ${engineLabel(engine)}`);
-  }
+for (const { name, config, engine } of GOLDEN_RUNS) {
+  trajectories[name] ??= {};
+  trajectories[name][engineLabel(engine)] = await trajectory(config, engine);
+  console.log(`${name} on ${engineLabel(engine)}`);
 }
 const file: GoldensFile = {
   regenerate: REGENERATE,

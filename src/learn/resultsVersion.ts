@@ -13,7 +13,8 @@
  *
  * The versions of the numerical libraries (onnxruntime-node, tfjs) are hashed beside it, read from
  * their installed package.json, so upgrading one needs no bump here; it does change the goldens,
- * which are regenerated then.
+ * which are regenerated then. So are the native engine's compiler and kernel version: a change to
+ * the native kernel alone bumps NATIVE_KERNEL_VERSION (src/learn/engine/native/kernelVersion.ts).
  */
 /*
  * History (what each bump changed):

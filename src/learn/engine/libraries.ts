@@ -10,6 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { nativeKernelCompiler } from '../../buildOutput.js';
+import { NATIVE_KERNEL_VERSION } from './native/kernelVersion.js';
 
 /** Written in place of a version for a package that is not installed here. */
 export const NOT_INSTALLED = 'not installed';
@@ -59,8 +60,9 @@ export function enginePackages(engine: string, backend?: string): string[] {
 }
 
 /**
- * The native engine's kernel is sgc's own code (the results version covers it), compiled here: the
- * compiler and its flags decide its rounding (e.g. whether a·b + c becomes one FMA), so they count.
+ * The native engine's kernel is sgc's own code, with a version of its own (kernelVersion.ts),
+ * compiled here: the compiler and its flags decide its rounding (e.g. whether a·b + c becomes one
+ * FMA), so they count.
  */
 function nativeCompiler(): string {
   try {
@@ -72,6 +74,6 @@ function nativeCompiler(): string {
 
 /** {package: installed version} for the engine's libraries, e.g. {"onnxruntime-node": "1.30.0"}. */
 export function engineLibraries(engine: string, backend?: string): Record<string, string> {
-  if (engine === 'native') return { cc: nativeCompiler() };
+  if (engine === 'native') return { cc: nativeCompiler(), kernel: String(NATIVE_KERNEL_VERSION) };
   return Object.fromEntries(enginePackages(engine, backend).map((name) => [name, installedVersion(name)]));
 }

@@ -12,10 +12,11 @@ import { RESULTS_VERSION } from '../../../src/learn/resultsVersion.js';
 import {
   engineLabel,
   GOLDEN_CASES,
-  GOLDEN_ENGINES,
+  GOLDEN_RUNS,
   GOLDENS_FILE,
   type GoldensFile,
   goldensPath,
+  NATIVE_KERNEL_VERSION_FILE,
   REGENERATE,
   RESULTS_VERSION_FILE,
   TOLERANCE,
@@ -29,8 +30,8 @@ const goldens: GoldensFile | undefined = existsSync(GOLDENS_FILE)
   : undefined;
 
 /** What to do when a trajectory moved: regenerate only, for a library upgrade; else bump and regenerate. */
-function advice(engine: GoldensFile['libraries'], made: GoldensFile['libraries']): string {
-  const upgraded = Object.entries(engine).filter(([name, version]) => made[name] !== version);
+function advice(engine: string, libraries: GoldensFile['libraries'], made: GoldensFile['libraries']): string {
+  const upgraded = Object.entries(libraries).filter(([name, version]) => made[name] !== version);
   if (upgraded.length > 0) {
     const which = upgraded.map(
       ([name, version]) => `${name} is ${version} here, ${made[name] ?? 'absent'} in the goldens`,
@@ -40,10 +41,15 @@ function advice(engine: GoldensFile['libraries'], made: GoldensFile['libraries']
       `bump is needed: regenerate the goldens with \`${REGENERATE}\`.`
     );
   }
+  const bump =
+    engine === 'native'
+      ? `NATIVE_KERNEL_VERSION in ${NATIVE_KERNEL_VERSION_FILE} if only the native kernel changed, else ` +
+        `RESULTS_VERSION in ${RESULTS_VERSION_FILE}`
+      : `RESULTS_VERSION in ${RESULTS_VERSION_FILE}`;
   return (
     `This code computes other numbers than the code that made the goldens. If that is intended, bump ` +
-    `RESULTS_VERSION in ${RESULTS_VERSION_FILE} (so that no run of the old code is reused as a cache hit) ` +
-    `and regenerate the goldens with \`${REGENERATE}\`. If it is not, the change has a bug.`
+    `${bump} (so that no run of the old code is reused as a cache hit) and regenerate the goldens ` +
+    `with \`${REGENERATE}\`. If it is not, the change has a bug.`
   );
 }
 
@@ -59,9 +65,7 @@ describe('golden trajectories', () => {
   });
 
   test('cover every model and engine', () => {
-    const expected = Object.keys(GOLDEN_CASES).flatMap((c) =>
-      GOLDEN_ENGINES.map((e) => `${c} on ${engineLabel(e)}`),
-    );
+    const expected = GOLDEN_RUNS.map((r) => `${r.name} on ${engineLabel(r.engine)}`);
     const stored = Object.entries(goldens?.trajectories ?? {}).flatMap(([c, byEngine]) =>
       Object.keys(byEngine).map((e) => `${c} on ${e}`),
     );
@@ -72,21 +76,19 @@ describe('golden trajectories', () => {
     );
   });
 
-  for (const [name, config] of Object.entries(GOLDEN_CASES)) {
-    for (const engine of GOLDEN_ENGINES) {
-      const label = engineLabel(engine);
-      test(`${name} on ${label}`, async () => {
-        const golden = goldens?.trajectories[name]?.[label];
-        assert.ok(golden, `no golden for ${name} on ${label}: regenerate the goldens with \`${REGENERATE}\``);
-        const difference = trajectoryDifference(await trajectory(config, engine), golden);
-        assert.equal(
-          difference,
-          undefined,
-          `golden trajectory ${name} on ${label} changed: ${difference}.\n` +
-            advice(engineLibraries(engine.name, engine.backend), goldens?.libraries ?? {}),
-        );
-      });
-    }
+  for (const { name, config, engine } of GOLDEN_RUNS) {
+    const label = engineLabel(engine);
+    test(`${name} on ${label}`, async () => {
+      const golden = goldens?.trajectories[name]?.[label];
+      assert.ok(golden, `no golden for ${name} on ${label}: regenerate the goldens with \`${REGENERATE}\``);
+      const difference = trajectoryDifference(await trajectory(config, engine), golden);
+      assert.equal(
+        difference,
+        undefined,
+        `golden trajectory ${name} on ${label} changed: ${difference}.\n` +
+          advice(engine.name, engineLibraries(engine.name, engine.backend), goldens?.libraries ?? {}),
+      );
+    });
   }
 });
 
@@ -124,11 +126,20 @@ describe('the golden comparison', () => {
   });
 
   test('tells to regenerate only, when a library was upgraded; else to bump the results version too', () => {
-    const upgrade = advice({ 'onnxruntime-node': '9.9.9' }, { 'onnxruntime-node': '1.30.0' });
+    const upgrade = advice('onnx', { 'onnxruntime-node': '9.9.9' }, { 'onnxruntime-node': '1.30.0' });
     assert.match(upgrade, /onnxruntime-node is 9\.9\.9 here, 1\.30\.0 in the goldens/);
     assert.match(upgrade, /no results-version bump/);
-    const code = advice({ 'onnxruntime-node': '1.30.0' }, { 'onnxruntime-node': '1.30.0' });
+    const code = advice('onnx', { 'onnxruntime-node': '1.30.0' }, { 'onnxruntime-node': '1.30.0' });
     assert.ok(code.includes(`bump RESULTS_VERSION in ${RESULTS_VERSION_FILE}`));
     assert.ok(code.includes(REGENERATE));
+    // The native engine's kernel has a version of its own, in its identity beside its compiler.
+    const kernel = advice('native', { cc: 'cc 12', kernel: '2' }, { cc: 'cc 12', kernel: '2' });
+    assert.ok(
+      kernel.includes(
+        `bump NATIVE_KERNEL_VERSION in ${NATIVE_KERNEL_VERSION_FILE} if only the native kernel`,
+      ),
+    );
+    const bumped = advice('native', { cc: 'cc 12', kernel: '3' }, { cc: 'cc 12', kernel: '2' });
+    assert.match(bumped, /kernel is 3 here, 2 in the goldens/);
   });
 });

@@ -8,12 +8,14 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { describe, test } from 'node:test';
+import { nativeKernelCompiler } from '../../../src/buildOutput.js';
 import { type CodeIdentity, runCodeIdentity } from '../../../src/learn/codeIdentity.js';
 import {
   enginePackages,
   NOT_INSTALLED,
   TFJS_TENSORFLOW_PACKAGES,
 } from '../../../src/learn/engine/libraries.js';
+import { NATIVE_KERNEL_VERSION } from '../../../src/learn/engine/native/kernelVersion.js';
 import { TENSORFLOW_PACKAGES } from '../../../src/learn/engine/tfjs/backend.js';
 import { RESULTS_VERSION } from '../../../src/learn/resultsVersion.js';
 import { canonicalJson, canonicalRunConfig } from '../../../src/sweep/canonical.js';
@@ -222,6 +224,11 @@ describe('code identity', () => {
     for (const [name, version] of Object.entries(libraries)) assert.equal(version, installed(name), name);
     // The reference engine is sgc's own Float64 code: the results version covers it.
     assert.deepEqual(runCodeIdentity({ engine: { name: 'reference' } }).libraries, {});
+    // The native kernel is sgc's own C: the compiler that built it, and the kernel's own version.
+    assert.deepEqual(runCodeIdentity({ engine: { name: 'native' } }).libraries, {
+      cc: readFileSync(nativeKernelCompiler, 'utf8').trim(),
+      kernel: String(NATIVE_KERNEL_VERSION),
+    });
   });
 
   test('the tensorflow backend names its optional packages, installed or not', () => {

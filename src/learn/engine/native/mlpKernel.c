@@ -7,7 +7,7 @@
  *   loss      L = (1/(B·n)) Σ_{b,u} r_{b,u}²,  r = y − X[target]
  *   backward  dy = 2r/(B·n);  ∂O_u = Σ_b dy_{b,u}·a_b;  dz_b = p·(Σ_u dy_{b,u}·O_u) ⊙ z_b^(p−1)
  *             ∂T_j[g] = Σ_{b: g_{b,j} = g} dz_b;  ∂A_{j·n+c} = Σ_g X[g][c]·∂T_j[g]
- *   update    clip c = min(1, clip/(‖∂‖ + 1e−6)); Adam (bias correction in double, as the onnx
+ *   update    clip c = min(1, clip/(‖∂‖ + 1e−6)); Adam (1 − β and bias correction in double, as the onnx
  *             engine feeds it) or per-neuron: θ_i ← θ_i − η·(‖θ_i‖²)^((1−d)/2)·c·∂θ_i, with θ_i
  *             row i of W_in (column i of A) and column i of W_out.
  *
@@ -467,13 +467,17 @@ static double sumSquares(const float *x, int rows, int Hp) {
   return s;
 }
 
+/* m ← β₁m + (1−β₁)g, v ← β₂v + (1−β₂)g², w ← w − η·(m/c₁)/(√(v/c₂) + ε), c_i = 1 − β_iᵗ (Kingma & Ba
+ * 2015, Algorithm 1). 1 − β is taken in double, like c: 1 − (float)0.999 is 1.3e−5 off 0.001, which
+ * made v/c₂ that much off g² on the first step and every update 6.4e−6 too large. */
 static void adam(const Job *J, float *w, float *m, float *v, const float *g, size_t len, float c, int t) {
   float b1 = (float)J->beta1, b2 = (float)J->beta2, eps = (float)J->epsilon, lr = (float)J->lr;
+  float a1 = (float)(1 - J->beta1), a2 = (float)(1 - J->beta2);
   float c1 = (float)(1 - pow(J->beta1, t)), c2 = (float)(1 - pow(J->beta2, t));
   for (size_t i = 0; i < len; i++) {
     float gi = g[i] * c;
-    m[i] = m[i] * b1 + gi * (1 - b1);
-    v[i] = v[i] * b2 + gi * gi * (1 - b2);
+    m[i] = m[i] * b1 + gi * a1;
+    v[i] = v[i] * b2 + gi * gi * a2;
     w[i] -= (m[i] / c1) * lr / (sqrtf(v[i] / c2) + eps);
   }
 }
