@@ -153,7 +153,7 @@ const ulp32 = (x: number) => 2 ** (Math.floor(Math.log2(Math.max(Math.abs(x), 2 
 test("Adam's first step moves each weight by η·g/(|g| + ε) to float32's rounding", async () => {
   // The first step's update is ±η·|g|/(|g| + ε), nearly ±η whatever g: float32 may be off by the
   // rounding of the weight before and after it and a few ulp of η in the update's arithmetic. With
-  // 1 − β₂ taken in float32 every update was 6.4e-6 too large: 3.2e-6 at η = 0.5, 7× this bound.
+  // 1 − β₂ taken in float32 every update was 6.4e-6 too large: 3.2e-6 at η = 0.5, 6× this bound.
   const c: Case = { ...cases[3], optimizer: { kind: 'adam', lr: 0.5 } };
   const { setup, batches } = setupFor(c);
   const a = await native.open(setup);

@@ -7,9 +7,9 @@
  *   loss      L = (1/(B·n)) Σ_{b,u} r_{b,u}²,  r = y − X[target]
  *   backward  dy = 2r/(B·n);  ∂O_u = Σ_b dy_{b,u}·a_b;  dz_b = p·(Σ_u dy_{b,u}·O_u) ⊙ z_b^(p−1)
  *             ∂T_j[g] = Σ_{b: g_{b,j} = g} dz_b;  ∂A_{j·n+c} = Σ_g X[g][c]·∂T_j[g]
- *   update    clip c = min(1, clip/(‖∂‖ + 1e−6)); Adam (1 − β and bias correction in double, as the onnx
- *             engine feeds it) or per-neuron: θ_i ← θ_i − η·(‖θ_i‖²)^((1−d)/2)·c·∂θ_i, with θ_i
- *             row i of W_in (column i of A) and column i of W_out.
+ *   update    clip c = min(1, clip/(‖∂‖ + 1e−6)); Adam (1 − β and the bias corrections in double,
+ *             as the onnx engine takes them) or per-neuron: θ_i ← θ_i − η·(‖θ_i‖²)^((1−d)/2)·c·∂θ_i,
+ *             with θ_i row i of W_in (column i of A) and column i of W_out.
  *
  * Why C: at the sizes sweeps are made of (n ≈ 10–25, H ≈ 100–300, B ≈ 100) a step is a few million
  * multiply-adds, and a graph runtime's dozens of kernels, each reading and writing its B × H
