@@ -3,8 +3,12 @@
  * dist/native/mlpKernel.node, with the machine's C compiler (`$CC`, else `cc`) and the Node-API
  * headers of the node that runs the build. No node-gyp: it would download headers, and these are
  * the running node's own. `-march=native` because the add-on is built where it runs (`npm ci`);
- * `-fno-math-errno` lets sqrtf and powf vectorize. Neither changes the arithmetic's rounding
- * beyond what the machine's FMA does. `-pthread`: large steps run their parts on several threads.
+ * `-fno-math-errno` lets sqrtf and powf vectorize. `-pthread`: large steps run their parts on
+ * several threads.
+ *
+ * dist/native/compiler.txt, the native engine's `cc` in every run's code identity, names the
+ * compiler, these flags and the CPU `-march=native` resolved to (src/nativeTarget.ts: the target
+ * decides some of the rounding): machines of one CPU family share native runs, others train their own.
  *
  * Without a compiler or headers the build still succeeds: the other engines need none of this. The
  * reason goes to dist/native/build-error.txt, which the engine reports when a run asks for it.
@@ -18,6 +22,7 @@ import {
   nativeKernelFile,
   nativeKernelSource,
 } from '../src/buildOutput.js';
+import { resolvedTarget } from '../src/nativeTarget.js';
 
 export const NATIVE_FLAGS = [
   '-O3',
@@ -58,7 +63,7 @@ export function buildNativeKernel(): string | undefined {
     const version = spawnSync(compiler, ['--version'], { encoding: 'utf8' }).stdout?.split('\n')[0] ?? '';
     writeFileSync(
       nativeKernelCompiler,
-      `${version.trim() || compiler} ${NATIVE_FLAGS.slice(0, 4).join(' ')}\n`,
+      `${version.trim() || compiler} ${NATIVE_FLAGS.slice(0, 4).join(' ')} (${resolvedTarget(compiler)})\n`,
     );
   }
   return reason;
