@@ -128,7 +128,7 @@ export function runKernel(mode: KernelMode, c: KernelCall): Promise<void> {
   } catch (error) {
     // The kernel checks the call before queuing it: an index outside the group is bad input (the
     // other checks, of the arrays' lengths, guard against a caller's bug).
-    if (error instanceof RangeError && error.message.startsWith('element index'))
+    if (error instanceof RangeError && (error as { code?: string }).code === 'SGC_ELEMENT_INDEX')
       throw new InputError(error.message);
     throw error;
   }

@@ -880,7 +880,8 @@ static void *arrayData(napi_env env, napi_value array, uint32_t index, size_t *l
 }
 
 /* The call's arrays against its sizes, and every index inside the group (the kernel indexes tables
- * by them): NULL, or why not (message written into `why`). */
+ * by them): NULL, or why not. Only an index outside the group is written into `why` (bad input, where
+ * the other problems are a caller's bug): the caller tells them apart by that pointer. */
 static const char *checkCall(const Job *J, const size_t *length, char *why, size_t size) {
   size_t n = J->n, rows = (size_t)J->k * n * J->Hp, outs = (size_t)n * J->Hp, sequences = 0;
   if (J->n < 1 || J->k < 1 || J->Hp < J->H || J->Hp % 8 != 0 || J->p < 1) return "mlp: bad sizes";
@@ -951,7 +952,8 @@ static napi_value mlp(napi_env env, napi_callback_info info) {
   const char *bad = checkCall(J, length, why, sizeof why);
   if (bad != NULL) {
     free(call);
-    napi_throw_range_error(env, NULL, bad);
+    /* The code lets kernel.ts turn a bad index into bad input (exit 2) without reading the message. */
+    napi_throw_range_error(env, bad == why ? "SGC_ELEMENT_INDEX" : NULL, bad);
     return NULL;
   }
   call->module = module;
