@@ -205,14 +205,20 @@ describe('true sweep status on a real Temporal server and PostgreSQL', { timeout
     // The workflow knows it stopped a moment before its store write lands: wait for both. A run the
     // restart cut short is retried after its heartbeat timeout and trains to its end before the
     // sweep can stop, which on a loaded machine (phase 1 of npm test) took over a minute.
+    let last: { line: string; stored: unknown } | undefined;
     const stopped = await waitFor(
       'the sweep to end stopped',
       async () => {
         const s = await status(spec.name);
-        return s.state === 'stopped' && (await storedStatus(spec.name)).status === 'stopped' ? s : undefined;
+        const stored = await storedStatus(spec.name);
+        last = { line: summaryLine(s), stored };
+        return s.state === 'stopped' && stored.status === 'stopped' ? s : undefined;
       },
       180_000,
-    );
+    ).catch((error: Error) => {
+      // Where it stuck, should it happen again (it did once, in phase 1 of a slow run of npm test).
+      throw new Error(`${error.message}; last seen: ${JSON.stringify(last)}`);
+    });
     assert.ok(stopped.endedAt);
     assert.deepEqual(await storedStatus(spec.name), { status: 'stopped', ended: true });
     const stoppedLine = await listed(spec.name);
