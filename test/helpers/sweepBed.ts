@@ -17,6 +17,7 @@ import { openStore, type Store } from '../../src/store/index.js';
 import { createTelemetry } from '../../src/telemetry/metrics.js';
 import { connectClient } from '../../src/temporal/connection.js';
 import { createWorkers, type SgcWorkers, type WorkerSettings } from '../../src/temporal/worker.js';
+import { addDiagnosis, describeSessions } from './diagnosis.js';
 import { type PostgresServer, startPostgres } from './postgres.js';
 import { startTemporal, type TestTemporal } from './temporal.js';
 
@@ -59,6 +60,9 @@ export async function openSweepBed(
   const databaseUrl = await postgres.createDatabase();
   const store = await openStore({ target: { kind: 'postgres', url: databaseUrl }, migrate: true });
   const client = await connectClient({ address: temporal.address, namespace: temporal.namespace });
+  const undiagnose = addDiagnosis('postgres sessions', () =>
+    describeSessions((sql) => store.driver.query(sql)),
+  );
   const running = new Set<BedWorkers>();
   let specs = 0;
   return {
@@ -101,6 +105,7 @@ export async function openSweepBed(
     },
     async close() {
       for (const entry of [...running]) await entry.stop();
+      undiagnose();
       await client.connection.close();
       await store.close();
       await temporal.stop();

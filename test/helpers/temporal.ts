@@ -12,6 +12,7 @@
 import { Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time.js';
 import { startDevServer } from '../../src/temporal/devServer.js';
+import { addDiagnosis, describeOpenWorkflows, diagnose } from './diagnosis.js';
 
 /** The env variable naming the dev server that test/run.ts shares among the test files. */
 export const SHARED_TEMPORAL_ENV = 'SGC_TEST_TEMPORAL_ADDRESS';
@@ -61,15 +62,27 @@ export async function addNamespace(address: string): Promise<string> {
 
 export async function startTemporal(): Promise<TestTemporal> {
   const shared = process.env[SHARED_TEMPORAL_ENV];
+  const diagnosed = (address: string, namespace: string, stop: () => Promise<void>): TestTemporal => {
+    const remove = addDiagnosis(`temporal ${address} namespace ${namespace}`, () =>
+      describeOpenWorkflows(address, namespace),
+    );
+    const stopAndForget = async () => {
+      remove();
+      await stop();
+    };
+    return { address, namespace, stop: stopAndForget };
+  };
   if (!shared) {
     const server = await startDevServer({ uiPort: null, startTimeoutMs: 90_000 });
-    return { address: server.address, namespace: 'default', stop: () => server.stop() };
+    return diagnosed(server.address, 'default', () => server.stop());
   }
-  const namespace = await addNamespace(shared);
-  return { address: shared, namespace, stop: async () => {} };
+  return diagnosed(shared, await addNamespace(shared), async () => {});
 }
 
-/** Polls `check` every `everyMs` until it returns a value other than undefined/false, or fails after `timeoutMs`. */
+/**
+ * Polls `check` every `everyMs` until it returns a value other than undefined/false, or fails after
+ * `timeoutMs` with what the registered sources (./diagnosis.ts) say of the system then.
+ */
 export async function waitFor<T>(
   what: string,
   check: () => Promise<T | undefined | false> | T | undefined | false,
@@ -80,7 +93,8 @@ export async function waitFor<T>(
   for (;;) {
     const value = await check();
     if (value !== undefined && value !== false) return value as T;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${await diagnose()}`);
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }
