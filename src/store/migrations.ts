@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { packageRoot } from '../codeLocation.js';
 import { InputError } from '../errors.js';
 import { describePgError, isPgError } from './db-errors.js';
-import type { SqlDriver } from './sql-driver.js';
+import type { SqlDriver, SqlSession } from './sql-driver.js';
 
 export interface Migration {
   name: string;
@@ -129,11 +129,20 @@ export async function migrate(
     }
     return done;
   };
-  // Concurrent migrators (two workers starting) wait on an advisory lock held by a control
-  // transaction for the whole run, creating the bookkeeping table included.
+  // Concurrent migrators (two workers starting) wait for each other, for the whole run, creating
+  // the bookkeeping table included.
+  return withSchemaLock(driver, run);
+}
+
+/**
+ * Runs fn while holding the schema's advisory lock (Prisma's key), taken by a control transaction
+ * that ends with fn: whoever changes the schema or its grants (migrations, grantReader) waits for
+ * whoever does so already. fn gets the control transaction's session.
+ */
+export function withSchemaLock<T>(driver: SqlDriver, fn: (control: SqlSession) => Promise<T>): Promise<T> {
   return driver.transaction(async (control) => {
     await control.query('SELECT pg_advisory_xact_lock($1)', [ADVISORY_LOCK_KEY]);
-    return run();
+    return fn(control);
   });
 }
 

@@ -12,23 +12,37 @@
 import { InputError } from '../errors.js';
 import { attachEmbedded } from './embedded/attach.js';
 import { READER_ROLE } from './embedded/credentials.js';
+import { withSchemaLock } from './migrations.js';
 import { PgDriver } from './pg-driver.js';
-import type { SqlSession } from './sql-driver.js';
+import type { SqlDriver } from './sql-driver.js';
 import type { StoreTarget } from './target.js';
 
 export { READER_ROLE };
 
-/** Makes every table and view readable by sgc_reader, where that role exists. Run after migrations. */
-export async function grantReader(session: SqlSession): Promise<boolean> {
-  const [{ exists }] = await session.query<{ exists: boolean }>(
-    'SELECT EXISTS (SELECT FROM pg_roles WHERE rolname = $1) AS exists',
-    [READER_ROLE],
-  );
-  if (!exists) return false;
-  await session.exec(
-    `GRANT USAGE ON SCHEMA public TO ${READER_ROLE}; GRANT SELECT ON ALL TABLES IN SCHEMA public TO ${READER_ROLE}`,
-  );
-  return true;
+/**
+ * Makes every table and view readable by sgc_reader, where that role exists. Run after migrations.
+ * Every store open that migrates calls this, often several processes at once (a fleet starting):
+ * concurrent GRANTs on one table collide in the catalog ("tuple concurrently updated"), so they
+ * wait for each other on the schema's lock, and an open that finds the grants in place writes none.
+ */
+export async function grantReader(driver: SqlDriver): Promise<boolean> {
+  return withSchemaLock(driver, async (tx) => {
+    const [{ exists, missing }] = await tx.query<{ exists: boolean; missing: boolean }>(
+      `SELECT EXISTS (SELECT FROM pg_roles WHERE rolname = $1) AS exists,
+              EXISTS (SELECT FROM pg_roles WHERE rolname = $1)
+                AND (NOT has_schema_privilege($1, 'public', 'USAGE')
+                     OR EXISTS (SELECT FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                                 WHERE n.nspname = 'public' AND c.relkind IN ('r', 'v', 'm', 'p', 'f')
+                                   AND NOT has_table_privilege($1, c.oid, 'SELECT'))) AS missing`,
+      [READER_ROLE],
+    );
+    if (!exists) return false;
+    if (missing)
+      await tx.exec(
+        `GRANT USAGE ON SCHEMA public TO ${READER_ROLE}; GRANT SELECT ON ALL TABLES IN SCHEMA public TO ${READER_ROLE}`,
+      );
+    return true;
+  });
 }
 
 export interface ReaderConnection {

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { loadMigrations, migrate } from '../../../src/store/migrations.js';
 import { openDriver, openStore } from '../../../src/store/open-store.js';
+import { grantReader } from '../../../src/store/reader-role.js';
 import { postgresBackend } from './fixtures.js';
 import { storeSuite } from './suite.js';
 
@@ -50,6 +51,28 @@ describe('migrations on PostgreSQL, concurrently', () => {
     } finally {
       await a.close();
       await b.close();
+    }
+  });
+
+  it('grants to sgc_reader from several sessions at once never collide, and the reader reads', async () => {
+    // Every store open that migrates grants the reader its SELECTs (a fleet's workers and commands
+    // start together); concurrent GRANTs on the same tables collide in the catalog ("tuple
+    // concurrently updated") unless they wait for each other.
+    const target = await backend.freshTarget();
+    const readerEnv = await backend.readerEnv(target);
+    const store = await openStore({ target, migrate: true });
+    await store.close();
+    const drivers = await Promise.all(Array.from({ length: 6 }, () => openDriver(target)));
+    try {
+      for (let round = 0; round < 20; round++) await Promise.all(drivers.map((d) => grantReader(d)));
+    } finally {
+      await Promise.all(drivers.map((d) => d.close()));
+    }
+    const reader = await openDriver({ kind: 'postgres', url: readerEnv['SGC_READER_URL'] as string });
+    try {
+      assert.deepEqual(await reader.query('SELECT count(*)::integer AS n FROM sweep'), [{ n: 0 }]);
+    } finally {
+      await reader.close();
     }
   });
 });
