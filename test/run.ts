@@ -138,11 +138,27 @@ const together = files.filter((f) => !(f in ALONE));
 // runs), while 4 at a time on 2 loaded cores had pushed the heaviest files past their timeouts.
 const concurrency = Number(process.env['SGC_TEST_CONCURRENCY'] ?? Math.max(3, availableParallelism() + 1));
 
+/** The shared Temporal server's errors (it logs at level error), shown when a test fails. */
+const temporalLog = join(root, 'test-artifacts/temporal-dev-server.log');
+rmSync(temporalLog, { force: true });
+
+/** The last lines of the shared Temporal server's log, after a failure: a hang may start there. */
+function printTemporalLog(most = 40) {
+  const text = existsSync(temporalLog) ? readFileSync(temporalLog, 'utf8') : '';
+  // Less its banner (version, addresses): the log lines name their level.
+  const lines = text.split('\n').filter((line) => /level|error|panic/i.test(line));
+  if (lines.length === 0) return console.log('# the shared Temporal server logged no error');
+  console.log(
+    `# the shared Temporal server's errors, last ${Math.min(most, lines.length)} of ${lines.length}:`,
+  );
+  for (const line of lines.slice(-most)) console.log(`#   ${line.slice(0, 400)}`);
+}
+
 const started = performance.now();
 await compileTests();
 const [postgres, temporal] = await Promise.all([
   startPostgres({ own: true }),
-  startDevServer({ uiPort: null, startTimeoutMs: 90_000 }),
+  startDevServer({ uiPort: null, startTimeoutMs: 90_000, logFile: temporalLog }),
 ]);
 const stopServers = () => Promise.all([postgres.stop(), temporal.stop()]);
 for (const signal of ['SIGINT', 'SIGTERM'] as const)
@@ -168,5 +184,6 @@ try {
 } finally {
   await stopServers();
 }
+if (failed) printTemporalLog();
 console.log(`# npm test: ${seconds(started)} s in all${failed ? ', with failures (see above)' : ''}`);
 process.exitCode = failed ? 1 : 0;
