@@ -33,6 +33,7 @@ import {
 } from '@temporalio/workflow';
 import type { IoActivities } from '../activities/io.js';
 import { cellSearchPlan } from '../src/sweep/guess.js';
+import { isNewer, type MessageOrder, messageStamps } from '../src/sweep/messageOrder.js';
 import {
   type CellInput,
   type CellOutcome,
@@ -120,10 +121,13 @@ export async function CellWorkflow(input: CellInput): Promise<CellOutcome> {
   const sweep = parent ? getExternalWorkflowHandle(parent.workflowId) : undefined;
   let toldAt = Number.NEGATIVE_INFINITY;
   let flushing = false;
+  // Tells may be under way together (a flush, a change of state, a wait): stamped, so that the
+  // sweep keeps the newest whatever order they arrive in.
+  const stamp = messageStamps(workflowInfo().runStartTime.getTime());
   const tell = async () => {
     status.phase = search.phase;
     toldAt = Date.now();
-    await signalSweep((h) => h.signal(cellProgressSignal, { ...status }));
+    await signalSweep((h) => h.signal(cellProgressSignal, { ...status }, stamp()));
   };
   /**
    * Progress (runs done, in flight, the bracket) at most once per PROGRESS_EVERY_MS: a signal costs
@@ -167,7 +171,11 @@ export async function CellWorkflow(input: CellInput): Promise<CellOutcome> {
    * change is told to the sweep at once. `tell` is not awaited: this runs in handlers.
    */
   const runWaits = new Map<string, Waiting>();
-  setHandler(runWaitingSignal, ({ configHash, waiting }) => {
+  /** The newest stamp taken from each run in flight (a run's begin and end of a wait may cross). */
+  const runWaitOrders = new Map<string, MessageOrder | undefined>();
+  setHandler(runWaitingSignal, ({ configHash, waiting, order }) => {
+    if (!isNewer(runWaitOrders.get(configHash), order)) return;
+    runWaitOrders.set(configHash, order);
     if (waiting && running.has(configHash)) runWaits.set(configHash, waiting);
     else runWaits.delete(configHash);
     showWaiting();
@@ -183,6 +191,7 @@ export async function CellWorkflow(input: CellInput): Promise<CellOutcome> {
     runOne(ticket, options, awaitOther).then(
       (report) => {
         running.delete(ticket.configHash);
+        runWaitOrders.delete(ticket.configHash);
         // A run that is back waits for nothing (its last signal may not have come yet).
         if (runWaits.delete(ticket.configHash)) showWaiting();
         settled.push(report);

@@ -3,6 +3,7 @@
  * workflows that handle them and the clients that send them agree on names and types.
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { MessageOrder } from '../src/sweep/messageOrder.js';
 import type { CellOutcome, CellStatus, SweepStatus, Waiting } from '../src/sweep/messages.js';
 
 /** Start nothing new until `resume` (runs already training finish). */
@@ -40,13 +41,17 @@ export interface ExtensionResult {
 }
 export const extendUpdate = defineUpdate<ExtensionResult, [SweepExtension]>('extend');
 
-/** A cell tells its sweep how its search is going (after every run) and that it has ended. */
-export const cellProgressSignal = defineSignal<[CellStatus]>('cellProgress');
+/**
+ * A cell tells its sweep how its search is going (after every run) and that it has ended. Progress
+ * is stamped (src/sweep/messageOrder.ts): the sweep takes only a report newer than the last it took.
+ */
+export const cellProgressSignal = defineSignal<[CellStatus, MessageOrder?]>('cellProgress');
 export const cellDoneSignal = defineSignal<[CellOutcome]>('cellDone');
 /**
  * A run tells the cell that started it that one of its store calls waits for the store (`waiting`
  * set) or no longer does (null), so that the cell, and through it the sweep, shows the wait.
  */
-export const runWaitingSignal = defineSignal<[{ configHash: string; waiting: Waiting | null }]>('runWaiting');
+export const runWaitingSignal =
+  defineSignal<[{ configHash: string; waiting: Waiting | null; order?: MessageOrder }]>('runWaiting');
 
 export { cellWorkflowId, runWorkflowId, sweepWorkflowId } from '../src/sweep/workflowIds.js';

@@ -30,6 +30,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { TrainActivities } from '../activities/train.js';
+import { messageStamps } from '../src/sweep/messageOrder.js';
 import {
   DEFAULT_RETRY,
   DEVICE_ERROR,
@@ -46,6 +47,7 @@ export async function RunWorkflow(input: RunInput): Promise<RunReport> {
   const { ticket, options } = input;
   const retry = options.retry ?? DEFAULT_RETRY;
   const parent = workflowInfo().parent;
+  const stamp = messageStamps(workflowInfo().runStartTime.getTime());
   const io = storeCalls({
     retry,
     first: 'local',
@@ -53,7 +55,7 @@ export async function RunWorkflow(input: RunInput): Promise<RunReport> {
     onWaiting: (waiting) => {
       if (!parent) return;
       getExternalWorkflowHandle(parent.workflowId)
-        .signal(runWaitingSignal, { configHash: ticket.configHash, waiting })
+        .signal(runWaitingSignal, { configHash: ticket.configHash, waiting, order: stamp() })
         .catch(() => undefined);
     },
   });

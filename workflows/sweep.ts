@@ -26,12 +26,14 @@ import {
   getExternalWorkflowHandle,
   isCancellation,
   ParentClosePolicy,
+  patched,
   setHandler,
   sleep,
   startChild,
   WorkflowIdReusePolicy,
   workflowInfo,
 } from '@temporalio/workflow';
+import { isNewer } from '../src/sweep/messageOrder.js';
 import {
   type CellEntry,
   type CellState,
@@ -61,6 +63,8 @@ import {
 import { storeCalls } from './storeCalls.js';
 
 const ENDED: readonly CellState[] = ['done', 'undecided', 'failed', 'stopped', 'cancelled'];
+/** The patch (Temporal's `patched`) under which pause, resume and stop take turns. */
+const ORDERS_IN_TURN = 'orders-in-turn';
 
 export async function SweepWorkflow(input: SweepInput): Promise<SweepStatus> {
   const { sweepId, options } = input;
@@ -130,30 +134,59 @@ export async function SweepWorkflow(input: SweepInput): Promise<SweepStatus> {
       if (isRunning(c)) await send(getExternalWorkflowHandle(cellWorkflowId(sweepId, c.cell.cellKey)));
   };
   setHandler(statusQuery, status);
+  /**
+   * Pause, resume and stop are carried out one at a time, in the order they came. Two at once (a
+   * pause and a quick resume) would send their signals to a cell interleaved, and signals sent
+   * together may arrive in either order: a cell could take the pause last and wait for ever; the
+   * two store writes, too, could land in either order. An order that finds none under way starts
+   * at once, in its signal's workflow task. Sweeps started before this rule (no ORDERS_IN_TURN
+   * marker in their history) keep carrying out orders at once, as their histories say they did.
+   */
+  let ordering = false;
+  const turns: (() => void)[] = [];
+  const inOrder = async (carryOut: () => Promise<void>): Promise<void> => {
+    if (!patched(ORDERS_IN_TURN)) return carryOut();
+    if (ordering) await new Promise<void>((turn) => turns.push(turn));
+    ordering = true;
+    try {
+      await carryOut();
+    } finally {
+      const next = turns.shift();
+      if (next) next();
+      else ordering = false;
+    }
+  };
   setHandler(pauseSignal, async () => {
     changes += 1;
     carry.paused = true;
-    await io.recordSweep(sweepId, { status: 'paused' });
-    await tellCells((h) => h.signal(pauseSignal));
+    await inOrder(async () => {
+      await io.recordSweep(sweepId, { status: 'paused' });
+      await tellCells((h) => h.signal(pauseSignal));
+    });
   });
   setHandler(resumeSignal, async () => {
     changes += 1;
     carry.paused = false;
-    await io.recordSweep(sweepId, { status: 'running' });
-    await tellCells((h) => h.signal(resumeSignal));
+    await inOrder(async () => {
+      await io.recordSweep(sweepId, { status: 'running' });
+      await tellCells((h) => h.signal(resumeSignal));
+    });
   });
   setHandler(stopSignal, async () => {
     changes += 1;
     carry.stopping = true;
     for (const c of cells.values()) if (c.status.state === 'pending') c.status.state = 'stopped';
-    await tellCells((h) => h.signal(stopSignal));
+    await inOrder(() => tellCells((h) => h.signal(stopSignal)));
   });
-  setHandler(cellProgressSignal, (progress) => {
+  setHandler(cellProgressSignal, (progress, order) => {
     changes += 1;
     const entry = cells.get(progress.cellKey);
-    // Only cellDone ends a cell: progress may overtake it, never the other way round.
-    if (entry && !ENDED.includes(entry.status.state) && !ENDED.includes(progress.state))
-      entry.status = progress;
+    // Only cellDone ends a cell: progress may overtake it, never the other way round. Nor may a
+    // report overtake a newer one (a `running` arriving after the `paused` sent after it).
+    if (!entry || ENDED.includes(entry.status.state) || ENDED.includes(progress.state)) return;
+    if (!isNewer(entry.progressOrder, order)) return;
+    entry.progressOrder = order;
+    entry.status = progress;
   });
   setHandler(cellDoneSignal, (outcome) => {
     changes += 1;

@@ -6,6 +6,7 @@
 import type { EngineName } from '../learn/engine/index.js';
 import type { RunConfig } from '../learn/runConfig.js';
 import type { SweepCell } from './expand.js';
+import type { MessageOrder } from './messageOrder.js';
 import type { Probe, SearchPhase, SearchResult, WidthPlan } from './widthSearch.js';
 
 /**
@@ -332,6 +333,8 @@ export interface CellEntry {
    * started again (its previous execution may still be closing).
    */
   restart?: 'stopping' | 'queued';
+  /** The stamp of the newest progress report taken from the cell (absent: none stamped yet). */
+  progressOrder?: MessageOrder;
 }
 
 export interface CellInput {

@@ -28,6 +28,7 @@ import {
   searchGrid,
 } from '../../../src/sweep/widthSearch.js';
 import {
+  cancelSweep,
   extendSweep,
   pauseSweep,
   resumeSweep,
@@ -37,7 +38,7 @@ import {
 } from '../../../src/temporal/sweeps.js';
 import type { SgcWorkers } from '../../../src/temporal/worker.js';
 import { workflowBundle } from '../../../src/temporal/workflowBundle.js';
-import { runWorkflowId, sweepWorkflowId } from '../../../workflows/definitions.js';
+import { cellProgressSignal, runWorkflowId, sweepWorkflowId } from '../../../workflows/definitions.js';
 import { directSearch } from '../../helpers/directSearch.js';
 import { runSgc, sgcBin } from '../../helpers/sgc.js';
 import { type BedWorkers, openSweepBed, type SweepBed } from '../../helpers/sweepBed.js';
@@ -256,6 +257,78 @@ describe('sweeps on a real Temporal server', { timeout: 600_000 }, () => {
     assert.equal(final.state, 'done');
     assert.ok(final.runsDone > quiet.runsDone, 'the search went on after resume');
     assert.notEqual(final.cells[0].minWidth, null);
+  });
+
+  test('pauses and resumes sent back to back: every cell takes them in the order sent, and the sweep ends', async () => {
+    // Two orders at once used to be carried out interleaved, and the signals to a cell sent
+    // together arrive in either order: a cell that took its pause last waited for ever.
+    const spec = {
+      ...basicSpec,
+      name: 'it-flip',
+      groups: ['C3', 'D3'],
+      k: [3],
+      train: { ...basicSpec.train, lr: 0.0103 },
+    };
+    const handle = await startSweep(client, spec);
+    await waitFor(
+      'runs to be in flight',
+      async () => (await handle.query<SweepStatus>('status')).runsInFlight > 0,
+    );
+    for (let i = 0; i < 3; i++) {
+      await pauseSweep(client, spec.name);
+      await resumeSweep(client, spec.name);
+    }
+    const done = await waitFor(
+      'the sweep to end',
+      async () => {
+        const s = await handle.query<SweepStatus>('status');
+        return s.state === 'done' ? s : undefined;
+      },
+      120_000,
+    );
+    assert.ok(done.cells.every((c) => c.state === 'done' && c.minWidth !== null));
+    const [stored] = await store.driver.query<{ status: string }>(
+      `SELECT status::text AS status FROM sweep WHERE name = $1`,
+      [spec.name],
+    );
+    assert.equal(stored.status, 'done');
+  });
+
+  test('a cell report that arrives after a newer one does not undo it', async () => {
+    // Temporal delivers two signals sent in one workflow task in either order: a cell's `running`
+    // could arrive after its `paused`, and the sweep said running of a paused cell for ever. The
+    // sweep keeps the newest report by its stamp. With no training worker, the cell's run waits,
+    // and the cell sends nothing more of its own meanwhile.
+    await stopInProcessWorkers();
+    await startInProcessWorkers(['sgc-io']);
+    const spec = {
+      ...basicSpec,
+      name: 'it-order',
+      groups: ['C3'],
+      k: [2],
+      train: { ...basicSpec.train, lr: 0.0107 },
+    };
+    try {
+      const handle = await startSweep(client, spec);
+      const cell = await waitFor('the cell to wait for its run', async () => {
+        const c = (await handle.query<SweepStatus>('status')).cells[0];
+        return c?.state === 'running' && c.runsInFlight === 1 ? c : undefined;
+      });
+      // Stamped after anything the cell itself sends: the newer report first, the older after it.
+      const since = Date.now() + 86_400_000;
+      await handle.signal(cellProgressSignal, { ...cell, state: 'paused', runsDone: 7 }, { since, n: 2 });
+      await handle.signal(cellProgressSignal, { ...cell, state: 'running', runsDone: 6 }, { since, n: 1 });
+      const seen = (await handle.query<SweepStatus>('status')).cells[0];
+      assert.deepEqual([seen.state, seen.runsDone], ['paused', 7], 'the newer report stands');
+      // A report of a later execution of the cell (searched again) is newer whatever its count.
+      await handle.signal(cellProgressSignal, { ...cell, runsDone: 8 }, { since: since + 1, n: 1 });
+      assert.equal((await handle.query<SweepStatus>('status')).cells[0].runsDone, 8);
+      await cancelSweep(client, spec.name);
+      await handle.result().catch(() => undefined);
+    } finally {
+      await stopInProcessWorkers();
+      await startInProcessWorkers();
+    }
   });
 
   test('stop lets running runs finish, starts none, and ends the sweep with its brackets', async () => {
