@@ -156,6 +156,8 @@ export async function SweepWorkflow(input: SweepInput): Promise<SweepStatus> {
       else ordering = false;
     }
   };
+  /** No order under way (none ever is for a sweep of before ORDERS_IN_TURN). */
+  const ordersDone = () => !ordering;
   setHandler(pauseSignal, async () => {
     changes += 1;
     carry.paused = true;
@@ -272,11 +274,17 @@ export async function SweepWorkflow(input: SweepInput): Promise<SweepStatus> {
         continue;
       }
       if (entries.every((c) => ENDED.includes(c.status.state))) break;
-      if (tooLong()) await continueAsNew<typeof SweepWorkflow>({ ...input, spec, carried: snapshot() });
+      if (tooLong()) {
+        // An order under way finishes first: a new run would not tell the cells it had not told.
+        if (!ordersDone()) await condition(ordersDone);
+        await continueAsNew<typeof SweepWorkflow>({ ...input, spec, carried: snapshot() });
+      }
       // Wake on any signal: a cell ended, progressed, or the sweep was extended or resumed.
       const version = changes;
       await condition(() => changes !== version || tooLong());
     }
+    // An order's store write (a resume's `running`, say, with a stop) must not land after the end's.
+    if (!ordersDone()) await condition(ordersDone);
     endedAt = new Date().toISOString();
     const final = status();
     await io.recordSweep(sweepId, { status: final.state === 'stopped' ? 'stopped' : 'done', endedAt });
