@@ -32,7 +32,10 @@ describe('cancelling a sweep on a real Temporal server', { timeout: 300_000 }, (
   });
 
   test('cancel stops running trainings within seconds; a second start re-runs only what did not finish', async () => {
-    const spec = slowSpec('it-cancel', [2, 3, 4], 20_000);
+    // Runs of a few seconds each: the run cancelled must still be training when the cancel reaches
+    // it, a second or two after the sweep's status shows the first run done (20,000 steps had come
+    // to take 1.2 s here, and the second run sometimes finished first).
+    const spec = slowSpec('it-cancel', [2, 3, 4], 60_000);
     const handle = await startSweep(client, spec);
     await waitFor(
       'one run done and one training',
@@ -60,15 +63,25 @@ describe('cancelling a sweep on a real Temporal server', { timeout: 300_000 }, (
     });
     const cancelledAt = Date.now();
     await cancelSweep(client, spec.name);
+    let seen = '';
     await waitFor(
       'the training to stop',
       async () => {
         const d = await client.workflow.getHandle(runWorkflowId(training)).describe();
+        seen = d.status.name;
         return d.status.name === 'CANCELLED' ? true : undefined;
       },
       15_000,
       100,
-    );
+    ).catch(async (error: Error) => {
+      // How the run's workflow ended instead, should it not end cancelled.
+      const result = await client.workflow
+        .getHandle(runWorkflowId(training))
+        .result()
+        .then((r) => JSON.stringify(r).slice(0, 400))
+        .catch((e: Error) => `${e.name}: ${e.message}; cause: ${(e.cause as Error | undefined)?.message}`);
+      throw new Error(`${error.message}\nthe run's workflow: ${seen}; its result: ${result}`);
+    });
     const stopSeconds = (Date.now() - cancelledAt) / 1000;
     assert.ok(stopSeconds < 5, `training stopped ${stopSeconds} s after cancel`);
     // The other runs' workflows (queued ones too) record their cancellation each on its own: a
