@@ -510,7 +510,9 @@ describe('sweeps on a real Temporal server', { timeout: 600_000 }, () => {
     try {
       spawnWorker();
       spawnWorker();
-      const spec = slowSpec('it-kill', [6], 40_000);
+      // Long enough to be killed mid-run after its first checkpoint, however quick steps become
+      // (temporal-cancel's runs of 20,000 steps had come to end before its cancel).
+      const spec = slowSpec('it-kill', [6], 80_000);
       const handle = await startSweep(client, spec, { heartbeatTimeoutSeconds: 3 });
       const hash = await waitFor(
         'the run to be registered',
