@@ -27,16 +27,18 @@ export { READER_ROLE };
  */
 export async function grantReader(driver: SqlDriver): Promise<boolean> {
   return withSchemaLock(driver, async (tx) => {
-    const [{ exists, missing }] = await tx.query<{ exists: boolean; missing: boolean }>(
-      `SELECT EXISTS (SELECT FROM pg_roles WHERE rolname = $1) AS exists,
-              EXISTS (SELECT FROM pg_roles WHERE rolname = $1)
-                AND (NOT has_schema_privilege($1, 'public', 'USAGE')
-                     OR EXISTS (SELECT FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-                                 WHERE n.nspname = 'public' AND c.relkind IN ('r', 'v', 'm', 'p', 'f')
-                                   AND NOT has_table_privilege($1, c.oid, 'SELECT'))) AS missing`,
+    const [{ exists }] = await tx.query<{ exists: boolean }>(
+      'SELECT EXISTS (SELECT FROM pg_roles WHERE rolname = $1) AS exists',
       [READER_ROLE],
     );
     if (!exists) return false;
+    const [{ missing }] = await tx.query<{ missing: boolean }>(
+      `SELECT NOT has_schema_privilege($1, 'public', 'USAGE')
+              OR EXISTS (SELECT FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                          WHERE n.nspname = 'public' AND c.relkind IN ('r', 'v', 'm', 'p', 'f')
+                            AND NOT has_table_privilege($1, c.oid, 'SELECT')) AS missing`,
+      [READER_ROLE],
+    );
     if (missing)
       await tx.exec(
         `GRANT USAGE ON SCHEMA public TO ${READER_ROLE}; GRANT SELECT ON ALL TABLES IN SCHEMA public TO ${READER_ROLE}`,

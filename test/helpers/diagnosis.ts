@@ -50,7 +50,7 @@ export async function diagnose(): Promise<string> {
 
 const when = (ts: Parameters<typeof optionalTsToDate>[0]) => {
   const date = optionalTsToDate(ts);
-  return date ? `${date.toISOString().slice(11, 23)}` : '-';
+  return date ? date.toISOString().slice(11, 23) : '-';
 };
 const enumName = (names: Record<number, string>, value: number | null | undefined, prefix: string) =>
   (names[value ?? 0] ?? String(value)).replace(prefix, '');
